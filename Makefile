@@ -1,0 +1,39 @@
+# Two entry points for a fresh machine with Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint unit dagster clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	# dagster-dbt pulls sqlglot's compiled builds, which sqlmesh cannot import; the pure
+	# Python sqlglot serves both (see README, "Why the install removes sqlglotc").
+	$(BIN)/pip uninstall --quiet -y sqlglotc sqlglotrs
+	$(BIN)/python -c "import sqlmesh, dagster_dbt, dbt.version"
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/nudge demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/nudge lint-sql
+
+unit: install
+	$(BIN)/pytest -n 2
+
+test: lint unit
+
+dagster: install
+	$(BIN)/nudge dagster
+
+clean:
+	rm -rf target logs warehouse .dagster_home
