@@ -2,18 +2,134 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from nudge.clock import parse_instant, start_of_today_utc
+from nudge.paths import PROJECT_ROOT, warehouse_path
 
 app = typer.Typer(
     help="Nudge: warehouse-native behavioral email marketing.",
     no_args_is_help=True,
     add_completion=False,
 )
+console = Console()
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="DuckDB warehouse file (default: $NUDGE_WAREHOUSE or warehouse/nudge.duckdb)."
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(help="Replay as of this UTC instant, 'YYYY-MM-DD[ HH:MM:SS]' (default: now)."),
+]
 
 
-@app.callback()
-def main() -> None:
-    """Nudge: warehouse-native behavioral email marketing."""
+def _warehouse(option: Path | None) -> Path:
+    return option.resolve() if option else warehouse_path()
+
+
+@app.command()
+def generate(
+    contacts: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 42,
+    end: Annotated[
+        str | None, typer.Option(help="Last instant of history, UTC (default: today 00:00).")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 365,
+    bad_row_share: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of broken raw rows to inject.")
+    ] = 0.01,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a believable store's raw events, identifies and catalog into the warehouse."""
+    from nudge.generate_command import run_generate
+
+    run_generate(
+        console,
+        _warehouse(warehouse),
+        contacts=contacts,
+        seed=seed,
+        end=parse_instant(end) if end else start_of_today_utc(),
+        days=days,
+        bad_row_share=bad_row_share,
+    )
+
+
+@app.command()
+def build(as_of: AsOfOption = None, warehouse: WarehouseOption = None) -> None:
+    """Run `dbt build` (models, seeds, tests) on the warehouse."""
+    from nudge.dbt_runner import run_dbt
+
+    dbt_vars = {"as_of": str(parse_instant(as_of))} if as_of else None
+    run_dbt(["build"], _warehouse(warehouse), dbt_vars=dbt_vars)
+
+
+@app.command()
+def sync(
+    name: Annotated[str | None, typer.Argument(help="One declared sync; default: all.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan adds/updates/removes; call no API.")
+    ] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Sync declared audiences to their destinations (keys and URLs from the environment)."""
+    from nudge.sync_command import run_declared_syncs
+
+    run_declared_syncs(console, _warehouse(warehouse), name=name, dry_run=dry_run)
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Loopback port.")] = 8765,
+    state: Annotated[
+        Path | None, typer.Option(help="SQLite file that keeps state across restarts.")
+    ] = None,
+) -> None:
+    """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY)."""
+    from activation.sandbox.klaviyo import serve
+    from activation.settings import require_env
+
+    api_key = require_env("KLAVIYO_API_KEY", purpose="the key clients must present")
+    console.print(f"Klaviyo sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    serve(host="127.0.0.1", port=port, api_key=api_key, state_path=state, validate=True)
+
+
+@app.command()
+def demo(
+    contacts: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Generate data, build the models, sync to the local Klaviyo sandbox, print a summary."""
+    from nudge.demo import run_demo
+
+    run_demo(console, _warehouse(warehouse), contacts=contacts, seed=seed)
+
+
+@app.command()
+def dagster(
+    port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Open the Dagster UI on the same warehouse (`dagster dev`)."""
+    env = {
+        **os.environ,
+        "NUDGE_WAREHOUSE": str(_warehouse(warehouse)),
+        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")),
+    }
+    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_bin = Path(sys.executable).parent / "dagster"
+    command = [str(dagster_bin), "dev", "-m", "orchestration.definitions", "-p", str(port)]
+    raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT, env=env))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""What the models produced: rows per mart, and raw rows kept, de-duplicated or quarantined."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from rich.table import Table
+
+from nudge.dbt_runner import dbt_artifacts_dir
+
+
+@dataclass(frozen=True)
+class WarehouseSummary:
+    mart_rows: dict[str, int]
+    reconciliation: list[tuple[str, int, int, int, int]]
+    quarantined_by_reason: list[tuple[str, str, int]]
+
+
+def mart_relations(warehouse: Path) -> dict[str, str]:
+    """Model name → relation, for every model under models/marts, from dbt's manifest."""
+    manifest_path = dbt_artifacts_dir(warehouse) / "target" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    return {
+        node["name"]: node["relation_name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    }
+
+
+def summarize_warehouse(warehouse: Path) -> WarehouseSummary:
+    relations = mart_relations(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mart_rows = {name: _count(con, relation) for name, relation in sorted(relations.items())}
+        reconciliation = con.execute(
+            "select source_table, rows_read, rows_kept, duplicates, quarantined"
+            " from staging.stg_raw_row_reconciliation order by source_table"
+        ).fetchall()
+        quarantined = con.execute(
+            "select source_table, reason, count(*) from staging.stg_quarantined_rows"
+            " group by source_table, reason order by source_table, count(*) desc, reason"
+        ).fetchall()
+    return WarehouseSummary(mart_rows, reconciliation, quarantined)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def marts_table(summary: WarehouseSummary) -> Table:
+    table = Table(title="Marts built by dbt")
+    table.add_column("model")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.mart_rows.items():
+        table.add_row(name, f"{rows:,}")
+    return table
+
+
+def raw_rows_table(summary: WarehouseSummary) -> Table:
+    table = Table(title="Raw rows: every row read is kept, dropped as a duplicate, or quarantined")
+    for column in ("raw table", "read", "kept", "duplicates", "quarantined"):
+        table.add_column(column, justify="left" if column == "raw table" else "right")
+    for source_table, read, kept, duplicates, quarantined in summary.reconciliation:
+        table.add_row(source_table, *(f"{n:,}" for n in (read, kept, duplicates, quarantined)))
+    return table
+
+
+def quarantine_table(summary: WarehouseSummary) -> Table:
+    table = Table(title="Quarantined rows by reason (staging.stg_quarantined_rows)")
+    table.add_column("raw table")
+    table.add_column("reason")
+    table.add_column("rows", justify="right")
+    for source_table, reason, rows in summary.quarantined_by_reason:
+        table.add_row(source_table, reason, f"{rows:,}")
+    return table

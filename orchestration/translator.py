@@ -1,0 +1,32 @@
+"""Folder = warehouse schema = Dagster asset group, derived from each dbt node's path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+RAW_GROUP = "raw"
+SEED_GROUP = "reference"
+
+
+def group_for_node(props: Mapping[str, Any]) -> str:
+    """staging/… → staging; marts/contacts/… → contacts; sources → raw; seeds → reference."""
+    resource_type = props.get("resource_type")
+    if resource_type == "source":
+        return RAW_GROUP
+    if resource_type == "seed":
+        return SEED_GROUP
+    folders = list(props.get("fqn", []))[1:-1]
+    if folders and folders[0] == "marts" and len(folders) > 1:
+        return str(folders[1])
+    return str(folders[0]) if folders else "default"
+
+
+class NudgeDbtTranslator(DagsterDbtTranslator):
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return group_for_node(dbt_resource_props)
