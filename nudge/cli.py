@@ -116,6 +116,18 @@ def demo(
 
 
 @app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query, e.g. 'from contacts.contact_rfm'.")],
+    limit: Annotated[int, typer.Option(help="Most rows to print.")] = 50,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Run a read-only SQL query on the warehouse and print the result."""
+    from nudge.query_command import print_query
+
+    print_query(console, _warehouse(warehouse), sql, limit=limit)
+
+
+@app.command()
 def dagster(
     port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     warehouse: WarehouseOption = None,

@@ -81,9 +81,7 @@ def _node_results(result: object) -> list[dict[str, Any]]:
                 "unique_id": getattr(node, "unique_id", ""),
                 "status": str(getattr(node_result, "status", "")),
                 "message": getattr(node_result, "message", "") or "",
-                "rows": (getattr(node_result, "adapter_response", None) or {}).get(
-                    "rows_affected"
-                ),
+                "rows": (getattr(node_result, "adapter_response", None) or {}).get("rows_affected"),
             }
         )
     return rows
