@@ -1,0 +1,1 @@
+"""Local stand-ins for ESP APIs, served over loopback HTTP for demos and tests."""

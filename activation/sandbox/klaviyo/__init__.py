@@ -1,0 +1,11 @@
+"""A local Klaviyo: a real HTTP server on loopback implementing the subset of Klaviyo's API
+(revision 2026-07-15) that Nudge uses, validated against Klaviyo's official OpenAPI spec.
+
+    handle = start_sandbox(api_key="sandbox-key")
+    ...  # point KLAVIYO_BASE_URL at handle.base_url
+    handle.stop()
+"""
+
+from .server import SandboxHandle, serve, start_sandbox
+
+__all__ = ["SandboxHandle", "serve", "start_sandbox"]

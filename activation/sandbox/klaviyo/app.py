@@ -1,0 +1,268 @@
+"""The sandbox WSGI app: routing, authentication, the ``revision`` header, content types,
+spec validation, the request log and the ``/_sandbox/`` admin endpoints.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import threading
+import time
+from collections import deque
+from datetime import date
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import handlers
+from .errors import SandboxError, invalid
+from .jobs import ImportWorker
+from .store import Store
+from .validation import SPEC_REVISION, request_errors
+
+JSON_API = "application/vnd.api+json"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+FIRST_REVISION = date(2022, 10, 17)
+REVISION_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
+LOGGED_HEADERS = ("revision", "Content-Type", "Accept", "User-Agent")
+
+ROUTES = Map(
+    [
+        Rule("/api/profile-import", endpoint="profile_import", methods=["POST"]),
+        Rule("/api/profiles", endpoint="get_profiles", methods=["GET"]),
+        Rule("/api/profile-bulk-import-jobs", endpoint="create_import_job", methods=["POST"]),
+        Rule("/api/profile-bulk-import-jobs/<job_id>", endpoint="get_import_job", methods=["GET"]),
+        Rule(
+            "/api/profile-bulk-import-jobs/<id>/import-errors",
+            endpoint="get_import_errors",
+            methods=["GET"],
+        ),
+        Rule("/api/lists", endpoint="get_lists", methods=["GET"]),
+        Rule("/api/lists", endpoint="create_list", methods=["POST"]),
+        Rule(
+            "/api/lists/<id>/relationships/profiles",
+            endpoint="list_profiles",
+            methods=["GET", "POST", "DELETE"],
+        ),
+        Rule("/api/events", endpoint="get_events", methods=["GET"]),
+        Rule("/api/events", endpoint="create_event", methods=["POST"]),
+        Rule("/_sandbox/state", endpoint="admin_state", methods=["GET"]),
+        Rule("/_sandbox/requests", endpoint="admin_requests", methods=["GET"]),
+        Rule("/_sandbox/reset", endpoint="admin_reset", methods=["POST"]),
+    ],
+    strict_slashes=False,
+)
+
+
+class SandboxApp:
+    def __init__(
+        self,
+        store: Store,
+        worker: ImportWorker,
+        api_key: str,
+        *,
+        validate: bool = True,
+        max_logged_requests: int = 10_000,
+    ) -> None:
+        if not api_key:
+            raise ValueError("the sandbox needs a non-empty api_key")
+        self.store = store
+        self.worker = worker
+        self._api_key = api_key.encode()
+        self.validate = validate
+        self._log: deque[dict[str, Any]] = deque(maxlen=max_logged_requests)
+        self._log_lock = threading.Lock()
+        self._seq = 0
+
+    # -------------------------------------------------------------- WSGI entry
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = ROUTES.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except NotFound:
+            return self._finish(
+                request,
+                None,
+                _error_response(
+                    SandboxError(404, "not_found", "Not found.", f"No route for {request.path}.")
+                ),
+            )
+        except MethodNotAllowed:
+            error = handlers.raise_method_not_allowed(request.method, request.path)
+            return self._finish(request, None, _error_response(error))
+        if endpoint.startswith("admin_"):
+            return self._admin(endpoint, request)
+        body: Any = None
+        try:
+            self._authenticate(request)
+            self._check_revision(request)
+            body = self._read_body(request)
+            if self.validate:
+                errors = request_errors(request)
+                if errors:
+                    return self._finish(request, body, _json_response(400, {"errors": errors}))
+            handler = getattr(handlers, endpoint)
+            context = handlers.Context(self.store, self.worker, request, body)
+            try:
+                status, payload = handler(context, **args)
+            except (KeyError, TypeError, AttributeError) as exc:
+                # only reachable with validation off: a body the spec would have rejected
+                raise invalid(f"Malformed request body ({type(exc).__name__}: {exc}).") from exc
+        except SandboxError as error:
+            return self._finish(request, body, _error_response(error))
+        if payload is None:
+            return self._finish(request, body, Response(status=status))
+        return self._finish(request, body, _json_response(status, payload))
+
+    # ------------------------------------------------------------------ checks
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if not header:
+            raise SandboxError(
+                401,
+                "not_authenticated",
+                "Authentication credentials were not provided.",
+                "Missing Authorization header; send 'Authorization: Klaviyo-API-Key <key>'.",
+            )
+        if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(key.encode(), self._api_key):
+            raise SandboxError(
+                401,
+                "authentication_failed",
+                "Incorrect authentication credentials.",
+                "The API key is not valid for this account.",
+            )
+
+    def _check_revision(self, request: Request) -> None:
+        revision = request.headers.get("revision")
+        if not revision:
+            raise SandboxError(
+                400,
+                "missing_revision",
+                "Missing revision header.",
+                f"Every request needs a 'revision' header, e.g. 'revision: {SPEC_REVISION}'.",
+                parameter="revision",
+            )
+        match = REVISION_RE.match(revision)
+        valid = False
+        if match:
+            try:
+                day = date(int(match[1]), int(match[2]), int(match[3]))
+                valid = FIRST_REVISION <= day <= date.fromisoformat(SPEC_REVISION)
+            except ValueError:
+                valid = False
+        if not valid:
+            raise SandboxError(
+                400,
+                "invalid_revision",
+                "Invalid revision.",
+                f"'{revision}' is not a valid revision; use a date like {SPEC_REVISION} "
+                f"(YYYY-MM-DD, between {FIRST_REVISION} and {SPEC_REVISION}).",
+                parameter="revision",
+            )
+
+    def _read_body(self, request: Request) -> Any:
+        if request.method not in ("POST", "PATCH", "PUT", "DELETE"):
+            return None
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise SandboxError(
+                413, "payload_too_large", "Payload too large.", "The body exceeds 5 MB."
+            )
+        if request.mimetype != JSON_API:
+            raise SandboxError(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type.",
+                f"Content-Type must be {JSON_API}; got '{request.mimetype or 'none'}'.",
+            )
+        raw = request.get_data(cache=True)
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError as exc:
+            raise invalid(f"The body is not valid JSON: {exc}.") from exc
+
+    # ------------------------------------------------------------- request log
+
+    def _finish(self, request: Request, body: Any, response: Response) -> Response:
+        if body is None and request.method in ("POST", "PATCH", "PUT", "DELETE"):
+            raw = request.get_data(cache=True, as_text=True)
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw
+        headers = {
+            name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers
+        }
+        with self._log_lock:
+            self._seq += 1
+            entry: dict[str, Any] = {
+                "seq": self._seq,
+                "time": time.time(),
+                "method": request.method,
+                "path": request.path,
+                "query_string": request.query_string.decode(),
+                "args": {key: request.args.getlist(key) for key in request.args},
+                "headers": headers,
+                "body": body,
+                "status": response.status_code,
+            }
+            if response.status_code >= 400:
+                entry["errors"] = json.loads(response.get_data(as_text=True)).get("errors")
+            self._log.append(entry)
+        return response
+
+    def recorded_requests(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return [dict(entry) for entry in self._log]
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    # ------------------------------------------------------------------- admin
+
+    def state(self) -> dict[str, Any]:
+        counts = self.store.counts()
+        return {
+            "profiles": counts["profiles"],
+            "lists": counts["lists"],
+            "list_members": counts["list_members"],
+            "members_by_list": self.store.member_counts(),
+            "events": counts["events"],
+            "metrics": counts["metrics"],
+            "import_jobs": counts["import_jobs"],
+            "import_errors": counts["import_errors"],
+            "requests_logged": len(self._log),
+        }
+
+    def _admin(self, endpoint: str, request: Request) -> Response:
+        if endpoint == "admin_state":
+            return _json_response(200, self.state(), mimetype="application/json")
+        if endpoint == "admin_requests":
+            entries = self.recorded_requests()
+            limit = request.args.get("limit", type=int)
+            if limit:
+                entries = entries[-limit:]
+            return _json_response(200, {"requests": entries}, mimetype="application/json")
+        self.worker.wait_idle()
+        self.store.reset()
+        self.clear_log()
+        return _json_response(200, {"reset": True}, mimetype="application/json")
+
+
+def _json_response(status: int, payload: Any, mimetype: str = JSON_API) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype=mimetype)
+
+
+def _error_response(error: SandboxError) -> Response:
+    return _json_response(error.status, {"errors": [error.to_error()]})

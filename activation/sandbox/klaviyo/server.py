@@ -1,0 +1,179 @@
+"""Run the sandbox: ``start_sandbox`` (background thread, returns a handle) and ``serve``
+(blocking, for a CLI). Loopback only by default.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import SandboxApp
+from .jobs import ImportWorker
+from .store import Store
+from .validation import openapi
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Skip werkzeug's per-request access log; the sandbox keeps its own request log."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class SandboxHandle:
+    """A running sandbox: its URL, its state, and ``stop()``."""
+
+    def __init__(self, server: BaseWSGIServer, app: SandboxApp, worker: ImportWorker) -> None:
+        self._server = server
+        self._app = app
+        self._worker = worker
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="klaviyo-sandbox", daemon=True
+        )
+        self._stopped = False
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def _start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        self._worker.stop()
+        self._app.store.close()
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------- inspection
+
+    def wait_for_jobs(self, timeout: float = 30.0) -> bool:
+        """Block until queued bulk import jobs are processed."""
+        return self._worker.wait_idle(timeout)
+
+    def profiles(self) -> list[dict[str, Any]]:
+        return self._app.store.all_profiles()
+
+    def profile(self, email: str) -> dict[str, Any] | None:
+        profile_id = self._app.store.find_profile_id("email", email)
+        return self._app.store.get_profile(profile_id) if profile_id else None
+
+    def lists(self) -> list[dict[str, Any]]:
+        return self._app.store.query_lists([], 0, 1_000_000)[0]
+
+    def list_members(self, list_name_or_id: str) -> list[dict[str, Any]]:
+        """Profiles in the list with this id, or in every list with this name."""
+        members: list[dict[str, Any]] = []
+        for found in self._app.store.find_lists(list_name_or_id):
+            members.extend(self._app.store.list_members(found["id"]))
+        return members
+
+    def events(self) -> list[dict[str, Any]]:
+        return self._app.store.query_events([], 0, 10_000_000)[0]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Requests received (method, path, query, headers without Authorization, body, status)."""
+        return self._app.recorded_requests()
+
+    def clear_requests(self) -> None:
+        self._app.clear_log()
+
+    def state(self) -> dict[str, Any]:
+        return self._app.state()
+
+    def reset(self) -> None:
+        response = requests.post(f"{self.base_url}/_sandbox/reset", timeout=30)
+        response.raise_for_status()
+
+    def set_email_consent(self, email: str, consent: str = "SUBSCRIBED") -> None:
+        """Give a profile an email marketing consent state (as a subscribe call would)."""
+        profile_id = self._app.store.find_profile_id("email", email)
+        if profile_id is None:
+            raise KeyError(email)
+        self._app.store.set_subscriptions(
+            profile_id,
+            {
+                "email": {
+                    "marketing": {
+                        "can_receive_email_marketing": consent == "SUBSCRIBED",
+                        "consent": consent,
+                    }
+                }
+            },
+        )
+
+
+def _build(
+    host: str,
+    port: int,
+    api_key: str,
+    state_path: str | Path | None,
+    validate: bool,
+    import_delay: float,
+) -> tuple[BaseWSGIServer, SandboxApp, ImportWorker]:
+    if validate:
+        openapi()  # parse the spec before serving, not during the first request
+    store = Store(state_path)
+    worker = ImportWorker(store, delay=import_delay)
+    app = SandboxApp(store, worker, api_key, validate=validate)
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    worker.start()
+    return server, app, worker
+
+
+def start_sandbox(
+    api_key: str,
+    port: int = 0,
+    state_path: str | Path | None = None,
+    validate: bool = True,
+    *,
+    host: str = "127.0.0.1",
+    import_delay: float = 0.0,
+) -> SandboxHandle:
+    """Start the Klaviyo sandbox on ``host:port`` (0 = a free port) in a background thread.
+
+    ``state_path``: SQLite file keeping profiles, lists, events and jobs across restarts
+    (in memory when None). ``validate``: check request bodies and parameters against the
+    official OpenAPI spec. ``import_delay``: seconds a bulk import job stays queued.
+    """
+    server, app, worker = _build(host, port, api_key, state_path, validate, import_delay)
+    handle = SandboxHandle(server, app, worker)
+    handle._start()
+    return handle
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    api_key: str = "",
+    state_path: str | Path | None = None,
+    validate: bool = True,
+) -> None:
+    """Serve the sandbox in the foreground until interrupted."""
+    server, app, worker = _build(host, port, api_key, state_path, validate, 0.0)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        worker.stop()
+        app.store.close()
