@@ -1,0 +1,68 @@
+{#- A cast that yields null instead of failing on unparseable input. -#}
+{% macro safe_cast(expr, data_type) -%}
+    {{- return(adapter.dispatch('safe_cast', 'nudge')(expr, data_type)) -}}
+{%- endmacro %}
+
+{#- Engines without a non-raising cast: a plain cast (inputs must already be clean). -#}
+{% macro default__safe_cast(expr, data_type) -%}
+    cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro duckdb__safe_cast(expr, data_type) -%}
+    try_cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro spark__safe_cast(expr, data_type) -%}
+    try_cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro snowflake__safe_cast(expr, data_type) -%}
+    try_cast(cast({{ expr }} as varchar) as {{ data_type }})
+{%- endmacro %}
+
+{% macro bigquery__safe_cast(expr, data_type) -%}
+    safe_cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+
+{#- Timestamps: the raw contract types them, but CSV / text drops may hold garbage. -#}
+{% macro safe_timestamp(expr) -%}
+    {{- return(adapter.dispatch('safe_timestamp', 'nudge')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__safe_timestamp(expr) -%}
+    {{ nudge.safe_cast(expr, dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{#- Postgres cannot try-cast: accept text shaped like an ISO instant, else null. -#}
+{% macro postgres__safe_timestamp(expr) -%}
+    case
+        when cast({{ expr }} as text) ~ '^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$'
+            then cast(cast({{ expr }} as text) as timestamp)
+    end
+{%- endmacro %}
+
+
+{#- 'YYYY-MM-DD' text as a date, else null. -#}
+{% macro safe_date(expr) -%}
+    {{- return(adapter.dispatch('safe_date', 'nudge')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__safe_date(expr) -%}
+    case
+        when {{ nudge.regexp_like(expr, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then {{ nudge.safe_cast(expr, 'date') }}
+    end
+{%- endmacro %}
+
+
+{#-
+    Text holding a plain decimal number ('12', '-3.50'), as `data_type`; else null.
+    A regex guard rather than a try-cast so every engine accepts exactly the same strings.
+-#}
+{% macro safe_number(expr, data_type='decimal(18, 2)') -%}
+    case
+        when {{ nudge.regexp_like(expr, '^-?[0-9]+([.][0-9]+)?$') }}
+            then cast({{ expr }} as {{ data_type }})
+    end
+{%- endmacro %}

@@ -1,0 +1,88 @@
+{#-
+    JSON held in TEXT columns (the raw contract), read the same way on every engine.
+    `path` is a dotted key path without the leading '$.': 'order_id', 'page.url'.
+    Callers pass only text already known to be valid JSON (see is_valid_json): some engines
+    raise on malformed input instead of returning null.
+-#}
+{% macro json_text(column, path) -%}
+    {{- return(adapter.dispatch('json_text', 'nudge')(column, path)) -}}
+{%- endmacro %}
+
+{% macro default__json_text(column, path) -%}
+    json_extract_path_text({{ column }}, {% for key in path.split('.') %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{% macro duckdb__json_text(column, path) -%}
+    json_extract_string({{ column }}, '$.{{ path }}')
+{%- endmacro %}
+
+{% macro postgres__json_text(column, path) -%}
+    (cast({{ column }} as json) #>> '{ {{- path.split('.') | join(',') -}} }')
+{%- endmacro %}
+
+{% macro spark__json_text(column, path) -%}
+    get_json_object({{ column }}, '$.{{ path }}')
+{%- endmacro %}
+
+{% macro bigquery__json_text(column, path) -%}
+    json_value({{ column }}, '$.{{ path }}')
+{%- endmacro %}
+
+
+{#- A JSON property as a number, or null when absent or not numeric. -#}
+{% macro json_number(column, path, data_type='decimal(18, 2)') -%}
+    {{- nudge.safe_number(nudge.json_text(column, path), data_type) -}}
+{%- endmacro %}
+
+
+{#- True when `column` holds syntactically valid JSON (null stays null). -#}
+{% macro is_valid_json(column) -%}
+    {{- return(adapter.dispatch('is_valid_json', 'nudge')(column)) -}}
+{%- endmacro %}
+
+{% macro default__is_valid_json(column) -%}
+    (try_parse_json({{ column }}) is not null)
+{%- endmacro %}
+
+{% macro duckdb__is_valid_json(column) -%}
+    json_valid({{ column }})
+{%- endmacro %}
+
+{#-
+    Postgres has no non-raising JSON parse before version 16; the SQL/JSON `IS JSON`
+    predicate (PostgreSQL 16+) is the only pl/pgsql-free safe check, so 16 is the minimum.
+-#}
+{% macro postgres__is_valid_json(column) -%}
+    ({{ column }} is json)
+{%- endmacro %}
+
+{#- Spark's JSON functions return null (never raise) on malformed input. -#}
+{% macro spark__is_valid_json(column) -%}
+    (get_json_object({{ column }}, '$') is not null)
+{%- endmacro %}
+
+{% macro bigquery__is_valid_json(column) -%}
+    (safe.parse_json({{ column }}) is not null)
+{%- endmacro %}
+
+
+{#-
+    A row rendered as a JSON object in TEXT, for inspection (quarantine).
+    `columns` is a list of column names (quoted here, so reserved words like `timestamp`
+    are fine); values are rendered as text.
+-#}
+{% macro row_to_json_text(columns) -%}
+    {{- return(adapter.dispatch('row_to_json_text', 'nudge')(columns)) -}}
+{%- endmacro %}
+
+{% macro default__row_to_json_text(columns) -%}
+    cast(json_object({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as {{ dbt.type_string() }}){% if not loop.last %}, {% endif %}{% endfor %}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro postgres__row_to_json_text(columns) -%}
+    cast(json_build_object({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as text){% if not loop.last %}, {% endif %}{% endfor %}) as text)
+{%- endmacro %}
+
+{% macro spark__row_to_json_text(columns) -%}
+    to_json(named_struct({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as string){% if not loop.last %}, {% endif %}{% endfor %}))
+{%- endmacro %}

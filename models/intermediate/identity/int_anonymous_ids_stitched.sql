@@ -1,0 +1,61 @@
+{#-
+    One row per anonymous_id that some user_id has been linked to: the latest link wins,
+    from identify calls and from events that carry both ids.
+-#}
+
+with
+
+identify_links as (
+
+    select
+        anonymous_id,
+        user_id,
+        identified_at as linked_at,
+        received_at,
+        message_id
+    from {{ ref('stg_identifies') }}
+    where anonymous_id is not null
+
+),
+
+event_links as (
+
+    select
+        anonymous_id,
+        user_id,
+        event_at as linked_at,
+        received_at,
+        message_id
+    from {{ ref('stg_events') }}
+    where anonymous_id is not null and user_id is not null
+
+),
+
+links as (
+
+    select * from identify_links
+    union all
+    select * from event_links
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by anonymous_id
+            order by linked_at desc, received_at desc, message_id desc
+        ) as link_rank,
+        count(*) over (partition by anonymous_id) as link_count
+    from links
+
+)
+
+select
+    anonymous_id,
+    user_id,
+    linked_at,
+    link_count
+from ranked
+where link_rank = 1

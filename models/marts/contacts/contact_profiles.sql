@@ -1,0 +1,144 @@
+{#- One row per contact (a user_id seen in identify calls or events): who they are, what they bought, whether we may email them. -#}
+
+with
+
+contacts as (
+
+    select user_id as contact_id from {{ ref('stg_identifies') }}
+    union
+    select user_id as contact_id from {{ ref('stg_events') }}
+    where user_id is not null
+
+),
+
+traits as (
+
+    select * from {{ ref('int_contact_traits_coalesced') }}
+
+),
+
+consent as (
+
+    select * from {{ ref('int_consent_states_derived') }}
+
+),
+
+activity as (
+
+    select
+        contact_id,
+        min(event_at) as first_event_at,
+        max(event_at) as last_event_at,
+        min(case when event_name = 'Signed Up' then event_at end) as signed_up_at
+    from {{ ref('int_events_attributed') }}
+    where contact_id is not null
+    group by contact_id
+
+),
+
+orders as (
+
+    select
+        contact_id,
+        count(*) as orders_count,
+        sum(net_total) as lifetime_revenue,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at
+    from {{ ref('int_orders_netted') }}
+    where contact_id is not null
+    group by contact_id
+
+),
+
+joined as (
+
+    select
+        contacts.contact_id,
+        traits.email,
+        coalesce(traits.email_is_invalid, false) as email_is_invalid,
+        traits.first_name,
+        traits.last_name,
+        traits.timezone,
+        traits.birthday,
+        coalesce(activity.signed_up_at, traits.created_at) as signed_up_at,
+        case
+            when activity.first_event_at is null then traits.first_identified_at
+            when traits.first_identified_at is null then activity.first_event_at
+            when traits.first_identified_at < activity.first_event_at then traits.first_identified_at
+            else activity.first_event_at
+        end as first_seen_at,
+        case
+            when activity.last_event_at is null then traits.last_identified_at
+            when traits.last_identified_at is null then activity.last_event_at
+            when traits.last_identified_at > activity.last_event_at then traits.last_identified_at
+            else activity.last_event_at
+        end as last_seen_at,
+        coalesce(orders.orders_count, 0) as orders_count,
+        coalesce(orders.lifetime_revenue, 0) as lifetime_revenue,
+        orders.first_order_at,
+        orders.last_order_at,
+        coalesce(consent.has_consent, false) as has_consent,
+        coalesce(consent.consent_status, 'no_consent') as consent_status
+    from contacts
+    left join traits
+        on contacts.contact_id = traits.user_id
+    left join activity
+        on contacts.contact_id = activity.contact_id
+    left join orders
+        on contacts.contact_id = orders.contact_id
+    left join consent
+        on contacts.contact_id = consent.contact_id
+
+),
+
+derived as (
+
+    select
+        *,
+        case
+            when orders_count > 0 then lifetime_revenue / orders_count
+        end as avg_order_value,
+        {{ nudge.days_between('last_order_at', nudge.as_of()) }} as days_since_last_order,
+        case
+            when email is null then 'invalid_email'
+            when consent_status in ('unsubscribed', 'hard_bounce', 'spam_complaint') then consent_status
+            when not has_consent then 'no_consent'
+        end as suppression_reason
+    from joined
+
+),
+
+final as (
+
+    select
+        contact_id,
+        email,
+        first_name,
+        last_name,
+        timezone,
+        birthday,
+        signed_up_at,
+        first_seen_at,
+        last_seen_at,
+        cast(orders_count as {{ dbt.type_int() }}) as orders_count,
+        cast(lifetime_revenue as decimal(18, 2)) as lifetime_revenue,
+        cast(avg_order_value as decimal(18, 2)) as avg_order_value,
+        first_order_at,
+        last_order_at,
+        cast(days_since_last_order as {{ dbt.type_int() }}) as days_since_last_order,
+        has_consent,
+        suppression_reason is not null as is_suppressed,
+        suppression_reason,
+        case
+            when orders_count = 0 then 'subscriber'
+            when days_since_last_order >= {{ var('lifecycle_lapsed_days') }} then 'lapsed'
+            when days_since_last_order >= {{ var('lifecycle_at_risk_days') }} then 'at_risk'
+            when orders_count >= {{ var('lifecycle_loyal_orders') }} then 'loyal'
+            when orders_count >= 2 then 'repeat'
+            else 'first_time'
+        end as lifecycle_stage
+    from derived
+
+)
+
+select * from final
