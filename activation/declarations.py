@@ -1,0 +1,239 @@
+"""Sync declarations: dbt exposures carrying a ``meta.nudge_sync`` block, read from dbt's
+``manifest.json``. A wrong declaration fails fast with the exposure, the field and the fix.
+
+    exposures:
+      - name: klaviyo_subscribers
+        type: application
+        depends_on: [ref('sync_klaviyo_subscribers')]
+        config:
+          meta:
+            nudge_sync:
+              destination: klaviyo
+              object: list_members
+              mode: mirror
+              list_name: "Nudge — Subscribers"
+              identifier: {column: email}
+              external_id: {column: contact_id}
+              fields:
+                attributes: {first_name: first_name, location.timezone: timezone}
+                properties: {rfm_segment: rfm_segment}
+              schedule: "*/30 * * * *"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .destinations.registry import DESTINATION_FIELDS
+from .errors import DeclarationError
+
+META_KEY = "nudge_sync"
+_COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CRON_FIELD_RE = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnRef(_Strict):
+    column: str
+
+    @field_validator("column")
+    @classmethod
+    def _plain_column(cls, value: str) -> str:
+        if not _COLUMN_RE.match(value):
+            raise ValueError(f"must be a plain column name (letters, digits, _), got {value!r}")
+        return value
+
+
+class FieldMapping(_Strict):
+    """Destination field -> warehouse column."""
+
+    attributes: dict[str, str] = Field(default_factory=dict)
+    properties: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("attributes", "properties")
+    @classmethod
+    def _plain_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        for target, column in value.items():
+            if not _COLUMN_RE.match(column):
+                raise ValueError(f"{target}: must map to a plain column name, got {column!r}")
+        return value
+
+
+class NudgeSync(_Strict):
+    destination: Literal["klaviyo"]
+    object: Literal["list_members", "profiles"]
+    mode: Literal["upsert", "mirror"]
+    identifier: ColumnRef
+    list_name: str | None = None
+    external_id: ColumnRef | None = None
+    fields: FieldMapping = Field(default_factory=FieldMapping)
+    schedule: str | None = None
+    batch_size: int = Field(default=10_000, ge=1, le=10_000)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = value.split()
+        if len(parts) != 5 or not all(_CRON_FIELD_RE.match(part) for part in parts):
+            raise ValueError(
+                f"must be a 5-field cron expression like '*/30 * * * *', got {value!r}"
+            )
+        return value
+
+
+class SyncDeclaration(BaseModel):
+    """One sync, resolved against the manifest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    model_unique_id: str
+    relation_name: str
+    schema_name: str
+    table_name: str
+    config: NudgeSync
+    description: str = ""
+
+    @property
+    def mapped_columns(self) -> list[str]:
+        """Every warehouse column the sync reads, in a stable order."""
+        cfg = self.config
+        columns = [cfg.identifier.column]
+        if cfg.external_id:
+            columns.append(cfg.external_id.column)
+        columns += list(cfg.fields.attributes.values()) + list(cfg.fields.properties.values())
+        return list(dict.fromkeys(columns))
+
+
+def load_declarations(manifest: str | Path | Mapping[str, Any]) -> list[SyncDeclaration]:
+    """Every exposure with ``meta.nudge_sync`` in a dbt manifest (path or parsed dict)."""
+    data: Mapping[str, Any]
+    if isinstance(manifest, Mapping):
+        data = manifest
+    else:
+        with Path(manifest).open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    nodes: Mapping[str, Any] = data.get("nodes", {})
+    declarations = []
+    problems: list[str] = []
+    for exposure in data.get("exposures", {}).values():
+        meta = _exposure_meta(exposure)
+        if META_KEY not in meta:
+            continue
+        try:
+            declarations.append(_declaration(exposure, meta[META_KEY], nodes))
+        except DeclarationError as exc:
+            problems += exc.problems
+    if problems:
+        raise DeclarationError(problems)
+    return sorted(declarations, key=lambda declaration: declaration.name)
+
+
+def get_declaration(manifest: str | Path | Mapping[str, Any], name: str) -> SyncDeclaration:
+    declarations = load_declarations(manifest)
+    for declaration in declarations:
+        if declaration.name == name:
+            return declaration
+    known = ", ".join(d.name for d in declarations) or "none"
+    raise DeclarationError([f"no sync named {name!r} in the manifest (declared syncs: {known})"])
+
+
+def _exposure_meta(exposure: Mapping[str, Any]) -> dict[str, Any]:
+    meta = dict(exposure.get("meta") or {})
+    meta.update((exposure.get("config") or {}).get("meta") or {})
+    return meta
+
+
+def _declaration(
+    exposure: Mapping[str, Any], raw: Any, nodes: Mapping[str, Any]
+) -> SyncDeclaration:
+    name = str(exposure.get("name"))
+    where = f"exposure {name}: meta.{META_KEY}"
+    if not isinstance(raw, Mapping):
+        raise DeclarationError([f"{where} must be a mapping, got {type(raw).__name__}"])
+    try:
+        config = NudgeSync.model_validate(raw)
+    except ValidationError as exc:
+        raise DeclarationError([_describe(where, error) for error in exc.errors()]) from None
+    problems = _semantic_problems(where, config)
+    model_ids = [
+        node_id
+        for node_id in (exposure.get("depends_on") or {}).get("nodes", [])
+        if str(node_id).startswith(("model.", "seed.", "snapshot."))
+    ]
+    if len(model_ids) != 1:
+        problems.append(
+            f"exposure {name}: depends_on must name exactly one model "
+            f"(e.g. depends_on: [ref('sync_{name}')]), got {model_ids or 'none'}"
+        )
+    if problems:
+        raise DeclarationError(problems)
+    node = nodes.get(model_ids[0])
+    if node is None or not node.get("relation_name"):
+        raise DeclarationError(
+            [f"exposure {name}: {model_ids[0]} has no relation_name in the manifest; run dbt parse"]
+        )
+    schema_name, table_name = _schema_and_table(str(node["relation_name"]))
+    return SyncDeclaration(
+        name=name,
+        model_unique_id=model_ids[0],
+        relation_name=str(node["relation_name"]),
+        schema_name=schema_name,
+        table_name=table_name,
+        config=config,
+        description=str(exposure.get("description") or ""),
+    )
+
+
+def _semantic_problems(where: str, config: NudgeSync) -> list[str]:
+    problems = []
+    if config.object == "list_members" and not config.list_name:
+        problems.append(f"{where}.list_name is required when object is 'list_members'")
+    if config.mode == "mirror" and config.object != "list_members":
+        problems.append(
+            f"{where}.mode 'mirror' removes members from a list, so object must be "
+            f"'list_members', got {config.object!r}"
+        )
+    allowed = DESTINATION_FIELDS[config.destination]
+    for target in config.fields.attributes:
+        if target not in allowed:
+            problems.append(
+                f"{where}.fields.attributes.{target} is not a {config.destination} profile "
+                f"attribute; use one of {', '.join(sorted(allowed))}, or map it under "
+                f"fields.properties"
+            )
+    return problems
+
+
+def _describe(where: str, error: Any) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "missing":
+        return f"{where}.{location} is required"
+    if kind == "extra_forbidden":
+        return f"{where}.{location} is not a known setting (check the spelling)"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{where}.{location} must be {expected}, got {given!r}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}.{location} {message}" + ("" if "got" in message else f", got {given!r}")
+
+
+def _schema_and_table(relation_name: str) -> tuple[str, str]:
+    """``"db"."syncs"."sync_x"`` -> (syncs, sync_x)."""
+    parts = [part.strip('"`') for part in re.findall(r'"[^"]*"|`[^`]*`|[^.]+', relation_name)]
+    if len(parts) < 2:
+        raise DeclarationError([f"cannot read schema and table from {relation_name!r}"])
+    return parts[-2], parts[-1]

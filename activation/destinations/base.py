@@ -1,0 +1,91 @@
+"""The interface every destination implements. Destinations only speak their API for one
+batch; batching, retries, rate limits and per-row error capture live in the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """One warehouse row, mapped for the destination."""
+
+    record_key: str
+    email: str | None
+    external_id: str | None
+    attributes: dict[str, Any]
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """A row leaving (or joining) a list: its key and what the destination knows of it."""
+
+    record_key: str
+    email: str | None
+    destination_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    record_key: str
+    metric: str
+    email: str | None
+    external_id: str | None
+    properties: dict[str, Any]
+    time: str
+    value: float | None
+    unique_id: str
+
+
+@dataclass
+class BatchOutcome:
+    """Per-row results of one batch: every record key ends up succeeded or failed."""
+
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+
+    def fail_all(self, keys: Sequence[str], reason: str) -> None:
+        for key in keys:
+            self.failed[key] = reason
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """Limits the engine batches by."""
+
+    upsert_rows: int
+    upsert_bytes: int
+    record_bytes: int
+    membership_rows: int
+
+
+class Destination(Protocol):
+    name: str
+    limits: BatchLimits
+
+    def record_size(self, record: ProfileRecord) -> int:
+        """Bytes this record adds to an upsert payload."""
+        ...
+
+    def ensure_list(self, name: str, *, create: bool = True) -> str | None:
+        """The id of the list with this name, created if missing (None if not and not create)."""
+        ...
+
+    def upsert_profiles(
+        self, records: Sequence[ProfileRecord], list_id: str | None
+    ) -> BatchOutcome: ...
+
+    def add_list_members(self, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome: ...
+
+    def remove_list_members(
+        self, list_id: str, records: Sequence[MemberRecord]
+    ) -> BatchOutcome: ...
+
+    def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome: ...
+
+    def close(self) -> None: ...

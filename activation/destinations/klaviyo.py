@@ -1,0 +1,259 @@
+"""Klaviyo (API revision 2026-07-15): profiles through bulk import jobs, list membership
+through list relationships. Removing from a list never touches consent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import DestinationError
+from ..http import ApiClient
+from ..settings import DestinationSettings
+from .base import BatchLimits, BatchOutcome, EventRecord, MemberRecord, ProfileRecord
+
+log = logging.getLogger(__name__)
+
+JSON_API = "application/vnd.api+json"
+LOOKUP_CHUNK = 100  # GET /api/profiles page[size] maximum
+_POINTER_INDEX = re.compile(r"^/data/attributes/profiles/data/(\d+)")
+
+
+class KlaviyoDestination:
+    name = "klaviyo"
+    # 10,000 profiles and 5 MB per bulk job (kept under by 64 KB for the envelope),
+    # 100 KB per profile, 1,000 profiles per list-relationship call.
+    limits = BatchLimits(
+        upsert_rows=10_000,
+        upsert_bytes=5 * 1024 * 1024 - 64 * 1024,
+        record_bytes=100 * 1024,
+        membership_rows=1_000,
+    )
+
+    def __init__(
+        self, settings: DestinationSettings, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.settings = settings
+        self.sleep = sleep
+        self.client = ApiClient(
+            settings.base_url,
+            {
+                "Authorization": f"Klaviyo-API-Key {settings.api_key.reveal()}",
+                "revision": settings.revision,
+                "Accept": JSON_API,
+            },
+            secrets=settings.secrets,
+            timeout=(settings.connect_timeout, settings.read_timeout),
+            retry=settings.retry,
+            content_type=JSON_API,
+            sleep=sleep,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------ lists
+
+    def ensure_list(self, name: str, *, create: bool = True) -> str | None:
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        response = self.client.request(
+            "GET", "/api/lists", params={"filter": f'equals(name,"{quoted}")'}
+        )
+        found = response.json()["data"]
+        if found:
+            if len(found) > 1:
+                log.warning(
+                    "%d Klaviyo lists are named %r; using %s", len(found), name, found[0]["id"]
+                )
+            return str(found[0]["id"])
+        if not create:
+            return None
+        body = {"data": {"type": "list", "attributes": {"name": name}}}
+        created = self.client.request("POST", "/api/lists", body=body).json()
+        log.info("created Klaviyo list %r (%s)", name, created["data"]["id"])
+        return str(created["data"]["id"])
+
+    # --------------------------------------------------------------- profiles
+
+    def profile_resource(self, record: ProfileRecord) -> dict[str, Any]:
+        attributes: dict[str, Any] = {}
+        if record.email is not None:
+            attributes["email"] = record.email
+        if record.external_id is not None:
+            attributes["external_id"] = record.external_id
+        for path, value in record.attributes.items():
+            if "." in path:
+                parent, child = path.split(".", 1)
+                attributes.setdefault(parent, {})[child] = value
+            else:
+                attributes[path] = value
+        if record.properties:
+            attributes["properties"] = record.properties
+        return {"type": "profile", "attributes": attributes}
+
+    def record_size(self, record: ProfileRecord) -> int:
+        return len(json.dumps(self.profile_resource(record), separators=(",", ":")).encode()) + 1
+
+    def upsert_profiles(
+        self, records: Sequence[ProfileRecord], list_id: str | None
+    ) -> BatchOutcome:
+        """One bulk import job for ``records`` (and into ``list_id``); waits for it and maps
+        its import errors back to records."""
+        outcome = BatchOutcome()
+        keys = [record.record_key for record in records]
+        job: dict[str, Any] = {
+            "type": "profile-bulk-import-job",
+            "attributes": {"profiles": {"data": [self.profile_resource(r) for r in records]}},
+        }
+        if list_id:
+            job["relationships"] = {"lists": {"data": [{"type": "list", "id": list_id}]}}
+        try:
+            created = self.client.request(
+                "POST", "/api/profile-bulk-import-jobs", body={"data": job}
+            ).json()
+            job_id = str(created["data"]["id"])
+            status = self._wait_for_job(job_id)
+        except DestinationError as exc:
+            outcome.fail_all(keys, str(exc))
+            return outcome
+        attributes = status["data"]["attributes"]
+        if attributes["status"] != "complete":
+            outcome.fail_all(keys, f"bulk import job {job_id} ended {attributes['status']}")
+            return outcome
+        if attributes.get("failed_count"):
+            outcome.failed.update(self._import_errors(job_id, records))
+        outcome.succeeded = [key for key in keys if key not in outcome.failed]
+        return outcome
+
+    def _wait_for_job(self, job_id: str) -> dict[str, Any]:
+        interval = self.settings.job_poll_interval
+        deadline = time.monotonic() + self.settings.job_timeout
+        while True:
+            status: dict[str, Any] = self.client.request(
+                "GET", f"/api/profile-bulk-import-jobs/{job_id}"
+            ).json()
+            if status["data"]["attributes"]["status"] in ("complete", "cancelled"):
+                return status
+            if time.monotonic() > deadline:
+                raise DestinationError(
+                    f"bulk import job {job_id} not finished after {self.settings.job_timeout:.0f}s",
+                    retryable=True,
+                )
+            self.sleep(interval)
+            interval = min(interval * 2, self.settings.job_poll_max_interval)
+
+    def _import_errors(self, job_id: str, records: Sequence[ProfileRecord]) -> dict[str, str]:
+        by_email = {r.email.strip().lower(): r.record_key for r in records if r.email}
+        by_external = {r.external_id: r.record_key for r in records if r.external_id}
+        failed: dict[str, str] = {}
+        for error in self._pages(
+            f"/api/profile-bulk-import-jobs/{job_id}/import-errors", {"page[size]": "100"}
+        ):
+            attributes = error["attributes"]
+            reason = (
+                f"{attributes.get('code')}: {attributes.get('detail') or attributes.get('title')}"
+            )
+            payload = attributes.get("original_payload") or {}
+            sent = payload.get("attributes") or {}
+            key = None
+            if isinstance(sent.get("email"), str):
+                key = by_email.get(sent["email"].strip().lower())
+            if key is None and sent.get("external_id") is not None:
+                key = by_external.get(str(sent["external_id"]))
+            if key is None:
+                match = _POINTER_INDEX.match((attributes.get("source") or {}).get("pointer") or "")
+                if match and int(match[1]) < len(records):
+                    key = records[int(match[1])].record_key
+            if key is None:
+                log.warning(
+                    "bulk import job %s: an import error matches no row: %s", job_id, reason
+                )
+                continue
+            failed[key] = reason
+        return failed
+
+    def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        next_path: str | None = path
+        query: dict[str, str] | None = params
+        while next_path:
+            page = self.client.request("GET", next_path, params=query).json()
+            yield from page.get("data", [])
+            link = (page.get("links") or {}).get("next")
+            if not link:
+                return
+            parts = urlsplit(link)
+            next_path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+            query = None
+
+    # ----------------------------------------------------------- list members
+
+    def profile_ids(self, emails: Sequence[str]) -> dict[str, str]:
+        """Klaviyo profile ids by (lowercased) email, for the emails that have a profile."""
+        found: dict[str, str] = {}
+        for start in range(0, len(emails), LOOKUP_CHUNK):
+            chunk = emails[start : start + LOOKUP_CHUNK]
+            quoted = ",".join(json.dumps(email) for email in chunk)
+            params = {
+                "filter": f"any(email,[{quoted}])",
+                "page[size]": str(LOOKUP_CHUNK),
+                "fields[profile]": "email",
+            }
+            for profile in self._pages("/api/profiles", params):
+                email = (profile["attributes"].get("email") or "").strip().lower()
+                if email:
+                    found[email] = str(profile["id"])
+        return found
+
+    def _member_ids(self, records: Sequence[MemberRecord]) -> dict[str, str]:
+        ids = {r.record_key: r.destination_ref for r in records if r.destination_ref}
+        missing = [r for r in records if not r.destination_ref and r.email]
+        looked_up = self.profile_ids([r.email.strip().lower() for r in missing if r.email])
+        for record in missing:
+            assert record.email is not None
+            profile_id = looked_up.get(record.email.strip().lower())
+            if profile_id:
+                ids[record.record_key] = profile_id
+        return {key: value for key, value in ids.items() if value}
+
+    def _change_members(
+        self, method: str, list_id: str, records: Sequence[MemberRecord]
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        keys = [record.record_key for record in records]
+        try:
+            ids = self._member_ids(records)
+            unique_ids = list(dict.fromkeys(ids.values()))
+            for start in range(0, len(unique_ids), self.limits.membership_rows):
+                chunk = unique_ids[start : start + self.limits.membership_rows]
+                body = {"data": [{"type": "profile", "id": profile_id} for profile_id in chunk]}
+                self.client.request(
+                    method, f"/api/lists/{list_id}/relationships/profiles", body=body
+                )
+        except DestinationError as exc:
+            outcome.fail_all(keys, str(exc))
+            return outcome
+        outcome.refs = ids
+        if method == "POST":
+            outcome.succeeded = [key for key in keys if key in ids]
+            outcome.fail_all([key for key in keys if key not in ids], "no Klaviyo profile")
+        else:  # a row without a profile is not in the list: nothing to remove
+            outcome.succeeded = keys
+        return outcome
+
+    def add_list_members(self, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome:
+        return self._change_members("POST", list_id, records)
+
+    def remove_list_members(self, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome:
+        return self._change_members("DELETE", list_id, records)
+
+    # ----------------------------------------------------------------- events
+
+    def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        raise NotImplementedError(
+            "Klaviyo event delivery comes with triggered sends (send ledger); not built yet"
+        )

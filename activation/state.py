@@ -1,0 +1,149 @@
+"""Activation state in the warehouse: ``activation.sync_state`` (one row per synced record,
+with the last hash the destination confirmed) and ``activation.sync_runs`` (run history).
+Plain SQL, portable beyond DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from .sync import SyncRunResult
+
+SCHEMA = "activation"
+STATE_TABLE = f"{SCHEMA}.sync_state"
+RUNS_TABLE = f"{SCHEMA}.sync_runs"
+
+DDL = (
+    f"create schema if not exists {SCHEMA}",
+    f"""create table if not exists {STATE_TABLE} (
+        sync_name varchar not null,
+        record_key varchar not null,
+        row_hash varchar,
+        status varchar not null,
+        last_error varchar,
+        destination_ref varchar,
+        updated_at timestamp not null,
+        primary key (sync_name, record_key)
+    )""",
+    f"""create table if not exists {RUNS_TABLE} (
+        run_id varchar primary key,
+        sync_name varchar not null,
+        started_at timestamp not null,
+        finished_at timestamp,
+        added integer,
+        changed integer,
+        removed integer,
+        unchanged integer,
+        failed integer,
+        retried integer,
+        api_calls integer,
+        write_calls integer,
+        rate_limited integer,
+        status varchar not null
+    )""",
+)
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in ``timestamp`` columns."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def ensure_tables(warehouse: Warehouse) -> None:
+    for statement in DDL:
+        warehouse.execute(statement)
+
+
+def _upsert_state(
+    warehouse: Warehouse, rows: Sequence[tuple[str, str, str | None, str, str | None, str | None]]
+) -> None:
+    """rows: (sync_name, record_key, row_hash, status, last_error, destination_ref)."""
+    if not rows:
+        return
+    now = utcnow()
+    warehouse.executemany(
+        f"delete from {STATE_TABLE} where sync_name = ? and record_key = ?",
+        [(row[0], row[1]) for row in rows],
+    )
+    warehouse.executemany(
+        f"insert into {STATE_TABLE} (sync_name, record_key, row_hash, status, last_error,"
+        " destination_ref, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+        [(*row, now) for row in rows],
+    )
+
+
+def mark_synced(
+    warehouse: Warehouse,
+    sync_name: str,
+    hashes: Mapping[str, str],
+    refs: Mapping[str, str | None],
+) -> None:
+    """The destination confirmed these rows: advance their hash."""
+    _upsert_state(
+        warehouse,
+        [
+            (sync_name, key, row_hash, "synced", None, refs.get(key))
+            for key, row_hash in hashes.items()
+        ],
+    )
+
+
+def mark_failed(
+    warehouse: Warehouse,
+    sync_name: str,
+    errors: Mapping[str, str],
+    previous: Mapping[str, tuple[str | None, str | None]],
+) -> None:
+    """These rows failed: keep the last confirmed hash (``previous``: key -> (hash, ref))."""
+    rows = []
+    for key, reason in errors.items():
+        old_hash, ref = previous.get(key, (None, None))
+        rows.append((sync_name, key, old_hash, "failed", reason[:2000], ref))
+    _upsert_state(warehouse, rows)
+
+
+def mark_removed(warehouse: Warehouse, sync_name: str, refs: Mapping[str, str | None]) -> None:
+    _upsert_state(
+        warehouse, [(sync_name, key, None, "removed", None, ref) for key, ref in refs.items()]
+    )
+
+
+def forget(warehouse: Warehouse, sync_name: str, keys: Sequence[str]) -> None:
+    warehouse.executemany(
+        f"delete from {STATE_TABLE} where sync_name = ? and record_key = ?",
+        [(sync_name, key) for key in keys],
+    )
+
+
+def start_run(warehouse: Warehouse, run_id: str, sync_name: str, started_at: datetime) -> None:
+    warehouse.execute(
+        f"insert into {RUNS_TABLE} (run_id, sync_name, started_at, status) values (?, ?, ?, ?)",
+        (run_id, sync_name, started_at, "running"),
+    )
+
+
+def finish_run(warehouse: Warehouse, result: SyncRunResult) -> None:
+    warehouse.execute(
+        f"update {RUNS_TABLE} set finished_at = ?, added = ?, changed = ?, removed = ?,"
+        " unchanged = ?, failed = ?, retried = ?, api_calls = ?, write_calls = ?,"
+        " rate_limited = ?, status = ? where run_id = ?",
+        (
+            result.finished_at,
+            result.added,
+            result.changed,
+            result.removed,
+            result.unchanged,
+            result.failed,
+            result.retried,
+            result.api_calls,
+            result.write_calls,
+            result.rate_limited,
+            result.status,
+            result.run_id,
+        ),
+    )

@@ -1,0 +1,338 @@
+"""Plan and run one sync: diff in the warehouse, send only what changed, and advance the
+state only for what the destination confirmed.
+
+    declaration = get_declaration("target/manifest.json", "klaviyo_subscribers")
+    result = run_sync(declaration, "warehouse/nudge.duckdb", klaviyo_settings())
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import diff, state
+from .batching import batches, chunks
+from .declarations import SyncDeclaration
+from .destinations import Destination, build_destination
+from .destinations.base import MemberRecord, ProfileRecord
+from .errors import ActivationError, DeclarationError
+from .settings import DestinationSettings, redact
+from .warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+MAX_REPORTED_ERRORS = 50
+FIXED_COLUMNS = 5  # action, record_key, row_hash, old_hash, destination_ref
+
+
+@dataclass
+class SyncRunResult:
+    """What one run did. ``added``/``changed``/``removed`` count rows sent for that reason
+    (``retried``: rows re-sent because they failed before); ``failed`` counts rows the
+    destination rejected this run. A dry run reports the plan and sends nothing."""
+
+    run_id: str
+    sync_name: str
+    dry_run: bool
+    started_at: datetime
+    finished_at: datetime | None = None
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    retried: int = 0
+    api_calls: int = 0
+    write_calls: int = 0
+    rate_limited: int = 0
+    status: str = "running"
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Row:
+    action: str
+    record_key: str
+    row_hash: str | None
+    old_hash: str | None
+    destination_ref: str | None
+    values: dict[str, Any]
+
+
+def plan_sync(declaration: SyncDeclaration, warehouse: Warehouse) -> dict[str, int]:
+    """Planned action counts (see ``activation.diff``), read-only apart from creating the
+    empty state tables."""
+    _check_columns(declaration, warehouse)
+    state.ensure_tables(warehouse)
+    duplicated = warehouse.fetchall(diff.duplicate_keys_sql(declaration))[0][0]
+    if duplicated:
+        log.warning(
+            "sync %s: %d %s values appear on more than one row; one row per key is sent",
+            declaration.name,
+            duplicated,
+            declaration.config.identifier.column,
+        )
+    rows = warehouse.fetchall(diff.counts_sql(declaration), [declaration.name])
+    return {str(action): int(count) for action, count in rows}
+
+
+def run_sync(
+    declaration: SyncDeclaration,
+    warehouse_path: str | Path,
+    destination_settings: DestinationSettings,
+    dry_run: bool = False,
+    *,
+    destination: Destination | None = None,
+) -> SyncRunResult:
+    """Run one sync against the warehouse file; ``dry_run`` plans without any API call."""
+    if destination_settings.destination != declaration.config.destination:
+        raise DeclarationError(
+            [
+                f"exposure {declaration.name}: meta.nudge_sync.destination is "
+                f"{declaration.config.destination!r} but the settings are for "
+                f"{destination_settings.destination!r}"
+            ]
+        )
+    result = SyncRunResult(
+        run_id=str(uuid.uuid4()),
+        sync_name=declaration.name,
+        dry_run=dry_run,
+        started_at=state.utcnow(),
+    )
+    with Warehouse(warehouse_path) as warehouse:
+        planned = plan_sync(declaration, warehouse)
+        result.unchanged = planned.get("unchanged", 0)
+        if dry_run:
+            result.added = planned.get("added", 0)
+            result.changed = planned.get("changed", 0)
+            result.retried = planned.get("retry", 0)
+            result.removed = planned.get("remove", 0)
+            result.status = "planned"
+            result.finished_at = state.utcnow()
+            return result
+        state.start_run(warehouse, result.run_id, declaration.name, result.started_at)
+        owned = destination is None
+        client = destination or build_destination(destination_settings)
+        try:
+            _Runner(declaration, warehouse, client, result, planned).run()
+            result.status = "partial" if result.failed else "success"
+        except Exception as exc:
+            result.status = "error"
+            message = redact(f"sync {declaration.name} failed: {exc}", destination_settings.secrets)
+            raise ActivationError(message) from None
+        finally:
+            stats = getattr(getattr(client, "client", None), "stats", None)
+            if stats is not None:
+                result.api_calls = stats.api_calls
+                result.write_calls = stats.write_calls
+                result.rate_limited = stats.rate_limited
+            result.finished_at = state.utcnow()
+            state.finish_run(warehouse, result)
+            if owned:
+                client.close()
+    log.info(
+        "sync %s %s: added=%d changed=%d removed=%d unchanged=%d failed=%d retried=%d "
+        "api_calls=%d write_calls=%d rate_limited=%d",
+        result.sync_name,
+        result.status,
+        result.added,
+        result.changed,
+        result.removed,
+        result.unchanged,
+        result.failed,
+        result.retried,
+        result.api_calls,
+        result.write_calls,
+        result.rate_limited,
+    )
+    return result
+
+
+class _Runner:
+    def __init__(
+        self,
+        declaration: SyncDeclaration,
+        warehouse: Warehouse,
+        destination: Destination,
+        result: SyncRunResult,
+        planned: dict[str, int],
+    ) -> None:
+        self.declaration = declaration
+        self.cfg = declaration.config
+        self.warehouse = warehouse
+        self.destination = destination
+        self.result = result
+        self.planned = planned
+        self._list_id: str | None = None
+        self._list_resolved = False
+
+    def run(self) -> None:
+        if self.planned.get("discard"):
+            self._discard()
+        if self.planned.get("remove"):
+            self._removals()
+        if any(self.planned.get(action) for action in diff.SEND_ACTIONS):
+            self._upserts()
+
+    def _list(self, create: bool) -> str | None:
+        if self.cfg.object != "list_members" or self.cfg.list_name is None:
+            return None
+        if not self._list_resolved or (self._list_id is None and create):
+            self._list_id = self.destination.ensure_list(self.cfg.list_name, create=create)
+            self._list_resolved = True
+        return self._list_id
+
+    def _rows(self, actions: tuple[str, ...]) -> Iterator[list[_Row]]:
+        columns = self.declaration.mapped_columns
+        sql = diff.actions_sql(self.declaration, actions)
+        for batch in self.warehouse.stream(sql, [self.declaration.name]):
+            yield [
+                _Row(
+                    action=row[0],
+                    record_key=row[1],
+                    row_hash=row[2],
+                    old_hash=row[3],
+                    destination_ref=row[4],
+                    values=dict(zip(columns, row[FIXED_COLUMNS:], strict=True)),
+                )
+                for row in batch
+            ]
+
+    def _discard(self) -> None:
+        keys = [row.record_key for batch in self._rows(("discard",)) for row in batch]
+        state.forget(self.warehouse, self.declaration.name, keys)
+
+    def _removals(self) -> None:
+        list_id = self._list(create=False)
+        for batch in self._rows(("remove",)):
+            for chunk in chunks(batch, self.destination.limits.membership_rows):
+                records = [
+                    MemberRecord(row.record_key, row.record_key, row.destination_ref)
+                    for row in chunk
+                ]
+                if list_id is None:  # no list yet: nobody is in it
+                    confirmed = {row.record_key: row.destination_ref for row in chunk}
+                    state.mark_removed(self.warehouse, self.declaration.name, confirmed)
+                    self.result.removed += len(chunk)
+                    continue
+                outcome = self.destination.remove_list_members(list_id, records)
+                self.result.removed += len(chunk)
+                refs = {key: outcome.refs.get(key) for key in outcome.succeeded}
+                state.mark_removed(self.warehouse, self.declaration.name, refs)
+                self._failed(chunk, outcome.failed)
+
+    def _upserts(self) -> None:
+        limits = self.destination.limits
+        max_rows = min(limits.upsert_rows, self.cfg.batch_size)
+        list_id = self._list(create=True)
+        for batch in batches(
+            self._records(),
+            max_rows=max_rows,
+            max_bytes=limits.upsert_bytes,
+            size_of=lambda pair: pair[2],
+        ):
+            rows = [row for row, _, _ in batch]
+            for row in rows:
+                if row.action == "added":
+                    self.result.added += 1
+                elif row.action == "changed":
+                    self.result.changed += 1
+                else:
+                    self.result.retried += 1
+            outcome = self.destination.upsert_profiles([record for _, record, _ in batch], list_id)
+            by_key = {row.record_key: row for row in rows}
+            hashes = {key: by_key[key].row_hash or "" for key in outcome.succeeded}
+            refs = {key: outcome.refs.get(key) or by_key[key].destination_ref for key in hashes}
+            state.mark_synced(self.warehouse, self.declaration.name, hashes, refs)
+            self._failed(rows, outcome.failed)
+
+    def _records(self) -> Iterator[tuple[_Row, ProfileRecord, int]]:
+        limit = self.destination.limits.record_bytes
+        for batch in self._rows(diff.SEND_ACTIONS):
+            too_big: dict[str, str] = {}
+            for row in batch:
+                record = ProfileRecord(
+                    record_key=row.record_key,
+                    email=_text(row.values[self.cfg.identifier.column]),
+                    external_id=(
+                        _text(row.values[self.cfg.external_id.column])
+                        if self.cfg.external_id
+                        else None
+                    ),
+                    attributes={
+                        target: _json_value(row.values[column])
+                        for target, column in self.cfg.fields.attributes.items()
+                    },
+                    properties={
+                        target: _json_value(row.values[column])
+                        for target, column in self.cfg.fields.properties.items()
+                    },
+                )
+                size = self.destination.record_size(record)
+                if size > limit:
+                    too_big[row.record_key] = f"profile is {size} bytes; the limit is {limit}"
+                    continue
+                yield row, record, size
+            if too_big:
+                self._failed([row for row in batch if row.record_key in too_big], too_big)
+
+    def _failed(self, rows: Sequence[_Row], errors: dict[str, str]) -> None:
+        if not errors:
+            return
+        previous = {row.record_key: (row.old_hash, row.destination_ref) for row in rows}
+        state.mark_failed(self.warehouse, self.declaration.name, errors, previous)
+        self.result.failed += len(errors)
+        for key, reason in errors.items():
+            if len(self.result.errors) < MAX_REPORTED_ERRORS:
+                self.result.errors[key] = reason
+            log.warning("sync %s: %s failed: %s", self.declaration.name, key, reason)
+
+
+def _check_columns(declaration: SyncDeclaration, warehouse: Warehouse) -> None:
+    columns = warehouse.columns(declaration.schema_name, declaration.table_name)
+    if columns is None:
+        raise DeclarationError(
+            [
+                f"exposure {declaration.name}: its model {declaration.model_unique_id} has no "
+                f"table {declaration.schema_name}.{declaration.table_name} in "
+                f"{warehouse.path}; build it with dbt first"
+            ]
+        )
+    cfg = declaration.config
+    references = [("identifier.column", cfg.identifier.column)]
+    if cfg.external_id:
+        references.append(("external_id.column", cfg.external_id.column))
+    references += [(f"fields.attributes.{t}", c) for t, c in cfg.fields.attributes.items()]
+    references += [(f"fields.properties.{t}", c) for t, c in cfg.fields.properties.items()]
+    problems = [
+        f"exposure {declaration.name}: meta.nudge_sync.{where} refers to column {column!r}, "
+        f"which {declaration.schema_name}.{declaration.table_name} does not have "
+        f"(columns: {', '.join(columns)})"
+        for where, column in references
+        if column not in columns
+    ]
+    if problems:
+        raise DeclarationError(problems)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
