@@ -1,0 +1,4 @@
+-- Every raw row read lands in exactly one of kept / duplicate / quarantined.
+select *
+from {{ ref('stg_raw_row_reconciliation') }}
+where rows_read <> rows_kept + duplicates + quarantined
