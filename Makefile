@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models macros tests/dbt
+	NUDGE_WAREHOUSE=:memory: $(BIN)/sqlfluff lint models macros tests/dbt
 
 unit: install
 	$(BIN)/pytest -n 2

@@ -82,9 +82,16 @@ def sync(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Sync declared audiences to their destinations (keys and URLs from the environment)."""
+    from activation.errors import ActivationError
     from nudge.sync_command import run_declared_syncs
 
-    run_declared_syncs(console, _warehouse(warehouse), name=name, dry_run=dry_run)
+    try:
+        results = run_declared_syncs(console, _warehouse(warehouse), name=name, dry_run=dry_run)
+    except ActivationError as exc:
+        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if any(result.status in ("partial", "error") for result in results):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -96,9 +103,15 @@ def sandbox(
 ) -> None:
     """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY)."""
     from activation.sandbox.klaviyo import serve
-    from activation.settings import require_env
 
-    api_key = require_env("KLAVIYO_API_KEY", purpose="the key clients must present")
+    api_key = os.environ.get("KLAVIYO_API_KEY", "").strip()
+    if not api_key:
+        console.print(
+            "[red]KLAVIYO_API_KEY is not set.[/red] The sandbox accepts only the key it was "
+            "started with: export KLAVIYO_API_KEY=any-test-key, start the sandbox, and point "
+            f"clients at it with KLAVIYO_BASE_URL=http://127.0.0.1:{port}."
+        )
+        raise typer.Exit(2)
     console.print(f"Klaviyo sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)")
     serve(host="127.0.0.1", port=port, api_key=api_key, state_path=state, validate=True)
 

@@ -2,7 +2,16 @@
 
 {#- Every raw event that had landed by as_of, typed, with its check result and outcome. -#}
 
-{%- set raw_columns = ['message_id', 'event', 'user_id', 'anonymous_id', 'timestamp', 'received_at', 'properties', 'context'] %}
+{%- set raw_columns = [
+    'message_id',
+    'event',
+    'user_id',
+    'anonymous_id',
+    'timestamp',
+    'received_at',
+    'properties',
+    'context',
+] %}
 
 with
 
@@ -28,7 +37,8 @@ renamed as (
         case when {{ nudge.is_valid_json('context') }} then context end as context,
         (properties is not null and not {{ nudge.is_valid_json('properties') }})
         or (context is not null and not {{ nudge.is_valid_json('context') }}) as has_invalid_json,
-        {{ nudge.any_invalid_text(['message_id', 'event', 'user_id', 'anonymous_id', 'properties', 'context']) }} as has_invalid_text,
+        {{ nudge.any_invalid_text(['message_id', 'event', 'user_id', 'anonymous_id', 'properties', 'context']) }}
+            as has_invalid_text,
         {{ nudge.row_to_json_text(raw_columns) }} as raw_row
     from source
 

@@ -2,7 +2,18 @@
 
 {#- Every raw catalog row in effect by as_of, typed, with its check result and outcome. -#}
 
-{%- set raw_columns = ['product_id', 'name', 'category', 'price', 'currency', 'stock_quantity', 'image_url', 'url', 'replenishment_days', 'updated_at'] %}
+{%- set raw_columns = [
+    'product_id',
+    'name',
+    'category',
+    'price',
+    'currency',
+    'stock_quantity',
+    'image_url',
+    'url',
+    'replenishment_days',
+    'updated_at',
+] %}
 
 with
 
@@ -28,7 +39,8 @@ renamed as (
         {{ nudge.clean_text('url') }} as product_url,
         {{ nudge.safe_cast('replenishment_days', dbt.type_int()) }} as replenishment_days,
         {{ nudge.safe_timestamp('updated_at') }} as updated_at,
-        {{ nudge.any_invalid_text(['product_id', 'name', 'category', 'currency', 'image_url', 'url']) }} as has_invalid_text,
+        {{ nudge.any_invalid_text(['product_id', 'name', 'category', 'currency', 'image_url', 'url']) }}
+            as has_invalid_text,
         {{ nudge.row_to_json_text(raw_columns) }} as raw_row
     from source
 

@@ -13,63 +13,63 @@
 with
 
 {% for table, cursor, kept_model, checked_model in tables %}
-{{ table }}_read as (
+    {{ table }}_read as (
 
-    select count(*) as rows_read
-    from {{ source('raw', table) }}
-    where
-        {{ nudge.safe_timestamp(cursor) }} <= {{ nudge.as_of() }}
-        or {{ nudge.safe_timestamp(cursor) }} is null
+        select count(*) as rows_read
+        from {{ source('raw', table) }}
+        where
+            {{ nudge.safe_timestamp(cursor) }} <= {{ nudge.as_of() }}
+            or {{ nudge.safe_timestamp(cursor) }} is null
 
-),
+    ),
 
-{{ table }}_kept as (
+    {{ table }}_kept as (
 
-    select
-        count(*) as rows_kept,
-        {% if table == 'events' -%}
-        sum(case when is_known_event then 0 else 1 end)
-        {%- else -%}
-        0
-        {%- endif %} as unknown_event_names
-    from {{ ref(kept_model) }}
+        select
+            count(*) as rows_kept,
+            {% if table == 'events' -%}
+                sum(case when is_known_event then 0 else 1 end)
+            {%- else -%}
+                0
+            {%- endif %} as unknown_event_names
+        from {{ ref(kept_model) }}
 
-),
+    ),
 
-{{ table }}_duplicates as (
+    {{ table }}_duplicates as (
 
-    select count(*) as duplicates
-    from {{ ref(checked_model) }}
-    where row_outcome = 'duplicate'
+        select count(*) as duplicates
+        from {{ ref(checked_model) }}
+        where row_outcome = 'duplicate'
 
-),
+    ),
 
-{{ table }}_quarantined as (
+    {{ table }}_quarantined as (
 
-    select count(*) as quarantined
-    from {{ ref('stg_quarantined_rows') }}
-    where source_table = '{{ table }}'
+        select count(*) as quarantined
+        from {{ ref('stg_quarantined_rows') }}
+        where source_table = '{{ table }}'
 
-),
+    ),
 
 {% endfor %}
 
 reconciled as (
 
-{% for table, cursor, kept_model, checked_model in tables %}
-    select
-        '{{ table }}' as source_table,
-        {{ table }}_read.rows_read,
-        {{ table }}_kept.rows_kept,
-        {{ table }}_duplicates.duplicates,
-        {{ table }}_quarantined.quarantined,
-        coalesce({{ table }}_kept.unknown_event_names, 0) as unknown_event_names
-    from {{ table }}_read
-    cross join {{ table }}_kept
-    cross join {{ table }}_duplicates
-    cross join {{ table }}_quarantined
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    {% for table, cursor, kept_model, checked_model in tables %}
+        select
+            '{{ table }}' as source_table,
+            {{ table }}_read.rows_read,
+            {{ table }}_kept.rows_kept,
+            {{ table }}_duplicates.duplicates,
+            {{ table }}_quarantined.quarantined,
+            coalesce({{ table }}_kept.unknown_event_names, 0) as unknown_event_names
+        from {{ table }}_read
+        cross join {{ table }}_kept
+        cross join {{ table }}_duplicates
+        cross join {{ table }}_quarantined
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 )
 

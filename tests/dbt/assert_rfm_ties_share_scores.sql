@@ -10,11 +10,23 @@ rfm as (
 
 scores as (
 
-    select 'recency' as measure, -1 * recency_days as measured_value, r_score as score from rfm
+    select
+        'recency' as measure,
+        -1 * recency_days as measured_value,
+        r_score as score
+    from rfm
     union all
-    select 'frequency' as measure, frequency as measured_value, f_score as score from rfm
+    select
+        'frequency' as measure,
+        frequency as measured_value,
+        f_score as score
+    from rfm
     union all
-    select 'monetary' as measure, monetary as measured_value, m_score as score from rfm
+    select
+        'monetary' as measure,
+        monetary as measured_value,
+        m_score as score
+    from rfm
 
 ),
 

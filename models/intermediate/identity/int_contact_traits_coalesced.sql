@@ -17,16 +17,16 @@ identifies as (
 trait_values as (
 
     {% for trait in traits %}
-    select
-        user_id,
-        '{{ trait }}' as trait,
-        {{ dbt.cast(trait, dbt.type_string()) }} as trait_value,
-        identified_at,
-        received_at,
-        message_id
-    from identifies
-    where {{ trait }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            user_id,
+            '{{ trait }}' as trait,
+            {{ dbt.cast(trait, dbt.type_string()) }} as trait_value,
+            identified_at,
+            received_at,
+            message_id
+        from identifies
+        where {{ trait }} is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -48,7 +48,7 @@ latest_traits as (
     select
         user_id,
         {% for trait in traits %}
-        max(case when trait = '{{ trait }}' then trait_value end) as {{ trait }}{% if not loop.last %},{% endif %}
+            max(case when trait = '{{ trait }}' then trait_value end) as {{ trait }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from ranked_traits
     where recency_rank = 1

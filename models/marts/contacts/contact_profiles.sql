@@ -1,4 +1,7 @@
-{#- One row per contact (a user_id seen in identify calls or events): who they are, what they bought, whether we may email them. -#}
+{#-
+    One row per contact (a user_id seen in identify calls or events): who they are, what
+    they bought, whether we may email them.
+-#}
 
 with
 
@@ -98,7 +101,7 @@ derived as (
         case
             when orders_count > 0 then lifetime_revenue / orders_count
         end as avg_order_value,
-        {{ nudge.days_between('last_order_at', nudge.as_of()) }} as days_since_last_order,
+        {{ nudge.days_between('last_order_at', nudge.as_of()) }}             as days_since_last_order,
         case
             when email is null then 'invalid_email'
             when consent_status in ('unsubscribed', 'hard_bounce', 'spam_complaint') then consent_status

@@ -38,7 +38,7 @@ scored as (
     select
         contact_id,
         last_order_at,
-        {{ nudge.days_between('last_order_at', nudge.as_of()) }} as recency_days,
+        {{ nudge.days_between('last_order_at', nudge.as_of()) }}             as recency_days,
         frequency,
         monetary,
         {{ nudge.rank_score(nudge.days_between('last_order_at', nudge.as_of()) ~ ' desc') }} as r_score,

@@ -1,0 +1,103 @@
+"""`nudge sync`: run the syncs declared as dbt exposures and print what each one did."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from activation.declarations import SyncDeclaration, load_declarations
+from activation.errors import ConfigurationError, DeclarationError
+from activation.settings import DestinationSettings, klaviyo_settings
+from activation.sync import SyncRunResult, run_sync
+from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+
+SETTINGS_FROM_ENV: dict[str, Callable[[], DestinationSettings]] = {
+    "klaviyo": klaviyo_settings,
+}
+
+
+def manifest_path(warehouse: Path) -> Path:
+    """dbt's manifest for this warehouse; `dbt parse` writes it when no build has yet."""
+    path = dbt_artifacts_dir(warehouse) / "target" / "manifest.json"
+    if not path.exists():
+        run_dbt(["parse"], warehouse)
+    return path
+
+
+def declared_syncs(warehouse: Path, name: str | None = None) -> list[SyncDeclaration]:
+    declarations = load_declarations(manifest_path(warehouse))
+    if name is None:
+        return declarations
+    chosen = [declaration for declaration in declarations if declaration.name == name]
+    if not chosen:
+        known = ", ".join(declaration.name for declaration in declarations) or "none"
+        raise DeclarationError([f"no sync named {name!r} is declared (declared syncs: {known})"])
+    return chosen
+
+
+def destination_settings(destination: str) -> DestinationSettings:
+    try:
+        from_env = SETTINGS_FROM_ENV[destination]
+    except KeyError:
+        known = ", ".join(sorted(SETTINGS_FROM_ENV))
+        raise ConfigurationError(
+            f"no settings for destination {destination!r}; known destinations: {known}"
+        ) from None
+    return from_env()
+
+
+def run_declared_syncs(
+    console: Console, warehouse: Path, *, name: str | None, dry_run: bool
+) -> list[SyncRunResult]:
+    """Run every declared sync (or the one named) and print a summary table."""
+    results = []
+    for declaration in declared_syncs(warehouse, name):
+        settings = destination_settings(declaration.config.destination)
+        verb = "Planning" if dry_run else "Syncing"
+        with console.status(f"{verb} {declaration.name} → {declaration.config.destination}"):
+            results.append(run_sync(declaration, warehouse, settings, dry_run=dry_run))
+    console.print(results_table(results, dry_run=dry_run))
+    return results
+
+
+def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
+    title = "Planned sync changes (dry run: no API called)" if dry_run else "Syncs"
+    table = Table(title=title)
+    counted = ("added", "changed", "removed", "retried", "unchanged", "failed")
+    calls = () if dry_run else ("api_calls", "write_calls", "rate_limited")
+    table.add_column("sync")
+    table.add_column("status")
+    for column in (*counted, *calls):
+        table.add_column(column.replace("_", " "), justify="right")
+    table.add_column("seconds", justify="right")
+    for result in results:
+        finished = result.finished_at or result.started_at
+        seconds = (finished - result.started_at).total_seconds()
+        table.add_row(
+            result.sync_name,
+            result.status,
+            *(f"{getattr(result, column):,}" for column in (*counted, *calls)),
+            f"{seconds:.1f}",
+        )
+    return table
+
+
+@contextmanager
+def klaviyo_environment(base_url: str, api_key: str) -> Iterator[None]:
+    """Point KLAVIYO_BASE_URL / KLAVIYO_API_KEY at a sandbox for the duration."""
+    names = ("KLAVIYO_BASE_URL", "KLAVIYO_API_KEY")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(KLAVIYO_BASE_URL=base_url, KLAVIYO_API_KEY=api_key)
+    try:
+        yield
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
