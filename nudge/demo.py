@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from activation.sandbox.klaviyo import start_sandbox
+from activation.sync import SyncRunResult
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import run_dbt
 from nudge.generate_command import run_generate
@@ -28,7 +30,13 @@ def sandbox_state_path(warehouse: Path) -> Path:
     return warehouse.parent / "klaviyo_sandbox.sqlite"
 
 
-def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> None:
+@dataclass(frozen=True)
+class DemoOutcome:
+    syncs: list[SyncRunResult]
+    sandbox_state: dict[str, Any]
+
+
+def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> DemoOutcome:
     as_of = start_of_today_utc()
     console.rule(f"1/4 Generate raw data into {warehouse}")
     run_generate(
@@ -52,7 +60,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     sandbox = start_sandbox(api_key=api_key, state_path=sandbox_state_path(warehouse))
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
-            run_declared_syncs(console, warehouse, name=None, dry_run=False)
+            syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
         state = sandbox.state()
     finally:
         sandbox.stop()
@@ -69,6 +77,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
             title="Next",
         )
     )
+    return DemoOutcome(syncs, state)
 
 
 def sandbox_table(state: dict[str, Any]) -> Table:

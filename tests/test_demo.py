@@ -1,0 +1,45 @@
+"""The README's demo, twice on one warehouse: the second run changes nothing in Klaviyo."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from activation.sandbox.klaviyo import start_sandbox
+from nudge.demo import run_demo, sandbox_state_path
+
+
+def test_second_demo_run_sends_no_profile_changes(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse" / "nudge.duckdb"
+    console = Console(record=True, width=200)
+
+    first = run_demo(console, warehouse, contacts=200, seed=11)
+    second = run_demo(console, warehouse, contacts=200, seed=11)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        audience = {
+            row[0] for row in con.execute("select email from syncs.sync_klaviyo_subscribers")
+        }
+    assert len(audience) > 20
+    (sync,) = first.syncs
+    assert (sync.status, sync.added, sync.failed) == ("success", len(audience), 0)
+    assert sync.write_calls > 0
+
+    (again,) = second.syncs
+    assert (again.added, again.changed, again.removed, again.retried, again.failed) == (0,) * 5
+    assert again.unchanged == len(audience)
+    assert again.write_calls == 0
+    assert second.sandbox_state["profiles"] == first.sandbox_state["profiles"] == len(audience)
+
+    with start_sandbox(secrets.token_hex(8), state_path=sandbox_state_path(warehouse)) as sandbox:
+        emails = [profile["email"] for profile in sandbox.profiles()]
+        (members,) = [sandbox.list_members(row["name"]) for row in sandbox.lists()]
+    assert sorted(emails) == sorted(audience)  # each profile once
+    assert {member["email"] for member in members} == audience
+
+    transcript = console.export_text()
+    for heading in ("Marts built by dbt", "Quarantined rows by reason", "Syncs", "make dagster"):
+        assert heading in transcript
