@@ -18,6 +18,16 @@ SCHEMA = "activation"
 STATE_TABLE = f"{SCHEMA}.sync_state"
 RUNS_TABLE = f"{SCHEMA}.sync_runs"
 
+STATE_COLUMNS = (
+    "sync_name",
+    "record_key",
+    "row_hash",
+    "status",
+    "last_error",
+    "destination_ref",
+    "updated_at",
+)
+
 DDL = (
     f"create schema if not exists {SCHEMA}",
     f"""create table if not exists {STATE_TABLE} (
@@ -66,15 +76,13 @@ def _upsert_state(
     if not rows:
         return
     now = utcnow()
-    warehouse.executemany(
-        f"delete from {STATE_TABLE} where sync_name = ? and record_key = ?",
-        [(row[0], row[1]) for row in rows],
-    )
-    warehouse.executemany(
-        f"insert into {STATE_TABLE} (sync_name, record_key, row_hash, status, last_error,"
-        " destination_ref, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
-        [(*row, now) for row in rows],
-    )
+    by_sync: dict[str, list[str]] = {}
+    for row in rows:
+        by_sync.setdefault(row[0], []).append(row[1])
+    with warehouse.transaction():
+        for sync_name, keys in by_sync.items():
+            warehouse.delete_keys(STATE_TABLE, "sync_name = ?", [sync_name], "record_key", keys)
+        warehouse.insert_rows(STATE_TABLE, STATE_COLUMNS, [(*row, now) for row in rows])
 
 
 def mark_synced(
@@ -114,10 +122,7 @@ def mark_removed(warehouse: Warehouse, sync_name: str, refs: Mapping[str, str | 
 
 
 def forget(warehouse: Warehouse, sync_name: str, keys: Sequence[str]) -> None:
-    warehouse.executemany(
-        f"delete from {STATE_TABLE} where sync_name = ? and record_key = ?",
-        [(sync_name, key) for key in keys],
-    )
+    warehouse.delete_keys(STATE_TABLE, "sync_name = ?", [sync_name], "record_key", keys)
 
 
 def start_run(warehouse: Warehouse, run_id: str, sync_name: str, started_at: datetime) -> None:
