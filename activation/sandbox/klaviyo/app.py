@@ -1,5 +1,10 @@
 """The sandbox WSGI app: routing, authentication, the ``revision`` header, content types,
-spec validation, the request log and the ``/_sandbox/`` admin endpoints.
+spec validation, injected faults, the request log and the ``/_sandbox/`` admin endpoints.
+
+Each request-log entry: seq, time (arrival, epoch seconds), method, path, query_string, args,
+headers (never Authorization), body, status, validation ("passed", "failed", or "skipped"
+when validation is off or the request was refused before it), fault (the injected fault that
+answered it, or None) and, for errors, the JSON:API errors.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import re
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import handlers
 from .errors import SandboxError, invalid
+from .faults import Fault, FaultInjector
 from .jobs import ImportWorker
 from .store import Store
 from .validation import SPEC_REVISION, request_errors
@@ -52,6 +59,7 @@ ROUTES = Map(
         Rule("/_sandbox/state", endpoint="admin_state", methods=["GET"]),
         Rule("/_sandbox/requests", endpoint="admin_requests", methods=["GET"]),
         Rule("/_sandbox/reset", endpoint="admin_reset", methods=["POST"]),
+        Rule("/_sandbox/faults", endpoint="admin_faults", methods=["GET", "POST", "DELETE"]),
     ],
     strict_slashes=False,
 )
@@ -76,6 +84,7 @@ class SandboxApp:
         self._log: deque[dict[str, Any]] = deque(maxlen=max_logged_requests)
         self._log_lock = threading.Lock()
         self._seq = 0
+        self.faults = FaultInjector()
 
     # -------------------------------------------------------------- WSGI entry
 
@@ -85,20 +94,16 @@ class SandboxApp:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        note = _Note(time.time())
         adapter = ROUTES.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
         except NotFound:
-            return self._finish(
-                request,
-                None,
-                _error_response(
-                    SandboxError(404, "not_found", "Not found.", f"No route for {request.path}.")
-                ),
-            )
+            error = SandboxError(404, "not_found", "Not found.", f"No route for {request.path}.")
+            return self._finish(request, None, _error_response(error), note)
         except MethodNotAllowed:
             error = handlers.raise_method_not_allowed(request.method, request.path)
-            return self._finish(request, None, _error_response(error))
+            return self._finish(request, None, _error_response(error), note)
         if endpoint.startswith("admin_"):
             return self._admin(endpoint, request)
         body: Any = None
@@ -108,8 +113,15 @@ class SandboxApp:
             body = self._read_body(request)
             if self.validate:
                 errors = request_errors(request)
+                note.validation = "failed" if errors else "passed"
                 if errors:
-                    return self._finish(request, body, _json_response(400, {"errors": errors}))
+                    return self._finish(
+                        request, body, _json_response(400, {"errors": errors}), note
+                    )
+            fault = self._fault(request)
+            if fault is not None:
+                note.fault = {"status": fault.status, "retry_after": fault.retry_after}
+                return self._finish(request, body, _fault_response(fault), note)
             handler = getattr(handlers, endpoint)
             context = handlers.Context(self.store, self.worker, request, body)
             try:
@@ -118,10 +130,20 @@ class SandboxApp:
                 # only reachable with validation off: a body the spec would have rejected
                 raise invalid(f"Malformed request body ({type(exc).__name__}: {exc}).") from exc
         except SandboxError as error:
-            return self._finish(request, body, _error_response(error))
+            return self._finish(request, body, _error_response(error), note)
         if payload is None:
-            return self._finish(request, body, Response(status=status))
-        return self._finish(request, body, _json_response(status, payload))
+            return self._finish(request, body, Response(status=status), note)
+        return self._finish(request, body, _json_response(status, payload), note)
+
+    def _fault(self, request: Request) -> Fault | None:
+        """The injected fault answering this request, after its delay (None: answer normally,
+        possibly after a delay)."""
+        fault = self.faults.pick(request.method, request.path)
+        if fault is None:
+            return None
+        if fault.delay:
+            time.sleep(fault.delay)
+        return fault if fault.status is not None else None
 
     # ------------------------------------------------------------------ checks
 
@@ -193,7 +215,7 @@ class SandboxApp:
 
     # ------------------------------------------------------------- request log
 
-    def _finish(self, request: Request, body: Any, response: Response) -> Response:
+    def _finish(self, request: Request, body: Any, response: Response, note: _Note) -> Response:
         if body is None and request.method in ("POST", "PATCH", "PUT", "DELETE"):
             raw = request.get_data(cache=True, as_text=True)
             try:
@@ -207,7 +229,7 @@ class SandboxApp:
             self._seq += 1
             entry: dict[str, Any] = {
                 "seq": self._seq,
-                "time": time.time(),
+                "time": note.time,
                 "method": request.method,
                 "path": request.path,
                 "query_string": request.query_string.decode(),
@@ -215,6 +237,8 @@ class SandboxApp:
                 "headers": headers,
                 "body": body,
                 "status": response.status_code,
+                "validation": note.validation,
+                "fault": note.fault,
             }
             if response.status_code >= 400:
                 entry["errors"] = json.loads(response.get_data(as_text=True)).get("errors")
@@ -243,6 +267,7 @@ class SandboxApp:
             "import_jobs": counts["import_jobs"],
             "import_errors": counts["import_errors"],
             "requests_logged": len(self._log),
+            "faults": self.faults.active(),
         }
 
     def _admin(self, endpoint: str, request: Request) -> Response:
@@ -254,10 +279,39 @@ class SandboxApp:
             if limit:
                 entries = entries[-limit:]
             return _json_response(200, {"requests": entries}, mimetype="application/json")
+        if endpoint == "admin_faults":
+            return self._admin_faults(request)
         self.worker.wait_idle()
         self.store.reset()
+        self.faults.clear()
         self.clear_log()
         return _json_response(200, {"reset": True}, mimetype="application/json")
+
+    def _admin_faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                self.faults.add(Fault(**(request.get_json(force=True) or {})))
+            except (TypeError, ValueError) as exc:
+                return _json_response(400, {"error": str(exc)}, mimetype="application/json")
+        elif request.method == "DELETE":
+            self.faults.clear()
+        return _json_response(200, {"faults": self.faults.active()}, mimetype="application/json")
+
+
+@dataclass
+class _Note:
+    """What the request log records beyond the request and the response."""
+
+    time: float
+    validation: str = "skipped"
+    fault: dict[str, Any] | None = None
+
+
+def _fault_response(fault: Fault) -> Response:
+    response = _error_response(fault.error())
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = fault.retry_after_header()
+    return response
 
 
 def _json_response(status: int, payload: Any, mimetype: str = JSON_API) -> Response:

@@ -27,8 +27,8 @@ class ImportWorker:
         self.delay = delay
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="klaviyo-import", daemon=True)
-        self._idle = threading.Event()
-        self._idle.set()
+        self._pending = 0
+        self._idle = threading.Condition()
 
     def start(self) -> None:
         self._thread.start()
@@ -36,7 +36,8 @@ class ImportWorker:
             self.submit(job_id)
 
     def submit(self, job_id: str) -> None:
-        self._idle.clear()
+        with self._idle:
+            self._pending += 1
         self._queue.put(job_id)
 
     def stop(self) -> None:
@@ -44,7 +45,9 @@ class ImportWorker:
         self._thread.join(timeout=10)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        return self._idle.wait(timeout)
+        """Wait until every submitted job is processed; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def _run(self) -> None:
         while True:
@@ -58,8 +61,9 @@ class ImportWorker:
             except Exception:  # keep the worker alive; the job stays visible as processing
                 log.exception("bulk import job %s crashed", job_id)
             finally:
-                if self._queue.empty():
-                    self._idle.set()
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
 
     def process(self, job_id: str) -> None:
         job = self.store.get_import_job(job_id)

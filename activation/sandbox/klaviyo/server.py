@@ -12,6 +12,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import SandboxApp
+from .faults import Fault
 from .jobs import ImportWorker
 from .store import Store
 from .validation import openapi
@@ -32,7 +33,10 @@ class SandboxHandle:
         self._app = app
         self._worker = worker
         self._thread = threading.Thread(
-            target=server.serve_forever, name="klaviyo-sandbox", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+            name="klaviyo-sandbox",
+            daemon=True,
         )
         self._stopped = False
 
@@ -97,6 +101,25 @@ class SandboxHandle:
 
     def clear_requests(self) -> None:
         self._app.clear_log()
+
+    def inject_fault(
+        self,
+        status: int | None = 429,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        times: int | None = 1,
+        share: float = 1.0,
+    ) -> Fault:
+        """Answer matching API requests with ``status`` (and ``Retry-After``), or slowly;
+        see ``activation.sandbox.klaviyo.faults``."""
+        fault = Fault(status, method, path, retry_after, delay, times, share)
+        return self._app.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._app.faults.clear()
 
     def state(self) -> dict[str, Any]:
         return self._app.state()

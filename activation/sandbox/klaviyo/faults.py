@@ -1,0 +1,105 @@
+"""Fault injection: make chosen requests fail (429/5xx with ``Retry-After``) or answer slowly,
+to exercise a client's retries. Faults apply after authentication and spec validation, so the
+request log still says whether each request was valid.
+
+    handle.inject_fault(status=429, retry_after=1, path="/api/profile-bulk-import-jobs")
+    handle.inject_fault(status=503, share=0.2, times=None)   # a fifth of all requests, forever
+    handle.inject_fault(status=None, delay=2.0)               # one slow answer (client timeout)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import SandboxError
+
+_CODES = {
+    429: ("throttled", "Request was throttled."),
+    500: ("error", "A server error occurred."),
+    502: ("bad_gateway", "Bad gateway."),
+    503: ("service_unavailable", "Service unavailable."),
+    504: ("gateway_timeout", "Gateway timeout."),
+}
+
+
+@dataclass
+class Fault:
+    """``status`` None answers normally after ``delay``; ``path`` is a regex searched in the
+    request path; ``times`` None means unlimited; ``share`` is the chance a match is hit."""
+
+    status: int | None = 429
+    method: str | None = None
+    path: str | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    times: int | None = 1
+    share: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError(f"fault status must be 4xx/5xx or None, got {self.status}")
+        if not 0.0 <= self.share <= 1.0:
+            raise ValueError(f"fault share must be between 0 and 1, got {self.share}")
+        if self.path is not None:
+            re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or re.search(self.path, path) is not None
+
+    def error(self) -> SandboxError:
+        assert self.status is not None
+        code, title = _CODES.get(self.status, ("error", "Injected error."))
+        detail = f"Injected fault: HTTP {self.status}."
+        if self.retry_after is not None:
+            detail += f" Expected available in {self.retry_after_header()} seconds."
+        return SandboxError(self.status, code, title, detail)
+
+    def retry_after_header(self) -> str:
+        """Whole seconds, rounded up (Klaviyo sends integers)."""
+        assert self.retry_after is not None
+        return str(math.ceil(self.retry_after))
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultInjector:
+    def __init__(self, seed: int = 0) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [fault.describe() for fault in self._faults]
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        """The first fault that hits this request (using up one of its ``times``)."""
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(method, path):
+                    continue
+                if fault.share < 1.0 and self._random.random() >= fault.share:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
