@@ -1,5 +1,7 @@
 """One HTTP client for destination APIs: base URL, headers, timeouts, and retries with
-exponential backoff + jitter on 429, 5xx and timeouts, honoring an integer ``Retry-After``.
+exponential backoff + jitter on 429, 5xx and timeouts; a ``Retry-After`` (seconds or HTTP
+date) is honored: no retry before it expires, and none at all in this run if it is longer than
+``RetryPolicy.max_retry_after``.
 Counts API calls, write calls and 429s. Never logs headers; redacts secrets from errors.
 """
 
@@ -11,6 +13,8 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -106,16 +110,18 @@ class ApiClient:
             if response.status_code < 400:
                 return response
             if response.status_code in RETRY_STATUSES and attempt < self.retry.max_attempts:
-                delay = self._retry_after(response) or self._backoff(attempt)
+                wait = self._delay(response, attempt)
+                if wait is None:  # the server asks for a longer wait than this run allows
+                    raise self._error(method, path, response, attempt)
                 log.warning(
                     "%s %s -> %s; retry %d in %.2fs",
                     method,
                     path,
                     response.status_code,
                     attempt,
-                    delay,
+                    wait,
                 )
-                self._pause(delay)
+                self._pause(wait)
                 continue
             raise self._error(method, path, response, attempt)
 
@@ -127,11 +133,16 @@ class ApiClient:
         ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
 
-    def _retry_after(self, response: requests.Response) -> float | None:
-        value = response.headers.get("Retry-After", "").strip()
-        if not value.isdigit():
+    def _delay(self, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt: never less than ``Retry-After`` (plus a
+        little jitter), else exponential backoff; None when ``Retry-After`` exceeds
+        ``max_retry_after`` (retrying sooner would break it)."""
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            return self._backoff(attempt)
+        if wait > self.retry.max_retry_after:
             return None
-        return min(float(value), self.retry.max_retry_after)
+        return wait + random.uniform(0, min(1.0, wait * 0.1))
 
     def _error(
         self, method: str, path: str, response: requests.Response, attempts: int
@@ -146,12 +157,30 @@ class ApiClient:
             message += f" after {attempts} attempts"
         if details:
             message += f": {details}"
+        if response.headers.get("Retry-After"):
+            message += f" (Retry-After: {response.headers['Retry-After']})"
         return ApiResponseError(
             redact(message, self.secrets),
             status=response.status_code,
             body=body,
             retryable=response.status_code in RETRY_STATUSES,
         )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header (delay in seconds, or an HTTP date) as seconds from now."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_details(body: Any) -> str:
