@@ -291,9 +291,15 @@ class _Runner:
         previous = {row.record_key: (row.old_hash, row.destination_ref) for row in rows}
         state.mark_failed(self.warehouse, self.declaration.name, errors, previous)
         self.result.failed += len(errors)
-        for key, reason in errors.items():
-            if len(self.result.errors) < MAX_REPORTED_ERRORS:
-                self.result.errors[key] = reason
+        for key, reason in errors.items():  # every reason is in the state table
+            if len(self.result.errors) >= MAX_REPORTED_ERRORS:
+                log.warning(
+                    "sync %s: more rows failed; see %s (status = 'failed')",
+                    self.declaration.name,
+                    state.STATE_TABLE,
+                )
+                break
+            self.result.errors[key] = reason
             log.warning("sync %s: %s failed: %s", self.declaration.name, key, reason)
 
 

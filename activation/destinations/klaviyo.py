@@ -125,8 +125,14 @@ class KlaviyoDestination:
         if attributes["status"] != "complete":
             outcome.fail_all(keys, f"bulk import job {job_id} ended {attributes['status']}")
             return outcome
-        if attributes.get("failed_count"):
+        failed_count = int(attributes.get("failed_count") or 0)
+        if failed_count:
             outcome.failed.update(self._import_errors(job_id, records))
+        if failed_count > len(outcome.failed):
+            # some failures match no row: none of the batch is confirmed, so none advances
+            unknown = f"bulk import job {job_id}: {failed_count} profiles failed, but only "
+            unknown += f"{len(outcome.failed)} import errors name a row; the batch is re-sent"
+            outcome.fail_all([key for key in keys if key not in outcome.failed], unknown)
         outcome.succeeded = [key for key in keys if key not in outcome.failed]
         return outcome
 
