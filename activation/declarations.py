@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +36,14 @@ from .errors import DeclarationError
 META_KEY = "nudge_sync"
 _COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CRON_FIELD_RE = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+_EXAMPLES = {
+    "destination": "destination: klaviyo",
+    "object": "object: list_members",
+    "mode": "mode: mirror",
+    "identifier": "identifier: {column: email}",
+    "identifier.column": "identifier: {column: email}",
+    "external_id.column": "external_id: {column: contact_id}",
+}
 
 
 class _Strict(BaseModel):
@@ -221,14 +229,31 @@ def _describe(where: str, error: Any) -> str:
     kind = error["type"]
     given = error.get("input")
     if kind == "missing":
-        return f"{where}.{location} is required"
+        example = _EXAMPLES.get(location)
+        return f"{where}.{location} is required" + (f" (e.g. {example})" if example else "")
     if kind == "extra_forbidden":
-        return f"{where}.{location} is not a known setting (check the spelling)"
+        known = _known_settings(error["loc"])
+        hint = f"; known settings here: {', '.join(known)}" if known else ""
+        return f"{where}.{location} is not a known setting (check the spelling){hint}"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"{where}.{location} must be {expected}, got {given!r}"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}.{location} {message}" + ("" if "got" in message else f", got {given!r}")
+
+
+def _known_settings(loc: tuple[Any, ...]) -> list[str]:
+    """The settings allowed next to the unknown one at ``loc``."""
+    model: Any = NudgeSync
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        candidates = (field.annotation, *get_args(field.annotation)) if field else ()
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return sorted(model.model_fields)
 
 
 def _schema_and_table(relation_name: str) -> tuple[str, str]:
