@@ -2,13 +2,19 @@
 
 Each warehouse gets its own target and log folders next to it, so tests building separate
 warehouses in parallel never share dbt's partial-parse state.
+
+The default is the DuckDB file `warehouse` through the project's profiles.yml (target from
+NUDGE_DBT_TARGET, default `duckdb`). Other engines: pass `target` (an output of the
+profile, e.g. `postgres`, `spark`) and the env vars that output reads (`env`, e.g.
+NUDGE_PG_PORT); `warehouse` then only anchors the artifacts folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +41,17 @@ def run_dbt(
     warehouse: Path,
     dbt_vars: Mapping[str, Any] | None = None,
     check: bool = True,
+    *,
+    target: str | None = None,
+    env: Mapping[str, str] | None = None,
+    profiles_dir: Path | None = None,
 ) -> DbtResult:
-    """Invoke `dbt <args>` on `warehouse`; raise DbtCommandError on failure when `check`."""
+    """Invoke `dbt <args>` on `warehouse`; raise DbtCommandError on failure when `check`.
+
+    `target` picks a profile output (default: the profile's own choice); `env` sets
+    environment variables for the duration of the call (profiles read them with env_var);
+    `profiles_dir` replaces the project's profiles.yml folder.
+    """
     from dbt.cli.main import dbtRunner
 
     artifacts = dbt_artifacts_dir(warehouse)
@@ -45,23 +60,18 @@ def run_dbt(
         "--project-dir",
         str(PROJECT_ROOT),
         "--profiles-dir",
-        str(PROJECT_ROOT),
+        str(profiles_dir or PROJECT_ROOT),
         "--target-path",
         str(artifacts / "target"),
         "--log-path",
         str(artifacts / "logs"),
     ]
+    if target:
+        command += ["--target", target]
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
-    previous = os.environ.get("NUDGE_WAREHOUSE")
-    os.environ["NUDGE_WAREHOUSE"] = str(warehouse)
-    try:
+    with _environment({**(env or {}), "NUDGE_WAREHOUSE": str(warehouse)}):
         outcome = dbtRunner().invoke(command)
-    finally:
-        if previous is None:
-            os.environ.pop("NUDGE_WAREHOUSE", None)
-        else:
-            os.environ["NUDGE_WAREHOUSE"] = previous
     results = _node_results(outcome.result)
     if check and not outcome.success:
         failed = [r for r in results if r["status"] not in ("success", "pass", "skipped")]
@@ -70,6 +80,21 @@ def run_dbt(
             f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}"
         )
     return DbtResult(success=outcome.success, results=results)
+
+
+@contextmanager
+def _environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore them."""
+    previous = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _node_results(result: object) -> list[dict[str, Any]]:
