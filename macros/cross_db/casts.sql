@@ -12,8 +12,9 @@
     try_cast({{ expr }} as {{ data_type }})
 {%- endmacro %}
 
+{#- Also what dbt's own safe_cast resolves to on Spark (unit-test fixtures): types translated. -#}
 {% macro spark__safe_cast(expr, data_type) -%}
-    try_cast({{ expr }} as {{ data_type }})
+    try_cast({{ expr }} as {{ nudge.engine_type(data_type) }})
 {%- endmacro %}
 
 {% macro snowflake__safe_cast(expr, data_type) -%}
@@ -34,11 +35,15 @@
     {{ nudge.safe_cast(expr, dbt.type_timestamp()) }}
 {%- endmacro %}
 
-{#- Postgres cannot try-cast: accept text shaped like an ISO instant, else null. -#}
+{#-
+    Postgres cannot try-cast: accept only text shaped like an ISO instant, then parse it
+    with a function that returns null instead of raising ('2026-02-30 10:00' has the shape
+    but is no date; see macros/cross_db/functions.sql).
+-#}
 {% macro postgres__safe_timestamp(expr) -%}
     case
         when cast({{ expr }} as text) ~ '^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$'
-            then cast(cast({{ expr }} as text) as timestamp)
+            then {{ nudge.functions_schema() }}.nudge_try_timestamp(cast({{ expr }} as text))
     end
 {%- endmacro %}
 
@@ -52,6 +57,15 @@
     case
         when {{ nudge.regexp_like(expr, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
             then {{ nudge.safe_cast(expr, 'date') }}
+    end
+{%- endmacro %}
+
+
+{#- Postgres: the same shape check; the parse must not raise on '1990-02-30'. -#}
+{% macro postgres__safe_date(expr) -%}
+    case
+        when {{ nudge.regexp_like(expr, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then {{ nudge.functions_schema() }}.nudge_try_date({{ expr }})
     end
 {%- endmacro %}
 

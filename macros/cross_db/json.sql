@@ -49,11 +49,12 @@
 {%- endmacro %}
 
 {#-
-    Postgres has no non-raising JSON parse before version 16; the SQL/JSON `IS JSON`
-    predicate (PostgreSQL 16+) is the only pl/pgsql-free safe check, so 16 is the minimum.
+    Postgres has no non-raising JSON parse, and the SQL/JSON `IS JSON` predicate only
+    arrived in PostgreSQL 16: a pl/pgsql function (macros/cross_db/functions.sql, created
+    on run start) catches the parse error instead, on every version.
 -#}
 {% macro postgres__is_valid_json(column) -%}
-    ({{ column }} is json)
+    {{ nudge.functions_schema() }}.nudge_is_valid_json({{ column }})
 {%- endmacro %}
 
 {#- Spark's JSON functions return null (never raise) on malformed input. -#}
