@@ -260,6 +260,24 @@ def test_batches_respect_the_declared_batch_size(
     assert result.added == AUDIENCE and member_emails(sandbox) == audience(warehouse)
 
 
+def test_the_client_waits_for_slow_import_jobs_and_gives_up_at_job_timeout(
+    declaration: SyncDeclaration, warehouse: Path
+) -> None:
+    with start_sandbox(API_KEY, import_delay=0.3) as slow:
+        impatient = settings_for(slow.base_url, job_timeout=0.1)
+        timed_out = sync(declaration, warehouse, impatient)
+        assert (timed_out.status, timed_out.failed) == ("partial", AUDIENCE)
+        assert "not finished after" in next(iter(timed_out.errors.values()))
+
+        result = sync(declaration, warehouse, settings_for(slow.base_url))
+        assert (result.status, result.retried) == ("success", AUDIENCE)
+        polls = [e for e in slow.requests() if e["path"].startswith(f"{JOB_PATH}/")]
+        assert len(polls) >= 4  # queued, queued, …, complete
+        assert slow.wait_for_jobs(10)
+        assert member_emails(slow) == audience(warehouse)
+        assert slow.state()["profiles"] == AUDIENCE
+
+
 def test_a_dry_run_plans_without_calling_the_api(
     declaration: SyncDeclaration,
     warehouse: Path,
@@ -514,12 +532,12 @@ def test_a_retry_after_longer_than_the_run_allows_fails_the_batch_without_retryi
 def test_5xx_and_timeouts_are_retried_and_profiles_stay_unique(
     declaration: SyncDeclaration, warehouse: Path, sandbox: SandboxHandle
 ) -> None:
-    settings = settings_for(sandbox.base_url, read_timeout=0.3)
-    sandbox.inject_fault(None, method="GET", path="^/api/lists$", delay=0.6)  # read timeout
+    settings = settings_for(sandbox.base_url, read_timeout=0.4)
+    sandbox.inject_fault(None, method="GET", path="^/api/lists$", delay=0.8)  # read timeout
     sandbox.inject_fault(502, method="POST", path="^/api/lists$", times=1)
     sandbox.inject_fault(503, method="GET", path=f"^{JOB_PATH}/[^/]+$", times=2)
     # the job POST times out after the sandbox accepted it: the retry submits it again
-    sandbox.inject_fault(None, method="POST", path=f"^{JOB_PATH}$", delay=0.6)
+    sandbox.inject_fault(None, method="POST", path=f"^{JOB_PATH}$", delay=0.8)
 
     result = sync(declaration, warehouse, settings)
 
@@ -530,7 +548,7 @@ def test_5xx_and_timeouts_are_retried_and_profiles_stay_unique(
     while sandbox.state()["import_jobs"] < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert sandbox.wait_for_jobs(10)
-    assert sandbox.state()["import_jobs"] == 2
+    assert sandbox.state()["import_jobs"] >= 2  # more if a loaded machine timed out others
     assert sandbox.state()["profiles"] == AUDIENCE  # each profile once
     assert sandbox.state()["lists"] == 1
     assert member_emails(sandbox) == audience(warehouse)

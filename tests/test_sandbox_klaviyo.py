@@ -5,6 +5,11 @@ the sandbox gives is itself checked against Klaviyo's OpenAPI spec."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -436,3 +441,40 @@ def test_state_survives_a_restart_on_the_same_state_path(tmp_path: Path) -> None
         assert after[key] == before[key]
     with start_sandbox(API_KEY) as fresh:  # no state_path: in memory
         assert fresh.state()["profiles"] == 0
+
+
+def test_without_validation_a_malformed_body_is_still_a_400() -> None:
+    with start_sandbox(API_KEY, validate=False) as loose:
+        response = Api(loose).call("POST", "/api/lists", {"data": {"type": "list"}})
+        assert "Malformed request body" in _error(response, 400)["detail"]
+        assert loose.requests()[0]["validation"] == "skipped"
+
+
+def test_serve_runs_the_sandbox_from_the_command_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "KLAVIYO_API_KEY": API_KEY}
+    command = [sys.executable, "-m", "activation.sandbox.klaviyo", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--state", str(tmp_path / "cli.sqlite")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                state = requests.get(f"{base_url}/_sandbox/state", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert state["profiles"] == 0
+        headers = {"Authorization": f"Klaviyo-API-Key {API_KEY}", "revision": SPEC_REVISION}
+        assert requests.get(f"{base_url}/api/lists", headers=headers, timeout=5).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
