@@ -61,7 +61,9 @@ def test_equal_values_get_equal_scores(
     scores_by_value: dict[object, set[int]] = {}
     for rfm in built.values():
         scores_by_value.setdefault(getattr(rfm, measure), set()).add(getattr(rfm, score))
-    tied_values = [v for v in scores_by_value if sum(getattr(r, measure) == v for r in built.values()) > 1]
+    tied_values = [
+        v for v in scores_by_value if sum(getattr(r, measure) == v for r in built.values()) > 1
+    ]
     assert tied_values, f"the generated data has no ties on {measure}: the test would prove nothing"
     assert all(len(scores) == 1 for scores in scores_by_value.values())
     # scores still spread over the whole 1..5 range where the values allow it
