@@ -6,10 +6,11 @@ from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import nudge_dbt_models
+from orchestration.assets.raw import raw_table_specs
 from orchestration.project import dbt_executable, nudge_dbt_project
 
 defs = Definitions(
-    assets=[nudge_dbt_models],
+    assets=[*raw_table_specs(nudge_dbt_models), nudge_dbt_models],
     resources={
         "dbt": DbtCliResource(project_dir=nudge_dbt_project, dbt_executable=dbt_executable()),
     },

@@ -1,6 +1,8 @@
-"""Every dbt model, seed and test as Dagster assets and asset checks."""
+"""Every dbt model, seed and test as Dagster assets and asset checks.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Dagster resolves the op config class from the
+real annotation, not from a string.
+"""
 
 from collections.abc import Iterator
 from typing import Any
