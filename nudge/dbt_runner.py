@@ -71,7 +71,10 @@ def run_dbt(
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
     with _environment({**(env or {}), "NUDGE_WAREHOUSE": str(warehouse)}):
-        outcome = dbtRunner().invoke(command)
+        try:
+            outcome = dbtRunner().invoke(command)
+        finally:
+            _release_duckdb_file()
     results = _node_results(outcome.result)
     if check and not outcome.success:
         failed = [r for r in results if r["status"] not in ("success", "pass", "skipped")]
@@ -80,6 +83,21 @@ def run_dbt(
             f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}"
         )
     return DbtResult(success=outcome.success, results=results)
+
+
+def _release_duckdb_file() -> None:
+    """dbt-duckdb keeps its connection open for the life of the process; close it so this
+    process (and others) can open the file again, read-only included."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        close = getattr(environment, "close", None)
+        if close is not None:
+            close()
+        DuckDBConnectionManager.close_all_connections()
 
 
 @contextmanager
