@@ -20,9 +20,8 @@ def test_second_demo_run_sends_no_profile_changes(tmp_path: Path) -> None:
     second = run_demo(console, warehouse, contacts=200, seed=11)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        audience = {
-            row[0] for row in con.execute("select email from syncs.sync_klaviyo_subscribers")
-        }
+        rows = con.execute("select email from syncs.sync_klaviyo_subscribers").fetchall()
+    audience = {row[0] for row in rows}
     assert len(audience) > 20
     (sync,) = first.syncs
     assert (sync.status, sync.added, sync.failed) == ("success", len(audience), 0)
