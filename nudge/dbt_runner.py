@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +45,16 @@ def run_dbt(
     target: str | None = None,
     env: Mapping[str, str] | None = None,
     profiles_dir: Path | None = None,
+    quiet: bool = False,
+    on_node_finished: Callable[[str], None] | None = None,
 ) -> DbtResult:
     """Invoke `dbt <args>` on `warehouse`; raise DbtCommandError on failure when `check`.
 
     `target` picks a profile output (default: the profile's own choice); `env` sets
     environment variables for the duration of the call (profiles read them with env_var);
-    `profiles_dir` replaces the project's profiles.yml folder.
+    `profiles_dir` replaces the project's profiles.yml folder. `quiet` keeps dbt's log
+    off the console (errors and the log file stay); `on_node_finished` is called with each
+    node's unique_id as it completes, for progress display.
     """
     from dbt.cli.main import dbtRunner
 
@@ -68,11 +72,14 @@ def run_dbt(
     ]
     if target:
         command += ["--target", target]
+    if quiet:
+        command += ["--quiet"]
+    callbacks = [_node_finished_callback(on_node_finished)] if on_node_finished else []
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
     with _environment({**(env or {}), "NUDGE_WAREHOUSE": str(warehouse)}):
         try:
-            outcome = dbtRunner().invoke(command)
+            outcome = dbtRunner(callbacks=callbacks).invoke(command)
         finally:
             _release_duckdb_file()
     results = _node_results(outcome.result)
@@ -83,6 +90,14 @@ def run_dbt(
             f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}"
         )
     return DbtResult(success=outcome.success, results=results)
+
+
+def _node_finished_callback(report: Callable[[str], None]) -> Callable[[Any], None]:
+    def callback(event: Any) -> None:
+        if event.info.name == "NodeFinished":
+            report(event.data.node_info.unique_id)
+
+    return callback
 
 
 def _release_duckdb_file() -> None:

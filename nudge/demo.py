@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from activation.sandbox.klaviyo import start_sandbox
 from activation.sync import SyncRunResult
 from nudge.clock import start_of_today_utc
-from nudge.dbt_runner import run_dbt
+from nudge.dbt_runner import DbtResult, run_dbt
 from nudge.generate_command import run_generate
 from nudge.sync_command import klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
@@ -36,6 +37,23 @@ class DemoOutcome:
     sandbox_state: dict[str, Any]
 
 
+def run_dbt_with_progress(console: Console, warehouse: Path, as_of: datetime) -> DbtResult:
+    with console.status("dbt build") as status:
+        finished: list[str] = []
+
+        def report(unique_id: str) -> None:
+            finished.append(unique_id)
+            status.update(f"dbt build: {len(finished)} nodes done, last {unique_id}")
+
+        return run_dbt(
+            ["build"],
+            warehouse,
+            dbt_vars={"as_of": str(as_of)},
+            quiet=True,
+            on_node_finished=report,
+        )
+
+
 def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> DemoOutcome:
     as_of = start_of_today_utc()
     console.rule(f"1/4 Generate raw data into {warehouse}")
@@ -44,7 +62,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     )
 
     console.rule(f"2/4 dbt build as of {as_of:%Y-%m-%d %H:%M} UTC")
-    build = run_dbt(["build"], warehouse, dbt_vars={"as_of": str(as_of)})
+    build = run_dbt_with_progress(console, warehouse, as_of)
     statuses = [result["status"] for result in build.results]
     console.print(
         f"dbt build: {len(statuses)} nodes, "

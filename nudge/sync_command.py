@@ -66,25 +66,25 @@ def run_declared_syncs(
 
 
 def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
+    """One column per sync, one row per measure: stays readable on a narrow terminal."""
     title = "Planned sync changes (dry run: no API called)" if dry_run else "Syncs"
     table = Table(title=title)
-    counted = ("added", "changed", "removed", "retried", "unchanged", "failed")
-    calls = () if dry_run else ("api_calls", "write_calls", "rate_limited")
-    table.add_column("sync")
-    table.add_column("status")
-    for column in (*counted, *calls):
-        table.add_column(column.replace("_", " "), justify="right")
-    table.add_column("seconds", justify="right")
+    table.add_column("")
     for result in results:
-        finished = result.finished_at or result.started_at
-        seconds = (finished - result.started_at).total_seconds()
-        table.add_row(
-            result.sync_name,
-            result.status,
-            *(f"{getattr(result, column):,}" for column in (*counted, *calls)),
-            f"{seconds:.1f}",
-        )
+        table.add_column(result.sync_name, justify="right")
+    measures = ["added", "changed", "removed", "retried", "unchanged", "failed"]
+    if not dry_run:
+        measures += ["api_calls", "write_calls", "rate_limited"]
+    table.add_row("status", *(result.status for result in results))
+    for measure in measures:
+        label = measure.replace("_", " ") + (" (429)" if measure == "rate_limited" else "")
+        table.add_row(label, *(f"{getattr(result, measure):,}" for result in results))
+    table.add_row("seconds", *(f"{_seconds(result):.1f}" for result in results))
     return table
+
+
+def _seconds(result: SyncRunResult) -> float:
+    return ((result.finished_at or result.started_at) - result.started_at).total_seconds()
 
 
 @contextmanager

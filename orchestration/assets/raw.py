@@ -10,7 +10,7 @@ from orchestration.translator import RAW_GROUP
 
 def raw_table_specs(dbt_assets: AssetsDefinition) -> list[AssetSpec]:
     """One spec per upstream key of the dbt assets that no dbt node produces: the sources."""
-    upstream = dbt_assets.dependency_keys - set(dbt_assets.keys)
+    upstream = set(dbt_assets.dependency_keys) - set(dbt_assets.keys)
     return [
         AssetSpec(
             key,
