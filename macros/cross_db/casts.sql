@@ -38,11 +38,12 @@
 {#-
     Postgres cannot try-cast: accept only text shaped like an ISO instant, then parse it
     with a function that returns null instead of raising ('2026-02-30 10:00' has the shape
-    but is no date; see macros/cross_db/functions.sql).
+    but is no date; see macros/cross_db/functions.sql). A trailing zone ('Z', '+02:00') is
+    accepted and ignored, as DuckDB's cast to timestamp does.
 -#}
 {% macro postgres__safe_timestamp(expr) -%}
     case
-        when cast({{ expr }} as text) ~ '^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$'
+        when cast({{ expr }} as text) ~ '^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$'
             then {{ nudge.functions_schema() }}.nudge_try_timestamp(cast({{ expr }} as text))
     end
 {%- endmacro %}

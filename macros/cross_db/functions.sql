@@ -14,8 +14,11 @@
     Postgres has no non-raising casts, and no JSON check before the SQL/JSON `IS JSON`
     predicate of PostgreSQL 16. These pl/pgsql functions catch the parse error and return
     null (false for JSON), so they work on every supported version (the CI runs 15). Each
-    call opens a subtransaction: fine for staging volumes, and the callers guard them with
-    regexes so only plausible text is parsed.
+    call opens a subtransaction: fine for staging volumes, and the callers guard the casts
+    with regexes so only plausible text is parsed.
+    JSON is checked as jsonb, stricter than json in two ways DuckDB shares: a lone UTF-16
+    surrogate escape is invalid, and so is \u0000, which json accepts but then fails to
+    extract as text (json_text would raise on the row instead of reading null).
 -#}
 {% macro postgres__create_functions() -%}
     create schema if not exists {{ nudge.functions_schema() }};
@@ -26,7 +29,7 @@
         if value is null then
             return null;
         end if;
-        perform value::json;
+        perform value::jsonb;
         return true;
     exception when others then
         return false;

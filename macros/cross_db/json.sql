@@ -16,8 +16,12 @@
     json_extract_string({{ column }}, '$.{{ path }}')
 {%- endmacro %}
 
+{#-
+    Through jsonb, which normalizes numbers like DuckDB and Spark do ('1e2' reads as 100,
+    not as text the number check rejects).
+-#}
 {% macro postgres__json_text(column, path) -%}
-    (cast({{ column }} as json) #>> '{ {{- path.split('.') | join(',') -}} }')
+    (cast({{ column }} as jsonb) #>> '{ {{- path.split('.') | join(',') -}} }')
 {%- endmacro %}
 
 {% macro spark__json_text(column, path) -%}
@@ -57,9 +61,25 @@
     {{ nudge.functions_schema() }}.nudge_is_valid_json({{ column }})
 {%- endmacro %}
 
-{#- Spark's JSON functions return null (never raise) on malformed input. -#}
+{#-
+    Spark's JSON functions return null (never raise) on malformed input, but
+    get_json_object is lenient (single quotes, raw control characters in strings). An
+    object, what the contract's JSON columns hold, is parsed by from_json with those
+    leniencies off, so it is valid exactly when DuckDB says so, except for text after the
+    closing brace ('{"a": 1} x', accepted here) and JSON5-isms DuckDB accepts (a trailing
+    comma); other values (arrays, scalars) go through get_json_object.
+-#}
 {% macro spark__is_valid_json(column) -%}
-    (get_json_object({{ column }}, '$') is not null)
+    (case
+        when {{ column }} is null then null
+        when {{ column }} rlike '^\\s*[{]'
+            then from_json(
+                {{ column }},
+                'map<string,string>',
+                map('allowSingleQuotes', 'false', 'allowUnquotedControlChars', 'false')
+            ) is not null
+        else get_json_object({{ column }}, '$') is not null
+    end)
 {%- endmacro %}
 
 {% macro bigquery__is_valid_json(column) -%}
