@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from nudge.dbt_runner import DbtResult, run_dbt
@@ -40,10 +42,22 @@ COMPARED: dict[str, tuple[str, tuple[str, ...]]] = {
         " from staging.stg_quarantined_rows group by source_table, reason",
         ("source_table", "reason"),
     ),
+    "quarantined_rows": (
+        "select source_table, row_key, reason from staging.stg_quarantined_rows",
+        (),
+    ),
     "raw_row_reconciliation": (
         "select * from staging.stg_raw_row_reconciliation",
         ("source_table",),
     ),
+}
+
+
+# Known engine difference: DuckDB divides decimals in double precision, so an average that
+# is exactly on a half cent (78.725) may round down there (78.72) and up on PostgreSQL and
+# Spark, which divide exactly (78.73). Changing the model would change DuckDB's results.
+TOLERANCE: dict[str, dict[str, Decimal]] = {
+    "contact_profiles": {"avg_order_value": Decimal("0.01")},
 }
 
 
@@ -56,8 +70,64 @@ class EngineBuild:
     tables: dict[str, Table] = field(default_factory=dict)
 
 
+# Raw rows where engines are most likely to part ways (JSON leniency, number formats in JSON,
+# ISO timestamps with a zone, impossible dates), added to the hand-made rows, and what each
+# should be quarantined for (None: kept). Known differences are left out on purpose; see
+# the comments in macros/cross_db/json.sql and casts.sql.
+EDGE_EVENTS: list[tuple[str, str, str | None, str | None, str | None]] = [
+    # message_id, event, properties, context, expected quarantine reason
+    ("edge-e1", "Page Viewed", "{'path': '/'}", None, "invalid_json"),
+    ("edge-e2", "Page Viewed", '{"path": "a\tb"}', None, "invalid_json"),
+    (
+        "edge-e3",
+        "Page Viewed",
+        '{"path": "/"}',
+        '{"channel": "web", "x": "\\u0000"}',
+        "invalid_text",
+    ),
+    ("edge-e4", "Order Completed", '{"order_id": "edge-o1", "total": 1e2}', None, None),
+    ("edge-e5", "Order Completed", '{"order_id": "edge-o2", "total": 10.005}', None, None),
+    ("edge-e6", "Order Completed", '{"order_id": "edge-o3", "total": "12.50"}', None, None),
+    (
+        "edge-e7",
+        "Page Viewed",
+        '  {"path": "/", "nested": {"a": [1, {"b": null}]}}  ',
+        '{"channel": "app", "page": {"title": "Caf\\u00e9 \\u2615 Café"}}',
+        None,
+    ),
+    ("edge-e8", "Page Viewed", "[1, 2]", None, None),
+    ("edge-e9", "Subscribed", '{"channel": "Email"}', '{"channel": " store "}', None),
+]
+EDGE_IDENTIFIES: list[tuple[str, str, str]] = [
+    # message_id, user_id, traits (all kept)
+    (
+        "edge-i1",
+        "u8",
+        '{"email": " Edge@Example.COM ", "created_at": "2026-03-01T10:00:00Z",'
+        ' "birthday": "1990-02-30"}',
+    ),
+    ("edge-i2", "u9", '{"email": "nine@example.com", "created_at": "2026-03-01 10:00:00.250"}'),
+    ("edge-i3", "u10", '{"email": "ten@example.com", "created_at": "2026-02-30T10:00:00"}'),
+]
+
+
 def _write_fixture_rows(warehouse: Path) -> dict[tuple[str, str], int]:
-    return dict(write_raw_rows(warehouse).bad_rows)
+    injected = dict(write_raw_rows(warehouse).bad_rows)
+    at = datetime(2026, 9, 1, 12)
+    with duckdb.connect(str(warehouse)) as con:
+        for message_id, event, properties, context, reason in EDGE_EVENTS:
+            con.execute(
+                "insert into raw.events values (?, ?, 'u8', null, ?, ?, ?, ?)",
+                [message_id, event, at, at, properties, context],
+            )
+            if reason:
+                injected[("events", reason)] = injected.get(("events", reason), 0) + 1
+        for message_id, user_id, traits in EDGE_IDENTIFIES:
+            con.execute(
+                "insert into raw.identifies values (?, ?, null, ?, ?, ?)",
+                [message_id, user_id, at, at, traits],
+            )
+    return injected
 
 
 def _write_generated(warehouse: Path) -> dict[tuple[str, str], int]:
@@ -169,15 +239,13 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
         f"{name} on {build.engine}": found
         for build in others
         for name, (_, key) in COMPARED.items()
-        if (found := differences(tables[name], build.tables[name], key))
+        if (found := differences(tables[name], build.tables[name], key, TOLERANCE.get(name)))
     }
     assert not mismatches, f"results differ from DuckDB's: {mismatches}"
 
 
 def test_timestamps_compare_without_time_zones() -> None:
     """The normalization the comparison relies on: naive UTC datetimes, exact decimals."""
-    from decimal import Decimal
-
     table = Table(["A", "B"], [(datetime(2026, 1, 1, 12), Decimal("1.50")), (None, 2)])
     assert table.columns == ["a", "b"]
     assert table.rows == [(None, Decimal(2)), (datetime(2026, 1, 1, 12), Decimal("1.5"))]

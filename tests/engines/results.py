@@ -8,7 +8,8 @@ dates, booleans and text as they are, column names lower-cased. Rows are sorted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -107,10 +108,32 @@ def read_spark(session: SparkSession, sql: str) -> Table:
     return Table(list(frame.columns), rows)
 
 
-def differences(expected: Table, actual: Table, key: Sequence[str], limit: int = 5) -> list[str]:
-    """Human-readable differences between two tables whose rows are identified by `key`."""
+def differences(
+    expected: Table,
+    actual: Table,
+    key: Sequence[str],
+    tolerance: Mapping[str, Decimal] | None = None,
+    limit: int = 5,
+) -> list[str]:
+    """Human-readable differences between two tables whose rows are identified by `key`
+    (no key: compared as multisets); numeric columns named in `tolerance` may differ by up
+    to that much."""
+    tolerance = tolerance or {}
+
+    def same(column: str, a: Any, b: Any) -> bool:
+        if a == b:
+            return True
+        if column in tolerance and isinstance(a, Decimal) and isinstance(b, Decimal):
+            return abs(a - b) <= tolerance[column]
+        return False
+
     if expected.columns != actual.columns:
         return [f"columns differ: {expected.columns} vs {actual.columns}"]
+    if not key:  # rows without an identity: compare as multisets
+        left_rows, right_rows = Counter(expected.rows), Counter(actual.rows)
+        found = [f"{row} missing" for row in (left_rows - right_rows).elements()]
+        found += [f"{row} unexpected" for row in (right_rows - left_rows).elements()]
+        return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
 
     def keyed(table: Table) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {tuple(row[k] for k in key): row for row in table.as_dicts()}
@@ -119,7 +142,9 @@ def differences(expected: Table, actual: Table, key: Sequence[str], limit: int =
     found = [f"{k} missing" for k in sorted(left.keys() - right.keys(), key=str)]
     found += [f"{k} unexpected" for k in sorted(right.keys() - left.keys(), key=str)]
     for k in sorted(left.keys() & right.keys(), key=str):
-        diff = {c: (left[k][c], right[k][c]) for c in left[k] if left[k][c] != right[k][c]}
+        diff = {
+            c: (left[k][c], right[k][c]) for c in left[k] if not same(c, left[k][c], right[k][c])
+        }
         if diff:
             found.append(f"{k}: {diff}")
     if len(expected.rows) != len(left) or len(actual.rows) != len(right):
