@@ -11,6 +11,8 @@ contract). Existing tables are replaced.
   checks, so the row is quarantined for the same reason).
 - Spark: DuckDB writes Parquet (timestamps as ISO text, so no time zone is applied on the
   way), and Spark creates a managed Parquet table from it, casting to the contract types.
+  `local_spark_session` starts the session the `spark` output of profiles.yml describes,
+  so tables copied in one process are there for a later `dbt build`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,36 @@ if TYPE_CHECKING:
 RAW_TABLES = ("events", "identifies", "product_catalog")
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+
+
+def local_spark_settings(spark_dir: Path) -> dict[str, str]:
+    """The server_side_parameters of the `spark` output in profiles.yml (keep them in step):
+    tables and the Derby metastore under `spark_dir`, UTC session time zone."""
+    return {
+        "spark.sql.warehouse.dir": f"{spark_dir}/tables",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir} -Duser.timezone=UTC",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            "jdbc:derby:;databaseName=metastore_db;create=true"
+        ),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        # what dbt-spark forces on every session
+        "spark.sql.ansi.enabled": "false",
+    }
+
+
+def local_spark_session(spark_dir: Path, **extra: str) -> SparkSession:
+    """A local Spark session with the profile's settings (plus `extra` ones)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master("local[*]").appName("nudge").enableHiveSupport()
+    for key, value in {**local_spark_settings(spark_dir), **extra}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:

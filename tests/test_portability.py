@@ -249,3 +249,32 @@ def test_timestamps_compare_without_time_zones() -> None:
     table = Table(["A", "B"], [(datetime(2026, 1, 1, 12), Decimal("1.50")), (None, 2)])
     assert table.columns == ["a", "b"]
     assert table.rows == [(None, Decimal(2)), (datetime(2026, 1, 1, 12), Decimal("1.5"))]
+
+
+def test_profiles_spark_settings_match_the_session_helper() -> None:
+    """profiles.yml (and its example) describe the session nudge.raw_copy starts."""
+    import jinja2
+    import yaml
+
+    from nudge.paths import PROJECT_ROOT
+    from nudge.raw_copy import local_spark_settings
+
+    def env_var(name: str, default: str = "") -> str:
+        return {"NUDGE_SPARK_DIR": "/spark"}.get(name, default)
+
+    settings = dict(local_spark_settings(Path("/spark")))
+    settings.pop("spark.sql.ansi.enabled")  # dbt-spark sets it itself
+    profiles = {
+        name: yaml.safe_load((PROJECT_ROOT / name).read_text())["nudge"]["outputs"]
+        for name in ("profiles.yml", "profiles.yml.example")
+    }
+    for name, outputs in profiles.items():
+        rendered = {
+            key: jinja2.Template(str(value)).render(env_var=env_var)
+            for key, value in outputs["spark"]["server_side_parameters"].items()
+        }
+        assert rendered == settings, name
+    # the example's postgres output is the tested one (threads aside)
+    tested, example = (dict(p["postgres"]) for p in profiles.values())
+    tested.pop("threads"), example.pop("threads")
+    assert example == tested
