@@ -134,7 +134,9 @@ def running_postgres() -> Iterator[PostgresServer]:
         pytest.fail(
             "PostgreSQL server binaries not found (set NUDGE_PG_BIN, or install postgresql)"
         )
-    root = Path(tempfile.mkdtemp(prefix="nudge-pg-"))
+    # under root the server runs as another account, which must reach the dir: /tmp, not a
+    # TMPDIR that may sit inside root's own 0700 home
+    root = Path(tempfile.mkdtemp(prefix="nudge-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     runner = _Runner(root)
     data, sockets = root / "data", root / "sockets"
     runner.run("mkdir", sockets)
