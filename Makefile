@@ -28,7 +28,7 @@ lint: install
 	NUDGE_WAREHOUSE=:memory: $(BIN)/sqlfluff lint models macros tests/dbt
 
 unit: install
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint unit
 

@@ -18,9 +18,22 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests/dbt")
+
+
 def ensure_manifest(project: DbtProject = nudge_dbt_project) -> Path:
-    """Parse the dbt project when no manifest exists yet (a fresh clone outside `dagster dev`)."""
-    project.prepare_if_dev()
-    if not project.manifest_path.exists():
+    """Parse the dbt project when the manifest is missing (a fresh clone) or older than any
+    dbt file, so the asset graph never lags behind a model someone just added."""
+    manifest = project.manifest_path
+    if not manifest.exists() or _newest_dbt_file() > manifest.stat().st_mtime:
         project.preparer.prepare(project)
-    return project.manifest_path
+    return manifest
+
+
+def _newest_dbt_file() -> float:
+    newest = 0.0
+    for name in DBT_SOURCES:
+        path = PROJECT_ROOT / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest

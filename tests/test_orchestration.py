@@ -49,7 +49,7 @@ def test_group_for_node_follows_the_folder() -> None:
 def test_materializes_every_dbt_asset(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generate(warehouse, contacts=150, seed=3, end=datetime(2026, 11, 1), days=120)
     monkeypatch.setenv("NUDGE_WAREHOUSE", str(warehouse))
-    dbt_assets = defs.get_assets_def(AssetKey("contact_rfm"))
+    dbt_assets = defs.get_assets_def(AssetKey(["contacts", "contact_rfm"]))
     dbt = defs.get_repository_def().get_top_level_resources()["dbt"]
 
     result = materialize(
@@ -59,9 +59,7 @@ def test_materializes_every_dbt_asset(warehouse: Path, monkeypatch: pytest.Monke
     )
 
     assert result.success
-    materialized = {
-        event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
-    }
+    materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert {"contact_profiles", "contact_rfm", "stg_events"} <= materialized
     with duckdb.connect(str(warehouse), read_only=True) as con:
         row = con.execute("select count(*) from contacts.contact_rfm").fetchone()
