@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 from nudge.paths import PROJECT_ROOT
 
@@ -26,7 +26,9 @@ def ensure_manifest(project: DbtProject = nudge_dbt_project) -> Path:
     dbt file, so the asset graph never lags behind a model someone just added."""
     manifest = project.manifest_path
     if not manifest.exists() or _newest_dbt_file() > manifest.stat().st_mtime:
-        project.preparer.prepare(project)
+        # DbtProject's own preparer looks for `dbt` on PATH, which a venv may not be on.
+        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
 
 
