@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint unit dagster clean
+.PHONY: install demo test lint unit dagster bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ unit: install
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint unit
+
+# BENCHMARKS.md: time the generator (CONTACTS=100000 make bench)
+CONTACTS ?= 100000
+bench: install
+	$(BIN)/python -m nudge.generator.bench --contacts $(CONTACTS)
 
 dagster: install
 	$(BIN)/nudge dagster
