@@ -1,0 +1,113 @@
+{#-
+    Per contact with ESP feedback up to `as_of`: distinct emails delivered, opened and
+    clicked in the last 90 days, the latest of each, and the unengaged / sunset state:
+    unengaged_since is when the contact had var unengaged_min_delivered (5) emails delivered
+    since the last open or click (ever, without one) and var unengaged_days (90) had passed
+    since that open or click; is_sunset once var sunset_grace_days (14) more have passed
+    without an open or click (the sunset email went out and nothing followed).
+-#}
+
+{%- set min_delivered = var('unengaged_min_delivered') %}
+
+with
+
+email_events as (
+
+    select * from {{ ref('int_email_events_parsed') }}
+    where
+        contact_id is not null
+        and event_at <= {{ nudge.as_of() }}
+
+),
+
+engagement as (
+
+    select
+        contact_id,
+        count(distinct case
+            when email_event = 'delivered' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
+        end) as email_delivered_90d,
+        count(distinct case
+            when email_event = 'opened' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
+        end) as email_opens_90d,
+        count(distinct case
+            when email_event = 'clicked' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
+        end) as email_clicks_90d,
+        count(distinct case
+            when email_event = 'bounced' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
+        end) as email_bounces_90d,
+        max(case when email_event = 'delivered' then event_at end) as last_email_delivered_at,
+        max(case when email_event = 'opened' then event_at end) as last_email_opened_at,
+        max(case when email_event = 'clicked' then event_at end) as last_email_clicked_at,
+        max(case when email_event in ('opened', 'clicked') then event_at end) as last_email_engaged_at
+    from email_events
+    group by contact_id
+
+),
+
+deliveries_since_engagement as (
+
+    select
+        email_events.contact_id,
+        email_events.event_at,
+        row_number() over (
+            partition by email_events.contact_id
+            order by email_events.event_at, email_events.message_id
+        ) as delivery_number
+    from email_events
+    inner join engagement
+        on email_events.contact_id = engagement.contact_id
+    where
+        email_events.email_event = 'delivered'
+        and (
+            engagement.last_email_engaged_at is null
+            or email_events.event_at > engagement.last_email_engaged_at
+        )
+
+),
+
+threshold_deliveries as (
+
+    select
+        contact_id,
+        event_at as threshold_delivered_at
+    from deliveries_since_engagement
+    where delivery_number = {{ min_delivered }}
+
+),
+
+unengaged as (
+
+    select
+        engagement.*,
+        case
+            when threshold_deliveries.threshold_delivered_at is null then null
+            when engagement.last_email_engaged_at is null then threshold_deliveries.threshold_delivered_at
+            when
+                threshold_deliveries.threshold_delivered_at
+                > {{ dbt.dateadd('day', var('unengaged_days'), 'engagement.last_email_engaged_at') }}
+                then threshold_deliveries.threshold_delivered_at
+            else {{ dbt.dateadd('day', var('unengaged_days'), 'engagement.last_email_engaged_at') }}
+        end as unengaged_since
+    from engagement
+    left join threshold_deliveries
+        on engagement.contact_id = threshold_deliveries.contact_id
+
+)
+
+select
+    contact_id,
+    cast(email_delivered_90d as {{ dbt.type_int() }}) as email_delivered_90d,
+    cast(email_opens_90d as {{ dbt.type_int() }}) as email_opens_90d,
+    cast(email_clicks_90d as {{ dbt.type_int() }}) as email_clicks_90d,
+    cast(email_bounces_90d as {{ dbt.type_int() }}) as email_bounces_90d,
+    last_email_delivered_at,
+    last_email_opened_at,
+    last_email_clicked_at,
+    last_email_engaged_at,
+    case when unengaged_since <= {{ nudge.as_of() }} then unengaged_since end as unengaged_since,
+    coalesce(
+        unengaged_since <= {{ dbt.dateadd('day', -1 * var('sunset_grace_days'), nudge.as_of()) }},
+        false
+    ) as is_sunset
+from unengaged

@@ -1,0 +1,62 @@
+{#-
+    One row per ESP feedback event (Email Delivered / Opened / Link Clicked / Bounced /
+    Marked as Spam) with its properties read: which email (email_id, else the event's own
+    id), the send it answers (send_key, trigger_key, step, when the ESP echoes them).
+-#}
+
+with
+
+feedback as (
+
+    select * from {{ ref('int_events_attributed') }}
+    where
+        event_name in (
+            'Email Delivered',
+            'Email Opened',
+            'Email Link Clicked',
+            'Email Bounced',
+            'Email Marked as Spam'
+        )
+
+),
+
+parsed as (
+
+    select
+        message_id,
+        contact_id,
+        event_name,
+        case event_name
+            when 'Email Delivered' then 'delivered'
+            when 'Email Opened' then 'opened'
+            when 'Email Link Clicked' then 'clicked'
+            when 'Email Bounced' then 'bounced'
+            when 'Email Marked as Spam' then 'spam_complaint'
+        end as email_event,
+        event_at,
+        received_at,
+        {{ nudge.clean_text(nudge.json_text('properties', 'email_id')) }} as email_id,
+        {{ nudge.clean_text(nudge.json_text('properties', 'send_key')) }} as send_key,
+        {{ nudge.clean_text(nudge.json_text('properties', 'trigger_key')) }} as trigger_key,
+        {{ nudge.json_number('properties', 'step') }} as step,
+        {{ nudge.clean_text(nudge.json_text('properties', 'link_url')) }} as link_url,
+        lower({{ nudge.clean_text(nudge.json_text('properties', 'bounce_type')) }}) as bounce_type
+    from feedback
+
+)
+
+select
+    message_id,
+    contact_id,
+    event_name,
+    email_event,
+    event_at,
+    received_at,
+    email_id,
+    coalesce(email_id, message_id) as email_key,
+    send_key,
+    trigger_key,
+    cast(floor(step) as {{ dbt.type_int() }}) as step,
+    link_url,
+    bounce_type
+from parsed
