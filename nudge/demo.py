@@ -17,6 +17,7 @@ from activation.sync import SyncRunResult
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import DbtResult, run_dbt
 from nudge.generate_command import run_generate
+from nudge.paths import warehouse_path
 from nudge.sync_command import klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
     marts_table,
@@ -87,15 +88,24 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     console.print(sandbox_table(state))
     console.print(
         Panel.fit(
-            "Open the Dagster UI on this warehouse:  [bold]make dagster[/bold]  "
-            "(then http://127.0.0.1:3000)\n"
-            "Query the warehouse:  .venv/bin/nudge query "
+            f"Open the Dagster UI on this warehouse:  [bold]{dagster_command(warehouse)}[/bold]"
+            "  (then http://127.0.0.1:3000)\n"
+            f"Query the warehouse:  .venv/bin/nudge query{warehouse_option(warehouse)} "
             '"select rfm_segment, count(*) from contacts.contact_rfm group by 1"\n'
             "Run the demo again: the second sync finds nothing to send.",
             title="Next",
         )
     )
     return DemoOutcome(syncs, state)
+
+
+def warehouse_option(warehouse: Path) -> str:
+    return "" if warehouse == warehouse_path() else f" --warehouse {warehouse}"
+
+
+def dagster_command(warehouse: Path) -> str:
+    option = warehouse_option(warehouse)
+    return f".venv/bin/nudge dagster{option}" if option else "make dagster"
 
 
 def sandbox_table(state: dict[str, Any]) -> Table:

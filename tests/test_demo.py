@@ -40,5 +40,6 @@ def test_second_demo_run_sends_no_profile_changes(tmp_path: Path) -> None:
     assert {member["email"] for member in members} == audience
 
     transcript = console.export_text()
-    for heading in ("Marts built by dbt", "Quarantined rows by reason", "Syncs", "make dagster"):
+    dagster = f"nudge dagster --warehouse {warehouse}"
+    for heading in ("Marts built by dbt", "Quarantined rows by reason", "Syncs", dagster):
         assert heading in transcript
