@@ -1,6 +1,7 @@
 {#-
-    One row per contact (a user_id seen in identify calls or events): who they are, what
-    they bought, whether we may email them.
+    One row per contact (a user_id seen in identify calls or events): who they are, how
+    they browse, what they bought, how they engage with email, whether we may email them
+    and when (docs/contracts/behaviors.md, "Contact profile").
 -#}
 
 with
@@ -53,6 +54,50 @@ orders as (
 
 ),
 
+sessions as (
+
+    select
+        contact_id,
+        count(*) as sessions_30d
+    from {{ ref('int_sessions_aggregated') }}
+    where started_at > {{ dbt.dateadd('day', -30, nudge.as_of()) }}
+    group by contact_id
+
+),
+
+product_views as (
+
+    select
+        contact_id,
+        count(*) as product_views_30d
+    from {{ ref('int_product_views_enriched') }}
+    where viewed_at > {{ dbt.dateadd('day', -30, nudge.as_of()) }}
+    group by contact_id
+
+),
+
+top_categories as (
+
+    select
+        contact_id,
+        category as top_category
+    from {{ ref('int_category_interest_aggregated') }}
+    where interest_rank = 1
+
+),
+
+email_engagement as (
+
+    select * from {{ ref('int_email_engagement_summarized') }}
+
+),
+
+send_hours as (
+
+    select * from {{ ref('int_send_hours_preferred') }}
+
+),
+
 joined as (
 
     select
@@ -80,6 +125,15 @@ joined as (
         coalesce(orders.lifetime_revenue, 0) as lifetime_revenue,
         orders.first_order_at,
         orders.last_order_at,
+        coalesce(sessions.sessions_30d, 0) as sessions_30d,
+        coalesce(product_views.product_views_30d, 0) as product_views_30d,
+        top_categories.top_category,
+        coalesce(email_engagement.email_delivered_90d, 0) as email_delivered_90d,
+        coalesce(email_engagement.email_opens_90d, 0) as email_opens_90d,
+        coalesce(email_engagement.email_clicks_90d, 0) as email_clicks_90d,
+        email_engagement.last_email_engaged_at,
+        coalesce(email_engagement.is_sunset, false) as is_sunset,
+        send_hours.preferred_send_hour,
         coalesce(consent.has_consent, false) as has_consent,
         coalesce(consent.consent_status, 'no_consent') as consent_status
     from contacts
@@ -91,6 +145,16 @@ joined as (
         on contacts.contact_id = orders.contact_id
     left join consent
         on contacts.contact_id = consent.contact_id
+    left join sessions
+        on contacts.contact_id = sessions.contact_id
+    left join product_views
+        on contacts.contact_id = product_views.contact_id
+    left join top_categories
+        on contacts.contact_id = top_categories.contact_id
+    left join email_engagement
+        on contacts.contact_id = email_engagement.contact_id
+    left join send_hours
+        on contacts.contact_id = send_hours.contact_id
 
 ),
 
@@ -103,9 +167,18 @@ derived as (
         end as avg_order_value,
         {{ nudge.days_between('last_order_at', nudge.as_of()) }}             as days_since_last_order,
         case
+            when orders_count >= 2
+                then {{ dbt.dateadd(
+                    'day',
+                    'round(1.0 * ' ~ nudge.days_between('first_order_at', 'last_order_at') ~ ' / (orders_count - 1), 0)',
+                    'last_order_at',
+                ) }}
+        end as expected_next_order_at,
+        case
             when email is null then 'invalid_email'
             when consent_status in ('unsubscribed', 'hard_bounce', 'spam_complaint') then consent_status
             when not has_consent then 'no_consent'
+            when is_sunset then 'sunset'
         end as suppression_reason
     from joined
 
@@ -123,15 +196,24 @@ final as (
         signed_up_at,
         first_seen_at,
         last_seen_at,
+        cast(sessions_30d as {{ dbt.type_int() }}) as sessions_30d,
+        cast(product_views_30d as {{ dbt.type_int() }}) as product_views_30d,
+        top_category,
         cast(orders_count as {{ dbt.type_int() }}) as orders_count,
         cast(lifetime_revenue as decimal(18, 2)) as lifetime_revenue,
         cast(avg_order_value as decimal(18, 2)) as avg_order_value,
         first_order_at,
         last_order_at,
         cast(days_since_last_order as {{ dbt.type_int() }}) as days_since_last_order,
+        expected_next_order_at,
+        cast(email_delivered_90d as {{ dbt.type_int() }}) as email_delivered_90d,
+        cast(email_opens_90d as {{ dbt.type_int() }}) as email_opens_90d,
+        cast(email_clicks_90d as {{ dbt.type_int() }}) as email_clicks_90d,
+        last_email_engaged_at,
         has_consent,
         suppression_reason is not null as is_suppressed,
         suppression_reason,
+        cast(preferred_send_hour as {{ dbt.type_int() }}) as preferred_send_hour,
         case
             when orders_count = 0 then 'subscriber'
             when days_since_last_order >= {{ var('lifecycle_lapsed_days') }} then 'lapsed'
