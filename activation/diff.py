@@ -81,7 +81,7 @@ source as (
 state as (
     select record_key, row_hash, status, destination_ref
     from {STATE_TABLE}
-    where sync_name = ?
+    where sync_name = ? and destination_target = ?
 )
 select
     case

@@ -6,9 +6,11 @@ scrubs known secrets from any text before it is logged or put in an exception.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
@@ -75,6 +77,16 @@ class DestinationSettings:
     @property
     def secrets(self) -> tuple[Secret, ...]:
         return (self.api_key,)
+
+    @property
+    def target(self) -> str:
+        """Which account this reaches: the API host and a short one-way fingerprint of the
+        key (never the key). Sync state is kept per target. The port is left out so a local
+        sandbox on a fresh port is still the same account; a rotated key starts a fresh,
+        idempotent re-sync."""
+        host = urlsplit(self.base_url).hostname or self.base_url
+        fingerprint = hashlib.sha256(self.api_key.reveal().encode()).hexdigest()[:12]
+        return f"{self.destination}:{host}#key-sha256:{fingerprint}"
 
 
 def klaviyo_settings(

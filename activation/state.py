@@ -1,6 +1,11 @@
 """Activation state in the warehouse: ``activation.sync_state`` (one row per synced record,
 with the last hash the destination confirmed) and ``activation.sync_runs`` (run history).
 Plain SQL, portable beyond DuckDB.
+
+State is kept per *scope*: the sync's name and the destination target it was sent to
+(``DestinationSettings.target``), so pointing one declaration at another account (the
+sandbox, a test account, production) starts from an empty state there instead of
+believing that account already holds what another one received.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ SCHEMA = "activation"
 STATE_TABLE = f"{SCHEMA}.sync_state"
 RUNS_TABLE = f"{SCHEMA}.sync_runs"
 
+Scope = tuple[str, str]  # (sync_name, destination_target)
+
 STATE_COLUMNS = (
     "sync_name",
+    "destination_target",
     "record_key",
     "row_hash",
     "status",
@@ -32,17 +40,19 @@ DDL = (
     f"create schema if not exists {SCHEMA}",
     f"""create table if not exists {STATE_TABLE} (
         sync_name varchar not null,
+        destination_target varchar not null,
         record_key varchar not null,
         row_hash varchar,
         status varchar not null,
         last_error varchar,
         destination_ref varchar,
         updated_at timestamp not null,
-        primary key (sync_name, record_key)
+        primary key (sync_name, destination_target, record_key)
     )""",
     f"""create table if not exists {RUNS_TABLE} (
         run_id varchar primary key,
         sync_name varchar not null,
+        destination_target varchar not null,
         started_at timestamp not null,
         finished_at timestamp,
         added integer,
@@ -70,40 +80,41 @@ def ensure_tables(warehouse: Warehouse) -> None:
 
 
 def _upsert_state(
-    warehouse: Warehouse, rows: Sequence[tuple[str, str, str | None, str, str | None, str | None]]
+    warehouse: Warehouse,
+    scope: Scope,
+    rows: Sequence[tuple[str, str | None, str, str | None, str | None]],
 ) -> None:
-    """rows: (sync_name, record_key, row_hash, status, last_error, destination_ref)."""
+    """rows: (record_key, row_hash, status, last_error, destination_ref)."""
     if not rows:
         return
     now = utcnow()
-    by_sync: dict[str, list[str]] = {}
-    for row in rows:
-        by_sync.setdefault(row[0], []).append(row[1])
     with warehouse.transaction():
-        for sync_name, keys in by_sync.items():
-            warehouse.delete_keys(STATE_TABLE, "sync_name = ?", [sync_name], "record_key", keys)
-        warehouse.insert_rows(STATE_TABLE, STATE_COLUMNS, [(*row, now) for row in rows])
+        _delete(warehouse, scope, [row[0] for row in rows])
+        warehouse.insert_rows(STATE_TABLE, STATE_COLUMNS, [(*scope, *row, now) for row in rows])
+
+
+def _delete(warehouse: Warehouse, scope: Scope, keys: Sequence[str]) -> None:
+    where = "sync_name = ? and destination_target = ?"
+    warehouse.delete_keys(STATE_TABLE, where, list(scope), "record_key", keys)
 
 
 def mark_synced(
     warehouse: Warehouse,
-    sync_name: str,
+    scope: Scope,
     hashes: Mapping[str, str],
     refs: Mapping[str, str | None],
 ) -> None:
     """The destination confirmed these rows: advance their hash."""
     _upsert_state(
         warehouse,
-        [
-            (sync_name, key, row_hash, "synced", None, refs.get(key))
-            for key, row_hash in hashes.items()
-        ],
+        scope,
+        [(key, row_hash, "synced", None, refs.get(key)) for key, row_hash in hashes.items()],
     )
 
 
 def mark_failed(
     warehouse: Warehouse,
-    sync_name: str,
+    scope: Scope,
     errors: Mapping[str, str],
     previous: Mapping[str, tuple[str | None, str | None]],
 ) -> None:
@@ -111,24 +122,25 @@ def mark_failed(
     rows = []
     for key, reason in errors.items():
         old_hash, ref = previous.get(key, (None, None))
-        rows.append((sync_name, key, old_hash, "failed", reason[:2000], ref))
-    _upsert_state(warehouse, rows)
+        rows.append((key, old_hash, "failed", reason[:2000], ref))
+    _upsert_state(warehouse, scope, rows)
 
 
-def mark_removed(warehouse: Warehouse, sync_name: str, refs: Mapping[str, str | None]) -> None:
+def mark_removed(warehouse: Warehouse, scope: Scope, refs: Mapping[str, str | None]) -> None:
     _upsert_state(
-        warehouse, [(sync_name, key, None, "removed", None, ref) for key, ref in refs.items()]
+        warehouse, scope, [(key, None, "removed", None, ref) for key, ref in refs.items()]
     )
 
 
-def forget(warehouse: Warehouse, sync_name: str, keys: Sequence[str]) -> None:
-    warehouse.delete_keys(STATE_TABLE, "sync_name = ?", [sync_name], "record_key", keys)
+def forget(warehouse: Warehouse, scope: Scope, keys: Sequence[str]) -> None:
+    _delete(warehouse, scope, keys)
 
 
-def start_run(warehouse: Warehouse, run_id: str, sync_name: str, started_at: datetime) -> None:
+def start_run(warehouse: Warehouse, run_id: str, scope: Scope, started_at: datetime) -> None:
     warehouse.execute(
-        f"insert into {RUNS_TABLE} (run_id, sync_name, started_at, status) values (?, ?, ?, ?)",
-        (run_id, sync_name, started_at, "running"),
+        f"insert into {RUNS_TABLE} (run_id, sync_name, destination_target, started_at, status)"
+        " values (?, ?, ?, ?, ?)",
+        (run_id, *scope, started_at, "running"),
     )
 
 

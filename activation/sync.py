@@ -68,9 +68,10 @@ class _Row:
     values: dict[str, Any]
 
 
-def plan_sync(declaration: SyncDeclaration, warehouse: Warehouse) -> dict[str, int]:
-    """Planned action counts (see ``activation.diff``), read-only apart from creating the
-    empty state tables."""
+def plan_sync(declaration: SyncDeclaration, warehouse: Warehouse, target: str) -> dict[str, int]:
+    """Planned action counts (see ``activation.diff``) against the state kept for
+    ``target`` (``DestinationSettings.target``); read-only apart from creating the empty
+    state tables."""
     _check_columns(declaration, warehouse)
     state.ensure_tables(warehouse)
     duplicated = warehouse.fetchall(diff.duplicate_keys_sql(declaration))[0][0]
@@ -81,7 +82,7 @@ def plan_sync(declaration: SyncDeclaration, warehouse: Warehouse) -> dict[str, i
             duplicated,
             declaration.config.identifier.column,
         )
-    rows = warehouse.fetchall(diff.counts_sql(declaration), [declaration.name])
+    rows = warehouse.fetchall(diff.counts_sql(declaration), [declaration.name, target])
     return {str(action): int(count) for action, count in rows}
 
 
@@ -109,7 +110,7 @@ def run_sync(
         started_at=state.utcnow(),
     )
     with Warehouse(warehouse_path) as warehouse:
-        planned = plan_sync(declaration, warehouse)
+        planned = plan_sync(declaration, warehouse, destination_settings.target)
         result.unchanged = planned.get("unchanged", 0)
         if dry_run:
             result.added = planned.get("added", 0)
@@ -119,11 +120,12 @@ def run_sync(
             result.status = "planned"
             result.finished_at = state.utcnow()
             return result
-        state.start_run(warehouse, result.run_id, declaration.name, result.started_at)
+        scope = (declaration.name, destination_settings.target)
+        state.start_run(warehouse, result.run_id, scope, result.started_at)
         owned = destination is None
         client = destination or build_destination(destination_settings)
         try:
-            _Runner(declaration, warehouse, client, result, planned).run()
+            _Runner(declaration, scope, warehouse, client, result, planned).run()
             result.status = "partial" if result.failed else "success"
         except Exception as exc:
             result.status = "error"
@@ -161,12 +163,14 @@ class _Runner:
     def __init__(
         self,
         declaration: SyncDeclaration,
+        scope: state.Scope,
         warehouse: Warehouse,
         destination: Destination,
         result: SyncRunResult,
         planned: dict[str, int],
     ) -> None:
         self.declaration = declaration
+        self.scope = scope
         self.cfg = declaration.config
         self.warehouse = warehouse
         self.destination = destination
@@ -194,7 +198,7 @@ class _Runner:
     def _rows(self, actions: tuple[str, ...]) -> Iterator[list[_Row]]:
         columns = self.declaration.mapped_columns
         sql = diff.actions_sql(self.declaration, actions)
-        for batch in self.warehouse.stream(sql, [self.declaration.name]):
+        for batch in self.warehouse.stream(sql, list(self.scope)):
             yield [
                 _Row(
                     action=row[0],
@@ -209,7 +213,7 @@ class _Runner:
 
     def _discard(self) -> None:
         keys = [row.record_key for batch in self._rows(("discard",)) for row in batch]
-        state.forget(self.warehouse, self.declaration.name, keys)
+        state.forget(self.warehouse, self.scope, keys)
 
     def _removals(self) -> None:
         list_id = self._list(create=False)
@@ -221,13 +225,13 @@ class _Runner:
                 ]
                 if list_id is None:  # no list yet: nobody is in it
                     confirmed = {row.record_key: row.destination_ref for row in chunk}
-                    state.mark_removed(self.warehouse, self.declaration.name, confirmed)
+                    state.mark_removed(self.warehouse, self.scope, confirmed)
                     self.result.removed += len(chunk)
                     continue
                 outcome = self.destination.remove_list_members(list_id, records)
                 self.result.removed += len(chunk)
                 refs = {key: outcome.refs.get(key) for key in outcome.succeeded}
-                state.mark_removed(self.warehouse, self.declaration.name, refs)
+                state.mark_removed(self.warehouse, self.scope, refs)
                 self._failed(chunk, outcome.failed)
 
     def _upserts(self) -> None:
@@ -252,7 +256,7 @@ class _Runner:
             by_key = {row.record_key: row for row in rows}
             hashes = {key: by_key[key].row_hash or "" for key in outcome.succeeded}
             refs = {key: outcome.refs.get(key) or by_key[key].destination_ref for key in hashes}
-            state.mark_synced(self.warehouse, self.declaration.name, hashes, refs)
+            state.mark_synced(self.warehouse, self.scope, hashes, refs)
             self._failed(rows, outcome.failed)
 
     def _records(self) -> Iterator[tuple[_Row, ProfileRecord, int]]:
@@ -289,7 +293,7 @@ class _Runner:
         if not errors:
             return
         previous = {row.record_key: (row.old_hash, row.destination_ref) for row in rows}
-        state.mark_failed(self.warehouse, self.declaration.name, errors, previous)
+        state.mark_failed(self.warehouse, self.scope, errors, previous)
         self.result.failed += len(errors)
         for key, reason in errors.items():  # every reason is in the state table
             if len(self.result.errors) >= MAX_REPORTED_ERRORS:

@@ -75,7 +75,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     console.print(quarantine_table(summary))
 
     console.rule("3/4 Sync to the local Klaviyo sandbox")
-    api_key = f"sandbox-{secrets.token_hex(12)}"
+    api_key = sandbox_api_key(warehouse)
     sandbox = start_sandbox(api_key=api_key, state_path=sandbox_state_path(warehouse))
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
@@ -97,6 +97,17 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
         )
     )
     return DemoOutcome(syncs, state)
+
+
+def sandbox_api_key(warehouse: Path) -> str:
+    """The demo sandbox's key, made once and kept beside its state: the sandbox stands for
+    one Klaviyo account, and sync state is kept per account (base URL + key fingerprint)."""
+    path = warehouse.parent / "klaviyo_sandbox.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"sandbox-{secrets.token_hex(12)}\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def warehouse_option(warehouse: Path) -> str:

@@ -251,6 +251,27 @@ def test_first_sync_puts_the_audience_in_the_list_with_rfm_and_lifecycle(
     assert run == ("success", AUDIENCE, 0, 2)
 
 
+def test_state_is_kept_per_destination_account(
+    declaration: SyncDeclaration,
+    warehouse: Path,
+    sandbox: SandboxHandle,
+    settings: DestinationSettings,
+) -> None:
+    """Synced to one account, the same declaration pointed at another sends everything."""
+    sync(declaration, warehouse, settings)
+    other = start_sandbox("another-account-key")
+    try:
+        elsewhere = sync(
+            declaration, warehouse, settings_for(other.base_url, "another-account-key")
+        )
+        assert counts(elsewhere) == {"added": AUDIENCE}
+        assert {member["email"] for member in other.list_members(LIST_NAME)} == audience(warehouse)
+    finally:
+        other.stop()
+    assert counts(sync(declaration, warehouse, settings)) == {"unchanged": AUDIENCE}
+    assert API_KEY not in repr(sql(warehouse, f"select * from {STATE_TABLE}"))
+
+
 def test_batches_respect_the_declared_batch_size(
     warehouse: Path, sandbox: SandboxHandle, settings: DestinationSettings
 ) -> None:
@@ -289,7 +310,7 @@ def test_a_dry_run_plans_without_calling_the_api(
     assert sandbox.requests() == []
     sync(declaration, warehouse, settings)
     with Warehouse(warehouse) as opened:
-        assert plan_sync(declaration, opened) == {"unchanged": AUDIENCE}
+        assert plan_sync(declaration, opened, settings.target) == {"unchanged": AUDIENCE}
 
 
 # -------------------------------------------------------------- incremental runs
