@@ -60,29 +60,16 @@ from nudge.generator.identifies import (
     TRAITS_LINK,
     TRAITS_NONE,
 )
+from nudge.raw_contract import create_table_sql
 
 SITE = "https://shop.example.com"
 CDN = "https://cdn.shop.example.com"
 
-# the raw contract (docs/contracts/raw_events.md; types as tests/fixtures/raw_rows.py),
-# plus one column a Segment-style collector adds that the models do not know (drift)
-EVENTS_DDL = """
-create table raw.events (
-    message_id varchar, event varchar, user_id varchar, anonymous_id varchar,
-    "timestamp" timestamp, received_at timestamp, properties varchar, context varchar,
-    context_library_name varchar
-)"""
-IDENTIFIES_DDL = """
-create table raw.identifies (
-    message_id varchar, user_id varchar, anonymous_id varchar,
-    "timestamp" timestamp, received_at timestamp, traits varchar
-)"""
-CATALOG_DDL = """
-create table raw.product_catalog (
-    product_id varchar, name varchar, category varchar, price decimal(12, 2),
-    currency varchar, stock_quantity integer, image_url varchar, url varchar,
-    replenishment_days integer, updated_at timestamp
-)"""
+# the raw contract, plus one column a Segment-style collector adds that the models do not
+# know (drift)
+EVENTS_DDL = create_table_sql("events", extra_columns=[("context_library_name", "varchar")])
+IDENTIFIES_DDL = create_table_sql("identifies")
+CATALOG_DDL = create_table_sql("product_catalog")
 DRIFT_COLUMNS = {"events": ["context_library_name"]}
 
 # events whose properties carry product details / only the product id / a price
