@@ -37,6 +37,15 @@ COMPARED: dict[str, tuple[str, tuple[str, ...]]] = {
     "contact_rfm": ("select * from contacts.contact_rfm", ("contact_id",)),
     "contact_profiles": ("select * from contacts.contact_profiles", ("contact_id",)),
     "sync_klaviyo_subscribers": ("select * from syncs.sync_klaviyo_subscribers", ("contact_id",)),
+    "segment_memberships": (
+        "select segment_key, contact_id, segment_reason from segments.segment_memberships",
+        ("segment_key", "contact_id"),
+    ),
+    "segment_transitions": (
+        "select segment_key, contact_id, transition, transitioned_at"
+        " from segments.segment_transitions",
+        ("segment_key", "contact_id", "transition", "transitioned_at"),
+    ),
     "quarantine_by_reason": (
         "select source_table, reason, count(*) as quarantined_rows"
         " from staging.stg_quarantined_rows group by source_table, reason",
@@ -231,6 +240,7 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
     duckdb_build, *others = builds
     tables = duckdb_build.tables
     assert tables["contact_profiles"].rows and tables["contact_rfm"].rows
+    assert tables["segment_memberships"].rows
     if injected:  # the hand-made rows: exactly one quarantined row per injected defect
         quarantined = {(r[0], r[1]): r[2] for r in tables["quarantine_by_reason"].rows}
         assert quarantined == injected
