@@ -8,6 +8,7 @@ dates, booleans and text as they are, column names lower-cased. Rows are sorted.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -47,7 +48,18 @@ def normalize(value: Any) -> Any:
         return Decimal(repr(value)).normalize() + 0
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
+    if isinstance(value, str) and value.startswith("{"):
+        return _canonical_json(value)
     return value
+
+
+def _canonical_json(text: str) -> str:
+    """JSON objects built in SQL (e.g. segment_reason) differ only in spacing and key order
+    between engines; compare their values."""
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return text
 
 
 def _sort_key(value: Any) -> tuple[int, str]:
