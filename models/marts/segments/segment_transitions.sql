@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
+        full_refresh=false,
     )
 }}
 
@@ -14,6 +15,8 @@
     whose latest is an entry and who is no longer a member exits. Pairs whose latest
     transition is not before this run's as_of are left alone, so running twice with the
     same as_of adds nothing and replaying an earlier as_of never rewrites later history.
+    full_refresh=false: `dbt build --full-refresh` keeps the history (drop the table to
+    start over).
 -#}
 
 with
@@ -111,13 +114,16 @@ transitions as (
 
 )
 
+{#- the contract's types exactly: the incremental run compares them with the table's -#}
+{%- set text_type = nudge.engine_type('varchar') %}
+
 select
-    {{ dbt.concat([
+    cast({{ dbt.concat([
         'segment_key', "'|'", 'contact_id', "'|'", 'transition', "'|'",
         "'" ~ nudge.as_of_instant().strftime('%Y-%m-%dT%H:%M:%S') ~ "'",
-    ]) }} as transition_key,
-    cast(segment_key as {{ dbt.type_string() }}) as segment_key,
-    cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-    cast(transition as {{ dbt.type_string() }}) as transition,
+    ]) }} as {{ text_type }}) as transition_key,
+    cast(segment_key as {{ text_type }}) as segment_key,
+    cast(contact_id as {{ text_type }}) as contact_id,
+    cast(transition as {{ text_type }}) as transition,
     {{ nudge.as_of() }} as transitioned_at
 from transitions
