@@ -215,7 +215,9 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
         _build(
             "spark",
             tmp_path / "spark" / "nudge.duckdb",
-            load=lambda: copy_raw_to_spark(warehouse, spark_engine.session, tmp_path / "parquet"),
+            load=lambda: copy_raw_to_spark(
+                warehouse, spark_engine.fresh_session(), tmp_path / "parquet"
+            ),
             read=lambda sql: read_spark(spark_engine.session, sql),
             target="spark",
             env=spark_engine.dbt_env(),

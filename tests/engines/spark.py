@@ -35,6 +35,15 @@ class SparkEngine:
     session: SparkSession
     directory: Path
 
+    def fresh_session(self) -> SparkSession:
+        """The session with every database but `default` dropped: one session serves several
+        datasets, and incremental models (segment_transitions keeps its history) must start
+        empty."""
+        for database in self.session.catalog.listDatabases():
+            if database.name != "default":
+                self.session.sql(f"drop database if exists `{database.name}` cascade")
+        return self.session
+
     def dbt_env(self, schema: str = "nudge") -> dict[str, str]:
         """Environment for the `spark` output of profiles.yml."""
         return {"NUDGE_SPARK_DIR": str(self.directory), "NUDGE_SPARK_SCHEMA": schema}
