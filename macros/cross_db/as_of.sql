@@ -36,3 +36,13 @@
 {% macro as_of_date() -%}
     cast({{ nudge.as_of() }} as date)
 {%- endmacro %}
+
+
+{#-
+    True for a raw row that had landed by as_of (its `landed_at_column` ≤ as_of), and for a
+    row whose landing time is missing or unreadable, so the quarantine still sees it.
+-#}
+{% macro landed_by_as_of(landed_at_column) -%}
+    ({{ nudge.safe_timestamp(landed_at_column) }} <= {{ nudge.as_of() }}
+    or {{ nudge.safe_timestamp(landed_at_column) }} is null)
+{%- endmacro %}

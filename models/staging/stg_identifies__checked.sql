@@ -9,9 +9,7 @@ with
 source as (
 
     select * from {{ source('raw', 'identifies') }}
-    where
-        {{ nudge.safe_timestamp('received_at') }} <= {{ nudge.as_of() }}
-        or {{ nudge.safe_timestamp('received_at') }} is null
+    where {{ nudge.landed_by_as_of('received_at') }}
 
 ),
 

@@ -20,9 +20,7 @@ with
 source as (
 
     select * from {{ source('raw', 'product_catalog') }}
-    where
-        {{ nudge.safe_timestamp('updated_at') }} <= {{ nudge.as_of() }}
-        or {{ nudge.safe_timestamp('updated_at') }} is null
+    where {{ nudge.landed_by_as_of('updated_at') }}
 
 ),
 
