@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from pathlib import Path
 
@@ -25,10 +26,15 @@ def ensure_manifest(project: DbtProject = nudge_dbt_project) -> Path:
     """Parse the dbt project when the manifest is missing (a fresh clone) or older than any
     dbt file, so the asset graph never lags behind a model someone just added."""
     manifest = project.manifest_path
-    if not manifest.exists() or _newest_dbt_file() > manifest.stat().st_mtime:
-        # DbtProject's own preparer looks for `dbt` on PATH, which a venv may not be on.
-        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
-        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # several processes load the definitions at once (pytest-xdist workers, dagster dev's
+    # subprocesses): one parses while the others wait, or they corrupt the manifest
+    with (manifest.parent / ".manifest.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or _newest_dbt_file() > manifest.stat().st_mtime:
+            # DbtProject's own preparer looks for `dbt` on PATH, which a venv may not be on.
+            dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+            dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
 
 
