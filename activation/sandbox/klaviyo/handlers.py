@@ -22,10 +22,11 @@ from .resources import (
     list_resource,
     profile_resource,
 )
-from .store import IDENTIFIERS, Store
+from .store import IDENTIFIERS, SUPPRESSION_TIMESTAMP, Store
 
 MAX_BULK_PROFILES = 10_000
 MAX_LIST_MEMBERS_PER_CALL = 1_000
+TIME_RANGE = {"greater-than", "less-than"}  # GET /api/profiles: created, updated
 
 Result = tuple[int, dict[str, Any] | None]
 
@@ -120,6 +121,8 @@ def profile_import(ctx: Context) -> Result:
 
 def get_profiles(ctx: Context) -> Result:
     allowed = {field: {"equals", "any"} for field in ("id", *IDENTIFIERS)}
+    allowed.update(created=TIME_RANGE, updated=TIME_RANGE)
+    allowed[SUPPRESSION_TIMESTAMP] = {*TIME_RANGE, "greater-or-equal", "less-or-equal"}
     conditions = _conditions(ctx, allowed)
     offset, size = _page(ctx, 20, 100)
     profiles, more = ctx.store.query_profiles(conditions, offset, size)

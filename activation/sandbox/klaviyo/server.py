@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,15 @@ class SandboxHandle:
 
     def state(self) -> dict[str, Any]:
         return self._app.state()
+
+    def suppress(self, email: str, reason: str = "UNSUBSCRIBE", at: datetime | None = None) -> None:
+        """Suppress a profile as if it unsubscribed, bounced or complained in Klaviyo
+        (``reason``: UNSUBSCRIBE, HARD_BOUNCE, SPAM_COMPLAINT, INVALID_EMAIL,
+        USER_SUPPRESSED); the read-back finds it with the suppression timestamp filter."""
+        profile_id = self._app.store.find_profile_id("email", email)
+        if profile_id is None:
+            raise KeyError(email)
+        self._app.store.suppress_profile(profile_id, reason, at)
 
     def reset(self) -> None:
         response = requests.post(f"{self.base_url}/_sandbox/reset", timeout=30)

@@ -127,6 +127,21 @@ TABLES = (
 )
 
 
+SUPPRESSION_REASONS = (
+    "HARD_BOUNCE",
+    "INVALID_EMAIL",
+    "SPAM_COMPLAINT",
+    "UNSUBSCRIBE",
+    "USER_SUPPRESSED",
+)
+SUPPRESSION_TIMESTAMP = "subscriptions.email.marketing.suppression.timestamp"
+
+
+def suppression_time(when: datetime) -> str:
+    """UTC ISO 8601 with microseconds, so stored timestamps compare as text."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -294,11 +309,54 @@ class Store:
                 (json.dumps(subscriptions), profile_id),
             )
 
+    def suppress_profile(
+        self, profile_id: str, reason: str, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Suppress a profile for email marketing, as Klaviyo does on an unsubscribe, a hard
+        bounce, a spam complaint or a manual suppression: one global suppression
+        ``{reason, timestamp}``; an unsubscribe also sets consent to UNSUBSCRIBED."""
+        if reason not in SUPPRESSION_REASONS:
+            raise ValueError(f"reason must be one of {', '.join(SUPPRESSION_REASONS)}")
+        when = suppression_time(at or datetime.now(UTC))
+        with self.transaction():
+            profile = self.get_profile(profile_id)
+            if profile is None:
+                raise not_found(f"Profile {profile_id} does not exist.")
+            subscriptions = profile["subscriptions"]
+            marketing = dict((subscriptions.get("email") or {}).get("marketing") or {})
+            marketing.update(
+                can_receive_email_marketing=False,
+                suppression=[{"reason": reason, "timestamp": when}],
+                last_updated=when,
+            )
+            if reason == "UNSUBSCRIBE":
+                marketing.update(consent="UNSUBSCRIBED", consent_timestamp=when)
+            subscriptions = {**subscriptions, "email": {"marketing": marketing}}
+            self.db.execute(
+                "update profiles set subscriptions = ?, updated = ? where id = ?",
+                (json.dumps(subscriptions), now_iso(), profile_id),
+            )
+        suppressed = self.get_profile(profile_id)
+        assert suppressed is not None
+        return suppressed
+
     def query_profiles(
         self, conditions: Sequence[tuple[str, str, Any]], offset: int, limit: int
     ) -> tuple[list[dict[str, Any]], bool]:
         """Profiles matching ``(field, operator, value)`` conditions, ordered by creation."""
-        where, params = _where(conditions, {"id", "email", "phone_number", "external_id"})
+        suppressed = [c for c in conditions if c[0] == SUPPRESSION_TIMESTAMP]
+        conditions = [c for c in conditions if c[0] != SUPPRESSION_TIMESTAMP]
+        where, params = _where(
+            conditions, {"id", "email", "phone_number", "external_id", "created", "updated"}
+        )
+        for _, operator, value in suppressed:  # any global suppression in the range
+            clause = (
+                "exists (select 1 from json_each(profiles.subscriptions,"
+                " '$.email.marketing.suppression') s where json_extract(s.value, '$.timestamp')"
+                f" {_SQL_OPERATORS[operator]} ?)"
+            )
+            where = f"{where} and {clause}" if where else f"where {clause}"
+            params.append(suppression_time(_parse_time(str(value))))
         sql = f"select * from profiles {where} order by created, id limit ? offset ?"
         with self.lock:
             rows = self.db.execute(sql, (*params, limit + 1, offset)).fetchall()
