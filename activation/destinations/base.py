@@ -4,8 +4,9 @@ batch; batching, retries, rate limits and per-row error capture live in the engi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -41,6 +42,19 @@ class EventRecord:
     unique_id: str
 
 
+@dataclass(frozen=True)
+class SuppressionRecord:
+    """An email marketing suppression made in the destination (an unsubscribe, bounce or
+    complaint there), as ``read_suppressions`` returns it."""
+
+    destination_ref: str  # the destination's own profile id
+    email: str | None
+    external_id: str | None
+    # 'unsubscribed' | 'hard_bounce' | 'spam_complaint' | 'invalid_email' | 'user_suppressed'
+    reason: str
+    suppressed_at: datetime  # naive UTC
+
+
 @dataclass
 class BatchOutcome:
     """Per-row results of one batch: every record key ends up succeeded or failed."""
@@ -62,6 +76,7 @@ class BatchLimits:
     upsert_bytes: int
     record_bytes: int
     membership_rows: int
+    event_rows: int = 1  # events per track_events call (1: one request per event)
 
 
 class Destination(Protocol):
@@ -86,6 +101,14 @@ class Destination(Protocol):
         self, list_id: str, records: Sequence[MemberRecord]
     ) -> BatchOutcome: ...
 
-    def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome: ...
+    def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        """Deliver events (``unique_id`` is the idempotency key: a re-sent event must not
+        be delivered twice); every record key ends up succeeded or failed."""
+        ...
+
+    def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:
+        """Suppressions made in the destination at or after ``since`` (every current one
+        when None), streamed page by page."""
+        ...
 
     def close(self) -> None: ...
