@@ -1,8 +1,10 @@
-"""One HTTP client for destination APIs: base URL, headers, timeouts, and retries with
-exponential backoff + jitter on 429, 5xx and timeouts; a ``Retry-After`` (seconds or HTTP
-date) is honored: no retry before it expires, and none at all in this run if it is longer than
-``RetryPolicy.max_retry_after``.
-Counts API calls, write calls and 429s. Never logs headers; redacts secrets from errors.
+"""One HTTP client for destination APIs: base URL, headers, timeouts, the destination's
+per-endpoint rate limits (``activation.ratelimit``), and bounded retries with exponential
+backoff + jitter on 429, 5xx, timeouts and dropped connections. A ``Retry-After`` (seconds or
+HTTP date) holds its endpoint: no request to it before it expires, and none at all in this
+run if it is longer than ``RetryPolicy.max_retry_after``.
+Counts API calls, write calls, 429s, 5xx, timeouts and retries. Never logs headers; redacts
+secrets from errors.
 """
 
 from __future__ import annotations
@@ -20,20 +22,34 @@ from typing import Any
 import requests
 
 from .errors import DestinationError
+from .ratelimit import HeldTooLong, RateLimiter
 from .settings import RetryPolicy, Secret, redact
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# a timeout, a refused or dropped connection, or a body cut off mid-way
+TRANSPORT_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass
 class CallStats:
+    """What a client did: requests sent (retries included), writes, 429s, 5xx, timeouts,
+    dropped connections, retried requests, and seconds the rate limiter held requests."""
+
     api_calls: int = 0
     write_calls: int = 0
     rate_limited: int = 0
+    server_errors: int = 0
+    timeouts: int = 0
+    connection_errors: int = 0
     retries: int = 0
+    throttle_seconds: float = 0.0
 
 
 class ApiResponseError(DestinationError):
@@ -45,6 +61,11 @@ class ApiResponseError(DestinationError):
 
 
 class ApiClient:
+    """Why a hand-written retry loop rather than ``urllib3.Retry`` or ``tenacity``: every
+    attempt, retries included, must first pass the per-endpoint rate limiter, and a
+    ``Retry-After`` must hold the whole endpoint (not only this call) until it expires;
+    urllib3 retries inside the connection pool, out of the limiter's sight."""
+
     def __init__(
         self,
         base_url: str,
@@ -55,6 +76,7 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         content_type: str = "application/json",
         sleep: Callable[[float], None] = time.sleep,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
@@ -64,6 +86,7 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.content_type = content_type
         self.sleep = sleep
+        self.rate_limiter = rate_limiter or RateLimiter(())
         self.stats = CallStats()
 
     def close(self) -> None:
@@ -81,11 +104,13 @@ class ApiClient:
         4xx (other than 429) or when the attempts run out."""
         method = method.upper()
         url = f"{self.base_url}{path}"
+        endpoint_path = path.split("?", 1)[0]
         data = None if body is None else json.dumps(body, separators=(",", ":"))
         headers = {"Content-Type": self.content_type} if data is not None else {}
         attempt = 0
         while True:
             attempt += 1
+            self._acquire(method, path, endpoint_path)
             self.stats.api_calls += 1
             if method in WRITE_METHODS:
                 self.stats.write_calls += 1
@@ -93,8 +118,12 @@ class ApiClient:
                 response = self.session.request(
                     method, url, params=params, data=data, headers=headers, timeout=self.timeout
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except TRANSPORT_ERRORS as exc:
                 reason = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+                if isinstance(exc, requests.Timeout):
+                    self.stats.timeouts += 1
+                else:
+                    self.stats.connection_errors += 1
                 if attempt >= self.retry.max_attempts:
                     raise DestinationError(
                         f"{method} {path} failed after {attempt} attempts: {reason}",
@@ -107,42 +136,58 @@ class ApiClient:
             log.debug("%s %s -> %s", method, path, response.status_code)
             if response.status_code == 429:
                 self.stats.rate_limited += 1
+            elif response.status_code >= 500:
+                self.stats.server_errors += 1
             if response.status_code < 400:
                 return response
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if retry_after is not None and response.status_code in RETRY_STATUSES:
+                # nothing more to this endpoint until it expires, from any caller
+                self.rate_limiter.hold(method, endpoint_path, retry_after)
             if response.status_code in RETRY_STATUSES and attempt < self.retry.max_attempts:
-                wait = self._delay(response, attempt)
-                if wait is None:  # the server asks for a longer wait than this run allows
+                if retry_after is not None and retry_after > self.retry.max_retry_after:
                     raise self._error(method, path, response, attempt)
+                # with a Retry-After the limiter holds the next attempt; a little jitter on top
+                # spreads clients that were all told the same instant
+                wait = (
+                    random.uniform(0, min(1.0, retry_after * 0.1))
+                    if retry_after is not None
+                    else self._backoff(attempt)
+                )
                 log.warning(
                     "%s %s -> %s; retry %d in %.2fs",
                     method,
                     path,
                     response.status_code,
                     attempt,
-                    wait,
+                    wait + (retry_after or 0.0),
                 )
                 self._pause(wait)
                 continue
             raise self._error(method, path, response, attempt)
 
+    def _acquire(self, method: str, path: str, endpoint_path: str) -> None:
+        try:
+            self.stats.throttle_seconds += self.rate_limiter.acquire(
+                method, endpoint_path, max_hold=self.retry.max_retry_after
+            )
+        except HeldTooLong as held:
+            raise DestinationError(
+                f"{method} {path} not sent: the destination asked to wait {held.seconds:.0f}s "
+                f"more (Retry-After), longer than this run allows "
+                f"({self.retry.max_retry_after:.0f}s)",
+                retryable=True,
+            ) from None
+
     def _pause(self, delay: float) -> None:
         self.stats.retries += 1
-        self.sleep(delay)
+        if delay > 0:
+            self.sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter: uniform in [ceiling/2, ceiling]."""
         ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)
-
-    def _delay(self, response: requests.Response, attempt: int) -> float | None:
-        """Seconds to wait before the next attempt: never less than ``Retry-After`` (plus a
-        little jitter), else exponential backoff; None when ``Retry-After`` exceeds
-        ``max_retry_after`` (retrying sooner would break it)."""
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if wait is None:
-            return self._backoff(attempt)
-        if wait > self.retry.max_retry_after:
-            return None
-        return wait + random.uniform(0, min(1.0, wait * 0.1))
 
     def _error(
         self, method: str, path: str, response: requests.Response, attempts: int

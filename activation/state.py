@@ -1,5 +1,7 @@
 """Activation state in the warehouse: ``activation.sync_state`` (one row per synced record,
-with the last hash the destination confirmed) and ``activation.sync_runs`` (run history).
+with the last hash the destination confirmed) and ``activation.sync_runs`` (run history:
+rows added / changed / removed / failed / retried, API calls, writes, 429s, 5xx, timeouts,
+dropped connections, retried requests, seconds held by the rate limiter, duration).
 Plain SQL, portable beyond DuckDB.
 
 State is kept per *scope*: the sync's name and the destination target it was sent to
@@ -66,6 +68,37 @@ DDL = (
         rate_limited integer,
         status varchar not null
     )""",
+    *(
+        f"alter table {RUNS_TABLE} add column if not exists {name} {kind}"
+        for name, kind in (
+            ("request_retries", "integer"),
+            ("server_errors", "integer"),
+            ("timeouts", "integer"),
+            ("connection_errors", "integer"),
+            ("throttle_seconds", "double"),
+            ("duration_seconds", "double"),
+        )
+    ),
+)
+# sync_runs columns written from ``SyncRunResult`` attributes of the same name
+RUN_MEASURES = (
+    "finished_at",
+    "added",
+    "changed",
+    "removed",
+    "unchanged",
+    "failed",
+    "retried",
+    "api_calls",
+    "write_calls",
+    "rate_limited",
+    "request_retries",
+    "server_errors",
+    "timeouts",
+    "connection_errors",
+    "throttle_seconds",
+    "duration_seconds",
+    "status",
 )
 
 
@@ -145,22 +178,8 @@ def start_run(warehouse: Warehouse, run_id: str, scope: Scope, started_at: datet
 
 
 def finish_run(warehouse: Warehouse, result: SyncRunResult) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in RUN_MEASURES)
     warehouse.execute(
-        f"update {RUNS_TABLE} set finished_at = ?, added = ?, changed = ?, removed = ?,"
-        " unchanged = ?, failed = ?, retried = ?, api_calls = ?, write_calls = ?,"
-        " rate_limited = ?, status = ? where run_id = ?",
-        (
-            result.finished_at,
-            result.added,
-            result.changed,
-            result.removed,
-            result.unchanged,
-            result.failed,
-            result.retried,
-            result.api_calls,
-            result.write_calls,
-            result.rate_limited,
-            result.status,
-            result.run_id,
-        ),
+        f"update {RUNS_TABLE} set {assignments} where run_id = ?",
+        (*(getattr(result, name) for name in RUN_MEASURES), result.run_id),
     )

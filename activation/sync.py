@@ -35,7 +35,10 @@ FIXED_COLUMNS = 5  # action, record_key, row_hash, old_hash, destination_ref
 class SyncRunResult:
     """What one run did. ``added``/``changed``/``removed`` count rows sent for that reason
     (``retried``: rows re-sent because they failed before); ``failed`` counts rows the
-    destination rejected this run. A dry run reports the plan and sends nothing."""
+    destination rejected this run. ``api_calls`` counts requests (retries included),
+    ``rate_limited`` the 429s, ``request_retries`` requests sent again after a 429, 5xx,
+    timeout or dropped connection; ``throttle_seconds`` is the time the client's rate limiter
+    held requests. A dry run reports the plan and sends nothing."""
 
     run_id: str
     sync_name: str
@@ -51,6 +54,12 @@ class SyncRunResult:
     api_calls: int = 0
     write_calls: int = 0
     rate_limited: int = 0
+    request_retries: int = 0
+    server_errors: int = 0
+    timeouts: int = 0
+    connection_errors: int = 0
+    throttle_seconds: float = 0.0
+    duration_seconds: float = 0.0
     status: str = "running"
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -137,13 +146,19 @@ def run_sync(
                 result.api_calls = stats.api_calls
                 result.write_calls = stats.write_calls
                 result.rate_limited = stats.rate_limited
+                result.request_retries = stats.retries
+                result.server_errors = stats.server_errors
+                result.timeouts = stats.timeouts
+                result.connection_errors = stats.connection_errors
+                result.throttle_seconds = round(stats.throttle_seconds, 3)
             result.finished_at = state.utcnow()
+            result.duration_seconds = (result.finished_at - result.started_at).total_seconds()
             state.finish_run(warehouse, result)
             if owned:
                 client.close()
     log.info(
         "sync %s %s: added=%d changed=%d removed=%d unchanged=%d failed=%d retried=%d "
-        "api_calls=%d write_calls=%d rate_limited=%d",
+        "api_calls=%d write_calls=%d rate_limited=%d request_retries=%d duration=%.1fs",
         result.sync_name,
         result.status,
         result.added,
@@ -155,6 +170,8 @@ def run_sync(
         result.api_calls,
         result.write_calls,
         result.rate_limited,
+        result.request_retries,
+        result.duration_seconds,
     )
     return result
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..ratelimit import EndpointLimit
+
 
 @dataclass(frozen=True)
 class ProfileRecord:
@@ -82,6 +84,8 @@ class BatchLimits:
 class Destination(Protocol):
     name: str
     limits: BatchLimits
+    # the documented rate limits per endpoint; the engine's limiter keeps under them
+    rate_limits: tuple[EndpointLimit, ...]
 
     def record_size(self, record: ProfileRecord) -> int:
         """Bytes this record adds to an upsert payload."""
