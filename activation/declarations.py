@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .destinations.registry import DESTINATION_FIELDS
+from .destinations.registry import attribute_problem
 from .errors import DeclarationError
 
 META_KEY = "nudge_sync"
@@ -43,6 +43,7 @@ _EXAMPLES = {
     "identifier": "identifier: {column: email}",
     "identifier.column": "identifier: {column: email}",
     "external_id.column": "external_id: {column: contact_id}",
+    "mailchimp.audience_id": "mailchimp: {audience_id: a1b2c3d4e5}",
 }
 
 
@@ -76,8 +77,33 @@ class FieldMapping(_Strict):
         return value
 
 
+class BrazeOptions(_Strict):
+    """List membership is an array attribute holding the names of the lists a user is in."""
+
+    membership_attribute: str = "nudge_lists"
+
+    @field_validator("membership_attribute")
+    @classmethod
+    def _attribute_name(cls, value: str) -> str:
+        if not _COLUMN_RE.match(value):
+            raise ValueError(f"must be a plain attribute name (letters, digits, _), got {value!r}")
+        return value
+
+
+class MailchimpOptions(_Strict):
+    audience_id: str = Field(min_length=1)
+    status_if_new: Literal["subscribed", "pending", "transactional"] = "subscribed"
+
+
+class CustomerioOptions(_Strict):
+    segment_id: int | None = Field(default=None, ge=1)
+
+
+DESTINATION_OPTIONS = ("braze", "mailchimp", "customerio")
+
+
 class NudgeSync(_Strict):
-    destination: Literal["klaviyo"]
+    destination: Literal["klaviyo", "braze", "mailchimp", "customerio", "webhook"]
     object: Literal["list_members", "profiles"]
     mode: Literal["upsert", "mirror"]
     identifier: ColumnRef
@@ -86,6 +112,14 @@ class NudgeSync(_Strict):
     fields: FieldMapping = Field(default_factory=FieldMapping)
     schedule: str | None = None
     batch_size: int = Field(default=10_000, ge=1, le=10_000)
+    braze: BrazeOptions | None = None
+    mailchimp: MailchimpOptions | None = None
+    customerio: CustomerioOptions | None = None
+
+    def destination_options(self) -> BaseModel | None:
+        """The block for this sync's destination (``braze:``, ``mailchimp:``, …), if any."""
+        options: BaseModel | None = getattr(self, self.destination, None)
+        return options
 
     @field_validator("schedule")
     @classmethod
@@ -213,14 +247,47 @@ def _semantic_problems(where: str, config: NudgeSync) -> list[str]:
             f"{where}.mode 'mirror' removes members from a list, so object must be "
             f"'list_members', got {config.object!r}"
         )
-    allowed = DESTINATION_FIELDS[config.destination]
     for target in config.fields.attributes:
-        if target not in allowed:
+        problem = attribute_problem(config.destination, target)
+        if problem:
+            problems.append(f"{where}.fields.attributes.{target} {problem}")
+    return problems + _destination_problems(where, config)
+
+
+def _destination_problems(where: str, config: NudgeSync) -> list[str]:
+    """Settings only some destinations need, or accept."""
+    problems = [
+        f"{where}.{name} applies only to destination {name}; remove it or set destination: {name}"
+        for name in DESTINATION_OPTIONS
+        if name != config.destination and getattr(config, name) is not None
+    ]
+    if config.destination in ("braze", "customerio") and config.external_id is None:
+        problems.append(
+            f"{where}.external_id is required for destination {config.destination}: users are "
+            f"addressed by their id there (e.g. external_id: {{column: contact_id}})"
+        )
+    if config.destination == "mailchimp":
+        if config.mailchimp is None:
             problems.append(
-                f"{where}.fields.attributes.{target} is not a {config.destination} profile "
-                f"attribute; use one of {', '.join(sorted(allowed))}, or map it under "
-                f"fields.properties"
+                f"{where}.mailchimp.audience_id is required for destination mailchimp: the id "
+                f"of the audience (list) in Audience > Settings (e.g. mailchimp: "
+                f"{{audience_id: a1b2c3d4e5}})"
             )
+        if config.fields.properties:
+            problems.append(
+                f"{where}.fields.properties: Mailchimp members have no free-form properties; "
+                f"map those columns as merge fields under fields.attributes (e.g. RFM: rfm_segment)"
+            )
+    if (
+        config.destination == "customerio"
+        and config.object == "list_members"
+        and (config.customerio is None or config.customerio.segment_id is None)
+    ):
+        problems.append(
+            f"{where}.customerio.segment_id is required when object is 'list_members': the id "
+            f"of a manual segment made in Customer.io (the Track API cannot create one), e.g. "
+            f"customerio: {{segment_id: 12}}"
+        )
     return problems
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+from .ratelimit import Window
 
 KLAVIYO_DEFAULT_BASE_URL = "https://a.klaviyo.com"
 KLAVIYO_REVISION = "2026-07-15"
@@ -73,6 +74,7 @@ class DestinationSettings:
     job_poll_interval: float = 0.2
     job_poll_max_interval: float = 5.0
     job_timeout: float = 900.0
+    options: EspOptions = field(default_factory=lambda: EspOptions())
 
     @property
     def secrets(self) -> tuple[Secret, ...]:
@@ -113,3 +115,203 @@ def klaviyo_settings(
         api_key=Secret(key),
         **overrides,  # type: ignore[arg-type]
     )
+
+
+# ------------------------------------------------------------ other destinations
+
+BRAZE_TRACK_RATE_DEFAULT = "50000/60s"  # (conflicting) 3,000 / 3 s elsewhere: the stricter one
+CUSTOMERIO_TRACK_RATE_DEFAULT = "100/1s"  # (conflicting) 1,000 / s elsewhere
+BRAZE_TRACK_OBJECTS_DEFAULT = 75  # (conflicting) 75 of each kind, or 75 in total
+CUSTOMERIO_DEFAULT_TRACK_URL = "https://track.customer.io"
+
+
+def parse_rate(text: str, variable: str) -> Window:
+    """``"3000/3s"`` -> at most 3,000 requests per 3 seconds."""
+    count, _, window = text.strip().partition("/")
+    try:
+        return Window(int(count), float(window.strip().removesuffix("s") or "1"))
+    except ValueError:
+        raise ConfigurationError(
+            f"{variable} must look like '<requests>/<seconds>s' (e.g. '3000/3s'), got {text!r}."
+        ) from None
+
+
+@dataclass(frozen=True)
+class EspOptions:
+    """Destination-specific settings beyond URL and key (defaults are the documented
+    limits; the "(conflicting)" ones can be overridden from the environment)."""
+
+    username: str | None = None  # HTTP Basic user: the Customer.io site id
+    write_rate: Window | None = None
+    objects_per_request: int | None = None
+    # metric -> Braze transactional campaign id: those events are sent through it, with the
+    # send key as external_send_id (de-duplicated by Braze for 24 h)
+    campaigns: tuple[tuple[str, str], ...] = ()
+
+
+def _required(env: Mapping[str, str], variable: str, what: str) -> str:
+    value = env.get(variable, "").strip()
+    if not value:
+        raise ConfigurationError(f"{variable} is not set. {what}")
+    return value
+
+
+def _url(env: Mapping[str, str], variable: str, value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{variable} must start with http:// or https://, got {value!r}.")
+    return value.rstrip("/")
+
+
+def _pairs(text: str, variable: str) -> tuple[tuple[str, str], ...]:
+    """``"Abandoned Cart=cmp-1, Welcome=cmp-2"`` -> (("Abandoned Cart", "cmp-1"), …)."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise ConfigurationError(
+                f"{variable} must list <metric>=<campaign id> pairs separated by commas "
+                f"(e.g. 'Abandoned Cart=4a1b...,Welcome=9c2d...'), got {item!r}."
+            )
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def _settings(
+    destination: str, base_url: str, key: str, options: EspOptions, overrides: dict[str, object]
+) -> DestinationSettings:
+    return DestinationSettings(
+        destination=destination,
+        base_url=base_url,
+        api_key=Secret(key),
+        options=options,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def braze_settings(
+    env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """Braze from ``BRAZE_BASE_URL`` (your instance's REST endpoint) and ``BRAZE_API_KEY``;
+    ``BRAZE_TRACK_RATE`` (default 50000/60s), ``BRAZE_TRACK_OBJECTS`` (default 75) and
+    ``BRAZE_TRANSACTIONAL_CAMPAIGNS`` (``<metric>=<campaign id>,…``, default none)."""
+    env = os.environ if env is None else env
+    base = _required(
+        env,
+        "BRAZE_BASE_URL",
+        "Export your Braze instance's REST endpoint (e.g. "
+        "export BRAZE_BASE_URL=https://rest.iad-01.braze.com) or a local contract server.",
+    )
+    key = _required(env, "BRAZE_API_KEY", "Export a Braze REST API key (export BRAZE_API_KEY=...).")
+    objects = env.get("BRAZE_TRACK_OBJECTS", "").strip() or str(BRAZE_TRACK_OBJECTS_DEFAULT)
+    if not objects.isdigit() or not 1 <= int(objects) <= BRAZE_TRACK_OBJECTS_DEFAULT:
+        raise ConfigurationError(
+            f"BRAZE_TRACK_OBJECTS must be a whole number from 1 to 75, got {objects!r}."
+        )
+    options = EspOptions(
+        write_rate=parse_rate(
+            env.get("BRAZE_TRACK_RATE", "").strip() or BRAZE_TRACK_RATE_DEFAULT,
+            "BRAZE_TRACK_RATE",
+        ),
+        objects_per_request=int(objects),
+        campaigns=_pairs(
+            env.get("BRAZE_TRANSACTIONAL_CAMPAIGNS", ""), "BRAZE_TRANSACTIONAL_CAMPAIGNS"
+        ),
+    )
+    return _settings("braze", _url(env, "BRAZE_BASE_URL", base), key, options, overrides)
+
+
+def mailchimp_settings(
+    env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """Mailchimp from ``MAILCHIMP_API_KEY`` (``<key>-<dc>``: the data center picks
+    ``https://<dc>.api.mailchimp.com/3.0``) or ``MAILCHIMP_BASE_URL`` when set."""
+    env = os.environ if env is None else env
+    key = _required(
+        env,
+        "MAILCHIMP_API_KEY",
+        "Export a Mailchimp Marketing API key (export MAILCHIMP_API_KEY=<key>-us21).",
+    )
+    base = env.get("MAILCHIMP_BASE_URL", "").strip()
+    if not base:
+        _, dash, dc = key.rpartition("-")
+        if not dash or not dc.isalnum():
+            raise ConfigurationError(
+                "MAILCHIMP_API_KEY has no data-center suffix (keys look like '<key>-us21'); "
+                "use the full key, or export MAILCHIMP_BASE_URL=https://<dc>.api.mailchimp.com/3.0."
+            )
+        base = f"https://{dc}.api.mailchimp.com/3.0"
+    return _settings(
+        "mailchimp", _url(env, "MAILCHIMP_BASE_URL", base), key, EspOptions(), overrides
+    )
+
+
+def customerio_settings(
+    env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """Customer.io Track API from ``CUSTOMERIO_SITE_ID`` and ``CUSTOMERIO_API_KEY``;
+    ``CUSTOMERIO_TRACK_URL`` (default https://track.customer.io, e.g. track-eu for the EU
+    region) and ``CUSTOMERIO_TRACK_RATE`` (default 100/1s)."""
+    env = os.environ if env is None else env
+    site_id = _required(
+        env,
+        "CUSTOMERIO_SITE_ID",
+        "Export the Track API site id of your workspace (export CUSTOMERIO_SITE_ID=...).",
+    )
+    key = _required(
+        env,
+        "CUSTOMERIO_API_KEY",
+        "Export the Track API key of your workspace (export CUSTOMERIO_API_KEY=...).",
+    )
+    base = env.get("CUSTOMERIO_TRACK_URL", "").strip() or CUSTOMERIO_DEFAULT_TRACK_URL
+    options = EspOptions(
+        username=site_id,
+        write_rate=parse_rate(
+            env.get("CUSTOMERIO_TRACK_RATE", "").strip() or CUSTOMERIO_TRACK_RATE_DEFAULT,
+            "CUSTOMERIO_TRACK_RATE",
+        ),
+    )
+    return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
+
+
+def webhook_settings(
+    env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """The generic webhook: ``NUDGE_WEBHOOK_URL`` (batches are POSTed there) and
+    ``NUDGE_WEBHOOK_SECRET`` (the HMAC-SHA256 signing key)."""
+    env = os.environ if env is None else env
+    url = _required(
+        env,
+        "NUDGE_WEBHOOK_URL",
+        "Export the URL that receives the batches (export NUDGE_WEBHOOK_URL=https://...).",
+    )
+    secret = _required(
+        env,
+        "NUDGE_WEBHOOK_SECRET",
+        "Export the shared signing secret the receiver checks (export NUDGE_WEBHOOK_SECRET=...).",
+    )
+    return _settings(
+        "webhook", _url(env, "NUDGE_WEBHOOK_URL", url), secret, EspOptions(), overrides
+    )
+
+
+SETTINGS_FROM_ENV = {
+    "klaviyo": klaviyo_settings,
+    "braze": braze_settings,
+    "mailchimp": mailchimp_settings,
+    "customerio": customerio_settings,
+    "webhook": webhook_settings,
+}
+
+
+def destination_settings(
+    destination: str, env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """Settings for ``destination`` from the environment."""
+    try:
+        from_env = SETTINGS_FROM_ENV[destination]
+    except KeyError:
+        known = ", ".join(sorted(SETTINGS_FROM_ENV))
+        raise ConfigurationError(
+            f"no settings for destination {destination!r}; known destinations: {known}"
+        ) from None
+    return from_env(env, **overrides)

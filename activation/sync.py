@@ -132,7 +132,7 @@ def run_sync(
         scope = (declaration.name, destination_settings.target)
         state.start_run(warehouse, result.run_id, scope, result.started_at)
         owned = destination is None
-        client = destination or build_destination(destination_settings)
+        client = destination or build_destination(destination_settings, declaration.config)
         try:
             _Runner(declaration, scope, warehouse, client, result, planned).run()
             result.status = "partial" if result.failed else "success"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,13 +12,9 @@ from rich.table import Table
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.errors import ConfigurationError, DeclarationError
-from activation.settings import DestinationSettings, klaviyo_settings
+from activation.settings import SETTINGS_FROM_ENV, DestinationSettings
 from activation.sync import SyncRunResult, run_sync
 from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
-
-SETTINGS_FROM_ENV: dict[str, Callable[[], DestinationSettings]] = {
-    "klaviyo": klaviyo_settings,
-}
 
 
 def manifest_path(warehouse: Path) -> Path:

@@ -650,8 +650,9 @@ def test_the_api_key_never_reaches_logs_errors_or_state(
     ("change", "expected"),
     [
         (
-            {"destination": "mailchimp"},
-            "meta.nudge_sync.destination must be 'klaviyo', got 'mailchimp'",
+            {"destination": "hubspot"},
+            "meta.nudge_sync.destination must be 'klaviyo', 'braze', 'mailchimp', 'customerio' "
+            "or 'webhook', got 'hubspot'",
         ),
         (
             {"identifier": None},

@@ -1,0 +1,246 @@
+"""Braze: users through ``POST /users/track`` (attributes, identified by ``external_id``),
+list membership as an array attribute (``{"add": [...]}`` / ``{"remove": [...]}``, the usual
+way to mirror a segment), events through ``/users/track`` (no de-duplication there) or, for
+metrics mapped to a transactional campaign, ``POST /transactional/v1/campaigns/{id}/send``
+with the send key as ``external_send_id`` (de-duplicated by Braze for 24 h), and
+unsubscribes read back from ``GET /email/unsubscribes``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import DestinationError
+from ..http import ApiResponseError
+from ..ratelimit import EndpointLimit, Window
+from ..settings import BRAZE_TRACK_OBJECTS_DEFAULT, DestinationSettings
+from .base import (
+    BatchLimits,
+    BatchOutcome,
+    EventRecord,
+    MemberRecord,
+    ProfileRecord,
+    SuppressionRecord,
+)
+from .common import RowErrors, api_client, bearer, chunked, failed_batch, json_size, merge
+
+TRACK_PATH = "/users/track"
+UNSUBSCRIBES_PATH = "/email/unsubscribes"
+PAYLOAD_BYTES = 4 * 1024 * 1024  # 413 above it
+UNSUBSCRIBES_PAGE = 500
+DEFAULT_MEMBERSHIP_ATTRIBUTE = "nudge_lists"
+NO_EXTERNAL_ID = "no external_id: Braze users are addressed by external_id"
+
+
+def transactional_path(campaign_id: str) -> str:
+    return f"/transactional/v1/campaigns/{campaign_id}/send"
+
+
+class BrazeDestination:
+    name = "braze"
+
+    def __init__(
+        self,
+        settings: DestinationSettings,
+        *,
+        membership_attribute: str = DEFAULT_MEMBERSHIP_ATTRIBUTE,
+        sleep: Callable[[float], None] = time.sleep,
+        rate_limits: Sequence[EndpointLimit] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.membership_attribute = membership_attribute
+        self.objects = settings.options.objects_per_request or BRAZE_TRACK_OBJECTS_DEFAULT
+        self.campaigns = dict(settings.options.campaigns)
+        # up to 75 attribute objects per request (fewer if BRAZE_TRACK_OBJECTS says so),
+        # 4 MB per payload (kept under by 64 KB for the envelope); no per-user limit beyond
+        self.limits = BatchLimits(
+            upsert_rows=self.objects,
+            upsert_bytes=PAYLOAD_BYTES - 64 * 1024,
+            record_bytes=PAYLOAD_BYTES - 64 * 1024,
+            membership_rows=self.objects,
+            event_rows=self.objects,
+        )
+        track_rate = settings.options.write_rate or Window(50_000, 60.0)
+        self.rate_limits = (
+            tuple(rate_limits)
+            if rate_limits is not None
+            else (EndpointLimit("users_track", "POST", TRACK_PATH, (track_rate,)),)
+        )
+        self.client = api_client(settings, bearer(settings.api_key.reveal()), self.rate_limits)
+        self.client.sleep = sleep
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------ users
+
+    def ensure_list(self, name: str, *, create: bool = True) -> str | None:
+        """A list is a value of the membership array attribute: nothing to create."""
+        return name
+
+    def user_attributes(self, record: ProfileRecord, list_id: str | None) -> dict[str, Any]:
+        user: dict[str, Any] = {"external_id": record.external_id}
+        if record.email is not None:
+            user["email"] = record.email
+        user.update(record.attributes)
+        user.update(record.properties)  # custom attributes
+        if list_id is not None:
+            user[self.membership_attribute] = {"add": [list_id]}
+        return user
+
+    def record_size(self, record: ProfileRecord) -> int:
+        return json_size(self.user_attributes(record, DEFAULT_MEMBERSHIP_ATTRIBUTE))
+
+    def upsert_profiles(
+        self, records: Sequence[ProfileRecord], list_id: str | None
+    ) -> BatchOutcome:
+        addressable = [r for r in records if r.external_id]
+        outcome = merge(
+            self._track(
+                "attributes",
+                [r.record_key for r in chunk],
+                [self.user_attributes(r, list_id) for r in chunk],
+                {r.record_key: str(r.external_id) for r in chunk},
+            )
+            for chunk in chunked(addressable, self.objects)
+        )
+        outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
+        return outcome
+
+    def _membership(
+        self, change: str, list_id: str, records: Sequence[MemberRecord]
+    ) -> BatchOutcome:
+        addressable = [r for r in records if r.destination_ref]
+        outcome = merge(
+            self._track(
+                "attributes",
+                [r.record_key for r in chunk],
+                [
+                    {
+                        "external_id": r.destination_ref,
+                        self.membership_attribute: {change: [list_id]},
+                        "_update_existing_only": change == "remove",
+                    }
+                    for r in chunk
+                ],
+                {r.record_key: str(r.destination_ref) for r in chunk},
+            )
+            for chunk in chunked(addressable, self.objects)
+        )
+        outcome.fail_all(
+            [r.record_key for r in records if not r.destination_ref],
+            "no Braze external_id known for this row (it was never confirmed by Braze)",
+        )
+        return outcome
+
+    def add_list_members(self, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome:
+        return self._membership("add", list_id, records)
+
+    def remove_list_members(self, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome:
+        return self._membership("remove", list_id, records)
+
+    def _track(
+        self, array: str, keys: list[str], objects: list[dict[str, Any]], refs: dict[str, str]
+    ) -> BatchOutcome:
+        """One ``/users/track`` call; its non-fatal ``errors[]`` (``input_array`` +
+        ``index``) fail their rows, the rest is confirmed."""
+        errors = RowErrors(keys)
+        try:
+            body = self.client.request("POST", TRACK_PATH, body={array: objects}).json()
+        except ApiResponseError as exc:  # a 400 lists its errors the same way
+            if not _has_indexed_errors(exc.body):
+                return failed_batch(keys, exc)
+            body = exc.body
+        except DestinationError as exc:
+            return failed_batch(keys, exc)
+        for error in body.get("errors") or []:
+            if isinstance(error, dict) and error.get("input_array", array) == array:
+                errors.at(error.get("index"), f"Braze: {error.get('type')}")
+            else:
+                errors.at(None, f"Braze: {error}")
+        return errors.outcome(f"POST {TRACK_PATH}", refs)
+
+    # ----------------------------------------------------------------- events
+
+    def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        """Events of metrics with a transactional campaign go one per call with
+        ``external_send_id`` = the send key; the rest as ``/users/track`` events (Braze does not
+        de-duplicate those: exactly-once then rests on the send ledger)."""
+        transactional = [r for r in records if r.metric in self.campaigns and r.external_id]
+        tracked = [r for r in records if r.metric not in self.campaigns and r.external_id]
+        outcomes = [self._send(record) for record in transactional]
+        outcomes += [
+            self._track(
+                "events",
+                [r.record_key for r in chunk],
+                [
+                    {
+                        "external_id": r.external_id,
+                        "name": r.metric,
+                        "time": r.time,
+                        "properties": {**r.properties, "nudge_send_key": r.unique_id},
+                    }
+                    for r in chunk
+                ],
+                {},
+            )
+            for chunk in chunked(tracked, self.objects)
+        ]
+        outcome = merge(outcomes)
+        outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
+        return outcome
+
+    def _send(self, record: EventRecord) -> BatchOutcome:
+        body = {
+            "external_send_id": record.unique_id,
+            "trigger_properties": {**record.properties, "time": record.time},
+            "recipient": {"external_user_id": record.external_id},
+        }
+        path = transactional_path(self.campaigns[record.metric])
+        try:
+            answer = self.client.request("POST", path, body=body).json()
+        except DestinationError as exc:
+            return failed_batch([record.record_key], exc)
+        return BatchOutcome(
+            succeeded=[record.record_key],
+            refs={record.record_key: str(answer.get("dispatch_id") or "")},
+        )
+
+    # ------------------------------------------------------------ suppressions
+
+    def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:
+        """Email unsubscribes since ``since`` (``start_date`` is a day: earlier ones that day
+        are dropped here). Braze lists only emails: the email is the reference."""
+        params = {"limit": str(UNSUBSCRIBES_PAGE), "sort_direction": "asc"}
+        if since is not None:
+            params["start_date"] = since.date().isoformat()
+            params["end_date"] = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+        offset = 0
+        while True:
+            page = self.client.request(
+                "GET", UNSUBSCRIBES_PATH, params={**params, "offset": str(offset)}
+            ).json()
+            emails = page.get("emails") or []
+            for entry in emails:
+                at = _naive_utc(str(entry["unsubscribed_at"]))
+                if since is None or at >= since:
+                    email = str(entry["email"]).strip().lower()
+                    yield SuppressionRecord(email, email, None, "unsubscribed", at)
+            if len(emails) < UNSUBSCRIBES_PAGE:
+                return
+            offset += len(emails)
+
+
+def _naive_utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _has_indexed_errors(body: Any) -> bool:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors:
+        return False
+    return all(isinstance(error, dict) and "index" in error for error in errors)
