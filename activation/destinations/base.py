@@ -64,6 +64,9 @@ class BatchOutcome:
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
+    # set when the destination stopped answering (retries exhausted): records in neither
+    # succeeded nor failed were not attempted
+    unavailable: str | None = None
 
     def fail_all(self, keys: Sequence[str], reason: str) -> None:
         for key in keys:

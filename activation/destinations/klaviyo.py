@@ -1,5 +1,6 @@
 """Klaviyo (API revision 2026-07-15): profiles through bulk import jobs, list membership
-through list relationships. Removing from a list never touches consent.
+through list relationships, triggered sends as events (``unique_id`` = send_key), and the
+read-back of suppressions made in Klaviyo. Removing from a list never touches consent.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,13 +18,29 @@ from ..errors import DestinationError
 from ..http import ApiClient
 from ..ratelimit import EndpointLimit, Window, per_second_and_minute, shared_rate_limiter
 from ..settings import DestinationSettings
-from .base import BatchLimits, BatchOutcome, EventRecord, MemberRecord, ProfileRecord
+from .base import (
+    BatchLimits,
+    BatchOutcome,
+    EventRecord,
+    MemberRecord,
+    ProfileRecord,
+    SuppressionRecord,
+)
 
 log = logging.getLogger(__name__)
 
 JSON_API = "application/vnd.api+json"
 LOOKUP_CHUNK = 100  # GET /api/profiles page[size] maximum
 _POINTER_INDEX = re.compile(r"^/data/attributes/profiles/data/(\d+)")
+SUPPRESSION_TIMESTAMP = "subscriptions.email.marketing.suppression.timestamp"
+# Klaviyo's suppression reasons, in the warehouse's words (contact_profiles.suppression_reason)
+SUPPRESSION_REASONS = {
+    "UNSUBSCRIBE": "unsubscribed",
+    "HARD_BOUNCE": "hard_bounce",
+    "SPAM_COMPLAINT": "spam_complaint",
+    "INVALID_EMAIL": "invalid_email",
+    "USER_SUPPRESSED": "user_suppressed",
+}
 _ID = "[^/]+"
 
 
@@ -310,8 +328,77 @@ class KlaviyoDestination:
         return self._change_members("DELETE", list_id, records)
 
     # ----------------------------------------------------------------- events
+    # One POST /api/events per event (350/s, 3,500/m) rather than the bulk job endpoint: its
+    # answer is that event's outcome, so the send ledger records each send as sent or failed
+    # with its own reason (a bulk job answers 202 for up to 1,000 events and reports none).
+
+    def event_body(self, record: EventRecord) -> dict[str, Any]:
+        profile: dict[str, Any] = {}
+        if record.email is not None:
+            profile["email"] = record.email
+        if record.external_id is not None:
+            profile["external_id"] = record.external_id
+        attributes: dict[str, Any] = {
+            "properties": record.properties,
+            "time": record.time,
+            "unique_id": record.unique_id,  # Klaviyo records one event per unique_id
+            "metric": {"data": {"type": "metric", "attributes": {"name": record.metric}}},
+            "profile": {"data": {"type": "profile", "attributes": profile}},
+        }
+        if record.value is not None:
+            attributes["value"] = record.value
+        return {"data": {"type": "event", "attributes": attributes}}
 
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
-        raise NotImplementedError(
-            "Klaviyo event delivery comes with triggered sends (send ledger); not built yet"
-        )
+        """Each event in its own request; a rejected event fails alone. When Klaviyo stops
+        answering (retries exhausted on 429/5xx/timeouts) the rest is left unattempted and
+        ``outcome.unavailable`` says why."""
+        outcome = BatchOutcome()
+        for record in records:
+            try:
+                self.client.request("POST", "/api/events", body=self.event_body(record))
+            except DestinationError as exc:
+                outcome.failed[record.record_key] = str(exc)
+                if exc.retryable:
+                    outcome.unavailable = str(exc)
+                    return outcome
+                continue
+            outcome.succeeded.append(record.record_key)
+        return outcome
+
+    # ----------------------------------------------------- suppression read-back
+
+    def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:
+        """Profiles suppressed for email marketing at or after ``since`` (all when None):
+        ``GET /api/profiles`` with their subscriptions, filtered on the suppression
+        timestamp (the spec's incremental-pull filter), page by page."""
+        after = (since or datetime(1970, 1, 1)).replace(tzinfo=None)
+        params = {
+            "additional-fields[profile]": "subscriptions",
+            "fields[profile]": "email,external_id,subscriptions",
+            "filter": f"greater-or-equal({SUPPRESSION_TIMESTAMP},{after:%Y-%m-%dT%H:%M:%SZ})",
+            "page[size]": str(LOOKUP_CHUNK),
+        }
+        floor = after.replace(microsecond=0)
+        for profile in self._pages("/api/profiles", params):
+            attributes = profile.get("attributes") or {}
+            marketing = ((attributes.get("subscriptions") or {}).get("email") or {}).get(
+                "marketing"
+            ) or {}
+            for suppression in marketing.get("suppression") or []:
+                at = _utc_naive(suppression["timestamp"])
+                if at < floor:
+                    continue
+                reason = str(suppression.get("reason") or "USER_SUPPRESSED")
+                yield SuppressionRecord(
+                    destination_ref=str(profile["id"]),
+                    email=attributes.get("email"),
+                    external_id=attributes.get("external_id"),
+                    reason=SUPPRESSION_REASONS.get(reason, reason.lower()),
+                    suppressed_at=at,
+                )
+
+
+def _utc_naive(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
