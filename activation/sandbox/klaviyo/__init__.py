@@ -6,6 +6,8 @@
     handle.stop()
 """
 
+from .engagement import EngagementConfig
+from .ratelimits import RateLimitConfig
 from .server import SandboxHandle, serve, start_sandbox
 
-__all__ = ["SandboxHandle", "serve", "start_sandbox"]
+__all__ = ["EngagementConfig", "RateLimitConfig", "SandboxHandle", "serve", "start_sandbox"]

@@ -9,13 +9,15 @@ answered it, or None) and, for errors, the JSON:API errors.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,9 +26,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import handlers
+from .engagement import EngagementConfig
 from .errors import SandboxError, invalid
 from .faults import Fault, FaultInjector
 from .jobs import ImportWorker
+from .ratelimits import RateLimitConfig, SandboxRateLimiter
 from .store import Store
 from .validation import SPEC_REVISION, request_errors
 
@@ -56,10 +60,18 @@ ROUTES = Map(
         ),
         Rule("/api/events", endpoint="get_events", methods=["GET"]),
         Rule("/api/events", endpoint="create_event", methods=["POST"]),
+        Rule("/api/metrics", endpoint="get_metrics", methods=["GET"]),
+        Rule(
+            "/api/data-privacy-deletion-jobs",
+            endpoint="request_profile_deletion",
+            methods=["POST"],
+        ),
         Rule("/_sandbox/state", endpoint="admin_state", methods=["GET"]),
         Rule("/_sandbox/requests", endpoint="admin_requests", methods=["GET"]),
         Rule("/_sandbox/reset", endpoint="admin_reset", methods=["POST"]),
         Rule("/_sandbox/faults", endpoint="admin_faults", methods=["GET", "POST", "DELETE"]),
+        Rule("/_sandbox/rate-limits", endpoint="admin_rate_limits", methods=["GET", "POST"]),
+        Rule("/_sandbox/engagement", endpoint="admin_engagement", methods=["GET", "POST"]),
     ],
     strict_slashes=False,
 )
@@ -74,6 +86,8 @@ class SandboxApp:
         *,
         validate: bool = True,
         max_logged_requests: int = 10_000,
+        rate_limits: RateLimitConfig | None = None,
+        engagement: EngagementConfig | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("the sandbox needs a non-empty api_key")
@@ -85,12 +99,23 @@ class SandboxApp:
         self._log_lock = threading.Lock()
         self._seq = 0
         self.faults = FaultInjector()
+        self.rate_limiter = SandboxRateLimiter(rate_limits)
+        self.engagement = engagement
+        self.deletions: list[dict[str, Any]] = []
 
     # -------------------------------------------------------------- WSGI entry
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        response = self.dispatch(request)
+        try:
+            response = self.dispatch(request)
+        except _DropConnection:
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            # werkzeug treats a ConnectionError as a client gone away: no answer, no log
+            raise ConnectionResetError("sandbox fault: connection dropped") from None
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -118,12 +143,23 @@ class SandboxApp:
                     return self._finish(
                         request, body, _json_response(400, {"errors": errors}), note
                     )
+            limited = self.rate_limiter.check(request.method, request.path)
+            note.headers = limited.headers
+            if limited.retry_after is not None:
+                note.fault = {"status": 429, "retry_after": limited.retry_after, "rate_limit": True}
+                return self._finish(request, body, _throttled(limited.retry_after), note)
             fault = self._fault(request)
             if fault is not None:
                 note.fault = {"status": fault.status, "retry_after": fault.retry_after}
+                if fault.drop:
+                    note.fault["drop"] = True
+                    self._record(request, body, None, note)
+                    raise _DropConnection()
                 return self._finish(request, body, _fault_response(fault), note)
             handler = getattr(handlers, endpoint)
-            context = handlers.Context(self.store, self.worker, request, body)
+            context = handlers.Context(
+                self.store, self.worker, request, body, self.engagement, self.deletions
+            )
             try:
                 status, payload = handler(context, **args)
             except (KeyError, TypeError, AttributeError) as exc:
@@ -143,7 +179,7 @@ class SandboxApp:
             return None
         if fault.delay:
             time.sleep(fault.delay)
-        return fault if fault.status is not None else None
+        return fault if fault.status is not None or fault.drop else None
 
     # ------------------------------------------------------------------ checks
 
@@ -216,6 +252,13 @@ class SandboxApp:
     # ------------------------------------------------------------- request log
 
     def _finish(self, request: Request, body: Any, response: Response, note: _Note) -> Response:
+        for name, value in note.headers.items():
+            response.headers[name] = value
+        self._record(request, body, response, note)
+        return response
+
+    def _record(self, request: Request, body: Any, response: Response | None, note: _Note) -> None:
+        """Append to the request log (``status`` None: the connection was dropped)."""
         if body is None and request.method in ("POST", "PATCH", "PUT", "DELETE"):
             raw = request.get_data(cache=True, as_text=True)
             try:
@@ -236,14 +279,13 @@ class SandboxApp:
                 "args": {key: request.args.getlist(key) for key in request.args},
                 "headers": headers,
                 "body": body,
-                "status": response.status_code,
+                "status": None if response is None else response.status_code,
                 "validation": note.validation,
                 "fault": note.fault,
             }
-            if response.status_code >= 400:
+            if response is not None and response.status_code >= 400:
                 entry["errors"] = json.loads(response.get_data(as_text=True)).get("errors")
             self._log.append(entry)
-        return response
 
     def recorded_requests(self) -> list[dict[str, Any]]:
         with self._log_lock:
@@ -268,6 +310,9 @@ class SandboxApp:
             "import_errors": counts["import_errors"],
             "requests_logged": len(self._log),
             "faults": self.faults.active(),
+            "rate_limits": self.rate_limiter.describe(),
+            "engagement": None if self.engagement is None else self.engagement.describe(),
+            "deletions": len(self.deletions),
         }
 
     def _admin(self, endpoint: str, request: Request) -> Response:
@@ -281,11 +326,30 @@ class SandboxApp:
             return _json_response(200, {"requests": entries}, mimetype="application/json")
         if endpoint == "admin_faults":
             return self._admin_faults(request)
+        if endpoint in ("admin_rate_limits", "admin_engagement"):
+            return self._admin_config(endpoint, request)
         self.worker.wait_idle()
         self.store.reset()
         self.faults.clear()
         self.clear_log()
         return _json_response(200, {"reset": True}, mimetype="application/json")
+
+    def _admin_config(self, endpoint: str, request: Request) -> Response:
+        """GET the rate-limit / engagement settings, POST new ones (JSON of the config)."""
+        if request.method == "POST":
+            try:
+                settings = request.get_json(force=True) or {}
+                if endpoint == "admin_rate_limits":
+                    self.rate_limiter.configure(RateLimitConfig(**settings))
+                else:
+                    self.engagement = EngagementConfig(**settings)
+            except (TypeError, ValueError) as exc:
+                return _json_response(400, {"error": str(exc)}, mimetype="application/json")
+        if endpoint == "admin_rate_limits":
+            current: Any = self.rate_limiter.describe()
+        else:
+            current = None if self.engagement is None else self.engagement.describe()
+        return _json_response(200, current, mimetype="application/json")
 
     def _admin_faults(self, request: Request) -> Response:
         if request.method == "POST":
@@ -305,6 +369,25 @@ class _Note:
     time: float
     validation: str = "skipped"
     fault: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _DropConnection(Exception):
+    """Close the connection without answering (an injected fault)."""
+
+
+def _throttled(retry_after: int) -> Response:
+    """Klaviyo's answer over a rate limit."""
+    error = SandboxError(
+        429,
+        "throttled",
+        "Request was throttled.",
+        f"Request was throttled. Expected available in {retry_after} second"
+        f"{'' if retry_after == 1 else 's'}.",
+    )
+    response = _error_response(error)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _fault_response(fault: Fault) -> Response:

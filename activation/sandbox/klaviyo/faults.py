@@ -1,10 +1,16 @@
-"""Fault injection: make chosen requests fail (429/5xx with ``Retry-After``) or answer slowly,
-to exercise a client's retries. Faults apply after authentication and spec validation, so the
-request log still says whether each request was valid.
+"""Fault injection: make chosen requests fail (429/5xx with ``Retry-After``), answer slowly,
+hang past the client's timeout, or drop the connection without an answer, to exercise a
+client's retries. Faults apply after authentication and spec validation, so the request log
+still says whether each request was valid.
 
     handle.inject_fault(status=429, retry_after=1, path="/api/profile-bulk-import-jobs")
     handle.inject_fault(status=503, share=0.2, times=None)   # a fifth of all requests, forever
     handle.inject_fault(status=None, delay=2.0)               # one slow answer (client timeout)
+    handle.inject_fault(status=None, drop=True)               # connection closed, no answer
+    handle.inject_fault(status=None, delay=2.0, drop=True)    # hangs, then closes, unprocessed
+
+A slow answer (``delay`` alone) is processed after the delay, even if the client gave up
+meanwhile (as a real server would); a dropped one (``drop``) is never processed.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ _CODES = {
 
 @dataclass
 class Fault:
-    """``status`` None answers normally after ``delay``; ``path`` is a regex searched in the
-    request path; ``times`` None means unlimited; ``share`` is the chance a match is hit."""
+    """``status`` None answers normally after ``delay`` (or, with ``drop``, closes the
+    connection after it); ``path`` is a regex searched in the request path; ``times`` None
+    means unlimited; ``share`` is the chance a match is hit."""
 
     status: int | None = 429
     method: str | None = None
@@ -39,10 +46,15 @@ class Fault:
     delay: float = 0.0
     times: int | None = 1
     share: float = 1.0
+    drop: bool = False
 
     def __post_init__(self) -> None:
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError(f"fault status must be 4xx/5xx or None, got {self.status}")
+        if self.drop and self.status is not None:
+            raise ValueError("a dropped connection has no status: use status=None with drop")
+        if self.delay < 0:
+            raise ValueError(f"fault delay must be >= 0, got {self.delay}")
         if not 0.0 <= self.share <= 1.0:
             raise ValueError(f"fault share must be between 0 and 1, got {self.share}")
         if self.path is not None:

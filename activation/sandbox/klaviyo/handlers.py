@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
+from . import engagement, privacy
 from .errors import SandboxError, invalid, not_found
 from .filters import parse_filter
 from .ids import decode_cursor, encode_cursor
@@ -20,6 +21,7 @@ from .resources import (
     import_error_resource,
     job_resource,
     list_resource,
+    metric_resource,
     profile_resource,
 )
 from .store import IDENTIFIERS, SUPPRESSION_TIMESTAMP, Store
@@ -37,6 +39,8 @@ class Context:
     worker: ImportWorker
     request: Request
     body: Any
+    engagement: engagement.EngagementConfig | None = None
+    deletions: list[dict[str, Any]] | None = None
 
     @property
     def base(self) -> str:
@@ -241,8 +245,9 @@ def create_event(ctx: Context) -> Result:
             pointer="/data/attributes/profile/data/attributes",
         )
     profile, _ = ctx.store.upsert_profile(resource, pointer="/data/attributes/profile/data")
-    ctx.store.record_event(
-        metric_name=attributes["metric"]["data"]["attributes"]["name"],
+    metric_name = attributes["metric"]["data"]["attributes"]["name"]
+    recorded = ctx.store.record_event(
+        metric_name=metric_name,
         profile_id=profile["id"],
         properties=attributes.get("properties") or {},
         time=attributes.get("time"),
@@ -250,6 +255,9 @@ def create_event(ctx: Context) -> Result:
         value_currency=attributes.get("value_currency"),
         unique_id=attributes.get("unique_id"),
     )
+    if recorded:
+        send = engagement.send_from_request(profile, attributes, metric_name)
+        engagement.simulate(ctx.store, ctx.engagement, send)
     return 202, None
 
 
@@ -261,11 +269,52 @@ def get_events(ctx: Context) -> Result:
     }
     conditions = _conditions(ctx, allowed)
     offset, size = _page(ctx, 200, 1000)
-    events, more = ctx.store.query_events(conditions, offset, size)
-    return 200, {
+    sort = ctx.request.args.get("sort")
+    events, more = ctx.store.query_events(conditions, offset, size, sort=sort)
+    document: dict[str, Any] = {
         "data": [event_resource(event, ctx.base) for event in events],
         "links": _links(ctx, offset, size, more),
     }
+    include = set(filter(None, ctx.request.args.get("include", "").split(",")))
+    if include:
+        document["included"] = _event_includes(ctx, events, include)
+    return 200, document
+
+
+def _event_includes(
+    ctx: Context, events: list[dict[str, Any]], include: set[str]
+) -> list[dict[str, Any]]:
+    included: list[dict[str, Any]] = []
+    if "metric" in include:
+        wanted = {event["metric_id"] for event in events}
+        metrics = [m for m in ctx.store.metrics() if m["id"] in wanted]
+        included += [metric_resource(metric, ctx.base) for metric in metrics]
+    if "profile" in include:
+        for profile_id in dict.fromkeys(event["profile_id"] for event in events):
+            profile = ctx.store.get_profile(profile_id)
+            if profile is not None:
+                included.append(profile_resource(profile, ctx.base))
+    return included
+
+
+def get_metrics(ctx: Context) -> Result:
+    return 200, {
+        "data": [metric_resource(metric, ctx.base) for metric in ctx.store.metrics()],
+        "links": {"self": ctx.request.url},
+    }
+
+
+# ------------------------------------------------------------- data privacy
+
+
+def request_profile_deletion(ctx: Context) -> Result:
+    """Delete the profile (by id, email or phone number) with its list memberships and
+    events, as Klaviyo's data-privacy deletion job does; 202 even when none matches."""
+    profile = _data(ctx)["attributes"]["profile"]["data"]
+    deleted = privacy.delete_profile(ctx.store, profile.get("id"), profile.get("attributes") or {})
+    if ctx.deletions is not None:
+        ctx.deletions.append({"requested": profile, "deleted_profile_id": deleted})
+    return 202, None
 
 
 def raise_method_not_allowed(method: str, path: str) -> SandboxError:

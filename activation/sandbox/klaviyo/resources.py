@@ -117,3 +117,22 @@ def event_resource(event: dict[str, Any], base: str) -> dict[str, Any]:
         },
         "links": {"self": f"{base}/api/events/{event['id']}"},
     }
+
+
+def metric_resource(metric: dict[str, Any], base: str) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "id": metric["id"],
+        "attributes": {
+            "name": metric["name"],
+            "created": metric["created"],
+            "updated": metric["created"],
+            "integration": {
+                "object": "integration",
+                "id": "0rG4eQ",
+                "name": "API",
+                "category": "API",
+            },
+        },
+        "links": {"self": f"{base}/api/metrics/{metric['id']}"},
+    }

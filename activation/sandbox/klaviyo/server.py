@@ -13,8 +13,10 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import SandboxApp
+from .engagement import EngagementConfig
 from .faults import Fault
 from .jobs import ImportWorker
+from .ratelimits import RateLimitConfig
 from .store import Store
 from .validation import openapi
 
@@ -113,11 +115,24 @@ class SandboxHandle:
         delay: float = 0.0,
         times: int | None = 1,
         share: float = 1.0,
+        drop: bool = False,
     ) -> Fault:
-        """Answer matching API requests with ``status`` (and ``Retry-After``), or slowly;
-        see ``activation.sandbox.klaviyo.faults``."""
-        fault = Fault(status, method, path, retry_after, delay, times, share)
+        """Answer matching API requests with ``status`` (and ``Retry-After``), slowly, or
+        not at all (``drop``); see ``activation.sandbox.klaviyo.faults``."""
+        fault = Fault(status, method, path, retry_after, delay, times, share, drop)
         return self._app.faults.add(fault)
+
+    def set_rate_limits(self, config: RateLimitConfig) -> None:
+        """Replace the per-endpoint rate limits (and start fresh windows)."""
+        self._app.rate_limiter.configure(config)
+
+    def set_engagement(self, config: EngagementConfig | None) -> None:
+        """Simulate engagement for sends tracked from now on (None: none)."""
+        self._app.engagement = config
+
+    def deletions(self) -> list[dict[str, Any]]:
+        """Data-privacy deletion requests received, with the profile id each deleted."""
+        return list(self._app.deletions)
 
     def clear_faults(self) -> None:
         self._app.faults.clear()
@@ -163,12 +178,16 @@ def _build(
     state_path: str | Path | None,
     validate: bool,
     import_delay: float,
+    rate_limits: RateLimitConfig | None = None,
+    engagement: EngagementConfig | None = None,
 ) -> tuple[BaseWSGIServer, SandboxApp, ImportWorker]:
     if validate:
         openapi()  # parse the spec before serving, not during the first request
     store = Store(state_path)
     worker = ImportWorker(store, delay=import_delay)
-    app = SandboxApp(store, worker, api_key, validate=validate)
+    app = SandboxApp(
+        store, worker, api_key, validate=validate, rate_limits=rate_limits, engagement=engagement
+    )
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     worker.start()
     return server, app, worker
@@ -182,14 +201,22 @@ def start_sandbox(
     *,
     host: str = "127.0.0.1",
     import_delay: float = 0.0,
+    rate_limits: RateLimitConfig | None = None,
+    engagement: EngagementConfig | None = None,
 ) -> SandboxHandle:
     """Start the Klaviyo sandbox on ``host:port`` (0 = a free port) in a background thread.
 
     ``state_path``: SQLite file keeping profiles, lists, events and jobs across restarts
     (in memory when None). ``validate``: check request bodies and parameters against the
     official OpenAPI spec. ``import_delay``: seconds a bulk import job stays queued.
+    ``rate_limits``: per-endpoint limits (default: Klaviyo's documented ones, from the spec;
+    ``RateLimitConfig(enabled=False)`` for none). ``engagement``: simulate deliveries,
+    opens, clicks, bounces, unsubscribes and spam complaints for tracked events (default:
+    none here; ``serve`` turns it on).
     """
-    server, app, worker = _build(host, port, api_key, state_path, validate, import_delay)
+    server, app, worker = _build(
+        host, port, api_key, state_path, validate, import_delay, rate_limits, engagement
+    )
     handle = SandboxHandle(server, app, worker)
     handle._start()
     return handle
@@ -201,9 +228,16 @@ def serve(
     api_key: str = "",
     state_path: str | Path | None = None,
     validate: bool = True,
+    *,
+    rate_limits: RateLimitConfig | None = None,
+    engagement: EngagementConfig | None = None,
 ) -> None:
-    """Serve the sandbox in the foreground until interrupted."""
-    server, app, worker = _build(host, port, api_key, state_path, validate, 0.0)
+    """Serve the sandbox in the foreground until interrupted (with simulated engagement,
+    seed 0, unless ``engagement`` says otherwise)."""
+    engagement = EngagementConfig() if engagement is None else engagement
+    server, app, worker = _build(
+        host, port, api_key, state_path, validate, 0.0, rate_limits, engagement
+    )
     try:
         server.serve_forever()
     finally:

@@ -472,6 +472,11 @@ class Store:
 
     # ------------------------------------------------------------------ events
 
+    def metrics(self) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.db.execute("select * from metrics order by created, name").fetchall()
+        return [dict(row) for row in rows]
+
     def metric_id(self, name: str) -> str:
         with self.lock:
             row = self.db.execute("select id from metrics where name = ?", (name,)).fetchone()
@@ -521,8 +526,18 @@ class Store:
             return cursor.rowcount == 1
 
     def query_events(
-        self, conditions: Sequence[tuple[str, str, Any]], offset: int, limit: int
+        self,
+        conditions: Sequence[tuple[str, str, Any]],
+        offset: int,
+        limit: int,
+        sort: str | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
+        """Events matching the conditions, in arrival order or by ``sort`` (``datetime``,
+        ``-datetime``, ``timestamp``, ``-timestamp``; ties by arrival)."""
+        order = "e.seq"
+        if sort:
+            descending = sort.startswith("-")
+            order = f"e.time {'desc' if descending else 'asc'}, e.seq"
         renamed = [
             ("e.time" if field in ("datetime", "timestamp") else f"e.{field}", op, value)
             for field, op, value in conditions
@@ -530,7 +545,7 @@ class Store:
         where, params = _where(renamed, {"e.metric_id", "e.profile_id", "e.time"})
         sql = (
             "select e.*, m.name as metric_name from events e join metrics m on m.id = e.metric_id"
-            f" {where} order by e.seq limit ? offset ?"
+            f" {where} order by {order} limit ? offset ?"
         )
         with self.lock:
             rows = self.db.execute(sql, (*params, limit + 1, offset)).fetchall()

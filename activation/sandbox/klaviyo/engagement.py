@@ -1,0 +1,193 @@
+"""Simulated email engagement for the events a client tracks (each tracked event starts a
+flow that sends one email): Received Email, Opened Email, Clicked Email, Bounced Email,
+Unsubscribed and Marked Email as Spam, recorded as Klaviyo events of the profile and
+readable through ``GET /api/events``. A bounce, an unsubscribe or a spam complaint also
+suppresses the profile (as Klaviyo does), so the suppression read-back sees it.
+
+Deterministic: each send's outcome and timing come from a hash of (seed, the tracked
+event's ``unique_id`` or profile/metric/time), not from arrival order, so the same sends
+give the same engagement in any order. Rates are configurable, and ``effects`` multiply
+them per variant (the tracked event's ``variant`` property) or per tracked metric, so a
+measurement test can plant a known effect:
+
+    EngagementConfig(seed=7, open_rate=0.4, effects={"variant:B": {"click_rate": 1.5}})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .store import Store, _parse_time
+
+RECEIVED = "Received Email"
+OPENED = "Opened Email"
+CLICKED = "Clicked Email"
+BOUNCED = "Bounced Email"
+UNSUBSCRIBED = "Unsubscribed"
+SPAM = "Marked Email as Spam"
+ENGAGEMENT_METRICS = (RECEIVED, OPENED, CLICKED, BOUNCED, UNSUBSCRIBED, SPAM)
+RATES = ("bounce_rate", "open_rate", "click_rate", "unsubscribe_rate", "spam_rate")
+SUPPRESSION_BY_METRIC = {
+    BOUNCED: "HARD_BOUNCE",
+    UNSUBSCRIBED: "UNSUBSCRIBE",
+    SPAM: "SPAM_COMPLAINT",
+}
+
+
+@dataclass
+class EngagementConfig:
+    """Rates: ``bounce_rate`` of sends; ``open_rate``, ``unsubscribe_rate`` and
+    ``spam_rate`` of delivered emails; ``click_rate`` of opened ones. ``effects`` maps
+    ``variant:<value>`` or ``metric:<tracked metric>`` to rate multipliers. ``send_metrics``
+    limits which tracked metrics count as sends (None: every metric that is not itself an
+    engagement metric). ``time_scale`` multiplies every delay (0: all at the send time)."""
+
+    enabled: bool = True
+    seed: int = 0
+    bounce_rate: float = 0.02
+    open_rate: float = 0.45
+    click_rate: float = 0.2
+    unsubscribe_rate: float = 0.005
+    spam_rate: float = 0.001
+    effects: dict[str, dict[str, float]] = field(default_factory=dict)
+    send_metrics: list[str] | None = None
+    variant_property: str = "variant"
+    time_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in RATES:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        for key, multipliers in self.effects.items():
+            if not key.startswith(("variant:", "metric:")):
+                raise ValueError(f"effect keys are 'variant:<v>' or 'metric:<m>', got {key!r}")
+            unknown = set(multipliers) - set(RATES)
+            if unknown:
+                raise ValueError(f"effect {key!r}: unknown rates {sorted(unknown)}; use {RATES}")
+        if self.time_scale < 0:
+            raise ValueError("time_scale must be >= 0")
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def rates_for(self, metric: str, variant: str | None) -> dict[str, float]:
+        rates = {name: float(getattr(self, name)) for name in RATES}
+        for key in (f"metric:{metric}", f"variant:{variant}" if variant is not None else None):
+            for name, factor in self.effects.get(key or "", {}).items():
+                rates[name] = min(1.0, rates[name] * factor)
+        return rates
+
+
+@dataclass(frozen=True)
+class Send:
+    """A tracked event that stands for one email sent to one profile."""
+
+    profile_id: str
+    email: str | None
+    metric: str
+    unique_id: str | None
+    time: datetime
+    properties: dict[str, Any]
+
+
+class _Draws:
+    """Uniform numbers in [0, 1) from a hash: the n-th draw of a send never changes."""
+
+    def __init__(self, *parts: object) -> None:
+        self._key = "\x1f".join(str(part) for part in parts).encode()
+        self._n = 0
+
+    def next(self) -> float:
+        self._n += 1
+        digest = hashlib.sha256(self._key + b"\x1e" + str(self._n).encode()).digest()
+        return float(struct.unpack(">Q", digest[:8])[0] >> 11) / float(1 << 53)
+
+
+def outcome(config: EngagementConfig, send: Send) -> list[tuple[str, datetime]]:
+    """The engagement events (metric, time) this send produces, in time order."""
+    key = send.unique_id or f"{send.profile_id}|{send.metric}|{send.time.isoformat()}"
+    draws = _Draws(config.seed, key)
+    variant = send.properties.get(config.variant_property)
+    rates = config.rates_for(send.metric, None if variant is None else str(variant))
+    # every draw is taken, used or not, so one rate's change leaves the others' draws alone
+    bounce, opened, clicked, unsubscribed, spam = (draws.next() for _ in range(5))
+    delays = [draws.next() for _ in range(5)]
+
+    def later(base: datetime, low: float, high: float, u: float) -> datetime:
+        return base + timedelta(seconds=(low + (high - low) * u) * config.time_scale)
+
+    if bounce < rates["bounce_rate"]:
+        return [(BOUNCED, later(send.time, 1, 60, delays[0]))]
+    received = later(send.time, 1, 60, delays[0])
+    events = [(RECEIVED, received)]
+    open_time = later(received, 60, 4 * 3600, delays[1])
+    if opened < rates["open_rate"]:
+        events.append((OPENED, open_time))
+        if clicked < rates["click_rate"]:
+            events.append((CLICKED, later(open_time, 5, 900, delays[2])))
+    if unsubscribed < rates["unsubscribe_rate"]:
+        events.append((UNSUBSCRIBED, later(open_time, 5, 900, delays[3])))
+    if spam < rates["spam_rate"]:
+        events.append((SPAM, later(received, 60, 24 * 3600, delays[4])))
+    return sorted(events, key=lambda item: item[1])
+
+
+def is_send(config: EngagementConfig, metric: str) -> bool:
+    if metric in ENGAGEMENT_METRICS:
+        return False
+    return config.send_metrics is None or metric in config.send_metrics
+
+
+def simulate(store: Store, config: EngagementConfig | None, send: Send) -> int:
+    """Record the engagement of one send (idempotent: each engagement event carries a
+    unique_id derived from the send); returns how many events were new."""
+    if config is None or not config.enabled or not is_send(config, send.metric):
+        return 0
+    recorded = 0
+    domain = (send.email or "").rpartition("@")[2] or None
+    for metric, moment in outcome(config, send):
+        properties: dict[str, Any] = {
+            "$flow": send.metric,
+            "$message": send.unique_id,
+            "Campaign Name": send.metric,
+            "Subject": f"{send.metric}",
+            "Email Domain": domain,
+        }
+        variant = send.properties.get(config.variant_property)
+        if variant is not None:
+            properties[config.variant_property] = variant
+        if metric == CLICKED:
+            properties["URL"] = "https://shop.example.com/"
+        new = store.record_event(
+            metric_name=metric,
+            profile_id=send.profile_id,
+            properties=properties,
+            time=moment.isoformat(),
+            value=None,
+            value_currency=None,
+            unique_id=f"{send.unique_id or send.time.isoformat()}:{metric}",
+        )
+        recorded += int(new)
+        reason = SUPPRESSION_BY_METRIC.get(metric)
+        if new and reason is not None:
+            store.suppress_profile(send.profile_id, reason, moment)
+    return recorded
+
+
+def send_from_request(profile: dict[str, Any], attributes: dict[str, Any], metric: str) -> Send:
+    """The send a ``POST /api/events`` body describes (after its profile was resolved)."""
+    raw_time = attributes.get("time")
+    when = _parse_time(raw_time) if raw_time else datetime.now(UTC)
+    return Send(
+        profile_id=str(profile["id"]),
+        email=profile.get("email"),
+        metric=metric,
+        unique_id=attributes.get("unique_id"),
+        time=when.astimezone(UTC),
+        properties=dict(attributes.get("properties") or {}),
+    )
