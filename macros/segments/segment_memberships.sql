@@ -6,17 +6,9 @@
     category_browser__<category>), its own `segment_key` column.
 -#}
 
-{#- The segment models, from the graph at execution time (the graph is empty while parsing). -#}
+{#- The segment models, from the graph at execution time (macros/graph/tagged_models.sql). -#}
 {% macro segment_model_nodes() -%}
-    {%- set nodes = [] -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model' and 'segment' in node.tags -%}
-                {%- do nodes.append(node) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {{- return(nodes | sort(attribute='name')) -}}
+    {{- return(nudge.tagged_model_nodes('segment')) -}}
 {%- endmacro %}
 
 
@@ -39,18 +31,7 @@
 -#}
 {% macro segment_membership_rows() -%}
     {%- set nodes = nudge.segment_model_nodes() -%}
-    {%- set missing = [] -%}
-    {%- for node in nodes -%}
-        {%- if node.unique_id not in model.depends_on.nodes -%}
-            {%- do missing.append("-- depends_on: {{ ref('" ~ node.name ~ "') }}") -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if missing -%}
-        {{ exceptions.raise_compiler_error(
-            model.name ~ " must depend on every segment model; add to " ~ model.original_file_path ~ ":\n"
-            ~ (missing | join('\n'))
-        ) }}
-    {%- endif -%}
+    {%- do nudge.require_depends_on(nodes, 'segment') -%}
 
     {%- set selects = [] -%}
     {%- for node in nodes -%}

@@ -1,0 +1,122 @@
+{#-
+    The status of each send (docs/contracts/behaviors.md, "Guardrails"). One status per
+    send, decided in this order, the first that applies wins:
+
+      sent        the activation ledger has it sent by as_of (never due again)
+      suppressed  the ledger skipped it at send time (the ledger's reason)
+      cancelled   the series was cancelled by as_of, before the send expired
+      suppressed  the contact may not be emailed now (contact_profiles.suppression_reason)
+      expired     as_of − due_at > max_send_lateness_hours, never sent
+      held_out    the contact is in this trigger's holdout
+      scheduled   due_at is still ahead
+      capped      frequency caps (trigger_sends_capped, after this)
+      due         sendable now
+
+    A send whose series is cancelled after it expired stays expired; everything is
+    recomputed from the data and the ledger on each run, so a re-run as of the same instant
+    gives the same statuses and a capped send is reconsidered on the next run.
+-#}
+
+{#- The deterministic holdout: a pure function of (contact_id, trigger_key). -#}
+{% macro is_held_out(contact_id, trigger_key) -%}
+    {%- set pct = var('holdout_pct') | int -%}
+    {%- if pct < 0 or pct > 100 -%}
+        {{ exceptions.raise_compiler_error("dbt var holdout_pct must be between 0 and 100 (0 disables the holdout), got " ~ pct) }}
+    {%- endif -%}
+    ({{ nudge.hash_bucket('holdout', [contact_id, trigger_key]) }} < {{ pct }})
+{%- endmacro %}
+
+
+{#- The A/B variant: 'B' for variant_b_pct percent of contacts per trigger, else 'A'. -#}
+{% macro ab_variant(contact_id, trigger_key, variant_b_pct) -%}
+    case
+        when {{ nudge.hash_bucket('variant', [contact_id, trigger_key]) }} < {{ variant_b_pct }} then 'B'
+        else 'A'
+    end
+{%- endmacro %}
+
+
+{#- When an unsent send stops being sendable. -#}
+{% macro send_expires_at(due_at) -%}
+    {%- set hours = var('max_send_lateness_hours') | int -%}
+    {%- if hours < 0 -%}
+        {{ exceptions.raise_compiler_error("dbt var max_send_lateness_hours must be 0 or more, got " ~ hours) }}
+    {%- endif -%}
+    {{ dbt.dateadd('hour', hours, due_at) }}
+{%- endmacro %}
+
+
+{#-
+    Guardrails 1–3 plus the ledger and cancellation, over `sends` (a CTE with due_at,
+    expires_at, cancelled_at, cancel_reason, ledger_sent_at, ledger_skipped_reason,
+    is_suppressed, suppression_reason, is_held_out, scheduled_at): adds status and
+    status_reason, 'due' still subject to the caps.
+-#}
+{% macro trigger_send_status(sends) -%}
+    select
+        {{ sends }}.*,
+        case
+            when ledger_sent_at is not null then 'sent'
+            when ledger_skipped_reason is not null then 'suppressed'
+            when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then 'cancelled'
+            when is_suppressed then 'suppressed'
+            when {{ nudge.as_of() }} > expires_at then 'expired'
+            when is_held_out then 'held_out'
+            when due_at > {{ nudge.as_of() }} then 'scheduled'
+            else 'due'
+        end as status,
+        case
+            when ledger_sent_at is not null then 'ledger_sent'
+            when ledger_skipped_reason is not null then ledger_skipped_reason
+            when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then coalesce(cancel_reason, 'cancelled')
+            when is_suppressed then coalesce(suppression_reason, 'suppressed')
+            when {{ nudge.as_of() }} > expires_at then 'max_send_lateness'
+            when is_held_out then 'holdout'
+            when due_at > scheduled_at then 'quiet_hours'
+        end as status_reason
+    from {{ sends }}
+{%- endmacro %}
+
+
+{#-
+    Guardrail 4, frequency caps, over `statused` (trigger_send_status's output) and
+    `recent_sends` (one row per contact: sent_24h, sent_7d from the ledger): per contact,
+    the due sends are ranked by catalog priority (1 first), then due_at and send_key; the
+    first max_sends_per_day − sent_24h (and max_sends_per_week − sent_7d) stay due, the
+    rest are 'capped'.
+-#}
+{% macro trigger_sends_capped(statused, recent_sends) -%}
+    {%- set per_day = var('max_sends_per_day') | int -%}
+    {%- set per_week = var('max_sends_per_week') | int -%}
+    select
+        ranked.*,
+        case
+            when ranked.status <> 'due' then ranked.status
+            when ranked.due_rank > {{ per_day }} - ranked.sent_24h then 'capped'
+            when ranked.due_rank > {{ per_week }} - ranked.sent_7d then 'capped'
+            else 'due'
+        end as capped_status,
+        case
+            when ranked.status <> 'due' then ranked.status_reason
+            when ranked.due_rank > {{ per_day }} - ranked.sent_24h then 'max_sends_per_day'
+            when ranked.due_rank > {{ per_week }} - ranked.sent_7d then 'max_sends_per_week'
+            else ranked.status_reason
+        end as capped_status_reason
+    from (
+        select
+            {{ statused }}.*,
+            coalesce({{ recent_sends }}.sent_24h, 0) as sent_24h,
+            coalesce({{ recent_sends }}.sent_7d, 0) as sent_7d,
+            case
+                when {{ statused }}.status = 'due'
+                    then row_number() over (
+                        partition by {{ statused }}.contact_id, {{ statused }}.status
+                        order by {{ statused }}.priority, {{ statused }}.due_at, {{ statused }}.send_key
+                    )
+            end as due_rank
+        from {{ statused }}
+        left join {{ recent_sends }}
+            on {{ statused }}.contact_id = {{ recent_sends }}.contact_id
+    ) as ranked
+{%- endmacro %}
+

@@ -1,0 +1,104 @@
+{#-
+    Welcome series: one per contact, anchored at the contact's first Signed Up or
+    (email) Subscribed event; cancelled by an email unsubscribe after it. series_id is the
+    constant 'welcome' so a late-landing earlier sign-up moves the anchor, never the send
+    keys.
+-#}
+
+with
+
+events as (
+
+    select * from {{ ref('int_events_attributed') }}
+    where
+        contact_id is not null
+        and event_name in ('Signed Up', 'Subscribed', 'Unsubscribed')
+        and event_at <= {{ nudge.as_of() }}
+
+),
+
+sign_ups as (
+
+    select
+        contact_id,
+        event_name,
+        event_at,
+        {{ nudge.clean_text(nudge.json_text('properties', 'method')) }} as signup_method,
+        row_number() over (
+            partition by contact_id
+            order by event_at, message_id
+        ) as signup_rank
+    from events
+    where
+        event_name = 'Signed Up'
+        or (
+            event_name = 'Subscribed'
+            and coalesce(lower({{ nudge.json_text('properties', 'channel') }}), 'email') = 'email'
+        )
+
+),
+
+anchors as (
+
+    select
+        contact_id,
+        event_at as anchor_at,
+        coalesce(signup_method, lower(event_name)) as signup_method
+    from sign_ups
+    where signup_rank = 1
+
+),
+
+unsubscribes as (
+
+    select
+        anchors.contact_id,
+        min(events.event_at) as unsubscribed_at
+    from anchors
+    inner join events
+        on
+            anchors.contact_id = events.contact_id
+            and anchors.anchor_at <= events.event_at
+    where
+        events.event_name = 'Unsubscribed'
+        and coalesce(lower({{ nudge.json_text('events.properties', 'channel') }}), 'email') = 'email'
+    group by anchors.contact_id
+
+),
+
+profiles as (
+
+    select * from {{ ref('contact_profiles') }}
+
+),
+
+series as (
+
+    select
+        anchors.contact_id,
+        anchors.anchor_at,
+        unsubscribes.unsubscribed_at,
+        anchors.signup_method,
+        coalesce(profiles.first_name, '') as first_name
+    from anchors
+    left join unsubscribes
+        on anchors.contact_id = unsubscribes.contact_id
+    left join profiles
+        on anchors.contact_id = profiles.contact_id
+
+)
+
+select
+    contact_id,
+    'welcome' as trigger_key,
+    'welcome' as series_id,
+    anchor_at,
+    unsubscribed_at as cancelled_at,
+    case when unsubscribed_at is not null then 'unsubscribed' end as cancel_reason,
+    cast(null as {{ dbt.type_string() }}) as reentry_key,
+    {{ nudge.json_object_text([
+        ('first_name', 'first_name'),
+        ('signup_method', 'signup_method'),
+        ('signed_up_at', dbt.cast('anchor_at', dbt.type_string())),
+    ]) }} as payload
+from series

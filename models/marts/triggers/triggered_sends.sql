@@ -1,0 +1,145 @@
+{#-
+    One row per send (contact_id, trigger_key, series_id, step) of every trigger as of
+    `as_of` (docs/contracts/behaviors.md, "Triggers" and "Guardrails"): the series of every
+    model tagged `trigger` (models/marts/triggers/definitions/), filtered for re-entry,
+    expanded into steps with seeds/trigger_catalog.csv, deferred out of quiet hours, and
+    given one status by the ledger, cancellation and the guardrails in order
+    (macros/triggers/). Adding a trigger is adding its model there, its catalog row and its
+    depends_on line below (kept alphabetical): dbt learns a model's upstream models while
+    parsing, before the graph the macro reads exists, and the build fails naming any
+    trigger model missing here.
+-#}
+
+-- depends_on: {{ ref('trigger_welcome') }}
+
+with
+
+series as (
+
+    {{ nudge.trigger_series_rows() }}
+
+),
+
+catalog as (
+
+    select * from {{ ref('trigger_catalog') }}
+
+),
+
+kept_series as (
+
+    {{ nudge.trigger_series_reentry_filtered('series', 'catalog') }}
+
+),
+
+steps as (
+
+    {{ nudge.trigger_series_steps('kept_series', 'catalog') }}
+
+),
+
+timezones as (
+
+    select * from {{ ref('int_contact_timezones_resolved') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('contact_profiles') }}
+
+),
+
+ledger as (
+
+    select * from {{ ref('int_ledger_sends_summarized') }}
+
+),
+
+recent_sends as (
+
+    select
+        contact_id,
+        sum(case when sent_at > {{ dbt.dateadd('hour', -24, nudge.as_of()) }} then 1 else 0 end) as sent_24h,
+        sum(case when sent_at > {{ dbt.dateadd('day', -7, nudge.as_of()) }} then 1 else 0 end) as sent_7d
+    from ledger
+    where sent_at is not null
+    group by contact_id
+
+),
+
+timed as (
+
+    select
+        steps.*,
+        {{ nudge.trigger_send_key('steps.contact_id', 'steps.trigger_key', 'steps.series_id', 'steps.step') }} as send_key,
+        coalesce(timezones.timezone, 'UTC') as timezone
+    from steps
+    left join timezones
+        on steps.contact_id = timezones.contact_id
+
+),
+
+deferred as (
+
+    select
+        timed.*,
+        {{ nudge.quiet_hours_due_at('timed.scheduled_at', 'timed.timezone', 'timed.quiet_hours_opt_out') }} as due_at
+    from timed
+
+),
+
+checked as (
+
+    select
+        deferred.*,
+        {{ nudge.send_expires_at('deferred.due_at') }} as expires_at,
+        ledger.sent_at as ledger_sent_at,
+        ledger.skipped_reason as ledger_skipped_reason,
+        coalesce(profiles.is_suppressed, true) as is_suppressed,
+        case when profiles.contact_id is null then 'unknown_contact' else profiles.suppression_reason end
+            as suppression_reason,
+        {{ nudge.is_held_out('deferred.contact_id', 'deferred.trigger_key') }} as is_held_out,
+        {{ nudge.ab_variant('deferred.contact_id', 'deferred.trigger_key', 'deferred.variant_b_pct') }} as variant
+    from deferred
+    left join ledger
+        on deferred.send_key = ledger.send_key
+    left join profiles
+        on deferred.contact_id = profiles.contact_id
+
+),
+
+statused as (
+
+    {{ nudge.trigger_send_status('checked') }}
+
+),
+
+capped as (
+
+    {{ nudge.trigger_sends_capped('statused', 'recent_sends') }}
+
+)
+
+select
+    cast(send_key as {{ dbt.type_string() }}) as send_key,
+    contact_id,
+    trigger_key,
+    series_id,
+    cast(step as {{ dbt.type_int() }}) as step,
+    anchor_at,
+    scheduled_at,
+    due_at,
+    cast(capped_status as {{ dbt.type_string() }}) as status,
+    cast(capped_status_reason as {{ dbt.type_string() }}) as status_reason,
+    cast(variant as {{ dbt.type_string() }}) as variant,
+    cast(priority as {{ dbt.type_int() }}) as priority,
+    esp_metric,
+    cast({{ nudge.json_object_prepend('payload', 'incentive', nudge.json_boolean('is_incentive')) }} as {{ dbt.type_string() }}) as payload,
+    is_incentive,
+    timezone,
+    cancelled_at,
+    ledger_sent_at as sent_at,
+    trigger_model,
+    {{ nudge.as_of() }} as as_of
+from capped
