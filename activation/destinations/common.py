@@ -122,8 +122,14 @@ class RowErrors:
         return outcome
 
 
+AUTH_STATUSES = (401, 403)
+
+
 def failed_batch(keys: Sequence[str], error: DestinationError) -> BatchOutcome:
-    """Every row of a batch the vendor refused as a whole (or could not be reached for)."""
+    """Every row of a batch the vendor refused as a whole (or could not be reached for).
+    Wrong credentials are no row's fault: they stop the run with the vendor's answer."""
+    if error.status in AUTH_STATUSES:
+        raise error
     outcome = BatchOutcome()
     outcome.fail_all(keys, str(error))
     return outcome
