@@ -75,22 +75,47 @@ def build(as_of: AsOfOption = None, warehouse: WarehouseOption = None) -> None:
 
 @app.command()
 def sync(
-    name: Annotated[str | None, typer.Argument(help="One declared sync; default: all.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="One declared sync, or 'triggered_sends' for the sends only; default: all."
+        ),
+    ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Plan adds/updates/removes; call no API.")
+        bool, typer.Option("--dry-run", help="Plan adds/updates/removes/sends; call no API.")
     ] = False,
+    trigger: Annotated[
+        str | None, typer.Option(help="Only this trigger_key's sends (no audience syncs).")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Sync declared audiences to their destinations (keys and URLs from the environment)."""
+    """Sync declared audiences and send due triggered sends (keys and URLs from the
+    environment)."""
     from activation.errors import ActivationError
+    from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends
     from nudge.sync_command import run_declared_syncs
 
+    sends_only = name == TRIGGERED_SENDS or trigger is not None
+    if trigger is not None and name not in (None, TRIGGERED_SENDS):
+        console.print(f"[red]--trigger selects sends; use it alone or with {TRIGGERED_SENDS}.")
+        raise typer.Exit(2)
+    path = _warehouse(warehouse)
     try:
-        results = run_declared_syncs(console, _warehouse(warehouse), name=name, dry_run=dry_run)
+        results = (
+            [] if sends_only else run_declared_syncs(console, path, name=name, dry_run=dry_run)
+        )
+        sends = None
+        if name is None or sends_only:
+            outcome = run_triggered_sends(
+                console, path, trigger_key=trigger, dry_run=dry_run, required=sends_only
+            )
+            sends = outcome.sends
     except ActivationError as exc:
         console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
         raise typer.Exit(2) from None
     if any(result.status in ("partial", "error") for result in results):
+        raise typer.Exit(1)
+    if sends is not None and sends.status in ("partial", "aborted", "error"):
         raise typer.Exit(1)
 
 

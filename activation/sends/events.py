@@ -1,0 +1,59 @@
+"""A due send as the ESP event that starts its flow: metric = the catalog's esp_metric,
+properties = the payload plus what identifies the send, ``unique_id`` = send_key, and a
+``time`` that never changes across retries (when the send was first written 'pending')."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..destinations.base import EventRecord
+from .ledger import LedgerKey
+
+
+@dataclass(frozen=True)
+class SendRow(LedgerKey):
+    """One candidate row of ``candidates.candidates``."""
+
+    esp_metric: str | None
+    payload: str | None
+    due_at: datetime | None
+    ledger_attempts: int | None
+    ledger_created_at: datetime | None
+    email: str | None
+    suppressed_because: str | None
+
+
+class BadSend(ValueError):
+    """A send that cannot become an event (recorded as failed with this reason)."""
+
+
+def event_record(row: SendRow, first_pending_at: datetime) -> EventRecord:
+    if not row.esp_metric:
+        raise BadSend("triggered_sends.esp_metric is empty: the catalog row needs an esp_metric")
+    try:
+        payload: Any = json.loads(row.payload) if row.payload else {}
+    except ValueError as exc:
+        raise BadSend(f"payload is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise BadSend(f"payload must be a JSON object, got {type(payload).__name__}")
+    properties = {
+        **payload,
+        "trigger_key": row.trigger_key,
+        "step": row.step,
+        "variant": row.variant,
+        "series_id": row.series_id,
+        "send_key": row.send_key,
+    }
+    return EventRecord(
+        record_key=row.send_key,
+        metric=row.esp_metric,
+        email=row.email,
+        external_id=row.contact_id,
+        properties=properties,
+        time=first_pending_at.isoformat(timespec="seconds") + "+00:00",
+        value=None,
+        unique_id=row.send_key,
+    )

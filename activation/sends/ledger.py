@@ -1,0 +1,216 @@
+"""The send ledger, ``activation.send_ledger``: one row per (send_key, destination_target),
+written before the ESP call ('pending') and after it ('sent' / 'failed'), or 'skipped' when
+the contact is suppressed at send time. dbt reads it back into ``triggered_sends``.
+
+Transitions (``attempts`` counts calls whose outcome was recorded; a crash mid-call leaves
+'pending', which the next run re-sends under the same idempotency key):
+
+    (none) ──► pending ──► sent
+       │          │  ▲
+       │          ▼  │
+       │        failed ──► (retried while attempts < max_attempts)
+       └──► skipped          (pending / failed ──► skipped when suppressed meanwhile)
+
+Plain SQL (insert, update by key), portable beyond DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..warehouse import Warehouse
+
+SCHEMA = "activation"
+LEDGER_TABLE = f"{SCHEMA}.send_ledger"
+KEY_CHUNK = 500
+
+LEDGER_COLUMNS = (
+    "send_key",
+    "destination_target",
+    "contact_id",
+    "trigger_key",
+    "step",
+    "series_id",
+    "variant",
+    "status",
+    "status_reason",
+    "attempts",
+    "last_error",
+    "created_at",
+    "sent_at",
+    "updated_at",
+)
+
+DDL = (
+    f"create schema if not exists {SCHEMA}",
+    f"""create table if not exists {LEDGER_TABLE} (
+        send_key varchar not null,
+        destination_target varchar not null,
+        contact_id varchar not null,
+        trigger_key varchar not null,
+        step integer not null,
+        series_id varchar not null,
+        variant varchar,
+        status varchar not null,
+        status_reason varchar,
+        attempts integer not null,
+        last_error varchar,
+        created_at timestamp not null,
+        sent_at timestamp,
+        updated_at timestamp not null,
+        primary key (send_key, destination_target)
+    )""",
+)
+
+STATUSES = ("pending", "sent", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    """What the ledger stores of a send, and the status it has there now (None: no row)."""
+
+    send_key: str
+    contact_id: str
+    trigger_key: str
+    step: int
+    series_id: str
+    variant: str | None
+    ledger_status: str | None
+
+
+def ensure_ledger(warehouse: Warehouse) -> None:
+    for statement in DDL:
+        warehouse.execute(statement)
+
+
+def _new_rows(
+    target: str, rows: Sequence[LedgerKey], status: str, reasons: Mapping[str, str], now: datetime
+) -> list[tuple[object, ...]]:
+    return [
+        (
+            row.send_key,
+            target,
+            row.contact_id,
+            row.trigger_key,
+            row.step,
+            row.series_id,
+            row.variant,
+            status,
+            reasons.get(row.send_key),
+            0,
+            None,
+            now,
+            None,
+            now,
+        )
+        for row in rows
+        if row.ledger_status is None
+    ]
+
+
+def _update_keys(
+    warehouse: Warehouse, target: str, assignments: str, params: Sequence[object], keys: list[str]
+) -> None:
+    for start in range(0, len(keys), KEY_CHUNK):
+        part = keys[start : start + KEY_CHUNK]
+        listed = ", ".join("?" for _ in part)
+        warehouse.execute(
+            f"update {LEDGER_TABLE} set {assignments}"
+            f" where destination_target = ? and send_key in ({listed})",
+            [*params, target, *part],
+        )
+
+
+def mark_pending(
+    warehouse: Warehouse, target: str, rows: Sequence[LedgerKey], now: datetime
+) -> None:
+    """Before the ESP call: the sends about to leave. Commits before returning."""
+    with warehouse.transaction():
+        warehouse.insert_rows(
+            LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "pending", {}, now)
+        )
+        existing = [row.send_key for row in rows if row.ledger_status is not None]
+        _update_keys(
+            warehouse,
+            target,
+            "status = 'pending', status_reason = null, updated_at = ?",
+            [now],
+            existing,
+        )
+
+
+def mark_skipped(
+    warehouse: Warehouse,
+    target: str,
+    rows: Sequence[LedgerKey],
+    reasons: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Suppressed at send time: never sent, recorded with the reason."""
+    with warehouse.transaction():
+        warehouse.insert_rows(
+            LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "skipped", reasons, now)
+        )
+        for row in rows:
+            if row.ledger_status is not None:
+                _update_keys(
+                    warehouse,
+                    target,
+                    "status = 'skipped', status_reason = ?, updated_at = ?",
+                    [reasons[row.send_key], now],
+                    [row.send_key],
+                )
+
+
+def record_outcome(
+    warehouse: Warehouse,
+    target: str,
+    sent: Sequence[str],
+    failed: Mapping[str, str],
+    not_attempted: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """After the ESP answered: 'sent', or 'failed' with the reason (``attempts`` + 1);
+    ``not_attempted`` rows go back to 'failed' without counting an attempt."""
+    with warehouse.transaction():
+        _update_keys(
+            warehouse,
+            target,
+            "status = 'sent', status_reason = null, last_error = null,"
+            " attempts = attempts + 1, sent_at = ?, updated_at = ?",
+            [now, now],
+            list(sent),
+        )
+        for key, reason in failed.items():
+            _update_keys(
+                warehouse,
+                target,
+                "status = 'failed', status_reason = 'send_failed', last_error = ?,"
+                " attempts = attempts + 1, updated_at = ?",
+                [reason[:2000], now],
+                [key],
+            )
+        for key, reason in not_attempted.items():
+            _update_keys(
+                warehouse,
+                target,
+                "status = 'failed', status_reason = 'not_attempted', last_error = ?,"
+                " updated_at = ?",
+                [reason[:2000], now],
+                [key],
+            )
+
+
+def status_counts(
+    warehouse: Warehouse, target: str, trigger_key: str | None = None
+) -> dict[str, int]:
+    """Ledger rows by status for one destination target (and one trigger)."""
+    sql = f"select status, count(*) from {LEDGER_TABLE} where destination_target = ?"
+    params: list[object] = [target]
+    if trigger_key is not None:
+        sql += " and trigger_key = ?"
+        params.append(trigger_key)
+    rows = warehouse.fetchall(sql + " group by status", params)
+    return {str(status): int(count) for status, count in rows}

@@ -1,0 +1,236 @@
+"""Pull suppressions made in the ESP (unsubscribes, hard bounces, spam complaints, invalid
+addresses, manual suppressions) into the warehouse, idempotently:
+
+- ``activation.esp_suppressions`` keeps each one (also those matching no contact), so the
+  next send run skips the contact at once, before dbt runs again;
+- ``raw.events`` gets one raw-contract event per suppression of a known contact
+  (``Unsubscribed`` with source 'esp', ``Email Bounced`` with bounce_type 'hard', ``Email
+  Marked as Spam``; docs/contracts/raw_events.md), so contact_profiles marks it suppressed.
+
+Each suppression's id (also the raw event's message_id) is a hash of the destination, the
+ESP's profile id, the reason and the suppression time: a rerun adds nothing twice. Pulls are
+incremental: from the latest suppression already read for this account, minus a lookback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .. import state
+from ..batching import chunks
+from ..destinations import Destination, build_destination
+from ..destinations.base import SuppressionRecord
+from ..errors import ActivationError, ConfigurationError
+from ..settings import DestinationSettings, redact
+from ..warehouse import Warehouse
+from .candidates import CONTACT_PROFILES
+from .suppressions import SUPPRESSION_COLUMNS, SUPPRESSIONS_TABLE, ensure_suppressions
+
+log = logging.getLogger(__name__)
+
+RAW_EVENTS = ("raw", "events")
+RAW_EVENT_COLUMNS = (
+    "message_id",
+    "event",
+    "user_id",
+    "anonymous_id",
+    "timestamp",
+    "received_at",
+    "properties",
+    "context",
+)
+LOOKBACK = timedelta(hours=1)
+CHUNK = 500
+
+# reason -> (raw event name, its properties)
+RAW_EVENT_FOR_REASON: dict[str, tuple[str, dict[str, str]]] = {
+    "unsubscribed": ("Unsubscribed", {"channel": "email", "source": "esp"}),
+    "user_suppressed": (
+        "Unsubscribed",
+        {"channel": "email", "source": "esp", "reason": "user_suppressed"},
+    ),
+    "hard_bounce": ("Email Bounced", {"bounce_type": "hard"}),
+    "invalid_email": ("Email Bounced", {"bounce_type": "hard", "reason": "invalid_email"}),
+    "spam_complaint": ("Email Marked as Spam", {}),
+}
+
+
+@dataclass
+class ReadbackResult:
+    destination_target: str
+    since: datetime | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    pulled: int = 0  # suppressions the ESP returned (re-reads of known ones included)
+    new: int = 0  # first seen this run
+    landed_events: int = 0  # raw events written
+    unmatched: int = 0  # new ones matching no contact (kept in esp_suppressions only)
+    api_calls: int = 0
+
+
+def suppression_id(destination: str, record: SuppressionRecord) -> str:
+    text = (
+        f"{destination}|{record.destination_ref}|{record.reason}|{record.suppressed_at.isoformat()}"
+    )
+    return "esp-suppression-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def read_back_suppressions(
+    warehouse_path: str | Path,
+    settings: DestinationSettings,
+    *,
+    destination: Destination | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> ReadbackResult:
+    """Land the ESP's suppressions since the last read into the warehouse (see module)."""
+    with Warehouse(warehouse_path) as warehouse:
+        if warehouse.columns(*RAW_EVENTS) is None:
+            raise ConfigurationError(
+                f"{'.'.join(RAW_EVENTS)} does not exist in {warehouse.path}: the suppression "
+                "read-back lands ESP feedback there (docs/contracts/raw_events.md); load or "
+                "generate the raw tables first"
+            )
+        ensure_suppressions(warehouse)
+        latest = warehouse.fetchall(
+            f"select max(suppressed_at) from {SUPPRESSIONS_TABLE} where destination_target = ?",
+            [settings.target],
+        )[0][0]
+        since = latest - lookback if latest is not None else None
+        result = ReadbackResult(settings.target, since, state.utcnow())
+        owned = destination is None
+        client = destination or build_destination(settings)
+        try:
+            for batch in chunks(client.read_suppressions(since), CHUNK):
+                result.pulled += len(batch)
+                _land(warehouse, settings, batch, result)
+        except ActivationError as exc:
+            raise ActivationError(
+                redact(f"suppression read-back failed: {exc}", settings.secrets)
+            ) from None
+        finally:
+            stats = getattr(getattr(client, "client", None), "stats", None)
+            result.api_calls = stats.api_calls if stats is not None else 0
+            if owned:
+                client.close()
+        result.finished_at = state.utcnow()
+    log.info(
+        "suppression read-back from %s: pulled=%d new=%d raw events=%d unmatched=%d",
+        settings.destination,
+        result.pulled,
+        result.new,
+        result.landed_events,
+        result.unmatched,
+    )
+    return result
+
+
+def _land(
+    warehouse: Warehouse,
+    settings: DestinationSettings,
+    batch: Sequence[SuppressionRecord],
+    result: ReadbackResult,
+) -> None:
+    by_id = {suppression_id(settings.destination, record): record for record in batch}
+    known = _existing(warehouse, SUPPRESSIONS_TABLE, list(by_id))
+    fresh = {key: record for key, record in by_id.items() if key not in known}
+    if not fresh:
+        return
+    contacts = _contact_ids(warehouse, list(fresh.values()))
+    now = state.utcnow()
+    suppression_rows = []
+    event_rows = []
+    for key, record in fresh.items():
+        contact_id = record.external_id or contacts.get((record.email or "").strip().lower())
+        suppression_rows.append(
+            (
+                key,
+                settings.target,
+                record.destination_ref,
+                record.email,
+                record.external_id,
+                contact_id,
+                record.reason,
+                record.suppressed_at,
+                now,
+            )
+        )
+        if contact_id is None:
+            result.unmatched += 1
+            log.warning(
+                "a suppression in %s (profile %s, %s) matches no contact; kept in %s",
+                settings.destination,
+                record.destination_ref,
+                record.reason,
+                SUPPRESSIONS_TABLE,
+            )
+            continue
+        event_rows.append(_raw_event(key, contact_id, record, settings.destination, now))
+    already_landed = _existing(warehouse, ".".join(RAW_EVENTS), [str(row[0]) for row in event_rows])
+    event_rows = [row for row in event_rows if row[0] not in already_landed]
+    with warehouse.transaction():
+        warehouse.insert_rows(SUPPRESSIONS_TABLE, SUPPRESSION_COLUMNS, suppression_rows)
+        warehouse.insert_rows(".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, event_rows)
+    result.new += len(fresh)
+    result.landed_events += len(event_rows)
+
+
+def _raw_event(
+    message_id: str,
+    contact_id: str,
+    record: SuppressionRecord,
+    destination: str,
+    now: datetime,
+) -> tuple[object, ...]:
+    name, properties = RAW_EVENT_FOR_REASON.get(
+        record.reason, ("Unsubscribed", {"channel": "email", "source": "esp"})
+    )
+    properties = {
+        **properties,
+        "esp": destination,
+        "esp_profile_id": record.destination_ref,
+        "esp_reason": record.reason,
+    }
+    return (
+        message_id,
+        name,
+        contact_id,
+        None,
+        record.suppressed_at,
+        now,
+        json.dumps(properties),
+        json.dumps({"channel": "email"}),
+    )
+
+
+def _existing(warehouse: Warehouse, table: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(ids, CHUNK):
+        listed = ", ".join("?" for _ in part)
+        rows = warehouse.fetchall(
+            f"select message_id from {table} where message_id in ({listed})", part
+        )
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+def _contact_ids(warehouse: Warehouse, records: Sequence[SuppressionRecord]) -> dict[str, str]:
+    """contact_id by lowercased email, for records without an external_id."""
+    emails = sorted({r.email.strip().lower() for r in records if r.email and not r.external_id})
+    if not emails or warehouse.columns(*CONTACT_PROFILES) is None:
+        return {}
+    found: dict[str, str] = {}
+    for part in chunks(emails, CHUNK):
+        listed = ", ".join("?" for _ in part)
+        rows = warehouse.fetchall(
+            f"select lower(email), min(contact_id) from {'.'.join(CONTACT_PROFILES)}"
+            f" where lower(email) in ({listed}) group by lower(email)",
+            part,
+        )
+        found.update({str(email): str(contact_id) for email, contact_id in rows})
+    return found

@@ -1,0 +1,144 @@
+"""`nudge sync` for triggered sends: read suppressions made in the ESP back into the
+warehouse, then send the due triggered sends (or list them with --dry-run), with a progress
+bar and a summary by status."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from activation.errors import DeclarationError
+from activation.sends import ReadbackResult, SendRunResult, read_back_suppressions, run_sends
+from activation.sends.runner import triggered_sends_exists
+from activation.warehouse import Warehouse
+from nudge.sync_command import destination_settings
+
+TRIGGERED_SENDS = "triggered_sends"  # `nudge sync triggered_sends`: only the sends
+MAX_PLANNED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class SendsOutcome:
+    readback: ReadbackResult | None
+    sends: SendRunResult | None
+
+
+def sends_destination() -> str:
+    """Triggered sends go to one ESP: ``NUDGE_SENDS_DESTINATION`` (default klaviyo)."""
+    return os.environ.get("NUDGE_SENDS_DESTINATION", "").strip() or "klaviyo"
+
+
+def run_triggered_sends(
+    console: Console,
+    warehouse: Path,
+    *,
+    trigger_key: str | None = None,
+    dry_run: bool = False,
+    required: bool = False,
+) -> SendsOutcome:
+    """Read back suppressions (not on a dry run), then send or plan the due sends. Without
+    ``triggers.triggered_sends`` this says so and does nothing, unless ``required``."""
+    with Warehouse(warehouse) as connection:
+        exists = triggered_sends_exists(connection)
+    if not exists:
+        message = (
+            f"{warehouse} has no triggers.triggered_sends yet; build the dbt project first "
+            "(nudge build)"
+        )
+        if required:
+            raise DeclarationError([message])
+        console.print(f"[dim]No triggered sends: {message}.[/dim]")
+        return SendsOutcome(None, None)
+    settings = destination_settings(sends_destination())
+    readback = None
+    if not dry_run:
+        with console.status(f"Reading suppressions back from {settings.destination}"):
+            readback = read_back_suppressions(warehouse, settings)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    verb = "Planning" if dry_run else "Sending"
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"{verb} triggered sends → {settings.destination}", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        sends = run_sends(
+            warehouse, settings, dry_run=dry_run, trigger_key=trigger_key, on_progress=report
+        )
+    console.print(sends_table(sends, readback))
+    if dry_run and sends.planned:
+        console.print(planned_sends_table(sends))
+    return SendsOutcome(readback, sends)
+
+
+def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table:
+    """This run's sends by status, the ledger's totals, and what the read-back landed."""
+    scope = f" ({result.trigger_key})" if result.trigger_key else ""
+    if result.dry_run:
+        title = f"Planned triggered sends{scope} (dry run: no API called)"
+    else:
+        title = f"Triggered sends{scope}"
+    table = Table(title=title)
+    table.add_column("")
+    table.add_column("this run", justify="right")
+    table.add_row("status", result.status)
+    rows: list[tuple[str, int]] = [("due (to do)", result.candidates)]
+    if result.dry_run:
+        rows += [("would send", result.to_send), ("would skip (suppressed)", result.to_skip)]
+    else:
+        rows += [
+            ("sent", result.sent),
+            ("  of which resent after an interrupted run", result.resent),
+            ("  of which retried after a failure", result.retried),
+            ("failed", result.failed),
+            ("not attempted (ESP unavailable)", result.not_attempted),
+            ("skipped (suppressed at send time)", result.skipped),
+        ]
+    rows += [(f"  {reason}", count) for reason, count in sorted(result.skipped_by_reason.items())]
+    if not result.dry_run:
+        rows += [
+            ("api calls", result.api_calls),
+            ("write calls", result.write_calls),
+            ("rate limited (429)", result.rate_limited),
+        ]
+    rows += [(f"ledger: {status}", count) for status, count in sorted(result.ledger.items())]
+    if readback is not None:
+        rows += [
+            ("suppressions read back (new)", readback.new),
+            ("  landed in raw.events", readback.landed_events),
+            ("  matching no contact", readback.unmatched),
+        ]
+    for label, value in rows:
+        table.add_row(label, f"{value:,}")
+    return table
+
+
+def planned_sends_table(result: SendRunResult) -> Table:
+    shown = result.planned[:MAX_PLANNED_SHOWN]
+    more = result.candidates - len(shown)
+    title = "Planned sends" + (f" (first {len(shown)}; {more:,} more)" if more > 0 else "")
+    table = Table(title=title)
+    for column in ("action", "trigger", "step", "variant", "contact", "due at", "metric", "reason"):
+        table.add_column(column)
+    for send in shown:
+        table.add_row(
+            send.action,
+            send.trigger_key,
+            str(send.step),
+            send.variant or "",
+            send.contact_id,
+            f"{send.due_at:%Y-%m-%d %H:%M}" if send.due_at else "",
+            send.metric or "",
+            send.reason or "",
+        )
+    return table
