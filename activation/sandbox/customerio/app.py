@@ -1,0 +1,187 @@
+"""A Customer.io Track API contract server: the shapes and limits Nudge relies on.
+
+- HTTP Basic ``site_id:api_key``; errors ``{"meta": {"error": ...}}``; a fixed-window rate
+  limit (100 requests / s by default) answering 429 with no rate-limit headers.
+- ``PUT /api/v1/customers/{id}`` (attributes), ``POST /api/v1/customers/{id}/events``
+  ``{name, id, timestamp, data}``, ``POST /api/v1/customers/{id}/suppress``.
+- ``POST /api/v2/batch``: up to 500 KB (413 above), items up to 32 KB; 200 when every item
+  passed, else 207 ``{"errors": [{batch_index, reason, field, message}]}``.
+- Event ids must be ULIDs and are de-duplicated: an id seen before is accepted and ignored.
+- Manual segments exist beforehand (``segments=``): ``POST /api/v1/segments/{id}/add_customers``
+  / ``remove_customers`` ``{"ids": [...]}``, up to 1,000 ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import re
+from typing import Any
+
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from ..contract_server import ContractApp, FixedWindow, Refused, json_response
+
+BATCH_BYTES = 500 * 1024
+ITEM_BYTES = 32 * 1024
+SEGMENT_IDS = 1000
+ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CustomerioApp(ContractApp):
+    max_body_bytes = BATCH_BYTES
+    routes = Map(
+        [
+            Rule("/api/v1/customers/<customer_id>", endpoint="identify", methods=["PUT"]),
+            Rule("/api/v1/customers/<customer_id>/events", endpoint="event", methods=["POST"]),
+            Rule("/api/v1/customers/<customer_id>/suppress", endpoint="suppress", methods=["POST"]),
+            Rule("/api/v2/batch", endpoint="batch", methods=["POST"]),
+            Rule(
+                "/api/v1/segments/<int:segment_id>/<any(add_customers, remove_customers):change>",
+                endpoint="segment",
+                methods=["POST"],
+            ),
+        ]
+    )
+
+    def __init__(
+        self,
+        site_id: str,
+        api_key: str,
+        *,
+        segments: tuple[int, ...] = (),
+        rate: tuple[int, float] = (100, 1.0),
+    ) -> None:
+        super().__init__()
+        self._credentials = f"{site_id}:{api_key}".encode()
+        self.window = FixedWindow(*rate)
+        self.people: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.event_ids: set[str] = set()
+        self.segments: dict[int, set[str]] = {segment: set() for segment in segments}
+        self.suppressed: set[str] = set()
+
+    def error(self, status: int, detail: str) -> Response:
+        return json_response(status, {"meta": {"error": detail}})
+
+    def authenticate(self, request: Request) -> None:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        try:
+            given = base64.b64decode(encoded)
+        except ValueError:
+            given = b""
+        if scheme != "Basic" or not hmac.compare_digest(given, self._credentials):
+            raise Refused(self.error(401, "Unauthorized request"))
+
+    def throttle(self, request: Request, endpoint: str) -> Response | None:
+        allowed, _, _ = self.window.hit()
+        return None if allowed else self.error(429, "Too many requests")
+
+    # ------------------------------------------------------------------ people
+
+    def _identify(self, customer_id: str, attributes: Any) -> tuple[str, str] | None:
+        """(field, message) when the attributes are refused."""
+        if not isinstance(attributes, dict):
+            return "attributes", "attributes must be an object"
+        email = attributes.get("email")
+        if email is not None and not (isinstance(email, str) and EMAIL.match(email)):
+            return "attributes.email", f"{email!r} is not a valid email address"
+        person = self.people.setdefault(customer_id, {"id": customer_id})
+        for name, value in attributes.items():
+            if value is None:
+                person.pop(name, None)
+            else:
+                person[name] = value
+        return None
+
+    def _event(self, customer_id: str, item: dict[str, Any]) -> tuple[str, str] | None:
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            return "name", "an event needs a name"
+        event_id = item.get("id")
+        if event_id is not None and not (isinstance(event_id, str) and ULID.match(event_id)):
+            return "id", f"{event_id!r} is not a ULID"
+        if event_id in self.event_ids:
+            return None  # seen before: de-duplicated
+        if event_id:
+            self.event_ids.add(event_id)
+        data = item.get("data", item.get("attributes")) or {}
+        self.events.append(
+            {
+                "customer_id": customer_id,
+                "name": name,
+                "id": event_id,
+                "timestamp": item.get("timestamp"),
+                "data": data,
+            }
+        )
+        return None
+
+    def on_identify(self, request: Request, body: Any, customer_id: str) -> Response:
+        with self.lock:
+            problem = self._identify(customer_id, body or {})
+        return self.error(400, problem[1]) if problem else json_response(200, {})
+
+    def on_event(self, request: Request, body: Any, customer_id: str) -> Response:
+        with self.lock:
+            problem = self._event(customer_id, body or {})
+        return self.error(400, problem[1]) if problem else json_response(200, {})
+
+    def on_suppress(self, request: Request, body: Any, customer_id: str) -> Response:
+        with self.lock:
+            self.suppressed.add(customer_id)
+        return json_response(200, {})
+
+    def on_batch(self, request: Request, body: Any) -> Response:
+        items = (body or {}).get("batch")
+        if not isinstance(items, list):
+            return self.error(400, "batch (a list) is required")
+        errors = []
+        with self.lock:
+            for index, item in enumerate(items):
+                problem = self._batch_item(item)
+                if problem:
+                    reason, field, message = problem
+                    errors.append(
+                        {"batch_index": index, "reason": reason, "field": field, "message": message}
+                    )
+        return json_response(207, {"errors": errors}) if errors else json_response(200, {})
+
+    def _batch_item(self, item: Any) -> tuple[str, str, str] | None:
+        if len(json.dumps(item, separators=(",", ":")).encode()) > ITEM_BYTES:
+            return "too_large", "", f"an item may be at most {ITEM_BYTES} bytes"
+        if not isinstance(item, dict) or item.get("type") != "person":
+            return "invalid", "type", "type must be 'person'"
+        identifiers = item.get("identifiers") or {}
+        customer_id = identifiers.get("id") if isinstance(identifiers, dict) else None
+        if not isinstance(customer_id, str) or not customer_id:
+            return "required", "identifiers", "identifiers.id is required"
+        action = item.get("action")
+        if action == "identify":
+            problem = self._identify(customer_id, item.get("attributes") or {})
+        elif action == "event":
+            problem = self._event(customer_id, item)
+        else:
+            return "invalid", "action", f"unknown action {action!r}"
+        return None if problem is None else ("invalid", *problem)
+
+    # ---------------------------------------------------------------- segments
+
+    def on_segment(self, request: Request, body: Any, segment_id: int, change: str) -> Response:
+        ids = (body or {}).get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            return self.error(400, "ids (a list of customer ids) is required")
+        if len(ids) > SEGMENT_IDS:
+            return self.error(400, f"at most {SEGMENT_IDS} ids per call, got {len(ids)}")
+        with self.lock:
+            members = self.segments.get(segment_id)
+            if members is None:
+                return self.error(404, f"manual segment {segment_id} not found")
+            if change == "add_customers":
+                members.update(i for i in ids if i in self.people)
+            else:
+                members.difference_update(ids)
+        return json_response(200, {})
