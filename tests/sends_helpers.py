@@ -146,7 +146,15 @@ def sql(path: Path, statement: str, params: list[Any] | None = None) -> list[tup
 
 
 def ledger(path: Path) -> dict[str, tuple[Any, ...]]:
-    """send_key -> (status, status_reason, attempts, last_error, sent_at)."""
+    """send_key -> (status, status_reason, attempts, last_error, sent_at); {} before the
+    first run creates the ledger."""
+    exists = sql(
+        path,
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'activation' and table_name = 'send_ledger'",
+    )
+    if not exists[0][0]:
+        return {}
     rows = sql(
         path,
         "select send_key, status, status_reason, attempts, last_error, sent_at"

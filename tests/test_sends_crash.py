@@ -1,0 +1,149 @@
+"""Kill the send process at random points and rerun it: no triggered send is lost or
+delivered twice (docs/contracts/behaviors.md: "A send_key reaches the ESP at most once").
+
+Each round adds 30 due sends, then runs the send runner in a subprocess that is killed
+with SIGKILL twice: once at an injected crash point picked at random among every point it
+passes (after the ledger's 'pending' write, after each API call, after the outcome write),
+once after a random delay (anywhere: mid-HTTP request, mid-DuckDB commit). A third run
+finishes. The sandbox then holds exactly one event per send_key and the ledger says 'sent'.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from nudge.paths import PROJECT_ROOT
+from tests.sends_helpers import (
+    API_KEY,
+    add_sends,
+    events_by_unique_id,
+    invalid_requests,
+    ledger,
+    make_warehouse,
+    profile_row,
+    send_row,
+)
+
+ROUNDS = 10
+SENDS_PER_ROUND = 30
+BATCH_ROWS = 7
+CALL_DELAY = 0.01  # the sandbox answers each event after 10 ms: kills land mid-run
+
+CHILD = """
+import os, signal, sys
+from activation.sends import run_sends
+from activation.settings import RetryPolicy, klaviyo_settings
+
+crash_at = int(os.environ["NUDGE_TEST_CRASH_AT"])
+passed = 0
+
+def checkpoint(name):
+    global passed
+    passed += 1
+    if passed == crash_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+settings = klaviyo_settings(retry=RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05))
+print("ready", flush=True)
+result = run_sends(sys.argv[1], settings, batch_rows=int(sys.argv[2]), checkpoint=checkpoint)
+print(result.status, result.sent, flush=True)
+"""
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxHandle]:
+    with start_sandbox(API_KEY) as handle:
+        handle.inject_fault(
+            status=None, method="POST", path="^/api/events$", delay=CALL_DELAY, times=None
+        )
+        yield handle
+
+
+def start_child(warehouse: Path, base_url: str, crash_at: int) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "KLAVIYO_BASE_URL": base_url,
+        "KLAVIYO_API_KEY": API_KEY,
+        "NUDGE_TEST_CRASH_AT": str(crash_at),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(warehouse), str(BATCH_ROWS)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    return child
+
+
+def crash_points(unsettled: int) -> int:
+    """Checkpoints a run passes for ``unsettled`` sends: per batch, pending + calls + outcome."""
+    return unsettled + 2 * math.ceil(unsettled / BATCH_ROWS)
+
+
+def unsettled(warehouse: Path, keys: list[str]) -> int:
+    rows = ledger(warehouse)
+    return sum(1 for key in keys if rows.get(key, ("none",))[0] != "sent")
+
+
+def test_killed_send_runs_neither_lose_nor_repeat_a_send(
+    warehouse: Path, sandbox: SandboxHandle
+) -> None:
+    rng = random.Random(20261201)
+    contacts = [f"c-{i:02d}" for i in range(SENDS_PER_ROUND)]
+    wh = make_warehouse(warehouse, [], [profile_row(c) for c in contacts])
+    all_keys: list[str] = []
+    kills = {"crash point": 0, "random delay": 0}
+    for round_number in range(ROUNDS):
+        sends = [send_row(c, series=f"r{round_number}") for c in contacts]
+        add_sends(wh, sends)
+        keys = [row["send_key"] for row in sends]
+        all_keys += keys
+
+        # 1. killed at an injected crash point, picked among those this run will pass
+        point = rng.randint(1, crash_points(unsettled(wh, keys)))
+        child = start_child(wh, sandbox.base_url, crash_at=point)
+        assert child.wait(timeout=60) == -signal.SIGKILL
+        kills["crash point"] += 1
+
+        # 2. killed after a random delay, wherever it is
+        child = start_child(wh, sandbox.base_url, crash_at=0)
+        time.sleep(rng.uniform(0.0, 0.3))
+        child.send_signal(signal.SIGKILL)
+        if child.wait(timeout=60) == -signal.SIGKILL:
+            kills["random delay"] += 1
+
+        # 3. a run that finishes
+        child = start_child(wh, sandbox.base_url, crash_at=0)
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert out.split()[0] == "success", out
+
+        counts = events_by_unique_id(sandbox)
+        assert {key: counts[key] for key in keys} == {key: 1 for key in keys}, (
+            f"round {round_number}: a send was lost or repeated"
+        )
+        rows = ledger(wh)
+        assert {rows[key][0] for key in keys} == {"sent"}
+
+    assert kills["crash point"] == ROUNDS
+    assert sum(kills.values()) >= 20, kills  # at least 20 trials killed mid-run
+    counts = events_by_unique_id(sandbox)
+    assert sorted(counts) == sorted(all_keys)
+    assert set(counts.values()) == {1}
+    assert len(sandbox.events()) == ROUNDS * SENDS_PER_ROUND
+    assert invalid_requests(sandbox) == []
