@@ -10,6 +10,13 @@
     trigger model missing here.
 -#}
 
+-- depends_on: {{ ref('trigger_content_followup') }}
+-- depends_on: {{ ref('trigger_cross_sell') }}
+-- depends_on: {{ ref('trigger_post_purchase_review') }}
+-- depends_on: {{ ref('trigger_reengagement') }}
+-- depends_on: {{ ref('trigger_replenishment') }}
+-- depends_on: {{ ref('trigger_review_thanks') }}
+-- depends_on: {{ ref('trigger_sunset') }}
 -- depends_on: {{ ref('trigger_welcome') }}
 
 with
