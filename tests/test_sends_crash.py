@@ -10,6 +10,7 @@ finishes. The sandbox then holds exactly one event per send_key and the ledger s
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -147,3 +148,12 @@ def test_killed_send_runs_neither_lose_nor_repeat_a_send(
     assert set(counts.values()) == {1}
     assert len(sandbox.events()) == ROUNDS * SENDS_PER_ROUND
     assert invalid_requests(sandbox) == []
+    # a send posted more than once (after a kill) was the same event each time, so the
+    # ESP's unique_id de-duplication applies: same profile, metric, time and properties
+    bodies: dict[str, set[str]] = {}
+    for request in sandbox.requests():
+        if request["method"] == "POST" and request["path"] == "/api/events":
+            attributes = request["body"]["data"]["attributes"]
+            bodies.setdefault(attributes["unique_id"], set()).add(json.dumps(attributes))
+    assert sorted(bodies) == sorted(all_keys)
+    assert {len(variants) for variants in bodies.values()} == {1}
