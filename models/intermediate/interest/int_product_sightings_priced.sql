@@ -1,0 +1,73 @@
+{#-
+    One row per Product Viewed or Product Added to Wishlist of a known contact up to as_of,
+    with the price the contact saw: the event's own price, else the catalog price in effect
+    at that instant (int_product_changes_detected), null when neither is known.
+-#}
+
+with
+
+views as (
+
+    select
+        message_id,
+        contact_id,
+        product_id,
+        'view' as sighting_type,
+        viewed_at as sighted_at,
+        price as event_price
+    from {{ ref('int_product_views_enriched') }}
+    where product_id is not null
+
+),
+
+wishlist_adds as (
+
+    select
+        message_id,
+        contact_id,
+        {{ nudge.clean_text(nudge.json_text('properties', 'product_id')) }} as product_id,
+        'wishlist' as sighting_type,
+        event_at as sighted_at,
+        cast({{ nudge.json_number('properties', 'price') }} as decimal(18, 2)) as event_price
+    from {{ ref('int_events_attributed') }}
+    where
+        event_name = 'Product Added to Wishlist'
+        and contact_id is not null
+        and event_at <= {{ nudge.as_of() }}
+
+),
+
+sightings as (
+
+    select * from views
+    union all
+    select * from wishlist_adds
+    where product_id is not null
+
+),
+
+catalog_versions as (
+
+    select
+        product_id,
+        changed_at,
+        valid_until,
+        price
+    from {{ ref('int_product_changes_detected') }}
+
+)
+
+select
+    sightings.message_id,
+    sightings.contact_id,
+    sightings.product_id,
+    sightings.sighting_type,
+    sightings.sighted_at,
+    cast(coalesce(sightings.event_price, catalog_versions.price) as decimal(18, 2)) as seen_price,
+    sightings.event_price is not null as is_price_from_event
+from sightings
+left join catalog_versions
+    on
+        sightings.product_id = catalog_versions.product_id
+        and catalog_versions.changed_at <= sightings.sighted_at
+        and (catalog_versions.valid_until is null or sightings.sighted_at < catalog_versions.valid_until)
