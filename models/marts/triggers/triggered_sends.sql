@@ -10,13 +10,20 @@
     trigger model missing here.
 -#}
 
+-- depends_on: {{ ref('trigger_anniversary') }}
+-- depends_on: {{ ref('trigger_back_in_stock') }}
+-- depends_on: {{ ref('trigger_birthday') }}
+-- depends_on: {{ ref('trigger_category_interest') }}
 -- depends_on: {{ ref('trigger_content_followup') }}
 -- depends_on: {{ ref('trigger_cross_sell') }}
 -- depends_on: {{ ref('trigger_post_purchase_review') }}
+-- depends_on: {{ ref('trigger_price_drop') }}
 -- depends_on: {{ ref('trigger_reengagement') }}
 -- depends_on: {{ ref('trigger_replenishment') }}
 -- depends_on: {{ ref('trigger_review_thanks') }}
 -- depends_on: {{ ref('trigger_sunset') }}
+-- depends_on: {{ ref('trigger_support_followup') }}
+-- depends_on: {{ ref('trigger_vip_welcome') }}
 -- depends_on: {{ ref('trigger_welcome') }}
 
 with
