@@ -92,7 +92,9 @@ class BrazeOptions(_Strict):
 
 class MailchimpOptions(_Strict):
     audience_id: str = Field(min_length=1)
-    status_if_new: Literal["subscribed", "pending", "transactional"] = "subscribed"
+    # the status members are upserted with; Mailchimp itself refuses to subscribe again a
+    # member who unsubscribed or was cleaned there (a per-row error, recorded)
+    member_status: Literal["subscribed", "pending", "transactional"] = "subscribed"
 
 
 class CustomerioOptions(_Strict):

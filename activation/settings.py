@@ -147,6 +147,8 @@ class EspOptions:
     # metric -> Braze transactional campaign id: those events are sent through it, with the
     # send key as external_send_id (de-duplicated by Braze for 24 h)
     campaigns: tuple[tuple[str, str], ...] = ()
+    # the Mailchimp audience triggered sends go to (a sync names its own in its declaration)
+    audience_id: str | None = None
 
 
 def _required(env: Mapping[str, str], variable: str, what: str) -> str:
@@ -224,7 +226,8 @@ def mailchimp_settings(
     env: Mapping[str, str] | None = None, **overrides: object
 ) -> DestinationSettings:
     """Mailchimp from ``MAILCHIMP_API_KEY`` (``<key>-<dc>``: the data center picks
-    ``https://<dc>.api.mailchimp.com/3.0``) or ``MAILCHIMP_BASE_URL`` when set."""
+    ``https://<dc>.api.mailchimp.com/3.0``) or ``MAILCHIMP_BASE_URL`` when set;
+    ``MAILCHIMP_AUDIENCE_ID``: the audience triggered sends go to."""
     env = os.environ if env is None else env
     key = _required(
         env,
@@ -240,9 +243,8 @@ def mailchimp_settings(
                 "use the full key, or export MAILCHIMP_BASE_URL=https://<dc>.api.mailchimp.com/3.0."
             )
         base = f"https://{dc}.api.mailchimp.com/3.0"
-    return _settings(
-        "mailchimp", _url(env, "MAILCHIMP_BASE_URL", base), key, EspOptions(), overrides
-    )
+    options = EspOptions(audience_id=env.get("MAILCHIMP_AUDIENCE_ID", "").strip() or None)
+    return _settings("mailchimp", _url(env, "MAILCHIMP_BASE_URL", base), key, options, overrides)
 
 
 def customerio_settings(

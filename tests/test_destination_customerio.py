@@ -5,6 +5,7 @@ de-duplicated by their id (a ULID derived from the send key)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -246,3 +247,21 @@ def test_settings_and_declarations_name_the_fix() -> None:
     with pytest.raises(ConfigurationError, match=r"segment_id"):
         destination.ensure_list(LIST_NAME)
     assert profiles.config.customerio is None
+
+
+def test_events_stop_when_customerio_stops_answering(server: ServerHandle) -> None:
+    server.inject_fault(503, path="^/api/v2/batch$", times=None)
+    config = customerio_settings(
+        {
+            "CUSTOMERIO_SITE_ID": SITE_ID,
+            "CUSTOMERIO_API_KEY": API_KEY,
+            "CUSTOMERIO_TRACK_URL": server.base_url,
+        },
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_max=0.02),
+    )
+    destination = CustomerioDestination(config)
+    destination.limits = dataclasses.replace(destination.limits, upsert_rows=1)  # 1 per call
+    outcome = destination.track_events([event("a"), event("b")])
+    assert outcome.unavailable is not None and "HTTP 503 after 2 attempts" in outcome.unavailable
+    assert list(outcome.failed) == ["a"] and outcome.succeeded == []  # "b" was not attempted
+    assert app(server).events == []

@@ -272,3 +272,23 @@ def test_settings_and_declarations_name_the_fix() -> None:
         DeclarationError, match=r"fields.attributes.first_name is not a Mailchimp merge tag"
     ):
         declaration({**SYNC, "fields": {"attributes": {"first_name": "first_name"}}})
+
+
+def test_triggered_sends_find_their_audience_in_the_environment(server: ServerHandle) -> None:
+    env = {"MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_BASE_URL": f"{server.base_url}/3.0"}
+    with pytest.raises(ConfigurationError, match="MAILCHIMP_AUDIENCE_ID"):
+        build_destination(mailchimp_settings(env))
+    destination = build_destination(mailchimp_settings({**env, "MAILCHIMP_AUDIENCE_ID": "aud0001"}))
+    assert isinstance(destination, MailchimpDestination)
+    assert destination.audience == "/lists/aud0001"
+    destination.close()
+
+
+def test_events_stop_when_mailchimp_stops_answering(server: ServerHandle, warehouse: Path) -> None:
+    run_sync(declaration(SYNC), warehouse, settings(server))
+    server.inject_fault(503, path="/events$", times=None)
+    destination = MailchimpDestination(settings(server), audience_id=AUDIENCE_ID)
+    outcome = destination.track_events([event("a"), event("b")])
+    assert outcome.unavailable is not None and "HTTP 503 after 5 attempts" in outcome.unavailable
+    assert list(outcome.failed) == ["a"] and outcome.succeeded == []  # "b" was not attempted
+    assert len([c for c in server.requests() if c["path"].endswith("/events")]) == 5

@@ -30,15 +30,15 @@ def build_destination(settings: DestinationSettings, sync: NudgeSync | None = No
     if name == "mailchimp":
         from .mailchimp import MailchimpDestination
 
-        if sync is None or sync.mailchimp is None:
+        options = sync.mailchimp if sync else None
+        audience = options.audience_id if options else settings.options.audience_id
+        if not audience:
             raise ConfigurationError(
                 "Mailchimp needs an audience: set mailchimp: {audience_id: <id>} in the sync "
-                "declaration"
+                "declaration, or MAILCHIMP_AUDIENCE_ID for triggered sends"
             )
-        options = sync.mailchimp
-        return MailchimpDestination(
-            settings, audience_id=options.audience_id, status_if_new=options.status_if_new
-        )
+        status = options.member_status if options else "subscribed"
+        return MailchimpDestination(settings, audience_id=audience, member_status=status)
     if name == "customerio":
         from .customerio import CustomerioDestination
 

@@ -8,6 +8,7 @@ unsubscribes read back from ``GET /email/unsubscribes``.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -168,11 +169,12 @@ class BrazeDestination:
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Events of metrics with a transactional campaign go one per call with
         ``external_send_id`` = the send key; the rest as ``/users/track`` events (Braze does not
-        de-duplicate those: exactly-once then rests on the send ledger)."""
+        de-duplicate those: exactly-once then rests on the send ledger). When Braze stops
+        answering, the rest is left unattempted (``outcome.unavailable``)."""
         transactional = [r for r in records if r.metric in self.campaigns and r.external_id]
         tracked = [r for r in records if r.metric not in self.campaigns and r.external_id]
-        outcomes = [self._send(record) for record in transactional]
-        outcomes += [
+        outcomes = (self._send(record) for record in transactional)
+        tracked_outcomes = (
             self._track(
                 "events",
                 [r.record_key for r in chunk],
@@ -188,8 +190,8 @@ class BrazeDestination:
                 {},
             )
             for chunk in chunked(tracked, self.objects)
-        ]
-        outcome = merge(outcomes)
+        )
+        outcome = merge(itertools.chain(outcomes, tracked_outcomes), stop_when_unavailable=True)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
         return outcome
 

@@ -132,14 +132,22 @@ def failed_batch(keys: Sequence[str], error: DestinationError) -> BatchOutcome:
         raise error
     outcome = BatchOutcome()
     outcome.fail_all(keys, str(error))
+    if error.retryable:  # retries ran out on 429 / 5xx / timeouts: the vendor is not answering
+        outcome.unavailable = str(error)
     return outcome
 
 
-def merge(outcomes: Iterable[BatchOutcome]) -> BatchOutcome:
-    """One outcome from the outcomes of a batch's chunks (each key in one chunk)."""
+def merge(outcomes: Iterable[BatchOutcome], *, stop_when_unavailable: bool = False) -> BatchOutcome:
+    """One outcome from the outcomes of a batch's chunks (each key in one chunk). With
+    ``stop_when_unavailable`` (sends: ``outcomes`` is lazy) no chunk is sent after one found
+    the vendor unavailable; its keys stay unattempted and ``unavailable`` says why."""
     merged = BatchOutcome()
     for outcome in outcomes:
         merged.succeeded += outcome.succeeded
         merged.failed.update(outcome.failed)
         merged.refs.update(outcome.refs)
+        if outcome.unavailable:
+            merged.unavailable = outcome.unavailable
+            if stop_when_unavailable:
+                break
     return merged

@@ -215,7 +215,7 @@ class CustomerioDestination:
         oldest = self.clock() - CAMPAIGN_WINDOW
         stale = {r.record_key for r in records if r.external_id and _parse_time(r.time) < oldest}
         sendable = [r for r in records if r.external_id and r.record_key not in stale]
-        outcomes = [
+        outcomes = (
             self._events(batch)
             for batch in batches(
                 sendable,
@@ -223,8 +223,8 @@ class CustomerioDestination:
                 max_bytes=self.limits.upsert_bytes,
                 size_of=lambda record: json_size(self.event(record)),
             )
-        ]
-        outcome = merge(outcomes)
+        )
+        outcome = merge(outcomes, stop_when_unavailable=True)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_ID)
         outcome.fail_all(
             sorted(stale), "event is older than 72 hours: Customer.io would start no campaign"

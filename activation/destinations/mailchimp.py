@@ -72,13 +72,13 @@ class MailchimpDestination:
         settings: DestinationSettings,
         *,
         audience_id: str,
-        status_if_new: str = "subscribed",
+        member_status: str = "subscribed",
         sleep: Callable[[float], None] = time.sleep,
         rate_limits: Sequence[EndpointLimit] | None = None,
     ) -> None:
         self.settings = settings
         self.audience = f"/lists/{audience_id}"
-        self.status_if_new = status_if_new
+        self.member_status = member_status
         if rate_limits is not None:
             self.rate_limits = tuple(rate_limits)
         self.client = api_client(
@@ -116,7 +116,7 @@ class MailchimpDestination:
     # ---------------------------------------------------------------- members
 
     def member(self, record: ProfileRecord) -> dict[str, Any]:
-        member: dict[str, Any] = {"email_address": record.email, "status": self.status_if_new}
+        member: dict[str, Any] = {"email_address": record.email, "status": self.member_status}
         if record.attributes:
             member["merge_fields"] = {
                 tag: "" if value is None else value for tag, value in record.attributes.items()
@@ -217,6 +217,9 @@ class MailchimpDestination:
                 self.client.request("POST", path, body=body)
             except DestinationError as exc:
                 outcome.failed[record.record_key] = str(exc)
+                if exc.retryable:  # Mailchimp stopped answering: leave the rest unattempted
+                    outcome.unavailable = str(exc)
+                    return outcome
                 continue
             outcome.succeeded.append(record.record_key)
         return outcome
