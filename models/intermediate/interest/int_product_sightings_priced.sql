@@ -69,5 +69,5 @@ from sightings
 left join catalog_versions
     on
         sightings.product_id = catalog_versions.product_id
-        and catalog_versions.changed_at <= sightings.sighted_at
+        and sightings.sighted_at >= catalog_versions.changed_at
         and (catalog_versions.valid_until is null or sightings.sighted_at < catalog_versions.valid_until)

@@ -41,7 +41,7 @@ series as (
     inner join wishlisted
         on
             restocks.product_id = wishlisted.product_id
-            and wishlisted.first_wishlisted_at < restocks.changed_at
+            and restocks.changed_at > wishlisted.first_wishlisted_at
 
 ),
 
@@ -54,7 +54,7 @@ sold_out_again as (
     inner join versions
         on
             restocks.product_id = versions.product_id
-            and versions.changed_at > restocks.changed_at
+            and restocks.changed_at < versions.changed_at
             and versions.stock_quantity = 0
     group by restocks.change_id
 

@@ -54,8 +54,8 @@ seen_before_drop as (
     inner join sightings
         on
             drops.product_id = sightings.product_id
-            and sightings.sighted_at < drops.changed_at
-            and sightings.sighted_at >= {{ dbt.dateadd('day', -1 * var('trigger_price_drop_sighting_days'), 'drops.changed_at') }}
+            and drops.changed_at > sightings.sighted_at
+            and {{ dbt.dateadd('day', -1 * var('trigger_price_drop_sighting_days'), 'drops.changed_at') }} <= sightings.sighted_at
 
 ),
 
@@ -78,8 +78,8 @@ restored as (
     inner join versions
         on
             qualified.product_id = versions.product_id
-            and versions.changed_at > qualified.changed_at
-            and versions.price > qualified.seen_price * {{ keep_share }}
+            and qualified.changed_at < versions.changed_at
+            and qualified.seen_price * {{ keep_share }} < versions.price
     group by qualified.contact_id, qualified.change_id
 
 )
