@@ -33,6 +33,9 @@ def mapping_signature(declaration: SyncDeclaration) -> str:
     ]
     parts += [f"a.{target}={column}" for target, column in sorted(cfg.fields.attributes.items())]
     parts += [f"p.{target}={column}" for target, column in sorted(cfg.fields.properties.items())]
+    options = cfg.destination_options()  # e.g. another Mailchimp audience: send everything there
+    if options is not None:
+        parts.append(f"o={options.model_dump_json()}")
     return ";".join(parts)
 
 

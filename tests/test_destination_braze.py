@@ -247,3 +247,13 @@ def test_missing_settings_and_bad_declarations_name_the_fix() -> None:
     assert (
         custom.config.braze is not None and custom.config.braze.membership_attribute == "segments"
     )
+
+
+def test_changing_the_destination_block_resends_every_row(
+    server: ServerHandle, warehouse: Path
+) -> None:
+    run_sync(declaration(SYNC), warehouse, settings(server))
+    moved = declaration({**SYNC, "braze": {"membership_attribute": "segments"}})
+    result = run_sync(moved, warehouse, settings(server))
+    assert (result.changed, result.failed) == (AUDIENCE, 0)
+    assert app(server).members(LIST_NAME, "segments") == set(audience(warehouse))
