@@ -1,17 +1,52 @@
-"""The Dagster code location: `dagster dev -m orchestration.definitions`."""
+"""The Dagster code location: `dagster dev -m orchestration.definitions`.
+
+raw tables (+ the ESP engagement pull) → dbt models (tests as checks) → one asset per
+declared sync and the triggered sends → the ESP."""
 
 from __future__ import annotations
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
+from activation.declarations import load_declarations
 from orchestration.assets.dbt import nudge_dbt_models
-from orchestration.assets.raw import raw_table_specs
-from orchestration.project import dbt_executable, nudge_dbt_project
+from orchestration.assets.raw import raw_freshness_checks, raw_table_specs
+from orchestration.assets.syncs import sync_asset_key, sync_assets
+from orchestration.jobs import daily_job, hourly_job, sync_job, trigger_job
+from orchestration.project import dbt_executable, ensure_manifest, nudge_dbt_project
+from orchestration.raw_sources import raw_sources
+from orchestration.resources import EspResource, WarehouseResource
+from orchestration.schedules import nudge_schedules
+from orchestration.sensors import raw_data_sensor
+from orchestration.settings import orchestration_settings
+
+settings = orchestration_settings()
+manifest = ensure_manifest()
+sources = raw_sources(manifest)
+declarations = load_declarations(manifest)
+
+syncs = sync_assets(declarations, nudge_dbt_models)
+sync_keys = [sync_asset_key(declaration) for declaration in declarations]
+segment_transitions = get_asset_key_for_model([nudge_dbt_models], "segment_transitions")
+
+trigger = trigger_job(nudge_dbt_models, segment_transitions, send_assets=[])
+hourly = hourly_job(nudge_dbt_models, pulls=[], activations=sync_keys)
+daily = daily_job(nudge_dbt_models, sync_keys)
+per_sync = [
+    (declaration.name, declaration.config.schedule, sync_job(declaration.name, key))
+    for declaration, key in zip(declarations, sync_keys, strict=True)
+    if declaration.config.schedule
+]
 
 defs = Definitions(
-    assets=[*raw_table_specs(nudge_dbt_models), nudge_dbt_models],
+    assets=[*raw_table_specs(nudge_dbt_models, sources), nudge_dbt_models, *syncs],
+    asset_checks=[raw_freshness_checks(sources)],
+    jobs=[trigger, hourly, daily, *(job for _, _, job in per_sync)],
+    schedules=nudge_schedules(settings, trigger, hourly, daily, per_sync),
+    sensors=[raw_data_sensor(trigger, sources)],
     resources={
         "dbt": DbtCliResource(project_dir=nudge_dbt_project, dbt_executable=dbt_executable()),
+        "warehouse": WarehouseResource(),
+        "esp": EspResource(),
     },
 )

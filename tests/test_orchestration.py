@@ -1,110 +1,268 @@
-"""The Dagster code location loads, groups assets by folder, and materializes the dbt graph."""
+"""The Dagster code location without a dbt build: assets grouped by folder, dbt tests as
+checks, one asset per declared sync, jobs, schedules and the new-raw-data sensor."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-import requests
-from dagster import AssetKey, materialize
+from dagster import (
+    AssetCheckKey,
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
+from dagster._core.events import DagsterEvent, DagsterEventType
 
+from activation.errors import ConfigurationError
+from activation.state import RUNS_TABLE
 from nudge.generator import generate
-from orchestration.definitions import defs
+from orchestration.assets.raw import freshness_result
+from orchestration.assets.syncs import FAILED_SHARE_CHECK, failed_share_check
+from orchestration.definitions import defs, sources
+from orchestration.jobs import DAILY_JOB, HOURLY_JOB, TRIGGER_JOB, WAREHOUSE_TAG
+from orchestration.resources import WarehouseResource
+from orchestration.settings import orchestration_settings
 from orchestration.translator import group_for_node
 
 pytestmark = pytest.mark.slow
 
+RAW = [AssetKey(["raw", name]) for name in ("events", "identifies", "product_catalog")]
+RFM = AssetKey(["contacts", "contact_rfm"])
+SYNC = AssetKey(["klaviyo", "klaviyo_subscribers"])
+SYNC_JOB = "sync_klaviyo_subscribers_job"
 
-def test_definitions_load_with_dbt_assets_grouped_by_folder() -> None:
+
+def groups() -> dict[str, str | None]:
     repository = defs.get_repository_def()
-    groups = {
+    return {
         spec.key.path[-1]: spec.group_name
         for assets in repository.assets_defs_by_key.values()
         for spec in assets.specs
     }
-    assert groups["contact_profiles"] == "contacts"
-    assert groups["contact_rfm"] == "contacts"
-    assert groups["stg_events"] == "staging"
-    assert groups["int_orders_netted"] == "intermediate"
-    assert groups["rfm_segment_map"] == "reference"
-    assert groups["sync_klaviyo_subscribers"] == "syncs"
-    assert groups["events"] == groups["identifies"] == groups["product_catalog"] == "raw"
+
+
+def job_assets(name: str) -> set[str]:
+    job = defs.resolve_job_def(name)
+    return {key.path[-1] for key in job.asset_layer.executable_asset_keys}
+
+
+def test_assets_are_grouped_by_folder() -> None:
+    by_name = groups()
+    assert by_name["stg_events"] == "staging"
+    assert by_name["int_orders_netted"] == "intermediate"
+    assert by_name["contact_profiles"] == by_name["contact_rfm"] == "contacts"
+    assert by_name["segment_memberships"] == by_name["segment_transitions"] == "segments"
+    assert by_name["segment_high_value"] == "segments"
+    assert by_name["triggered_sends"] == "triggers"
+    assert by_name["sync_klaviyo_subscribers"] == "syncs"
+    assert by_name["rfm_segment_map"] == "reference"
+    assert by_name["events"] == by_name["identifies"] == by_name["product_catalog"] == "raw"
+    assert by_name["klaviyo_subscribers"] == "activation"
 
 
 def test_group_for_node_follows_the_folder() -> None:
     assert group_for_node({"resource_type": "source", "fqn": ["nudge", "raw", "events"]}) == "raw"
     model = {"resource_type": "model", "fqn": ["nudge", "marts", "contacts", "contact_rfm"]}
     assert group_for_node(model) == "contacts"
+    nested = {"resource_type": "model", "fqn": ["nudge", "marts", "triggers", "definitions", "t"]}
+    assert group_for_node(nested) == "triggers"
     staging = {"resource_type": "model", "fqn": ["nudge", "staging", "stg_events"]}
     assert group_for_node(staging) == "staging"
 
 
-def test_materializes_every_dbt_asset(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generate(warehouse, contacts=150, seed=3, end=datetime(2026, 11, 1), days=120)
-    monkeypatch.setenv("NUDGE_WAREHOUSE", str(warehouse))
-    dbt_assets = defs.get_assets_def(AssetKey(["contacts", "contact_rfm"]))
-    dbt = defs.get_repository_def().get_top_level_resources()["dbt"]
+def test_lineage_runs_raw_to_models_to_sync() -> None:
+    graph = defs.get_repository_def().asset_graph
+    sync_model = AssetKey(["syncs", "sync_klaviyo_subscribers"])
+    assert graph.get(SYNC).parent_keys == {sync_model}
+    assert RFM in graph.get_ancestor_asset_keys(sync_model)
+    assert set(RAW) <= graph.get_ancestor_asset_keys(SYNC)
+    assert graph.get(SYNC).kinds == {"klaviyo"}
 
-    result = materialize(
-        [dbt_assets],
-        resources={"dbt": dbt},
-        run_config={"ops": {dbt_assets.op.name: {"config": {"as_of": "2026-11-01 00:00:00"}}}},
+
+def test_dbt_tests_sync_share_and_raw_freshness_are_checks() -> None:
+    checks = set(defs.get_repository_def().asset_graph.asset_check_keys)
+    assert AssetCheckKey(RFM, "unique_contact_rfm_contact_id") in checks
+    assert AssetCheckKey(SYNC, FAILED_SHARE_CHECK) in checks
+    assert {AssetCheckKey(key, "freshness") for key in RAW} <= checks
+    # every dbt data test on a model is a check: far more checks than assets
+    assert len(checks) > 150
+
+
+def test_jobs_select_what_they_refresh() -> None:
+    trigger, hourly, daily = job_assets(TRIGGER_JOB), job_assets(HOURLY_JOB), job_assets(DAILY_JOB)
+    assert {"triggered_sends", "segment_transitions", "stg_events", "int_orders_netted"} <= trigger
+    assert "klaviyo_subscribers" not in trigger and "sync_klaviyo_subscribers" not in trigger
+    assert {"contact_rfm", "segment_memberships", "klaviyo_subscribers"} <= daily
+    assert "triggered_sends" not in daily
+    assert trigger | daily <= hourly
+    daily_config = defs.resolve_job_def(DAILY_JOB).run_config
+    assert daily_config == {"ops": {"nudge_dbt_models": {"config": {"full_refresh": True}}}}
+    for name in (TRIGGER_JOB, HOURLY_JOB, DAILY_JOB):
+        assert defs.resolve_job_def(name).tags[WAREHOUSE_TAG] == "write"
+
+
+def test_settings_from_environment() -> None:
+    assert orchestration_settings({}).trigger_cron == "*/15 * * * *"
+    assert orchestration_settings({"NUDGE_TRIGGER_INTERVAL_MINUTES": "5"}).trigger_cron == (
+        "*/5 * * * *"
     )
+    assert orchestration_settings({"NUDGE_TRIGGER_INTERVAL_MINUTES": "120"}).trigger_cron == (
+        "0 */2 * * *"
+    )
+    with pytest.raises(ConfigurationError, match="NUDGE_TRIGGER_INTERVAL_MINUTES=7"):
+        orchestration_settings({"NUDGE_TRIGGER_INTERVAL_MINUTES": "7"})
+    with pytest.raises(ConfigurationError, match="NUDGE_SYNC_MAX_FAILED_SHARE"):
+        orchestration_settings({"NUDGE_SYNC_MAX_FAILED_SHARE": "lots"})
 
-    assert result.success
-    materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
-    assert {"contact_profiles", "contact_rfm", "stg_events"} <= materialized
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute("select count(*) from contacts.contact_rfm").fetchone()
-    assert row is not None and row[0] > 0
+
+# ------------------------------------------------------------------ schedules, sensor
 
 
-def test_dagster_webserver_serves_the_asset_graph(tmp_path: Path) -> None:
-    """What `nudge dagster` opens: the webserver loads the code location and lists assets."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    webserver = Path(sys.executable).parent / "dagster-webserver"
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path),
-        "NUDGE_WAREHOUSE": str(tmp_path / "w.duckdb"),
+@pytest.fixture
+def instance() -> Iterator[DagsterInstance]:
+    with instance_for_test() as test_instance:  # a temporary on-disk instance (run storage)
+        yield test_instance
+
+
+def start_run(instance: DagsterInstance, job: str) -> str:
+    """A run of `job` that has started and not finished."""
+    run = instance.create_run_for_job(defs.resolve_job_def(job), tags={WAREHOUSE_TAG: "write"})
+    event = DagsterEvent(DagsterEventType.RUN_START.value, job_name=job)
+    instance.report_dagster_event(event, run_id=run.run_id)
+    started = instance.get_run_by_id(run.run_id)
+    assert started is not None and started.status == DagsterRunStatus.STARTED
+    return run.run_id
+
+
+def finish_run(instance: DagsterInstance, run_id: str) -> None:
+    run = instance.get_run_by_id(run_id)
+    assert run is not None
+    instance.report_run_failed(run)
+
+
+def evaluate_schedule(name: str, instance: DagsterInstance) -> RunRequest | SkipReason:
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=datetime(2026, 11, 1, 3, 37, tzinfo=UTC)
+    )
+    result = defs.resolve_schedule_def(name).evaluate_tick(context)
+    if result.run_requests:
+        (request,) = result.run_requests
+        return request
+    return SkipReason(result.skip_message)
+
+
+def test_schedules_tick_on_their_crons() -> None:
+    crons = {s.name: s.cron_schedule for s in defs.get_repository_def().schedule_defs}
+    assert crons == {
+        "trigger_schedule": "*/15 * * * *",
+        "hourly_build_schedule": "7 * * * *",
+        "daily_full_refresh_schedule": "37 3 * * *",
+        "sync_klaviyo_subscribers_schedule": "*/30 * * * *",  # the exposure's own schedule
     }
-    command = [
-        str(webserver),
-        "-m",
-        "orchestration.definitions",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if requests.get(f"{url}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the Dagster webserver did not come up"
-            time.sleep(0.5)
-        query = "{ assetNodes { assetKey { path } groupName } }"
-        response = requests.post(f"{url}/graphql", json={"query": query}, timeout=60)
-        nodes = response.json()["data"]["assetNodes"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    groups = {node["assetKey"]["path"][-1]: node["groupName"] for node in nodes}
-    assert groups["contact_rfm"] == "contacts"
-    assert groups["events"] == "raw"
+    jobs = {s.name: s.job_name for s in defs.get_repository_def().schedule_defs}
+    assert jobs["trigger_schedule"] == TRIGGER_JOB
+    assert jobs["daily_full_refresh_schedule"] == DAILY_JOB
+
+
+def test_schedules_skip_while_a_warehouse_run_is_unfinished(instance: DagsterInstance) -> None:
+    for name in ("trigger_schedule", "hourly_build_schedule", "daily_full_refresh_schedule"):
+        assert isinstance(evaluate_schedule(name, instance), RunRequest)
+    run_id = start_run(instance, SYNC_JOB)  # any job writing the warehouse blocks every other
+    for name in ("trigger_schedule", "hourly_build_schedule", "daily_full_refresh_schedule"):
+        outcome = evaluate_schedule(name, instance)
+        assert isinstance(outcome, SkipReason)
+        assert SYNC_JOB in (outcome.skip_message or "")
+    finish_run(instance, run_id)
+    assert isinstance(evaluate_schedule("trigger_schedule", instance), RunRequest)
+
+
+def test_sensor_starts_the_trigger_job_when_raw_rows_land(
+    warehouse: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUDGE_WAREHOUSE", str(warehouse))
+    sensor = defs.resolve_sensor_def("raw_data_sensor")
+    assert sensor.job_name == TRIGGER_JOB
+
+    def tick(cursor: str | None) -> tuple[list[RunRequest], str | None, str | None]:
+        context = build_sensor_context(
+            instance=instance, cursor=cursor, resources={"warehouse": WarehouseResource()}
+        )
+        result = sensor.evaluate_tick(context)
+        return list(result.run_requests or []), result.cursor, result.skip_message
+
+    generate(warehouse, contacts=40, seed=5, end=datetime(2026, 11, 1), days=20)
+    requests, cursor, _ = tick(None)
+    assert len(requests) == 1 and cursor
+    assert requests[0].tags["nudge/new_raw_data"] == "raw/events,raw/identifies,raw/product_catalog"
+
+    requests, same_cursor, skipped = tick(cursor)
+    assert requests == [] and same_cursor in (None, cursor)
+    assert skipped == "no raw table received new rows"
+
+    later = datetime(2026, 11, 1, 0, 5)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into raw.events select * replace (message_id || '-late' as message_id, "
+            "? as received_at) from raw.events limit 1",
+            [later],
+        )
+    requests, new_cursor, _ = tick(cursor)
+    assert len(requests) == 1 and requests[0].tags["nudge/new_raw_data"] == "raw/events"
+    assert new_cursor != cursor and later.isoformat() in (new_cursor or "")
+
+    # a warehouse run in progress: skip, and keep the cursor so the data is picked up later
+    start_run(instance, SYNC_JOB)
+    requests, kept, skipped = tick(cursor)
+    assert requests == [] and kept in (None, cursor) and SYNC_JOB in (skipped or "")
+
+
+# ------------------------------------------------------------------ the checks' rules
+
+
+def test_raw_freshness_follows_dbt_source_freshness() -> None:
+    (events,) = [source for source in sources if source.key == RAW[0]]
+    assert (events.warn_after, events.error_after) == (timedelta(hours=24), timedelta(hours=72))
+    now = datetime(2026, 11, 2, 12)
+    fresh = freshness_result(events, now - timedelta(hours=2), 10, now)
+    stale = freshness_result(events, now - timedelta(hours=30), 10, now)
+    dead = freshness_result(events, now - timedelta(days=4), 10, now)
+    empty = freshness_result(events, None, 0, now)
+    assert fresh.passed and fresh.metadata["lag_hours"].value == 2.0
+    assert (stale.passed, stale.severity) == (False, AssetCheckSeverity.WARN)
+    assert (dead.passed, dead.severity) == (False, AssetCheckSeverity.ERROR)
+    assert (empty.passed, empty.severity) == (False, AssetCheckSeverity.ERROR)
+
+
+def test_failed_share_check_reads_sync_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "w.duckdb"
+    monkeypatch.setenv("NUDGE_WAREHOUSE", str(path))
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema activation")
+        con.execute(
+            f"create table {RUNS_TABLE} (run_id varchar, failed integer, added integer, "
+            "changed integer, removed integer, retried integer)"
+        )
+        con.execute(f"insert into {RUNS_TABLE} values ('ok', 5, 90, 10, 0, 0)")
+        con.execute(f"insert into {RUNS_TABLE} values ('bad', 6, 90, 10, 0, 0)")
+        con.execute(f"insert into {RUNS_TABLE} values ('idle', 0, 0, 0, 0, 0)")
+    warehouse = WarehouseResource()
+    ok = failed_share_check(SYNC, warehouse, "ok")
+    bad = failed_share_check(SYNC, warehouse, "bad")
+    assert ok.passed and ok.metadata["failed_share"].value == 0.05
+    assert not bad.passed and bad.severity == AssetCheckSeverity.ERROR
+    assert failed_share_check(SYNC, warehouse, "idle").passed
+    assert not failed_share_check(SYNC, warehouse, "missing").passed
+    monkeypatch.setenv("NUDGE_SYNC_MAX_FAILED_SHARE", "0.1")
+    assert failed_share_check(SYNC, warehouse, "bad").passed

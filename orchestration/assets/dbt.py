@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: Dagster resolves the op config cla
 real annotation, not from a string.
 """
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,16 +16,25 @@ from orchestration.translator import NudgeDbtTranslator
 
 
 class DbtBuildConfig(Config):
-    """Replay a run as of a past instant ('YYYY-MM-DD HH:MM:SS', UTC); empty = now."""
+    """as_of: replay a run as of a past instant ('YYYY-MM-DD HH:MM:SS', UTC); empty = now.
+    full_refresh: rebuild incremental models from scratch (the daily refresh does)."""
 
     as_of: str = ""
+    full_refresh: bool = False
+
+
+def build_args(config: DbtBuildConfig) -> list[str]:
+    args = ["build"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    if config.as_of:
+        args += ["--vars", json.dumps({"as_of": config.as_of})]
+    return args
 
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=NudgeDbtTranslator())
 def nudge_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    args = ["build"]
-    if config.as_of:
-        args += ["--vars", f'{{"as_of": "{config.as_of}"}}']
-    yield from dbt.cli(args, context=context).stream()
+    # row counts are read once dbt has released the DuckDB file (views are not counted)
+    yield from dbt.cli(build_args(config), context=context).stream().fetch_row_counts()

@@ -1,0 +1,86 @@
+"""The raw tables as dbt declares them (dbt sources): where they are, which column says when a
+row landed, and how stale they may get (`freshness:` in models/staging/_staging__sources.yml).
+The freshness checks and the new-raw-data sensor both read these, so dbt stays the one place
+those rules are written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import AssetKey
+
+_PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+@dataclass(frozen=True)
+class RawSource:
+    key: AssetKey
+    schema: str
+    table: str
+    loaded_at_field: str
+    warn_after: timedelta | None
+    error_after: timedelta | None
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.key.to_user_string()
+
+
+def raw_sources(manifest_path: Path) -> list[RawSource]:
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    sources = []
+    for props in manifest.get("sources", {}).values():
+        freshness = props.get("freshness") or {}
+        sources.append(
+            RawSource(
+                key=AssetKey([props["source_name"], props["name"]]),
+                schema=props["schema"],
+                table=props["identifier"],
+                loaded_at_field=props.get("loaded_at_field") or "received_at",
+                warn_after=_delta(freshness.get("warn_after")),
+                error_after=_delta(freshness.get("error_after")),
+                description=props.get("description") or "",
+            )
+        )
+    return sorted(sources, key=lambda source: source.name)
+
+
+def _delta(rule: Mapping[str, Any] | None) -> timedelta | None:
+    if not rule or rule.get("count") is None or rule.get("period") is None:
+        return None
+    return int(rule["count"]) * _PERIODS[str(rule["period"])]
+
+
+def newest_loaded_at(
+    connection: duckdb.DuckDBPyConnection, source: RawSource
+) -> tuple[datetime | None, int]:
+    """(max loaded_at, row count) of one raw table; (None, 0) when it does not exist yet."""
+    exists = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [source.schema, source.table],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None, 0
+    row = connection.execute(
+        f'select max("{source.loaded_at_field}"), count(*) from "{source.schema}"."{source.table}"'
+    ).fetchone()
+    assert row is not None
+    return row[0], int(row[1])
+
+
+def watermarks(
+    connection: duckdb.DuckDBPyConnection, sources: list[RawSource]
+) -> dict[str, str | None]:
+    """Newest loaded_at per raw table, as ISO text (None: empty or missing)."""
+    marks: dict[str, str | None] = {}
+    for source in sources:
+        newest, _ = newest_loaded_at(connection, source)
+        marks[source.name] = newest.isoformat() if newest else None
+    return marks
