@@ -13,6 +13,7 @@
 -- depends_on: {{ ref('trigger_anniversary') }}
 -- depends_on: {{ ref('trigger_back_in_stock') }}
 -- depends_on: {{ ref('trigger_birthday') }}
+-- depends_on: {{ ref('trigger_browse_abandonment') }}
 -- depends_on: {{ ref('trigger_category_interest') }}
 -- depends_on: {{ ref('trigger_content_followup') }}
 -- depends_on: {{ ref('trigger_cross_sell') }}
