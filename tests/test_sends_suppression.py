@@ -174,6 +174,14 @@ def test_suppressions_made_in_klaviyo_land_once_and_stop_the_next_sends(
     sql(wh, "update triggers.triggered_sends set as_of = ?", [utcnow() + timedelta(minutes=1)])
     assert run_sends(wh, klaviyo).sent == 1
 
+    # raw tables reloaded (e.g. regenerated): the next read-back lands them again, once
+    sql(wh, "delete from raw.events where user_id in ('c-02', 'c-04')")
+    reloaded = read_back_suppressions(wh, klaviyo)
+    assert reloaded.since == when + timedelta(minutes=1) - timedelta(hours=1)
+    assert (reloaded.new, reloaded.landed_events) == (0, 2)
+    assert read_back_suppressions(wh, klaviyo).landed_events == 0
+    assert sql(wh, "select count(*), count(distinct message_id) from raw.events") == [(5, 5)]
+
 
 def test_a_suppression_of_a_profile_unknown_to_the_warehouse_is_kept_not_landed(
     warehouse: Path, sandbox: SandboxHandle

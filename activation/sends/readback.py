@@ -9,7 +9,8 @@ addresses, manual suppressions) into the warehouse, idempotently:
 
 Each suppression's id (also the raw event's message_id) is a hash of the destination, the
 ESP's profile id, the reason and the suppression time: a rerun adds nothing twice. Pulls are
-incremental: from the latest suppression already read for this account, minus a lookback.
+incremental: from the latest suppression already read for this account, minus a lookback
+(or from the first one whose raw event has gone, when the raw tables were reloaded).
 """
 
 from __future__ import annotations
@@ -97,11 +98,7 @@ def read_back_suppressions(
                 "generate the raw tables first"
             )
         ensure_suppressions(warehouse)
-        latest = warehouse.fetchall(
-            f"select max(suppressed_at) from {SUPPRESSIONS_TABLE} where destination_target = ?",
-            [settings.target],
-        )[0][0]
-        since = latest - lookback if latest is not None else None
+        since = _since(warehouse, settings.target, lookback)
         result = ReadbackResult(settings.target, since, state.utcnow())
         owned = destination is None
         client = destination or build_destination(settings)
@@ -130,53 +127,71 @@ def read_back_suppressions(
     return result
 
 
+def _since(warehouse: Warehouse, target: str, lookback: timedelta) -> datetime | None:
+    """Where the next pull starts: the latest suppression read for this account, or the
+    first one whose raw event is gone (raw tables reloaded), minus ``lookback``."""
+    first_missing, latest = warehouse.fetchall(
+        "select"
+        " min(case when s.contact_id is not null and e.message_id is null"
+        " then s.suppressed_at end),"
+        " max(s.suppressed_at)"
+        f" from {SUPPRESSIONS_TABLE} as s"
+        f" left join {'.'.join(RAW_EVENTS)} as e on s.message_id = e.message_id"
+        " where s.destination_target = ?",
+        [target],
+    )[0]
+    start = first_missing or latest
+    return start - lookback if start is not None else None
+
+
 def _land(
     warehouse: Warehouse,
     settings: DestinationSettings,
     batch: Sequence[SuppressionRecord],
     result: ReadbackResult,
 ) -> None:
+    """Keep the suppressions not seen before; land a raw event for each one of a known
+    contact whose event is not in raw.events yet."""
     by_id = {suppression_id(settings.destination, record): record for record in batch}
     known = _existing(warehouse, SUPPRESSIONS_TABLE, list(by_id))
-    fresh = {key: record for key, record in by_id.items() if key not in known}
-    if not fresh:
-        return
-    contacts = _contact_ids(warehouse, list(fresh.values()))
+    landed = _existing(warehouse, ".".join(RAW_EVENTS), list(by_id))
+    contacts = _contact_ids(warehouse, list(by_id.values()))
     now = state.utcnow()
     suppression_rows = []
     event_rows = []
-    for key, record in fresh.items():
+    for key, record in by_id.items():
         contact_id = record.external_id or contacts.get((record.email or "").strip().lower())
-        suppression_rows.append(
-            (
-                key,
-                settings.target,
-                record.destination_ref,
-                record.email,
-                record.external_id,
-                contact_id,
-                record.reason,
-                record.suppressed_at,
-                now,
+        if key not in known:
+            suppression_rows.append(
+                (
+                    key,
+                    settings.target,
+                    record.destination_ref,
+                    record.email,
+                    record.external_id,
+                    contact_id,
+                    record.reason,
+                    record.suppressed_at,
+                    now,
+                )
             )
-        )
-        if contact_id is None:
-            result.unmatched += 1
-            log.warning(
-                "a suppression in %s (profile %s, %s) matches no contact; kept in %s",
-                settings.destination,
-                record.destination_ref,
-                record.reason,
-                SUPPRESSIONS_TABLE,
-            )
-            continue
-        event_rows.append(_raw_event(key, contact_id, record, settings.destination, now))
-    already_landed = _existing(warehouse, ".".join(RAW_EVENTS), [str(row[0]) for row in event_rows])
-    event_rows = [row for row in event_rows if row[0] not in already_landed]
+            if contact_id is None:
+                result.unmatched += 1
+                log.warning(
+                    "a suppression in %s (profile %s, %s) matches no contact; kept in %s",
+                    settings.destination,
+                    record.destination_ref,
+                    record.reason,
+                    SUPPRESSIONS_TABLE,
+                )
+        if contact_id is not None and key not in landed:
+            event_rows.append(_raw_event(key, contact_id, record, settings.destination, now))
+    if not suppression_rows and not event_rows:
+        return
     with warehouse.transaction():
         warehouse.insert_rows(SUPPRESSIONS_TABLE, SUPPRESSION_COLUMNS, suppression_rows)
         warehouse.insert_rows(".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, event_rows)
-    result.new += len(fresh)
+    result.new += len(suppression_rows)
     result.landed_events += len(event_rows)
 
 
