@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
@@ -257,3 +258,23 @@ def test_changing_the_destination_block_resends_every_row(
     result = run_sync(moved, warehouse, settings(server))
     assert (result.changed, result.failed) == (AUDIENCE, 0)
     assert app(server).members(LIST_NAME, "segments") == set(audience(warehouse))
+
+
+def test_the_server_holds_the_documented_request_limits(server: ServerHandle) -> None:
+    def post(handle: ServerHandle, body: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        return requests.post(
+            f"{handle.base_url}{TRACK_PATH}", json=body, headers=headers, timeout=10
+        )
+
+    users = [{"external_id": f"u{i}", "plan": "x"} for i in range(76)]
+    assert post(server, {"attributes": users}).status_code == 400
+    assert post(server, {"attributes": users[:75]}).status_code == 201
+    assert (
+        post(server, {"attributes": [{"external_id": "big", "blob": "x" * 4_300_000}]}).status_code
+        == 413
+    )
+    events = [{"external_id": "u1", "name": "e", "time": "2026-11-30T10:00:00Z"}] * 40
+    assert post(server, {"attributes": users[:40], "events": events}).status_code == 201
+    with start_braze(API_KEY, objects_mode="total") as total:
+        assert post(total, {"attributes": users[:40], "events": events}).status_code == 400

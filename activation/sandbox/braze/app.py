@@ -90,7 +90,11 @@ class BrazeApp(ContractApp):
         if not isinstance(body, dict) or not any(isinstance(body.get(a), list) for a in ARRAYS):
             return self.error(400, "the body needs attributes, events or purchases arrays")
         counts = [len(body.get(array) or []) for array in ARRAYS]
-        over = sum(counts) > TRACK_OBJECTS if self.objects_mode == "total" else max(counts) > TRACK_OBJECTS
+        over = (
+            sum(counts) > TRACK_OBJECTS
+            if self.objects_mode == "total"
+            else max(counts) > TRACK_OBJECTS
+        )
         if over:
             return self.error(400, f"too many objects: at most {TRACK_OBJECTS} per request")
         errors: list[dict[str, Any]] = []
