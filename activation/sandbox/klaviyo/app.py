@@ -149,7 +149,9 @@ class SandboxApp:
                 note.fault = {"status": 429, "retry_after": limited.retry_after, "rate_limit": True}
                 return self._finish(request, body, _throttled(limited.retry_after), note)
             fault = self._fault(request)
-            if fault is not None:
+            if fault is not None and fault.delay:
+                note.fault = {"status": None, "delay": fault.delay}
+            if fault is not None and (fault.status is not None or fault.drop):
                 note.fault = {"status": fault.status, "retry_after": fault.retry_after}
                 if fault.drop:
                     note.fault["drop"] = True
@@ -172,14 +174,12 @@ class SandboxApp:
         return self._finish(request, body, _json_response(status, payload), note)
 
     def _fault(self, request: Request) -> Fault | None:
-        """The injected fault answering this request, after its delay (None: answer normally,
-        possibly after a delay)."""
+        """The injected fault hitting this request (None: none), after its delay; a fault
+        without status or drop only slows the answer."""
         fault = self.faults.pick(request.method, request.path)
-        if fault is None:
-            return None
-        if fault.delay:
+        if fault is not None and fault.delay:
             time.sleep(fault.delay)
-        return fault if fault.status is not None or fault.drop else None
+        return fault
 
     # ------------------------------------------------------------------ checks
 
