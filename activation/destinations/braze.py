@@ -26,7 +26,16 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .common import RowErrors, api_client, bearer, chunked, failed_batch, json_size, merge
+from .common import (
+    RowErrors,
+    api_client,
+    bearer,
+    chunked,
+    failed_batch,
+    json_size,
+    merge,
+    naive_utc,
+)
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
@@ -227,18 +236,13 @@ class BrazeDestination:
             ).json()
             emails = page.get("emails") or []
             for entry in emails:
-                at = _naive_utc(str(entry["unsubscribed_at"]))
+                at = naive_utc(str(entry["unsubscribed_at"]))
                 if since is None or at >= since:
                     email = str(entry["email"]).strip().lower()
                     yield SuppressionRecord(email, email, None, "unsubscribed", at)
             if len(emails) < UNSUBSCRIBES_PAGE:
                 return
             offset += len(emails)
-
-
-def _naive_utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _has_indexed_errors(body: Any) -> bool:

@@ -14,13 +14,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ..errors import DestinationError
 from ..http import ApiClient
 from ..ratelimit import EndpointLimit, shared_rate_limiter
 from ..settings import DestinationSettings
-from .base import BatchOutcome
+from .base import BatchOutcome, MemberRecord
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,27 @@ def merge(outcomes: Iterable[BatchOutcome], *, stop_when_unavailable: bool = Fal
             if stop_when_unavailable:
                 break
     return merged
+
+
+def join_list(
+    outcome: BatchOutcome,
+    members: Sequence[MemberRecord],
+    add: Callable[[Sequence[MemberRecord]], BatchOutcome],
+) -> BatchOutcome:
+    """An upsert's ``outcome`` once its confirmed rows were also added to a list with
+    ``add`` (for ESPs where that is a second call): a row is confirmed only if both took it."""
+    confirmed = set(outcome.succeeded)
+    joining = [member for member in members if member.record_key in confirmed]
+    if not joining:
+        return outcome
+    added = add(joining)
+    outcome.failed.update(added.failed)
+    outcome.succeeded = [key for key in outcome.succeeded if key not in added.failed]
+    outcome.unavailable = outcome.unavailable or added.unavailable
+    return outcome
+
+
+def naive_utc(text: str) -> datetime:
+    """An ISO timestamp from an API (``Z`` or an offset) as naive UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

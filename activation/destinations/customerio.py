@@ -30,7 +30,16 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .common import RowErrors, api_client, basic_auth, chunked, failed_batch, json_size, merge
+from .common import (
+    RowErrors,
+    api_client,
+    basic_auth,
+    chunked,
+    failed_batch,
+    join_list,
+    json_size,
+    merge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,18 +146,10 @@ class CustomerioDestination:
             {r.record_key: str(r.external_id) for r in addressable},
         )
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_ID)
-        if list_id is None or not outcome.succeeded:
+        if list_id is None:
             return outcome
-        confirmed = set(outcome.succeeded)
-        members = [
-            MemberRecord(r.record_key, r.email, r.external_id)
-            for r in addressable
-            if r.record_key in confirmed
-        ]
-        added = self.add_list_members(list_id, members)
-        outcome.failed.update(added.failed)
-        outcome.succeeded = [key for key in outcome.succeeded if key not in added.failed]
-        return outcome
+        members = [MemberRecord(r.record_key, r.email, r.external_id) for r in addressable]
+        return join_list(outcome, members, lambda joining: self.add_list_members(list_id, joining))
 
     def _batch(
         self, keys: list[str], items: list[dict[str, Any]], refs: dict[str, str]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..errors import DestinationError
@@ -34,8 +34,10 @@ from .common import (
     basic_auth,
     chunked,
     failed_batch,
+    join_list,
     json_size,
     merge,
+    naive_utc,
     response_json,
 )
 
@@ -133,18 +135,14 @@ class MailchimpDestination:
         with_email = [r for r in records if r.email]
         outcome = merge(self._bulk(chunk) for chunk in chunked(with_email, BULK_MEMBERS))
         outcome.fail_all([r.record_key for r in records if not r.email], "no email address")
-        if list_id is None or not outcome.succeeded:
+        if list_id is None:
             return outcome
-        confirmed = set(outcome.succeeded)
         members = [
             MemberRecord(r.record_key, r.email, subscriber_hash(r.email))
             for r in with_email
-            if r.record_key in confirmed and r.email
+            if r.email
         ]
-        added = self.add_list_members(list_id, members)
-        outcome.failed.update(added.failed)
-        outcome.succeeded = [key for key in outcome.succeeded if key not in added.failed]
-        return outcome
+        return join_list(outcome, members, lambda joining: self.add_list_members(list_id, joining))
 
     def _bulk(self, records: Sequence[ProfileRecord]) -> BatchOutcome:
         keys = [r.record_key for r in records]
@@ -246,13 +244,8 @@ class MailchimpDestination:
                         email=email,
                         external_id=None,
                         reason=reason,
-                        suppressed_at=_naive_utc(changed) if changed else datetime(1970, 1, 1),
+                        suppressed_at=naive_utc(changed) if changed else datetime(1970, 1, 1),
                     )
                 offset += len(members)
                 if not members or offset >= int(page.get("total_items") or 0):
                     break
-
-
-def _naive_utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
