@@ -1,0 +1,77 @@
+"""Serve one contract server in the foreground, with the credentials the destination's
+client reads from the same environment variables:
+
+    python -m activation.sandbox.braze [--port 8766]       # BRAZE_API_KEY
+    python -m activation.sandbox.mailchimp [--port 8767]   # MAILCHIMP_API_KEY, _AUDIENCE_ID
+    python -m activation.sandbox.customerio [--port 8768]  # CUSTOMERIO_SITE_ID, CUSTOMERIO_API_KEY
+    python -m activation.sandbox.webhook [--port 8769]     # NUDGE_WEBHOOK_SECRET
+
+then point ``BRAZE_BASE_URL`` (``MAILCHIMP_BASE_URL`` = ``http://127.0.0.1:8767/3.0``,
+``CUSTOMERIO_TRACK_URL``, ``NUDGE_WEBHOOK_URL`` = ``http://127.0.0.1:8769/hooks/nudge``) at
+it. Customer.io manual segments: ``CUSTOMERIO_SEGMENT_IDS`` (default ``1``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from ..errors import ConfigurationError
+from ..settings import SETTINGS_FROM_ENV
+from .contract_server import ContractApp, serve
+
+DEFAULT_PORTS = {"braze": 8766, "mailchimp": 8767, "customerio": 8768, "webhook": 8769}
+
+
+def _app(destination: str) -> ContractApp:
+    settings = SETTINGS_FROM_ENV[destination]()  # the client's own checks name what is missing
+    key = settings.api_key.reveal()
+    builders: dict[str, Callable[[], ContractApp]] = {
+        "braze": lambda: _braze(key, settings.options.campaigns),
+        "mailchimp": lambda: _mailchimp(key, settings.options.audience_id or "aud0001"),
+        "customerio": lambda: _customerio(settings.options.username or "", key),
+        "webhook": lambda: _webhook(key),
+    }
+    return builders[destination]()
+
+
+def _braze(key: str, campaigns: tuple[tuple[str, str], ...]) -> ContractApp:
+    from .braze import BrazeApp
+
+    return BrazeApp(key, campaigns=tuple(campaign for _, campaign in campaigns))
+
+
+def _mailchimp(key: str, audience: str) -> ContractApp:
+    from .mailchimp import MailchimpApp
+
+    return MailchimpApp(key, audiences=(audience,))
+
+
+def _customerio(site_id: str, key: str) -> ContractApp:
+    from .customerio import CustomerioApp
+
+    segments = os.environ.get("CUSTOMERIO_SEGMENT_IDS", "1")
+    return CustomerioApp(site_id, key, segments=tuple(int(s) for s in segments.split(",") if s))
+
+
+def _webhook(secret: str) -> ContractApp:
+    from .webhook import WebhookReceiverApp
+
+    return WebhookReceiverApp(secret)
+
+
+def main(destination: str, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m activation.sandbox.{destination}")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORTS[destination])
+    args = parser.parse_args(argv)
+    try:
+        app = _app(destination)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{destination} contract server on http://{args.host}:{args.port}", file=sys.stderr)
+    serve(app, args.host, args.port)
+    return 0
