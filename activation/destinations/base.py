@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..ratelimit import EndpointLimit
 
@@ -119,3 +119,13 @@ class Destination(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Erasable(Protocol):
+    """A destination that can erase a contact for good (GDPR right to erasure)."""
+
+    def erase_contact(self, email: str) -> None:
+        """Ask the destination to delete everything it holds on this email; raises
+        ``DestinationError`` when the request fails."""
+        ...

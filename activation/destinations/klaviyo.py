@@ -83,7 +83,25 @@ RATE_LIMITS: tuple[EndpointLimit, ...] = (
 )
 
 
-class KlaviyoDestination:
+class _KlaviyoErasure:
+    """Mixed into ``KlaviyoDestination``: GDPR erasure through a data-privacy deletion job."""
+
+    client: ApiClient
+
+    def erase_contact(self, email: str) -> None:
+        """Request deletion of the profile with this email and all its data (Klaviyo
+        accepts with 202 and deletes asynchronously; an unknown email is accepted too)."""
+        profile = {"type": "profile", "attributes": {"email": email}}
+        body = {
+            "data": {
+                "type": "data-privacy-deletion-job",
+                "attributes": {"profile": {"data": profile}},
+            }
+        }
+        self.client.request("POST", "/api/data-privacy-deletion-jobs", body=body)
+
+
+class KlaviyoDestination(_KlaviyoErasure):
     name = "klaviyo"
     # 10,000 profiles and 5 MB per bulk job (kept under by 64 KB for the envelope),
     # 100 KB per profile, 1,000 profiles per list-relationship call.
