@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -102,8 +102,10 @@ def run_sync(
     dry_run: bool = False,
     *,
     destination: Destination | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SyncRunResult:
-    """Run one sync against the warehouse file; ``dry_run`` plans without any API call."""
+    """Run one sync against the warehouse file; ``dry_run`` plans without any API call.
+    ``progress(done, total)`` is called as rows to send or remove are settled."""
     if destination_settings.destination != declaration.config.destination:
         raise DeclarationError(
             [
@@ -134,7 +136,7 @@ def run_sync(
         owned = destination is None
         client = destination or build_destination(destination_settings, declaration.config)
         try:
-            _Runner(declaration, scope, warehouse, client, result, planned).run()
+            _Runner(declaration, scope, warehouse, client, result, planned, progress).run()
             result.status = "partial" if result.failed else "success"
         except Exception as exc:
             result.status = "error"
@@ -185,8 +187,12 @@ class _Runner:
         destination: Destination,
         result: SyncRunResult,
         planned: dict[str, int],
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.declaration = declaration
+        self.progress = progress
+        self.total = planned.get("remove", 0) + sum(planned.get(a, 0) for a in diff.SEND_ACTIONS)
+        self.done = 0
         self.scope = scope
         self.cfg = declaration.config
         self.warehouse = warehouse
@@ -203,6 +209,11 @@ class _Runner:
             self._removals()
         if any(self.planned.get(action) for action in diff.SEND_ACTIONS):
             self._upserts()
+
+    def _advance(self, rows: int) -> None:
+        self.done += rows
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
     def _list(self, create: bool) -> str | None:
         if self.cfg.object != "list_members" or self.cfg.list_name is None:
@@ -244,12 +255,14 @@ class _Runner:
                     confirmed = {row.record_key: row.destination_ref for row in chunk}
                     state.mark_removed(self.warehouse, self.scope, confirmed)
                     self.result.removed += len(chunk)
+                    self._advance(len(chunk))
                     continue
                 outcome = self.destination.remove_list_members(list_id, records)
                 self.result.removed += len(chunk)
                 refs = {key: outcome.refs.get(key) for key in outcome.succeeded}
                 state.mark_removed(self.warehouse, self.scope, refs)
                 self._failed(chunk, outcome.failed)
+                self._advance(len(chunk))
 
     def _upserts(self) -> None:
         limits = self.destination.limits
@@ -275,6 +288,7 @@ class _Runner:
             refs = {key: outcome.refs.get(key) or by_key[key].destination_ref for key in hashes}
             state.mark_synced(self.warehouse, self.scope, hashes, refs)
             self._failed(rows, outcome.failed)
+            self._advance(len(rows))
 
     def _records(self) -> Iterator[tuple[_Row, ProfileRecord, int]]:
         limit = self.destination.limits.record_bytes

@@ -120,6 +120,32 @@ def sync(
 
 
 @app.command()
+def erase(
+    email: Annotated[str, typer.Option("--email", help="The contact's email address.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the accounts it reached; change nothing.")
+    ] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """GDPR erasure: delete the contact at every destination it was synced or sent to,
+    drop its sync state and pseudonymize the send ledger (keys from the environment)."""
+    from activation.errors import ActivationError
+    from nudge.erase_command import erase_contact, summary_table
+    from nudge.sync_command import destination_settings
+
+    try:
+        erasure = erase_contact(
+            _warehouse(warehouse), email, destination_settings, dry_run=dry_run, console=console
+        )
+    except ActivationError as exc:
+        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(summary_table(erasure))
+    if not erasure.complete:
+        raise typer.Exit(1)
+
+
+@app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="Loopback port.")] = 8765,
     state: Annotated[

@@ -8,6 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from activation.declarations import SyncDeclaration, load_declarations
@@ -54,9 +62,27 @@ def run_declared_syncs(
     results = []
     for declaration in declared_syncs(warehouse, name):
         settings = destination_settings(declaration.config.destination)
-        verb = "Planning" if dry_run else "Syncing"
-        with console.status(f"{verb} {declaration.name} → {declaration.config.destination}"):
-            results.append(run_sync(declaration, warehouse, settings, dry_run=dry_run))
+        label = f"{declaration.name} → {declaration.config.destination}"
+        if dry_run:
+            with console.status(f"Planning {label}"):
+                results.append(run_sync(declaration, warehouse, settings, dry_run=True))
+            continue
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(f"Syncing {label}", total=None)
+
+            def advance(
+                done: int, total: int, task: TaskID = task, bar: Progress = progress
+            ) -> None:
+                bar.update(task, completed=done, total=total)
+
+            results.append(run_sync(declaration, warehouse, settings, progress=advance))
     console.print(results_table(results, dry_run=dry_run))
     return results
 
@@ -70,7 +96,7 @@ def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
         table.add_column(result.sync_name, justify="right")
     measures = ["added", "changed", "removed", "retried", "unchanged", "failed"]
     if not dry_run:
-        measures += ["api_calls", "write_calls", "rate_limited"]
+        measures += ["api_calls", "write_calls", "rate_limited", "request_retries"]
     table.add_row("status", *(result.status for result in results))
     for measure in measures:
         label = measure.replace("_", " ") + (" (429)" if measure == "rate_limited" else "")
