@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import threading
 import time
@@ -47,13 +48,15 @@ def json_response(
 @dataclass
 class Fault:
     """Answer matching requests with ``status`` (and ``headers``, e.g. Retry-After) instead
-    of handling them; ``path`` is a regex searched in the path; ``times`` None: forever."""
+    of handling them; ``path`` is a regex searched in the path; ``times`` None: forever;
+    ``share``: the chance a matching request is hit."""
 
     status: int
     method: str | None = None
     path: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
+    share: float = 1.0
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -97,6 +100,7 @@ class ContractApp:
         self._log: deque[dict[str, Any]] = deque(maxlen=50_000)
         self._seq = 0
         self._faults: list[Fault] = []
+        self.fault_random = random.Random(0)  # reseed for another sequence
 
     # ------------------------------------------------------------- overridable
 
@@ -139,7 +143,9 @@ class ContractApp:
         """Raise the injected fault this request hits, if any."""
         with self.lock:
             for fault in self._faults:
-                if fault.matches(request.method, request.path):
+                if not fault.matches(request.method, request.path):
+                    continue
+                if fault.share >= 1.0 or self.fault_random.random() < fault.share:
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -257,9 +263,10 @@ class ServerHandle:
         path: str | None = None,
         retry_after: float | None = None,
         times: int | None = 1,
+        share: float = 1.0,
     ) -> None:
         headers = {} if retry_after is None else {"Retry-After": str(math.ceil(retry_after))}
-        self.app.inject_fault(Fault(status, method, path, headers, times))
+        self.app.inject_fault(Fault(status, method, path, headers, times, share))
 
 
 def serve(app: ContractApp, host: str, port: int) -> None:
