@@ -79,8 +79,9 @@ class BrazeDestination:
             if rate_limits is not None
             else (EndpointLimit("users_track", "POST", TRACK_PATH, (track_rate,)),)
         )
-        self.client = api_client(settings, bearer(settings.api_key.reveal()), self.rate_limits)
-        self.client.sleep = sleep
+        self.client = api_client(
+            settings, bearer(settings.api_key.reveal()), self.rate_limits, sleep=sleep
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -103,8 +103,7 @@ class CustomerioDestination:
             else tuple(EndpointLimit("track", m, "/api/.*", (rate,)) for m in ("POST", "PUT"))
         )
         auth = basic_auth(settings.options.username, settings.api_key.reveal())
-        self.client = api_client(settings, auth, self.rate_limits)
-        self.client.sleep = sleep
+        self.client = api_client(settings, auth, self.rate_limits, sleep=sleep)
 
     def close(self) -> None:
         self.client.close()

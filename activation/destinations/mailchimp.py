@@ -84,9 +84,8 @@ class MailchimpDestination:
         if rate_limits is not None:
             self.rate_limits = tuple(rate_limits)
         self.client = api_client(
-            settings, basic_auth("nudge", settings.api_key.reveal()), self.rate_limits
+            settings, basic_auth("nudge", settings.api_key.reveal()), self.rate_limits, sleep=sleep
         )
-        self.client.sleep = sleep
 
     def close(self) -> None:
         self.client.close()

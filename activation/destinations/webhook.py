@@ -95,8 +95,7 @@ class WebhookDestination:
     ) -> None:
         self.settings = settings
         # the URL is the whole endpoint: requests go to base_url + ""
-        self.client = api_client(settings, {}, self.rate_limits)
-        self.client.sleep = sleep
+        self.client = api_client(settings, {}, self.rate_limits, sleep=sleep)
         signing = SigningSession(settings.api_key, clock)
         signing.headers.update(self.client.session.headers)
         self.client.session.close()
