@@ -7,8 +7,8 @@
    reported and left for a later run with those settings.
 3. In the warehouse, for every account erased: deletes the contact's sync state rows
    (``activation.sync_state``) and pseudonymizes what must stay for the record: the send
-   ledger's ``contact_id`` (and ``series_id`` where it embeds it) and the email / contact id
-   of read-back suppressions, as ``erased:<salted sha-256>``. The salt is random per
+   ledger's ``contact_id`` (and ``series_id`` where it embeds it) and the email / contact /
+   external id of read-back suppressions, as ``erased:<salted sha-256>``. The salt is random per
    warehouse (``activation.erasure_salt``) unless ``NUDGE_ERASURE_SALT`` sets it.
 4. Logs the erasure in ``activation.erasures`` under the pseudonym (never the email).
 
@@ -220,9 +220,10 @@ def _forget(warehouse: Warehouse, erasure: Erasure, email: str, salt: str) -> No
             )
             warehouse.execute(
                 f"update {SUPPRESSIONS_TABLE} set email = ?,"
-                " contact_id = case when contact_id is null then null else ? end"
+                " contact_id = case when contact_id is null then null else ? end,"
+                " external_id = case when external_id is null then null else ? end"
                 f" where {where}",
-                [erasure.pseudonym, erasure.pseudonym, email, *targets],
+                [erasure.pseudonym, erasure.pseudonym, erasure.pseudonym, email, *targets],
             )
             erasure.suppressions_pseudonymized = int(count[0][0])
         warehouse.execute(
