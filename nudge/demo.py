@@ -13,11 +13,13 @@ from rich.panel import Panel
 from rich.table import Table
 
 from activation.sandbox.klaviyo import start_sandbox
+from activation.sends import SendRunResult
 from activation.sync import SyncRunResult
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import DbtResult, run_dbt
 from nudge.generate_command import run_generate
 from nudge.paths import warehouse_path
+from nudge.sends_command import run_triggered_sends
 from nudge.sync_command import klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
     marts_table,
@@ -36,6 +38,7 @@ def sandbox_state_path(warehouse: Path) -> Path:
 class DemoOutcome:
     syncs: list[SyncRunResult]
     sandbox_state: dict[str, Any]
+    sends: SendRunResult | None = None  # the due triggered sends sent to the sandbox
 
 
 def run_dbt_with_progress(console: Console, warehouse: Path, as_of: datetime) -> DbtResult:
@@ -74,12 +77,13 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     console.print(raw_rows_table(summary))
     console.print(quarantine_table(summary))
 
-    console.rule("3/4 Sync to the local Klaviyo sandbox")
+    console.rule("3/4 Sync audiences and send due triggered sends to the local Klaviyo sandbox")
     api_key = sandbox_api_key(warehouse)
     sandbox = start_sandbox(api_key=api_key, state_path=sandbox_state_path(warehouse))
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
             syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
+            sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
         state = sandbox.state()
     finally:
         sandbox.stop()
@@ -92,11 +96,11 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
             "  (then http://127.0.0.1:3000)\n"
             f"Query the warehouse:  .venv/bin/nudge query{warehouse_option(warehouse)} "
             '"select rfm_segment, count(*) from contacts.contact_rfm group by 1"\n'
-            "Run the demo again: the second sync finds nothing to send.",
+            "Run the demo again: the second sync and send find nothing to send.",
             title="Next",
         )
     )
-    return DemoOutcome(syncs, state)
+    return DemoOutcome(syncs, state, sends)
 
 
 def sandbox_api_key(warehouse: Path) -> str:

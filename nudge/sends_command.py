@@ -40,6 +40,7 @@ def run_triggered_sends(
     trigger_key: str | None = None,
     dry_run: bool = False,
     required: bool = False,
+    destination: str | None = None,
 ) -> SendsOutcome:
     """Read back suppressions (not on a dry run), then send or plan the due sends. Without
     ``triggers.triggered_sends`` this says so and does nothing, unless ``required``."""
@@ -54,7 +55,7 @@ def run_triggered_sends(
             raise DeclarationError([message])
         console.print(f"[dim]No triggered sends: {message}.[/dim]")
         return SendsOutcome(None, None)
-    settings = destination_settings(sends_destination())
+    settings = destination_settings(destination or sends_destination())
     readback = None
     if not dry_run:
         with console.status(f"Reading suppressions back from {settings.destination}"):
