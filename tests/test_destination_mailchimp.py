@@ -276,8 +276,10 @@ def test_settings_and_declarations_name_the_fix() -> None:
 
 def test_triggered_sends_find_their_audience_in_the_environment(server: ServerHandle) -> None:
     env = {"MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_BASE_URL": f"{server.base_url}/3.0"}
+    without = build_destination(mailchimp_settings(env))
     with pytest.raises(ConfigurationError, match="MAILCHIMP_AUDIENCE_ID"):
-        build_destination(mailchimp_settings(env))
+        without.track_events([event("a")])
+    without.close()
     destination = build_destination(mailchimp_settings({**env, "MAILCHIMP_AUDIENCE_ID": "aud0001"}))
     assert isinstance(destination, MailchimpDestination)
     assert destination.audience == "/lists/aud0001"

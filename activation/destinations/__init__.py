@@ -32,11 +32,6 @@ def build_destination(settings: DestinationSettings, sync: NudgeSync | None = No
 
         options = sync.mailchimp if sync else None
         audience = options.audience_id if options else settings.options.audience_id
-        if not audience:
-            raise ConfigurationError(
-                "Mailchimp needs an audience: set mailchimp: {audience_id: <id>} in the sync "
-                "declaration, or MAILCHIMP_AUDIENCE_ID for triggered sends"
-            )
         status = options.member_status if options else "subscribed"
         return MailchimpDestination(settings, audience_id=audience, member_status=status)
     if name == "customerio":

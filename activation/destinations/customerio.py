@@ -17,9 +17,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from ..batching import batches
 from ..errors import ConfigurationError, DestinationError
+from ..http import ApiResponseError
 from ..ratelimit import EndpointLimit, Window
 from ..settings import DestinationSettings
 from .base import (
@@ -245,3 +247,14 @@ class CustomerioDestination:
         used here), so unsubscribes made in Customer.io do not flow back."""
         log.info("Customer.io: the Track API has no suppression read-back; none read")
         return iter(())
+
+    # ----------------------------------------------------------------- erasure
+
+    def erase_contact(self, email: str) -> None:
+        """Delete the person (``DELETE /api/v1/customers/{identifier}``, the email as the
+        identifier); a person Customer.io does not know is nothing to erase."""
+        try:
+            self.client.request("DELETE", f"/api/v1/customers/{quote(email.strip(), safe='')}")
+        except ApiResponseError as exc:
+            if exc.status != 404:
+                raise

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..errors import DestinationError
+from ..errors import ConfigurationError, DestinationError
+from ..http import ApiResponseError
 from ..ratelimit import EndpointLimit
 from ..settings import DestinationSettings
 from .base import (
@@ -73,13 +74,13 @@ class MailchimpDestination:
         self,
         settings: DestinationSettings,
         *,
-        audience_id: str,
+        audience_id: str | None,
         member_status: str = "subscribed",
         sleep: Callable[[float], None] = time.sleep,
         rate_limits: Sequence[EndpointLimit] | None = None,
     ) -> None:
         self.settings = settings
-        self.audience = f"/lists/{audience_id}"
+        self.audience_id = audience_id
         self.member_status = member_status
         if rate_limits is not None:
             self.rate_limits = tuple(rate_limits)
@@ -89,6 +90,16 @@ class MailchimpDestination:
 
     def close(self) -> None:
         self.client.close()
+
+    @property
+    def audience(self) -> str:
+        """The audience's path; everything but erasure needs one."""
+        if not self.audience_id:
+            raise ConfigurationError(
+                "Mailchimp needs an audience: set mailchimp: {audience_id: <id>} in the sync "
+                "declaration, or MAILCHIMP_AUDIENCE_ID for triggered sends"
+            )
+        return f"/lists/{self.audience_id}"
 
     # --------------------------------------------------------------- segments
 
@@ -248,3 +259,35 @@ class MailchimpDestination:
                 offset += len(members)
                 if not members or offset >= int(page.get("total_items") or 0):
                     break
+
+    # ----------------------------------------------------------------- erasure
+
+    def erase_contact(self, email: str) -> None:
+        """Delete the member for good (``actions/delete-permanent``: Mailchimp keeps no
+        trace and will not let the address be imported again) from the configured audience,
+        or from every audience of the account when none is configured."""
+        audiences = [self.audience_id] if self.audience_id else list(self._audience_ids())
+        member = subscriber_hash(email)
+        for audience in audiences:
+            try:
+                self.client.request(
+                    "POST", f"/lists/{audience}/members/{member}/actions/delete-permanent"
+                )
+            except ApiResponseError as exc:
+                if exc.status != 404:  # 404: not a member of that audience
+                    raise
+
+    def _audience_ids(self) -> Iterator[str]:
+        offset = 0
+        while True:
+            params = {
+                "count": str(MEMBERS_PAGE),
+                "offset": str(offset),
+                "fields": "lists.id,total_items",
+            }
+            page = self.client.request("GET", "/lists", params=params).json()
+            lists = page.get("lists") or []
+            yield from (str(found["id"]) for found in lists)
+            offset += len(lists)
+            if not lists or offset >= int(page.get("total_items") or 0):
+                return

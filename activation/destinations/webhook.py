@@ -1,8 +1,9 @@
 """A generic signed webhook: every batch is one JSON POST to ``NUDGE_WEBHOOK_URL``.
 
 Body: ``{"id": <batch uuid>, "type": "profiles.upsert" | "list_members.add" |
-"list_members.remove" | "events.track", "list": <name or null>, "records": [...]}``; every
-record has its ``key`` (events also their ``unique_id``, the send key).
+"list_members.remove" | "events.track" | "contacts.erase", "list": <name or null>,
+"records": [...]}``; every record has its ``key`` (events also their ``unique_id``, the send
+key; ``contacts.erase``: erase everything held on the record's ``email``, GDPR).
 
 Headers:
 
@@ -169,6 +170,13 @@ class WebhookDestination:
             else:
                 errors.named(None, f"webhook: unreadable failure {item!r}")
         return errors.outcome(f"POST {kind}")
+
+    def erase_contact(self, email: str) -> None:
+        """Ask the receiver to erase everything it holds on ``email`` (``contacts.erase``)."""
+        key = email.strip().lower()
+        outcome = self._post("contacts.erase", None, [{"key": key, "email": key}])
+        if outcome.failed:
+            raise DestinationError(f"webhook could not erase the contact: {outcome.failed[key]}")
 
     def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:
         """Nothing: a webhook only receives."""

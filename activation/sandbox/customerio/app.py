@@ -2,7 +2,8 @@
 
 - HTTP Basic ``site_id:api_key``; errors ``{"meta": {"error": ...}}``; a fixed-window rate
   limit (100 requests / s by default) answering 429 with no rate-limit headers.
-- ``PUT /api/v1/customers/{id}`` (attributes), ``POST /api/v1/customers/{id}/events``
+- ``PUT /api/v1/customers/{id}`` (attributes), ``DELETE /api/v1/customers/{id or email}``,
+  ``POST /api/v1/customers/{id}/events``
   ``{name, id, timestamp, data}``, ``POST /api/v1/customers/{id}/suppress``.
 - ``POST /api/v2/batch``: up to 500 KB (413 above), items up to 32 KB; 200 when every item
   passed, else 207 ``{"errors": [{batch_index, reason, field, message}]}``.
@@ -36,6 +37,7 @@ class CustomerioApp(ContractApp):
     routes = Map(
         [
             Rule("/api/v1/customers/<customer_id>", endpoint="identify", methods=["PUT"]),
+            Rule("/api/v1/customers/<customer_id>", endpoint="delete", methods=["DELETE"]),
             Rule("/api/v1/customers/<customer_id>/events", endpoint="event", methods=["POST"]),
             Rule("/api/v1/customers/<customer_id>/suppress", endpoint="suppress", methods=["POST"]),
             Rule("/api/v2/batch", endpoint="batch", methods=["POST"]),
@@ -129,6 +131,22 @@ class CustomerioApp(ContractApp):
         with self.lock:
             problem = self._event(customer_id, body or {})
         return self.error(400, problem[1]) if problem else json_response(200, {})
+
+    def on_delete(self, request: Request, body: Any, customer_id: str) -> Response:
+        """Delete the person with this id, or with this email."""
+        with self.lock:
+            gone = {
+                person_id
+                for person_id, person in self.people.items()
+                if customer_id in (person_id, str(person.get("email", "")).lower())
+                or person.get("email") == customer_id
+            }
+            for person_id in gone:
+                del self.people[person_id]
+                for members in self.segments.values():
+                    members.discard(person_id)
+            self.events = [e for e in self.events if e["customer_id"] not in gone]
+        return json_response(200, {})
 
     def on_suppress(self, request: Request, body: Any, customer_id: str) -> Response:
         with self.lock:

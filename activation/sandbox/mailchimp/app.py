@@ -11,7 +11,8 @@
   ``{"members_to_add": [...], "members_to_remove": [...]}`` up to 500 each; an address not in
   the audience is an error for that address.
 - ``POST /lists/{id}/members/{hash}/events`` (name 2-30 characters): 204, no idempotency.
-- ``GET /lists/{id}/members?status=&since_last_changed=&count=&offset=``.
+- ``GET /lists/{id}/members?status=&since_last_changed=&count=&offset=``; ``GET /lists``.
+- ``POST /lists/{id}/members/{hash}/actions/delete-permanent``: 204 (404 if not a member).
 """
 
 from __future__ import annotations
@@ -51,7 +52,13 @@ class MailchimpApp(ContractApp):
     error_mimetype = PROBLEM
     routes = Map(
         [
+            Rule("/3.0/lists", endpoint="lists", methods=["GET"]),
             Rule("/3.0/lists/<list_id>", endpoint="bulk", methods=["POST"]),
+            Rule(
+                "/3.0/lists/<list_id>/members/<member>/actions/delete-permanent",
+                endpoint="delete_permanent",
+                methods=["POST"],
+            ),
             Rule("/3.0/lists/<list_id>/members", endpoint="members", methods=["GET"]),
             Rule("/3.0/lists/<list_id>/members/<member>", endpoint="put_member", methods=["PUT"]),
             Rule(
@@ -252,6 +259,27 @@ class MailchimpApp(ContractApp):
             if member not in audience:
                 return self.error(404, f"no member {member} in list {list_id}")
             self.events.append({"list_id": list_id, "member": member, **body})
+        return Response(status=204)
+
+    def on_lists(self, request: Request, body: Any) -> Response:
+        count = min(request.args.get("count", default=10, type=int), 1000)
+        offset = request.args.get("offset", default=0, type=int)
+        ids = sorted(self.members)
+        page = [{"id": list_id} for list_id in ids[offset : offset + count]]
+        return json_response(200, {"lists": page, "total_items": len(ids)})
+
+    def on_delete_permanent(
+        self, request: Request, body: Any, list_id: str, member: str
+    ) -> Response:
+        audience = self._audience(list_id)
+        with self.lock:
+            if audience.pop(member, None) is None:
+                return self.error(404, f"no member {member} in list {list_id}")
+            for segment in self.segments[list_id].values():
+                segment["members"].discard(member)
+            self.events = [
+                e for e in self.events if (e["list_id"], e["member"]) != (list_id, member)
+            ]
         return Response(status=204)
 
     # --------------------------------------------------------------- segments

@@ -6,8 +6,8 @@
   from its clock (replay protection);
 - answers a repeated ``Idempotency-Key`` with the first answer, applying nothing again;
 - applies ``profiles.upsert`` / ``list_members.add`` / ``list_members.remove`` /
-  ``events.track`` (events kept once per ``unique_id``), and lists the records it rejects
-  (``reject_emails``) as ``{"failed": [{key, reason}]}``.
+  ``events.track`` (events kept once per ``unique_id``) / ``contacts.erase``, and lists
+  the records it rejects (``reject_emails``) as ``{"failed": [{key, reason}]}``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ from werkzeug.wrappers import Request, Response
 
 from ..contract_server import ContractApp, Refused, json_response
 
-TYPES = ("profiles.upsert", "list_members.add", "list_members.remove", "events.track")
+TYPES = (
+    "profiles.upsert",
+    "list_members.add",
+    "list_members.remove",
+    "events.track",
+    "contacts.erase",
+)
 
 
 class WebhookReceiverApp(ContractApp):
@@ -102,6 +108,18 @@ class WebhookReceiverApp(ContractApp):
                 self.lists.setdefault(str(list_name), set()).add(record["key"])
             elif kind == "list_members.remove":
                 self.lists.setdefault(str(list_name), set()).discard(record["key"])
+            elif kind == "contacts.erase":
+                self._erase(email)
             else:
                 self.events.setdefault(str(record.get("unique_id")), record)
         return failed
+
+    def _erase(self, email: str) -> None:
+        held = {k for k, p in self.profiles.items() if str(p.get("email") or "").lower() == email}
+        for key in held:
+            del self.profiles[key]
+        for members in self.lists.values():
+            members.difference_update(held)
+        self.events = {
+            u: e for u, e in self.events.items() if str(e.get("email") or "").lower() != email
+        }
