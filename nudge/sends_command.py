@@ -89,7 +89,7 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
         title = f"Planned triggered sends{scope} (dry run: no API called)"
     else:
         title = f"Triggered sends{scope}"
-    table = Table(title=title)
+    table = Table(title=title, min_width=len(title) + 4)
     table.add_column("")
     table.add_column("this run", justify="right")
     table.add_row("status", result.status)
