@@ -1,7 +1,7 @@
 """``nudge erase --email`` at the non-Klaviyo destinations: after a sync, the contact is
-erased where the destination can (Mailchimp delete-permanent in every audience of the
-account, Customer.io person deletion, the webhook's ``contacts.erase``) and its sync state
-goes; Braze says plainly that Nudge cannot erase there yet."""
+erased at each (Braze users found by email and deleted, Mailchimp delete-permanent in every
+audience of the account, Customer.io person deletion, the webhook's ``contacts.erase``) and
+its sync state goes."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def holds(esp: Esp, app: object) -> bool:
 
 
 @pytest.mark.parametrize("esp", ESPS, ids=[esp.name for esp in ESPS])
-def test_erase_removes_the_contact_where_the_destination_can(tmp_path: Path, esp: Esp) -> None:
+def test_erase_removes_the_contact_at_the_destination_and_its_sync_state(
+    tmp_path: Path, esp: Esp
+) -> None:
     warehouse = make_warehouse(tmp_path / "nudge.duckdb", 8)
     sync = declaration(esp.sync)
     with running(esp) as (server, settings):
@@ -34,10 +36,6 @@ def test_erase_removes_the_contact_where_the_destination_can(tmp_path: Path, esp
         erasure = erase_contact(warehouse, "Person.003@Example.com", lambda name: settings)
 
         assert erasure.targets == [settings.target]
-        if esp.name == "braze":
-            assert "braze has no erasure support" in erasure.failed[settings.target]
-            assert ERASED in state_rows(warehouse)
-            return
         assert erasure.erased == [settings.target] and erasure.failed == {}
         assert not holds(esp, server.app)
         assert ERASED not in state_rows(warehouse) and len(state_rows(warehouse)) == 7

@@ -3,7 +3,8 @@ list membership as an array attribute (``{"add": [...]}`` / ``{"remove": [...]}`
 way to mirror a segment), events through ``/users/track`` (no de-duplication there) or, for
 metrics mapped to a transactional campaign, ``POST /transactional/v1/campaigns/{id}/send``
 with the send key as ``external_send_id`` (de-duplicated by Braze for 24 h), and
-unsubscribes read back from ``GET /email/unsubscribes``.
+unsubscribes read back from ``GET /email/unsubscribes``, and users erased by email
+(``/users/export/ids`` then ``/users/delete``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from .common import (
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
+EXPORT_IDS_PATH = "/users/export/ids"
+DELETE_PATH = "/users/delete"
+EXPORT_FIELDS = ["external_id", "braze_id"]
 PAYLOAD_BYTES = 4 * 1024 * 1024  # 413 above it
 UNSUBSCRIBES_PAGE = 500
 DEFAULT_MEMBERSHIP_ATTRIBUTE = "nudge_lists"
@@ -220,6 +224,21 @@ class BrazeDestination:
             succeeded=[record.record_key],
             refs={record.record_key: str(answer.get("dispatch_id") or "")},
         )
+
+    # ----------------------------------------------------------------- erasure
+
+    def erase_contact(self, email: str) -> None:
+        """Delete every Braze user with this email: their ids from ``/users/export/ids``
+        (looked up by ``email_address``), then ``/users/delete``."""
+        lookup = {"email_address": email.strip().lower(), "fields_to_export": EXPORT_FIELDS}
+        users = self.client.request("POST", EXPORT_IDS_PATH, body=lookup).json().get("users")
+        external_ids = [u["external_id"] for u in users or [] if u.get("external_id")]
+        braze_ids = [
+            u["braze_id"] for u in users or [] if not u.get("external_id") and u.get("braze_id")
+        ]
+        if external_ids or braze_ids:
+            body = {"external_ids": external_ids, "braze_ids": braze_ids}
+            self.client.request("POST", DELETE_PATH, body=body)
 
     # ------------------------------------------------------------ suppressions
 

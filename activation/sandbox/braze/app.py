@@ -11,6 +11,7 @@
 - ``POST /transactional/v1/campaigns/{id}/send``: ``external_send_id`` de-duplicated for 24 h
   (the same dispatch is answered again, nothing is sent twice).
 - ``GET /email/unsubscribes``: ``start_date``, ``end_date``, ``limit`` (≤ 500), ``offset``.
+- ``POST /users/export/ids`` by ``email_address``; ``POST /users/delete`` (up to 50 ids).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class BrazeApp(ContractApp):
                 methods=["POST"],
             ),
             Rule("/email/unsubscribes", endpoint="unsubscribes", methods=["GET"]),
+            Rule("/users/export/ids", endpoint="export_ids", methods=["POST"]),
+            Rule("/users/delete", endpoint="delete_users", methods=["POST"]),
         ]
     )
 
@@ -182,6 +185,32 @@ class BrazeApp(ContractApp):
                 }
             )
         return json_response(201, {"dispatch_id": dispatch["dispatch_id"], "status": "queued"})
+
+    # ------------------------------------------------------- export / delete
+
+    def on_export_ids(self, request: Request, body: Any) -> Response:
+        email = str((body or {}).get("email_address") or "").lower()
+        if not email:
+            return self.error(
+                400, "email_address, external_ids, user_aliases or braze_id is required"
+            )
+        with self.lock:
+            users = [
+                {"external_id": user["external_id"], "braze_id": f"braze-{user['external_id']}"}
+                for user in self.users.values()
+                if str(user.get("email", "")).lower() == email
+            ]
+        return json_response(201, {"users": users, "message": "success"})
+
+    def on_delete_users(self, request: Request, body: Any) -> Response:
+        external_ids = list((body or {}).get("external_ids") or [])
+        braze_ids = [str(b).removeprefix("braze-") for b in (body or {}).get("braze_ids") or []]
+        if len(external_ids) + len(braze_ids) > 50:
+            return self.error(400, "at most 50 users per request")
+        with self.lock:
+            deleted = [i for i in {*external_ids, *braze_ids} if self.users.pop(i, None)]
+            self.events = [e for e in self.events if e.get("external_id") not in deleted]
+        return json_response(201, {"deleted": len(deleted), "message": "success"})
 
     # ---------------------------------------------------------- unsubscribes
 
