@@ -151,9 +151,20 @@ def sandbox(
     state: Annotated[
         Path | None, typer.Option(help="SQLite file that keeps state across restarts.")
     ] = None,
+    engagement_seed: Annotated[
+        int, typer.Option(help="Seed of the simulated opens, clicks, bounces, unsubscribes.")
+    ] = 0,
+    no_engagement: Annotated[
+        bool, typer.Option("--no-engagement", help="Simulate no engagement for tracked sends.")
+    ] = False,
+    rate_limit_scale: Annotated[
+        float,
+        typer.Option(min=0.0, help="Multiply Klaviyo's per-endpoint limits (0: no limits)."),
+    ] = 1.0,
 ) -> None:
-    """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY)."""
-    from activation.sandbox.klaviyo import serve
+    """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY), with
+    Klaviyo's rate limits and simulated engagement for tracked events."""
+    from activation.sandbox.klaviyo import EngagementConfig, RateLimitConfig, serve
 
     api_key = os.environ.get("KLAVIYO_API_KEY", "").strip()
     if not api_key:
@@ -164,7 +175,21 @@ def sandbox(
         )
         raise typer.Exit(2)
     console.print(f"Klaviyo sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    serve(host="127.0.0.1", port=port, api_key=api_key, state_path=state, validate=True)
+    limits = (
+        RateLimitConfig(scale=rate_limit_scale)
+        if rate_limit_scale > 0
+        else RateLimitConfig(enabled=False)
+    )
+    engagement = EngagementConfig(enabled=not no_engagement, seed=engagement_seed)
+    serve(
+        host="127.0.0.1",
+        port=port,
+        api_key=api_key,
+        state_path=state,
+        validate=True,
+        rate_limits=limits,
+        engagement=engagement,
+    )
 
 
 @app.command()
