@@ -218,3 +218,48 @@ def test_dry_run_plans_without_calling_the_api_or_writing_the_ledger(
 
     only = run_sends(wh, settings(sandbox.base_url), trigger_key="welcome")
     assert only.candidates == 0 and sandbox.requests() == []
+
+
+class _NoDedupKlaviyo(KlaviyoDestination):
+    """As a destination without an idempotency key would be."""
+
+    idempotent_events = False
+
+
+def test_without_de_duplication_interrupted_sends_are_given_up_not_repeated(
+    wh: Path, sandbox: SandboxHandle
+) -> None:
+    klaviyo = settings(sandbox.base_url)
+    interrupted = [
+        SendRow(
+            send_key=send_row(c)["send_key"],
+            contact_id=c,
+            trigger_key="cart_abandonment",
+            step=1,
+            series_id="s1",
+            variant="A",
+            ledger_status=None,
+            esp_metric=METRIC,
+            payload="{}",
+            due_at=None,
+            ledger_attempts=None,
+            ledger_created_at=None,
+            email=email(c),
+            suppressed_because=None,
+        )
+        for c in CONTACTS[:2]
+    ]
+    with Warehouse(wh) as warehouse:
+        ensure_ledger(warehouse)
+        mark_pending(warehouse, klaviyo.target, interrupted, utcnow())
+    destination = _NoDedupKlaviyo(klaviyo)
+    result = run_sends(wh, klaviyo, destination=destination, max_attempts=4)
+    destination.close()
+    assert (result.sent, result.failed) == (10, 2)
+    rows = ledger(wh)
+    for row in interrupted:
+        status, reason, attempts, error, _ = rows[row.send_key]
+        assert (status, reason, attempts) == ("failed", "outcome_unknown", 4)
+        assert "cannot de-duplicate" in error
+    assert set(events_by_unique_id(sandbox)) == {send_row(c)["send_key"] for c in CONTACTS[2:]}
+    assert run_sends(wh, klaviyo, max_attempts=4).candidates == 0

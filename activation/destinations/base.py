@@ -109,8 +109,10 @@ class Destination(Protocol):
     ) -> BatchOutcome: ...
 
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
-        """Deliver events (``unique_id`` is the idempotency key: a re-sent event must not
-        be delivered twice); every record key ends up succeeded or failed."""
+        """Deliver events; every record key ends up succeeded or failed. A destination
+        that records an event once per ``unique_id`` says so with a class attribute
+        ``idempotent_events = True``: the send runner then re-sends sends an interrupted run
+        left 'pending'; for any other it gives them up rather than risk a second delivery."""
         ...
 
     def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:

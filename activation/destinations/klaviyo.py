@@ -113,6 +113,9 @@ class KlaviyoDestination(_KlaviyoErasure):
     )
 
     rate_limits: tuple[EndpointLimit, ...] = RATE_LIMITS
+    # Klaviyo records one event per (profile, metric, unique_id): a send interrupted after
+    # the call can be sent again safely (activation.sends)
+    idempotent_events = True
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..state import utcnow
 from ..warehouse import Warehouse
 
 SCHEMA = "activation"
@@ -201,6 +202,22 @@ def record_outcome(
                 [reason[:2000], now],
                 [key],
             )
+
+
+def give_up(
+    warehouse: Warehouse, target: str, keys: Sequence[str], reason: str, attempts: int
+) -> None:
+    """'failed' with status_reason 'outcome_unknown' and ``attempts`` at the limit: never
+    retried (for interrupted sends a destination cannot de-duplicate)."""
+    with warehouse.transaction():
+        _update_keys(
+            warehouse,
+            target,
+            "status = 'failed', status_reason = 'outcome_unknown', last_error = ?,"
+            " attempts = case when attempts > ? then attempts else ? end, updated_at = ?",
+            [reason, attempts, attempts, utcnow()],
+            list(keys),
+        )
 
 
 def status_counts(

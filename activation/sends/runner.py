@@ -131,7 +131,16 @@ def run_sends(
             _plan(rows, result, max_planned)
             result.status = "planned"
         else:
-            _deliver(warehouse, settings, rows, result, destination, on_progress, checkpoint)
+            _deliver(
+                warehouse,
+                settings,
+                rows,
+                result,
+                destination,
+                on_progress,
+                checkpoint,
+                max_attempts,
+            )
         result.ledger = ledger.status_counts(warehouse, settings.target, trigger_key)
         result.finished_at = result.finished_at or state.utcnow()
     log.info(
@@ -205,12 +214,16 @@ def _deliver(
     destination: Destination | None,
     on_progress: Progress | None,
     checkpoint: Checkpoint | None,
+    max_attempts: int,
 ) -> None:
     history.start_run(warehouse, result)
     owned = destination is None
     client = destination or build_destination(settings)
     try:
-        _Delivery(warehouse, settings.target, client, result, on_progress, checkpoint).run(rows)
+        delivery = _Delivery(warehouse, settings.target, client, result, max_attempts)
+        delivery.on_progress = on_progress or delivery.on_progress
+        delivery.checkpoint = checkpoint or delivery.checkpoint
+        delivery.run(rows)
         if result.status == "running":
             result.status = "partial" if result.failed else "success"
     except Exception as exc:
@@ -236,22 +249,29 @@ class _Delivery:
         target: str,
         destination: Destination,
         result: SendRunResult,
-        on_progress: Progress | None,
-        checkpoint: Checkpoint | None,
+        max_attempts: int,
     ) -> None:
         self.warehouse = warehouse
         self.target = target
         self.destination = destination
         self.result = result
-        self.on_progress = on_progress or (lambda done, total: None)
-        self.checkpoint = checkpoint or (lambda name: None)
+        self.on_progress: Progress = lambda done, total: None
+        self.checkpoint: Checkpoint = lambda name: None
         self.done = 0
         self.unavailable_streak = 0
+        self.max_attempts = max_attempts
+        # A destination that records an event once per unique_id (``idempotent_events``)
+        # gets interrupted sends again; any other would deliver them twice, so those are
+        # given up ('failed', outcome_unknown): at most once beats twice.
+        self.resend_pending = bool(getattr(destination, "idempotent_events", False))
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
             self._skip([row for row in batch if row.suppressed_because])
-            if not self._send([row for row in batch if not row.suppressed_because]):
+            sendable = [row for row in batch if not row.suppressed_because]
+            if not self.resend_pending:
+                sendable = self._give_up_interrupted(sendable)
+            if not self._send(sendable):
                 self.result.status = "aborted"
                 return
 
@@ -265,6 +285,18 @@ class _Delivery:
             by_reason = self.result.skipped_by_reason
             by_reason[reason] = by_reason.get(reason, 0) + 1
         self._progress(len(rows))
+
+    def _give_up_interrupted(self, rows: list[SendRow]) -> list[SendRow]:
+        interrupted = [row.send_key for row in rows if row.ledger_status == "pending"]
+        if interrupted:
+            reason = (
+                "an earlier attempt was interrupted and this destination cannot de-duplicate "
+                "events, so it is not sent again (it may or may not have been delivered)"
+            )
+            ledger.give_up(self.warehouse, self.target, interrupted, reason, self.max_attempts)
+            self.result.failed += len(interrupted)
+            self._progress(len(interrupted))
+        return [row for row in rows if row.ledger_status != "pending"]
 
     def _send(self, rows: list[SendRow]) -> bool:
         """Send one batch; False when the destination became unavailable."""
