@@ -200,9 +200,14 @@ def test_transactional_sends_are_deduplicated_by_external_send_id(server: Server
         assert deliveries[0]["external_user_id"] == "c-001"
         assert deliveries[0]["trigger_properties"]["cart_value"] == 42.5
 
-        # a metric without a transactional campaign is a custom event (no de-duplication)
-        tracked = destination.track_events([event("d", "Viewed Product")])
-        assert tracked.succeeded == ["d"]
+        # with campaigns configured, a metric without one is refused, naming the setting
+        unmapped = destination.track_events([event("d", "Viewed Product")])
+        assert "BRAZE_TRANSACTIONAL_CAMPAIGNS" in unmapped.failed["d"]
+        assert destination.idempotent_events is True
+        # without any, events are custom events, which Braze does not de-duplicate
+        custom = build_destination(settings(server))
+        assert custom.track_events([event("d", "Viewed Product")]).succeeded == ["d"]
+        assert custom.idempotent_events is False
         (recorded,) = app(server).events
         assert recorded["name"] == "Viewed Product"
         assert recorded["properties"]["nudge_send_key"] == "send-d"

@@ -1,15 +1,14 @@
 """Braze: users through ``POST /users/track`` (attributes, identified by ``external_id``),
 list membership as an array attribute (``{"add": [...]}`` / ``{"remove": [...]}``, the usual
-way to mirror a segment), events through ``/users/track`` (no de-duplication there) or, for
-metrics mapped to a transactional campaign, ``POST /transactional/v1/campaigns/{id}/send``
-with the send key as ``external_send_id`` (de-duplicated by Braze for 24 h), and
-unsubscribes read back from ``GET /email/unsubscribes``, and users erased by email
-(``/users/export/ids`` then ``/users/delete``).
+way to mirror a segment), triggered sends through transactional campaigns
+(``POST /transactional/v1/campaigns/{id}/send`` with the send key as ``external_send_id``,
+de-duplicated by Braze for 24 h) or, when none is configured, as ``/users/track`` custom
+events (not de-duplicated), unsubscribes read back from ``GET /email/unsubscribes``, and
+users erased by email (``/users/export/ids`` then ``/users/delete``).
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -68,6 +67,8 @@ class BrazeDestination:
         self.membership_attribute = membership_attribute
         self.objects = settings.options.objects_per_request or BRAZE_TRACK_OBJECTS_DEFAULT
         self.campaigns = dict(settings.options.campaigns)
+        # transactional sends are de-duplicated by external_send_id; custom events are not
+        self.idempotent_events = bool(self.campaigns)
         # up to 75 attribute objects per request (fewer if BRAZE_TRACK_OBJECTS says so),
         # 4 MB per payload (kept under by 64 KB for the envelope); no per-user limit beyond
         self.limits = BatchLimits(
@@ -181,32 +182,42 @@ class BrazeDestination:
     # ----------------------------------------------------------------- events
 
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
-        """Events of metrics with a transactional campaign go one per call with
-        ``external_send_id`` = the send key; the rest as ``/users/track`` events (Braze does not
-        de-duplicate those: exactly-once then rests on the send ledger). When Braze stops
-        answering, the rest is left unattempted (``outcome.unavailable``)."""
-        transactional = [r for r in records if r.metric in self.campaigns and r.external_id]
-        tracked = [r for r in records if r.metric not in self.campaigns and r.external_id]
-        outcomes = (self._send(record) for record in transactional)
-        tracked_outcomes = (
-            self._track(
-                "events",
-                [r.record_key for r in chunk],
-                [
-                    {
-                        "external_id": r.external_id,
-                        "name": r.metric,
-                        "time": r.time,
-                        "properties": {**r.properties, "nudge_send_key": r.unique_id},
-                    }
-                    for r in chunk
-                ],
-                {},
+        """With transactional campaigns configured, each event goes one per call to its
+        metric's campaign with ``external_send_id`` = the send key (a metric without one
+        fails, naming the setting); without any, events are ``/users/track`` custom events,
+        which Braze does not de-duplicate (``idempotent_events`` is then False: an
+        interrupted send is given up, not re-sent). When Braze stops answering, the rest is
+        left unattempted (``outcome.unavailable``)."""
+        addressable = [r for r in records if r.external_id]
+        if self.campaigns:
+            unmapped = [r for r in addressable if r.metric not in self.campaigns]
+            outcomes = (self._send(r) for r in addressable if r.metric in self.campaigns)
+        else:
+            unmapped = []
+            outcomes = (
+                self._track(
+                    "events",
+                    [r.record_key for r in chunk],
+                    [
+                        {
+                            "external_id": r.external_id,
+                            "name": r.metric,
+                            "time": r.time,
+                            "properties": {**r.properties, "nudge_send_key": r.unique_id},
+                        }
+                        for r in chunk
+                    ],
+                    {},
+                )
+                for chunk in chunked(addressable, self.objects)
             )
-            for chunk in chunked(tracked, self.objects)
-        )
-        outcome = merge(itertools.chain(outcomes, tracked_outcomes), stop_when_unavailable=True)
+        outcome = merge(outcomes, stop_when_unavailable=True)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
+        for record in unmapped:
+            outcome.failed[record.record_key] = (
+                f"no Braze transactional campaign for metric {record.metric!r}: add "
+                f"'{record.metric}=<campaign id>' to BRAZE_TRANSACTIONAL_CAMPAIGNS"
+            )
         return outcome
 
     def _send(self, record: EventRecord) -> BatchOutcome:

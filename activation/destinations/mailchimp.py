@@ -4,9 +4,10 @@ per-member ``errors[]`` in a 200), list membership as a static segment of that a
 (``members_to_add`` / ``members_to_remove``, up to 500 each), events per member, and
 unsubscribed / cleaned members read back.
 
-Events have no idempotency key in Mailchimp: a triggered send is then exactly-once only
-through the send ledger (pending before the call, sent after): a crash between the call and
-the ledger write repeats that one event on the rerun.
+Events have no idempotency key in Mailchimp, so exactly-once rests on the send ledger alone
+(pending before the call, sent after): a send a crash left pending may or may not have been
+delivered, and the send runner gives it up rather than risk delivering it twice
+(``idempotent_events = False``: at most once).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def subscriber_hash(email: str) -> str:
 
 class MailchimpDestination:
     name = "mailchimp"
+    # no idempotency key: sends an interrupted run left pending are given up, not re-sent
+    idempotent_events = False
     # 500 members per bulk call and per segment change; the payload size is not documented:
     # 4 MB per call and 64 KB per member are caps of ours
     limits = BatchLimits(

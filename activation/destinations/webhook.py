@@ -14,7 +14,8 @@ Headers:
 - ``Idempotency-Key``: SHA-256 of the body: the same for every retry of one batch (the batch
   id makes it differ between batches).
 
-Any 2xx confirms the batch, except the records the answer lists as
+Receivers must keep one event per ``unique_id``: an interrupted send is sent again with the
+same one. Any 2xx confirms the batch, except the records the answer lists as
 ``{"failed": [{"key": ..., "reason": ...}]}``; 429 / 5xx are retried like any destination.
 """
 
@@ -77,6 +78,8 @@ class SigningSession(requests.Session):
 
 class WebhookDestination:
     name = "webhook"
+    # the contract: receivers keep one event per unique_id (the send key)
+    idempotent_events = True
     # our own caps (a receiver documents nothing): 500 records and 1 MB per POST
     limits = BatchLimits(
         upsert_rows=500,
