@@ -123,9 +123,8 @@ def run_sends(
         ensure_suppressions(warehouse)
         history.ensure_runs(warehouse)
         query = candidates(settings.target, max_attempts, trigger_key)
-        result.candidates = int(
-            warehouse.fetchall(count_sql(query).sql, count_sql(query).params)[0][0]
-        )
+        counted = count_sql(query)
+        result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
         rows = _rows(warehouse, query.sql, query.params, batch_rows)
         if dry_run:
             _plan(rows, result, max_planned)
