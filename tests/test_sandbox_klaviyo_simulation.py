@@ -32,7 +32,7 @@ def track(api: Api, i: int, metric: str = "Nudge Send") -> None:
         "data": {
             "type": "event",
             "attributes": {
-                "properties": {"variant": "B" if i % 2 else "A", "trigger": "abandoned_cart"},
+                "properties": {"variant": "B" if i % 2 else "A", "trigger_key": "abandoned_cart"},
                 "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
                 "profile": {
                     "data": {"type": "profile", "attributes": {"email": f"p{i}@example.com"}}
@@ -229,6 +229,13 @@ def test_engagement_timing_follows_the_send() -> None:
     assert [moment for _, moment in events] == sorted(moment for _, moment in events)
     instant = outcome(EngagementConfig(seed=1, bounce_rate=0, time_scale=0), send)
     assert {moment for _, moment in instant} == {send.time}
+    planted = EngagementConfig(
+        effects={"trigger:t1": {"open_rate": 2.0}, "variant:B": {"open_rate": 1.5}}
+    )
+    assert planted.rates_for("m", "B", "t1")["open_rate"] == pytest.approx(min(1.0, 0.45 * 3.0))
+    assert planted.rates_for("m", "A", "t2")["open_rate"] == pytest.approx(0.45)
+    with pytest.raises(ValueError, match="effect keys"):
+        EngagementConfig(effects={"segment:x": {"open_rate": 2.0}})
 
 
 def test_engagement_reads_back_through_metrics_and_events_with_cursor_pages(
@@ -257,6 +264,7 @@ def test_engagement_reads_back_through_metrics_and_events_with_cursor_pages(
     assert {e["relationships"]["metric"]["data"]["id"] for e in events} == {opened}
     first = events[0]["attributes"]["event_properties"]
     assert first["$flow"] == "Nudge Send" and first["$message"].startswith("send-")
+    assert first["trigger_key"] == "abandoned_cart" and first["variant"] in ("A", "B")
     included = api.call(
         "GET",
         "/api/events",

@@ -7,8 +7,8 @@ suppresses the profile (as Klaviyo does), so the suppression read-back sees it.
 Deterministic: each send's outcome and timing come from a hash of (seed, the tracked
 event's ``unique_id`` or profile/metric/time), not from arrival order, so the same sends
 give the same engagement in any order. Rates are configurable, and ``effects`` multiply
-them per variant (the tracked event's ``variant`` property) or per tracked metric, so a
-measurement test can plant a known effect:
+them per variant (the tracked event's ``variant`` property), per trigger (its
+``trigger_key``) or per tracked metric, so a measurement test can plant a known effect:
 
     EngagementConfig(seed=7, open_rate=0.4, effects={"variant:B": {"click_rate": 1.5}})
 """
@@ -31,6 +31,8 @@ UNSUBSCRIBED = "Unsubscribed"
 SPAM = "Marked Email as Spam"
 ENGAGEMENT_METRICS = (RECEIVED, OPENED, CLICKED, BOUNCED, UNSUBSCRIBED, SPAM)
 RATES = ("bounce_rate", "open_rate", "click_rate", "unsubscribe_rate", "spam_rate")
+# what identifies the send, echoed on its engagement (the models attribute engagement by it)
+ECHOED_PROPERTIES = ("send_key", "trigger_key", "step", "series_id", "variant")
 SUPPRESSION_BY_METRIC = {
     BOUNCED: "HARD_BOUNCE",
     UNSUBSCRIBED: "UNSUBSCRIBE",
@@ -42,7 +44,8 @@ SUPPRESSION_BY_METRIC = {
 class EngagementConfig:
     """Rates: ``bounce_rate`` of sends; ``open_rate``, ``unsubscribe_rate`` and
     ``spam_rate`` of delivered emails; ``click_rate`` of opened ones. ``effects`` maps
-    ``variant:<value>`` or ``metric:<tracked metric>`` to rate multipliers. ``send_metrics``
+    ``variant:<value>``, ``trigger:<trigger_key>`` or ``metric:<tracked metric>`` to rate
+    multipliers (all that match apply). ``send_metrics``
     limits which tracked metrics count as sends (None: every metric that is not itself an
     engagement metric). ``time_scale`` multiplies every delay (0: all at the send time)."""
 
@@ -64,8 +67,10 @@ class EngagementConfig:
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         for key, multipliers in self.effects.items():
-            if not key.startswith(("variant:", "metric:")):
-                raise ValueError(f"effect keys are 'variant:<v>' or 'metric:<m>', got {key!r}")
+            if not key.startswith(("variant:", "trigger:", "metric:")):
+                raise ValueError(
+                    f"effect keys are 'variant:<v>', 'trigger:<t>' or 'metric:<m>', got {key!r}"
+                )
             unknown = set(multipliers) - set(RATES)
             if unknown:
                 raise ValueError(f"effect {key!r}: unknown rates {sorted(unknown)}; use {RATES}")
@@ -75,10 +80,15 @@ class EngagementConfig:
     def describe(self) -> dict[str, Any]:
         return asdict(self)
 
-    def rates_for(self, metric: str, variant: str | None) -> dict[str, float]:
+    def rates_for(
+        self, metric: str, variant: str | None, trigger: str | None = None
+    ) -> dict[str, float]:
         rates = {name: float(getattr(self, name)) for name in RATES}
-        for key in (f"metric:{metric}", f"variant:{variant}" if variant is not None else None):
-            for name, factor in self.effects.get(key or "", {}).items():
+        keys = [f"metric:{metric}"]
+        keys += [f"variant:{variant}"] if variant is not None else []
+        keys += [f"trigger:{trigger}"] if trigger is not None else []
+        for key in keys:
+            for name, factor in self.effects.get(key, {}).items():
                 rates[name] = min(1.0, rates[name] * factor)
         return rates
 
@@ -113,7 +123,12 @@ def outcome(config: EngagementConfig, send: Send) -> list[tuple[str, datetime]]:
     key = send.unique_id or f"{send.profile_id}|{send.metric}|{send.time.isoformat()}"
     draws = _Draws(config.seed, key)
     variant = send.properties.get(config.variant_property)
-    rates = config.rates_for(send.metric, None if variant is None else str(variant))
+    trigger = send.properties.get("trigger_key")
+    rates = config.rates_for(
+        send.metric,
+        None if variant is None else str(variant),
+        None if trigger is None else str(trigger),
+    )
     # every draw is taken, used or not, so one rate's change leaves the others' draws alone
     bounce, opened, clicked, unsubscribed, spam = (draws.next() for _ in range(5))
     delays = [draws.next() for _ in range(5)]
@@ -158,9 +173,9 @@ def simulate(store: Store, config: EngagementConfig | None, send: Send) -> int:
             "Subject": f"{send.metric}",
             "Email Domain": domain,
         }
-        variant = send.properties.get(config.variant_property)
-        if variant is not None:
-            properties[config.variant_property] = variant
+        for name in (*ECHOED_PROPERTIES, config.variant_property):
+            if send.properties.get(name) is not None:
+                properties[name] = send.properties[name]
         if metric == CLICKED:
             properties["URL"] = "https://shop.example.com/"
         new = store.record_event(
