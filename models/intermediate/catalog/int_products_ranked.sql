@@ -70,6 +70,6 @@ select
     cast(views_90d as {{ dbt.type_int() }}) as views_90d,
     cast(row_number() over (
         partition by category
-        order by case when is_in_stock then 0 else 1 end, orders_90d desc, views_90d desc, product_id
+        order by case when is_in_stock then 0 else 1 end asc, orders_90d desc, views_90d desc, product_id asc
     ) as {{ dbt.type_int() }}) as category_rank
 from joined

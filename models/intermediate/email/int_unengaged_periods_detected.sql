@@ -68,8 +68,8 @@ deliveries as (
         on
             stretches.contact_id = email_events.contact_id
             and email_events.email_event = 'delivered'
-            and (stretches.last_engaged_at is null or email_events.event_at > stretches.last_engaged_at)
-            and (stretches.next_engaged_at is null or email_events.event_at < stretches.next_engaged_at)
+            and (stretches.last_engaged_at is null or stretches.last_engaged_at < email_events.event_at)
+            and (stretches.next_engaged_at is null or stretches.next_engaged_at > email_events.event_at)
 
 ),
 

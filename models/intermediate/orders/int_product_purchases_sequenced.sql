@@ -78,7 +78,7 @@ ranked_intervals as (
 
 ),
 
-{#- the middle interval, or the mean of the two middle ones -#}
+-- the middle interval, or the mean of the two middle ones
 median_intervals as (
 
     select

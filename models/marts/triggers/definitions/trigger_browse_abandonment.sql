@@ -103,8 +103,8 @@ qualified as (
         on
             bursts.contact_id = views.contact_id
             and bursts.product_id = views.product_id
-            and views.viewed_at <= bursts.last_viewed_at
-            and views.viewed_at > {{ dbt.dateadd('day', -1 * window_days, 'bursts.last_viewed_at') }}
+            and bursts.last_viewed_at >= views.viewed_at
+            and {{ dbt.dateadd('day', -1 * window_days, 'bursts.last_viewed_at') }} < views.viewed_at
     group by bursts.contact_id, bursts.product_id, bursts.first_viewed_at, bursts.last_viewed_at
     having count(*) >= {{ var('trigger_browse_min_views') }}
 
@@ -148,11 +148,11 @@ product_cancels as (
         on
             qualified.contact_id = product_events.contact_id
             and qualified.product_id = product_events.product_id
-            and product_events.event_at >= qualified.window_started_at
+            and qualified.window_started_at <= product_events.event_at
 
 ),
 
-{#- a cart series cancels the browse series from the later of the two anchors -#}
+-- a cart series cancels the browse series from the later of the two anchors
 cart_overlaps as (
 
     select
@@ -252,7 +252,7 @@ picks as (
     inner join products as candidates
         on
             viewed.category = candidates.category
-            and candidates.product_id <> qualified.product_id
+            and qualified.product_id <> candidates.product_id
             and candidates.is_in_stock
             and candidates.category_rank <= {{ recommendations }} + 1
 

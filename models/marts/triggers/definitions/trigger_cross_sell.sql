@@ -74,7 +74,7 @@ ranked as (
         products.product_url,
         row_number() over (
             partition by candidates.order_id
-            order by candidates.score desc, candidates.product_id
+            order by candidates.score desc, candidates.product_id asc
         ) as pick_rank
     from candidates
     inner join products

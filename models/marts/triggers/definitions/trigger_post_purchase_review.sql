@@ -19,16 +19,16 @@ orders as (
 order_products as (
 
     select
-        lines.order_id,
-        lines.product_id,
-        min(lines.line_number) as line_number,
-        max(lines.product_name) as product_name,
-        max(lines.price) as price,
-        sum(lines.quantity) as quantity
-    from {{ ref('int_order_lines_unnested') }} as lines
+        order_lines.order_id,
+        order_lines.product_id,
+        min(order_lines.line_number) as line_number,
+        max(order_lines.product_name) as product_name,
+        max(order_lines.price) as price,
+        sum(order_lines.quantity) as quantity
+    from {{ ref('int_order_lines_unnested') }} as order_lines
     inner join orders
-        on lines.order_id = orders.order_id
-    group by lines.order_id, lines.product_id
+        on order_lines.order_id = orders.order_id
+    group by order_lines.order_id, order_lines.product_id
 
 ),
 
@@ -45,7 +45,7 @@ first_reviews as (
         on
             orders.contact_id = reviews.contact_id
             and order_products.product_id = reviews.product_id
-            and reviews.reviewed_at >= orders.ordered_at
+            and orders.ordered_at <= reviews.reviewed_at
     group by order_products.order_id, order_products.product_id
 
 ),
