@@ -11,6 +11,10 @@ Transitions (``attempts`` counts calls whose outcome was recorded; a crash mid-c
        │        failed ──► (retried while attempts < max_attempts)
        └──► skipped          (pending / failed ──► skipped when suppressed meanwhile)
 
+A 'pending' send whose contact is suppressed by the next run is recorded 'skipped' although
+the interrupted attempt may have reached the ESP: not sending to a suppressed contact wins
+over a ledger that could only guess.
+
 Plain SQL (insert, update by key), portable beyond DuckDB.
 """
 
