@@ -1,0 +1,10 @@
+"""ESP engagement back into the warehouse: deliveries, opens, clicks, bounces, unsubscribes
+and spam complaints read from the ESP's events API land in ``raw.events`` as the raw
+contract's ESP feedback events, incrementally and idempotently.
+
+    result = pull_engagement("warehouse/nudge.duckdb", klaviyo_settings())
+"""
+
+from .pull import EngagementPullResult, pull_engagement
+
+__all__ = ["EngagementPullResult", "pull_engagement"]

@@ -1,0 +1,217 @@
+"""The ESP engagement pull (the "ESP engagement pull" asset in Dagster, ``nudge pull``):
+events since the cursor land in ``raw.events`` once each.
+
+- **Incremental**: ``activation.engagement_pulls`` keeps one row per pull and account with
+  its window; the next pull starts at the end of the last window minus a lookback (events
+  that reach the ESP's API late are still read). The window ends when the pull starts, so an
+  event stamped later is read by a later pull, never skipped.
+- **Idempotent**: each raw event's message_id is a hash of the ESP's event id; ids already
+  in raw.events are not written again, so a rerun (or an overlapping window) adds nothing.
+- **Raw tables reloaded**: when no engagement event of this account is left in raw.events
+  although earlier pulls landed some, the pull starts from the beginning again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .. import state
+from ..batching import chunks
+from ..destinations.klaviyo import KlaviyoDestination
+from ..errors import ActivationError, ConfigurationError
+from ..sends.candidates import CONTACT_PROFILES
+from ..sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS
+from ..settings import DestinationSettings, redact
+from ..warehouse import Warehouse
+from .klaviyo_events import EspEvent, read_events
+from .raw_feedback import MESSAGE_ID_PREFIX, message_id, raw_row
+
+log = logging.getLogger(__name__)
+
+PULLS_TABLE = "activation.engagement_pulls"
+LOOKBACK = timedelta(hours=1)
+CHUNK = 500
+PULL_COLUMNS = (
+    "destination_target",
+    "started_at",
+    "finished_at",
+    "window_start",
+    "window_end",
+    "pulled",
+    "landed",
+    "unmatched",
+)
+DDL = (
+    "create schema if not exists activation",
+    f"""create table if not exists {PULLS_TABLE} (
+        destination_target varchar not null,
+        started_at timestamp not null,
+        finished_at timestamp not null,
+        window_start timestamp,
+        window_end timestamp not null,
+        pulled integer not null,
+        landed integer not null,
+        unmatched integer not null
+    )""",
+)
+
+
+@dataclass
+class EngagementPullResult:
+    destination_target: str
+    window_start: datetime | None
+    window_end: datetime
+    pulled: int = 0  # events the ESP returned (re-reads of the lookback included)
+    landed: int = 0  # raw events written
+    unmatched: int = 0  # of those, events whose profile matches no contact
+    api_calls: int = 0
+    by_event: dict[str, int] = field(default_factory=dict)  # landed per raw event name
+
+
+def pull_engagement(
+    warehouse: str | Path,
+    settings: DestinationSettings,
+    *,
+    lookback: timedelta = LOOKBACK,
+    until: datetime | None = None,
+) -> EngagementPullResult:
+    """Land the ESP's engagement events since the last pull into ``raw.events`` (module
+    docstring). ``until`` (default: now) ends the window."""
+    if settings.destination != "klaviyo":
+        raise ConfigurationError(
+            f"the engagement pull reads Klaviyo's events API; destination "
+            f"{settings.destination!r} has none here (set NUDGE_SENDS_DESTINATION=klaviyo)"
+        )
+    started_at = state.utcnow()
+    window_end = until or started_at
+    with Warehouse(warehouse) as connection:
+        if connection.columns(*RAW_EVENTS) is None:
+            raise ConfigurationError(
+                f"{'.'.join(RAW_EVENTS)} does not exist in {connection.path}: the engagement "
+                "pull lands ESP feedback there (docs/contracts/raw_events.md); load or generate "
+                "the raw tables first"
+            )
+        for statement in DDL:
+            connection.execute(statement)
+        window_start = _window_start(connection, settings.target, lookback)
+        result = EngagementPullResult(settings.target, window_start, window_end)
+        destination = KlaviyoDestination(settings)
+        try:
+            events = read_events(destination.client, window_start, window_end)
+            for batch in chunks(events, CHUNK):
+                result.pulled += len(batch)
+                _land(connection, settings.destination, batch, result)
+        except ActivationError as exc:
+            raise ActivationError(
+                redact(f"engagement pull failed: {exc}", settings.secrets)
+            ) from None
+        finally:
+            result.api_calls = destination.client.stats.api_calls
+            destination.close()
+        connection.insert_rows(
+            PULLS_TABLE,
+            PULL_COLUMNS,
+            [
+                (
+                    settings.target,
+                    started_at,
+                    state.utcnow(),
+                    window_start,
+                    window_end,
+                    result.pulled,
+                    result.landed,
+                    result.unmatched,
+                )
+            ],
+        )
+    log.info(
+        "engagement pull from %s: pulled=%d landed=%d unmatched=%d",
+        settings.destination,
+        result.pulled,
+        result.landed,
+        result.unmatched,
+    )
+    return result
+
+
+def _window_start(connection: Warehouse, target: str, lookback: timedelta) -> datetime | None:
+    last_end, landed_before = connection.fetchall(
+        f"select max(window_end), coalesce(sum(landed), 0) from {PULLS_TABLE}"
+        " where destination_target = ?",
+        [target],
+    )[0]
+    if last_end is None:
+        return None
+    if landed_before:
+        still_there = connection.fetchall(
+            f"select count(*) from {'.'.join(RAW_EVENTS)} where message_id like ?",
+            [MESSAGE_ID_PREFIX + "%"],
+        )[0][0]
+        if not still_there:
+            return None  # raw tables reloaded: read everything again
+    start: datetime = last_end - lookback
+    return start
+
+
+def _land(
+    connection: Warehouse,
+    destination: str,
+    batch: Sequence[EspEvent],
+    result: EngagementPullResult,
+) -> None:
+    by_id = {message_id(destination, event.event_id): event for event in batch}
+    landed = _existing(connection, list(by_id))
+    fresh = {key: event for key, event in by_id.items() if key not in landed}
+    if not fresh:
+        return
+    emails = {
+        event.email.strip().lower()
+        for event in fresh.values()
+        if event.email and not event.external_id
+    }
+    by_email = _contact_ids(connection, sorted(emails))
+    now = state.utcnow()
+    by_event = result.by_event
+    rows = []
+    for event in fresh.values():
+        contact_id = event.external_id or by_email.get((event.email or "").strip().lower())
+        if contact_id is None:
+            result.unmatched += 1
+        row = raw_row(event, destination, contact_id, now)
+        rows.append(row)
+        by_event[str(row[1])] = by_event.get(str(row[1]), 0) + 1
+    with connection.transaction():
+        connection.insert_rows(".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, rows)
+    result.landed += len(rows)
+
+
+def _existing(connection: Warehouse, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(ids, CHUNK):
+        listed = ", ".join("?" for _ in part)
+        rows = connection.fetchall(
+            f"select message_id from {'.'.join(RAW_EVENTS)} where message_id in ({listed})",
+            part,
+        )
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+def _contact_ids(connection: Warehouse, emails: list[str]) -> dict[str, str]:
+    """contact_id by lowercased email (profiles without an external_id)."""
+    if not emails or connection.columns(*CONTACT_PROFILES) is None:
+        return {}
+    found: dict[str, str] = {}
+    for part in chunks(emails, CHUNK):
+        listed = ", ".join("?" for _ in part)
+        rows = connection.fetchall(
+            f"select lower(email), min(contact_id) from {'.'.join(CONTACT_PROFILES)}"
+            f" where lower(email) in ({listed}) group by lower(email)",
+            part,
+        )
+        found.update({str(email): str(contact_id) for email, contact_id in rows})
+    return found
