@@ -24,9 +24,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-# A request sent just after the client's window closes can still reach the server inside
-# the server's window (earlier requests took longer to arrive): pad every window a little.
-WINDOW_SLACK_SECONDS = 0.05
+# The server counts arrivals, the client counts sends: a request that spent longer in flight
+# (a big upload, a loaded machine) arrives later than it left, so N requests sent just over
+# a window apart can land in one of the server's windows. Pad every window by more than
+# such a delay.
+WINDOW_SLACK_SECONDS = 0.25
 WINDOW_SLACK_SHARE = 0.02
 
 
@@ -110,7 +112,9 @@ class WindowLimiter:
         wait = self._held_until - now
         for window, sent in zip(self.windows, self._sent, strict=True):
             span = window.seconds * (1 + WINDOW_SLACK_SHARE) + WINDOW_SLACK_SECONDS
-            while sent and sent[0] <= now - span:
+            # one expression for both tests, so rounding cannot admit a request to a full
+            # window (a > b implies a - b > 0 in floating point)
+            while sent and sent[0] + span <= now:
                 sent.popleft()
             if len(sent) >= window.limit:
                 wait = max(wait, sent[0] + span - now)
@@ -132,6 +136,7 @@ class WindowLimiter:
                         sent.append(now)
                     self.waited += waited
                     return waited
+            wait += 1e-6  # past the instant, not onto it
             self._sleep(wait)
             waited += wait
 

@@ -28,6 +28,9 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.destinations.klaviyo import RATE_LIMITS, KlaviyoDestination
@@ -381,6 +384,31 @@ def test_a_window_limiter_never_allows_more_than_its_limit_in_any_window() -> No
         assert sum(1 for t in sent[i:] if t < start + 1.0) <= 3
         assert sum(1 for t in sent[i:] if t < start + 10.0) <= 5
     assert sent[-1] > 20  # 12 requests at 5 per 10 s
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    limits=st.lists(st.tuples(st.integers(1, 6), st.floats(0.1, 30.0)), min_size=1, max_size=3),
+    gaps=st.lists(st.floats(0.0, 3.0), min_size=1, max_size=40),
+)
+def test_no_window_ever_holds_more_than_its_limit(
+    limits: list[tuple[int, float]], gaps: list[float]
+) -> None:
+    """Whatever the windows and however requests come, no interval of a window's length
+    (so no fixed window the server counts in) holds more than its limit."""
+    now = [1000.0]
+    windows = tuple(Window(limit, seconds) for limit, seconds in limits)
+    limiter = WindowLimiter(
+        windows, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
+    )
+    sent = []
+    for gap in gaps:
+        now[0] += gap
+        limiter.acquire()
+        sent.append(now[0])
+    for window in windows:
+        for i, start in enumerate(sent):
+            assert sum(1 for t in sent[i:] if t < start + window.seconds) <= window.limit
 
 
 def test_a_hold_blocks_the_endpoint_and_a_long_one_fails_fast() -> None:
