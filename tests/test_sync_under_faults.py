@@ -249,7 +249,10 @@ def retry_after_violations(log: list[dict[str, Any]]) -> list[str]:
 
 
 def check_converged(path: Path, sandbox: SandboxHandle) -> None:
-    assert sandbox.wait_for_jobs(120)  # jobs resubmitted after a hung POST still run
+    # a job POST that hung past the client's timeout lands late (the client re-sent it);
+    # wait for it so it cannot overwrite the next run's changes with this run's values
+    assert sandbox.wait_until_answered(60)
+    assert sandbox.wait_for_jobs(120)
     expected = expected_profiles(path)
     members = {member["email"] for member in sandbox.list_members(LIST_NAME)}
     assert members == set(expected)

@@ -102,11 +102,15 @@ class SandboxApp:
         self.rate_limiter = SandboxRateLimiter(rate_limits)
         self.engagement = engagement
         self.deletions: list[dict[str, Any]] = []
+        self._in_flight = threading.Condition()
+        self._active = 0
 
     # -------------------------------------------------------------- WSGI entry
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        with self._in_flight:
+            self._active += 1
         try:
             response = self.dispatch(request)
         except _DropConnection:
@@ -116,7 +120,16 @@ class SandboxApp:
                     connection.shutdown(socket.SHUT_RDWR)
             # werkzeug treats a ConnectionError as a client gone away: no answer, no log
             raise ConnectionResetError("sandbox fault: connection dropped") from None
+        finally:
+            with self._in_flight:
+                self._active -= 1
+                self._in_flight.notify_all()
         return response(environ, start_response)
+
+    def wait_until_answered(self, timeout: float = 60.0) -> bool:
+        """Wait until no request is being handled (a hung one included); False on timeout."""
+        with self._in_flight:
+            return self._in_flight.wait_for(lambda: self._active == 0, timeout)
 
     def dispatch(self, request: Request) -> Response:
         note = _Note(time.time())

@@ -78,6 +78,11 @@ class SandboxHandle:
         """Block until queued bulk import jobs are processed."""
         return self._worker.wait_idle(timeout)
 
+    def wait_until_answered(self, timeout: float = 60.0) -> bool:
+        """Block until every request received so far is answered (hung ones included, so
+        a job whose POST hung past the client's timeout has been submitted)."""
+        return self._app.wait_until_answered(timeout)
+
     def profiles(self) -> list[dict[str, Any]]:
         return self._app.store.all_profiles()
 
