@@ -14,6 +14,7 @@
 -- depends_on: {{ ref('trigger_back_in_stock') }}
 -- depends_on: {{ ref('trigger_birthday') }}
 -- depends_on: {{ ref('trigger_browse_abandonment') }}
+-- depends_on: {{ ref('trigger_cart_abandonment') }}
 -- depends_on: {{ ref('trigger_category_interest') }}
 -- depends_on: {{ ref('trigger_content_followup') }}
 -- depends_on: {{ ref('trigger_cross_sell') }}
@@ -26,6 +27,7 @@
 -- depends_on: {{ ref('trigger_support_followup') }}
 -- depends_on: {{ ref('trigger_vip_welcome') }}
 -- depends_on: {{ ref('trigger_welcome') }}
+-- depends_on: {{ ref('trigger_winback') }}
 
 with
 
