@@ -1,4 +1,5 @@
-{{ config(materialized='table') }}
+{{ config(**nudge.incremental_config('dedupe_key')) }}
+{%- set since = nudge.incremental_since(raw=(source('raw', 'events'), 'received_at')) %}
 
 {#- Every raw event that had landed by as_of, typed, with its check result and outcome. -#}
 
@@ -15,10 +16,28 @@
 
 with
 
-source as (
+landed as (
 
     select * from {{ source('raw', 'events') }}
     where {{ nudge.landed_by_as_of('received_at') }}
+
+),
+
+{# incremental: every copy of each message_id that landed since, and the rows without one -#}
+source as (
+
+    select * from landed
+    {%- if is_incremental() %}
+        where
+            {{ nudge.clean_text('message_id') }} in (
+                select {{ nudge.clean_text('message_id') }} from landed
+                where {{ nudge.changed_since('received_at', since, raw=true) }}
+            )
+            or (
+                {{ nudge.clean_text('message_id') }} is null
+                and {{ nudge.changed_since('received_at', since, raw=true) }}
+            )
+    {%- endif %}
 
 ),
 
@@ -46,6 +65,8 @@ checked as (
 
     select
         *,
+        -- copies of one message share it; a row without message_id is its own key
+        coalesce(message_id, raw_row) as dedupe_key,
         {{ nudge.first_failing_check([
             ('missing_message_id', 'message_id is null'),
             ('invalid_text', 'has_invalid_text'),
@@ -67,24 +88,32 @@ ranked as (
 
     select
         *,
-        {{ nudge.dedupe_rank(['message_id'], 'received_at, event_at, raw_row') }} as dedupe_rank
+        {{ nudge.dedupe_rank(['dedupe_key'], 'received_at, event_at, raw_row') }} as dedupe_rank
     from checked
+
+),
+
+final as (
+
+    select
+        message_id,
+        event_name,
+        user_id,
+        anonymous_id,
+        event_at,
+        received_at,
+        properties,
+        context,
+        coalesce({{ nudge.clean_text(nudge.json_text('context', 'channel')) }}, 'web') as channel,
+        {{ nudge.is_known_event('event_name') }} as is_known_event,
+        quarantine_reason,
+        dedupe_rank,
+        {{ nudge.row_outcome(['message_id']) }} as row_outcome,
+        raw_row,
+        dedupe_key,
+        {{ nudge.as_of() }} as processed_as_of
+    from ranked
 
 )
 
-select
-    message_id,
-    event_name,
-    user_id,
-    anonymous_id,
-    event_at,
-    received_at,
-    properties,
-    context,
-    coalesce({{ nudge.clean_text(nudge.json_text('context', 'channel')) }}, 'web') as channel,
-    {{ nudge.is_known_event('event_name') }} as is_known_event,
-    quarantine_reason,
-    dedupe_rank,
-    {{ nudge.row_outcome(['message_id']) }} as row_outcome,
-    raw_row
-from ranked
+{{ nudge.replace_keys('final', 'dedupe_key', 'final', since) }}

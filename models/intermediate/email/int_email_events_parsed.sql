@@ -1,10 +1,26 @@
+{{ config(**nudge.incremental_config('message_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+
 {#-
     One row per ESP feedback event (Email Delivered / Opened / Link Clicked / Bounced /
     Marked as Spam) with its properties read: which email (email_id, else the event's own
     id), the send it answers (send_key, trigger_key, step, when the ESP echoes them).
+    Incremental: the events int_events_attributed re-processed (same rule).
 -#}
 
+-- depends_on: {{ ref('stg_events') }}
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ nudge.touched_message_ids(since) }}
+
+    ),
+{%- endif %}
 
 feedback as (
 
@@ -17,6 +33,7 @@ feedback as (
             'Email Bounced',
             'Email Marked as Spam'
         )
+        and {{ nudge.is_touched('message_id') }}
 
 ),
 
@@ -43,20 +60,27 @@ parsed as (
         lower({{ nudge.clean_text(nudge.json_text('properties', 'bounce_type')) }}) as bounce_type
     from feedback
 
+),
+
+final as (
+
+    select
+        message_id,
+        contact_id,
+        event_name,
+        email_event,
+        event_at,
+        received_at,
+        email_id,
+        coalesce(email_id, message_id) as email_key,
+        send_key,
+        trigger_key,
+        cast(floor(step) as {{ dbt.type_int() }}) as step,
+        link_url,
+        bounce_type,
+        {{ nudge.as_of() }} as processed_as_of
+    from parsed
+
 )
 
-select
-    message_id,
-    contact_id,
-    event_name,
-    email_event,
-    event_at,
-    received_at,
-    email_id,
-    coalesce(email_id, message_id) as email_key,
-    send_key,
-    trigger_key,
-    cast(floor(step) as {{ dbt.type_int() }}) as step,
-    link_url,
-    bounce_type
-from parsed
+{{ nudge.replace_keys('final', 'message_id', 'touched', since) }}

@@ -1,7 +1,14 @@
+{{ config(**nudge.incremental_config('anonymous_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+
 {#-
     One row per anonymous_id that some user_id has been linked to: the latest link wins,
-    from identify calls and from events that carry both ids.
+    from identify calls and from events that carry both ids. Incremental: re-ranks the
+    devices with a link that landed since the last run (macros/cross_db/incremental.sql).
 -#}
+
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
 
 with
 
@@ -39,6 +46,14 @@ links as (
 
 ),
 
+{% if is_incremental() -%}
+    touched as (
+
+        {{ nudge.linked_anonymous_ids(since) }}
+
+    ),
+{%- endif %}
+
 ranked as (
 
     select
@@ -49,13 +64,21 @@ ranked as (
         ) as link_rank,
         count(*) over (partition by anonymous_id) as link_count
     from links
+    where {{ nudge.is_touched('anonymous_id') }}
+
+),
+
+final as (
+
+    select
+        anonymous_id,
+        user_id,
+        linked_at,
+        link_count,
+        {{ nudge.as_of() }} as processed_as_of
+    from ranked
+    where link_rank = 1
 
 )
 
-select
-    anonymous_id,
-    user_id,
-    linked_at,
-    link_count
-from ranked
-where link_rank = 1
+{{ nudge.replace_keys('final', 'anonymous_id', 'touched', since) }}

@@ -1,14 +1,30 @@
+{{ config(**nudge.incremental_config('message_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+
 {#-
     Every kept event with its contact: its own user_id, else the user_id its anonymous_id
     was stitched to, whenever the link happened (activity before the link included).
-    contact_id stays null for devices never linked to a customer.
+    contact_id stays null for devices never linked to a customer. Incremental: events that
+    landed since the last run and every event of a device whose stitching may have changed.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ nudge.touched_message_ids(since) }}
+
+    ),
+{%- endif %}
 
 events as (
 
     select * from {{ ref('stg_events') }}
+    where {{ nudge.is_touched('message_id') }}
 
 ),
 
@@ -32,11 +48,12 @@ attributed as (
         events.channel,
         events.properties,
         events.context,
-        events.is_known_event
+        events.is_known_event,
+        {{ nudge.as_of() }} as processed_as_of
     from events
     left join stitched
         on events.anonymous_id = stitched.anonymous_id
 
 )
 
-select * from attributed
+{{ nudge.replace_keys('attributed', 'message_id', 'touched', since) }}

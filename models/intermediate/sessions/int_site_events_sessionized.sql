@@ -1,12 +1,30 @@
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+
 {#-
     Every attributed web/app event up to `as_of` (site and app activity: not ESP feedback,
     not in-store orders, not refunds), numbered into sessions per contact: a session ends
-    after var session_timeout_minutes (default 30) without activity.
+    after var session_timeout_minutes (default 30) without activity. Incremental: every
+    event of each contact whose events may have changed (a late event can split or join
+    sessions anywhere in that contact's history), re-numbered from the first.
 -#}
+
+-- depends_on: {{ ref('stg_events') }}
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
 {%- set timeout = var('session_timeout_minutes') %}
 
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ nudge.touched_contact_ids(since) }}
+
+    ),
+{%- endif %}
 
 activity as (
 
@@ -30,6 +48,7 @@ activity as (
             'Email Marked as Spam'
         )
         and event_at <= {{ nudge.as_of() }}
+        and {{ nudge.is_touched('contact_id') }}
 
 ),
 
@@ -69,16 +88,23 @@ numbered as (
         ) as session_number
     from flagged
 
+),
+
+final as (
+
+    select
+        message_id,
+        contact_id,
+        {{ dbt.concat(['contact_id', "'#'", dbt.cast('session_number', dbt.type_string())]) }} as session_id,
+        cast(session_number as {{ dbt.type_int() }}) as session_number,
+        event_name,
+        event_at,
+        channel,
+        properties,
+        is_session_start = 1 as is_session_start,
+        {{ nudge.as_of() }} as processed_as_of
+    from numbered
+
 )
 
-select
-    message_id,
-    contact_id,
-    {{ dbt.concat(['contact_id', "'#'", dbt.cast('session_number', dbt.type_string())]) }} as session_id,
-    cast(session_number as {{ dbt.type_int() }}) as session_number,
-    event_name,
-    event_at,
-    channel,
-    properties,
-    is_session_start = 1 as is_session_start
-from numbered
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}

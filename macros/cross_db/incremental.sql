@@ -1,0 +1,132 @@
+{#-
+    Incremental processing of the event-level models (docs: README, "Incremental processing").
+
+    Each such model keeps a `processed_as_of` column: the as_of of the run that last wrote the
+    row. The newest one is the model's watermark W. A run as of T re-processes every key
+    (dedupe key, anonymous_id, message_id or contact_id) that anything landed after
+    W − var incremental_lookback_hours could have changed, and replaces exactly those keys
+    (strategy `replace_keys`, macros/cross_db/incremental_replace_keys.sql). Rows landing in
+    the warehouse later than the lookback allows are the one thing this misses; the raw row
+    reconciliation test then fails and `dbt build --full-refresh` repairs it.
+-#}
+
+{#- The model config: incremental where the engine can delete by key, else a table. -#}
+{% macro incremental_config(unique_key) -%}
+    {{- return(adapter.dispatch('incremental_config', 'nudge')(unique_key)) -}}
+{%- endmacro %}
+
+{% macro default__incremental_config(unique_key) -%}
+    {{- return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'replace_keys',
+        'unique_key': unique_key,
+        'on_schema_change': 'ignore',
+    }) -}}
+{%- endmacro %}
+
+{#-
+    Spark without Delta / Iceberg tables has neither delete nor merge, and insert_overwrite
+    replaces whole partitions, not the keys a late event touches: rebuild the table each run.
+-#}
+{% macro spark__incremental_config(unique_key) -%}
+    {{- return({'materialized': 'table'}) -}}
+{%- endmacro %}
+
+
+{#-
+    The instant after which this run re-reads input: W − var incremental_lookback_hours, W the
+    newest processed_as_of in this model's table. None means "everything" (a full recompute
+    inside the incremental table) when there is nothing to be incremental from: a full build
+    (first run, --full-refresh, a table engine), an empty table, a run as of an instant before
+    W (replaying the past), `raw` rows older than the window that this table does not hold
+    (raw tables replaced, e.g. regenerated, or rows landing later than the lookback), or one
+    of `inputs` rewritten entirely since W (it was recomputed from scratch).
+    raw: (source relation, its landing-time column), for the models reading raw tables.
+-#}
+{% macro incremental_since(inputs=[], raw=none) -%}
+    {%- if not is_incremental() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) -%}
+    {%- if watermark is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if watermark > nudge.as_of_instant() -%}
+        {{- return(nudge._recompute_all('as_of ' ~ nudge.as_of_instant() ~ ' is before the last run (' ~ watermark ~ ')')) -}}
+    {%- endif -%}
+    {%- set since = watermark - modules.datetime.timedelta(hours=var('incremental_lookback_hours') | int) -%}
+    {%- for input in inputs -%}
+        {%- set oldest = nudge._first_value('select min(processed_as_of) from ' ~ input) -%}
+        {%- if oldest is not none and oldest > watermark -%}
+            {{- return(nudge._recompute_all(input ~ ' was rebuilt since the last run')) -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if raw is not none -%}
+        {%- set relation, landed_at = raw -%}
+        {%- set raw_rows = nudge._first_value(
+            'select count(*) from ' ~ relation ~ ' where ' ~ nudge.safe_timestamp(landed_at)
+            ~ ' <= ' ~ nudge.timestamp_literal(since)) -%}
+        {%- set held_rows = nudge._first_value(
+            'select count(*) from ' ~ this ~ ' where ' ~ landed_at ~ ' <= ' ~ nudge.timestamp_literal(since)) -%}
+        {%- if raw_rows | int != held_rows | int -%}
+            {{- return(nudge._recompute_all(relation ~ ' holds ' ~ raw_rows ~ ' rows landed by ' ~ since ~ ', this table ' ~ held_rows)) -}}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return(since) -}}
+{%- endmacro %}
+
+{% macro _first_value(sql) -%}
+    {%- set value = run_query(sql).columns[0].values()[0] -%}
+    {%- if value is string -%}
+        {%- set value = modules.datetime.datetime.fromisoformat(value) -%}
+    {%- endif -%}
+    {%- if value is not none and value.tzinfo is defined -%}
+        {%- set value = value.replace(tzinfo=none) -%}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{% macro _recompute_all(reason) -%}
+    {%- do log(this ~ ': ' ~ reason ~ '; recomputing every key', info=true) -%}
+    {{- return(none) -}}
+{%- endmacro %}
+
+
+{#- A Python datetime as a timestamp literal. -#}
+{% macro timestamp_literal(instant) -%}
+    {{- return(adapter.dispatch('timestamp_literal', 'nudge')(instant)) -}}
+{%- endmacro %}
+
+{% macro default__timestamp_literal(instant) -%}
+    cast('{{ instant.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro bigquery__timestamp_literal(instant) -%}
+    datetime '{{ instant.strftime("%Y-%m-%d %H:%M:%S") }}'
+{%- endmacro %}
+
+
+{#-
+    True for a row whose typed `column` is after `since` (every row when since is none).
+    `raw=true` reads an untyped raw column and also keeps rows whose value is missing or
+    unreadable (quarantined rows are re-checked every run: they are few).
+-#}
+{% macro changed_since(column, since, raw=false) -%}
+    {%- if since is none -%}
+        true
+    {%- elif raw -%}
+        ({{ nudge.safe_timestamp(column) }} > {{ nudge.timestamp_literal(since) }} or {{ nudge.safe_timestamp(column) }} is null)
+    {%- else -%}
+        {{ column }} > {{ nudge.timestamp_literal(since) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- In an incremental run, true for rows whose `column` is in the CTE `touched` (a column of that name); always true in a full build. -#}
+{% macro is_touched(column, touched='touched') -%}
+    {%- if is_incremental() -%}
+        {{ column }} in (select {{ column }} from {{ touched }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

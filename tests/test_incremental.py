@@ -1,0 +1,308 @@
+"""Incremental processing (README, "Incremental processing"): one generated store built day
+by day, with rows reaching the warehouse up to 60 hours after their received_at, equals the
+same store built all at once; a daily run re-processes only its window.
+
+The daily warehouse first holds another store, built, whose raw tables are then replaced
+(what `nudge generate` does). It then receives each raw row at its landing time: its
+received_at, or, for one row in ten, 36 to 60 hours later (inside the 72-hour lookback), as
+loaders deliver late batches. One dbt run per day as of that day's end; the other warehouse
+gets every row and one run as of the last day's end. The daily runs before the last build
+only the incremental models (the state carried from run to run); every other model is a
+table recomputed from them, so the last run builds the marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+from nudge.generator import GenerationResult, generate
+from nudge.paths import PROJECT_ROOT
+from nudge.raw_copy import copy_raw_to_postgres
+from tests.engines.postgres import PostgresServer
+from tests.engines.results import Table, differences, read_duckdb, read_postgres
+
+pytestmark = pytest.mark.slow
+
+FIRST_AS_OF = datetime(2026, 10, 22)
+DAILY_RUNS = 8
+LAST_AS_OF = FIRST_AS_OF + timedelta(days=DAILY_RUNS)
+GENERATED_DAYS = 50
+
+# A raw row's landing time in the daily warehouse: one row in ten arrives 36-60 hours after
+# its received_at (capped at the last run, so both warehouses end with the same rows); rows
+# without a readable landing time are there from the start.
+LANDED_AT = """
+    case
+        when {cursor} is null then timestamp '1970-01-01'
+        when hash(coalesce({key}, '') || cast({cursor} as varchar)) % 10 = 0
+            then least(
+                {cursor} + to_hours(cast(36 + hash(coalesce({key}, '')) % 25 as bigint)),
+                timestamp '{last}'
+            )
+        else {cursor}
+    end
+"""
+RAW_TABLES = {  # table -> (landing cursor, row key used to pick late rows)
+    "events": ("received_at", "message_id"),
+    "identifies": ("received_at", "message_id"),
+    "product_catalog": ("updated_at", "product_id"),
+}
+
+MARTS = {  # table -> key
+    "contacts.contact_profiles": ["contact_id"],
+    "contacts.contact_rfm": ["contact_id"],
+    "segments.segment_memberships": ["segment_key", "contact_id"],
+    "staging.stg_quarantined_rows": [],
+    "staging.stg_raw_row_reconciliation": ["source_table"],
+}
+TRIGGERED_SENDS = "triggers.triggered_sends"
+HAS_TRIGGERED_SENDS = (PROJECT_ROOT / "models/marts/triggers/triggered_sends.sql").exists()
+if HAS_TRIGGERED_SENDS:
+    MARTS[TRIGGERED_SENDS] = []
+
+# compared across engines (the quarantine's raw_row JSON is spelled per engine); DuckDB
+# rounds a half-cent average down (README, "Other engines")
+ENGINE_COMPARED = [t for t in MARTS if not t.startswith("staging.")]
+TOLERANCE = {"avg_order_value": Decimal("0.01")}
+
+INCREMENTAL_MODELS = [
+    "staging.stg_events__checked",
+    "staging.stg_identifies__checked",
+    "intermediate.int_anonymous_ids_stitched",
+    "intermediate.int_events_attributed",
+    "intermediate.int_email_events_parsed",
+    "intermediate.int_site_events_sessionized",
+]
+
+# the incremental models and their parents (no table models: they carry no state)
+INCREMENTAL_SELECTED = ["+int_site_events_sessionized", "+int_email_events_parsed"]
+SELECTED = [
+    "+contact_profiles",
+    "+contact_rfm",
+    "+segment_memberships",
+    "stg_quarantined_rows",
+    "stg_raw_row_reconciliation",
+    *(["+triggered_sends"] if HAS_TRIGGERED_SENDS else []),
+]
+
+
+@dataclass(frozen=True)
+class Builds:
+    source: Path
+    daily: Path
+    at_once: Path
+    generated: GenerationResult
+    late_landings: int
+
+
+def _run(warehouse: Path, as_of: datetime, selected: list[str], **dbt: Any) -> None:
+    run_dbt(
+        ["build", "--exclude-resource-type", "test", "unit_test", "--select", *selected],
+        warehouse,
+        dbt_vars={"as_of": as_of.isoformat(sep=" ")},
+        quiet=True,
+        **dbt,
+    )
+
+
+def _land(source: Path, warehouse: Path, after: datetime | None, until: datetime) -> int:
+    """Copy the raw rows landing in (after, until] from `source` into `warehouse`."""
+    landed = 0
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{source}' as source (read_only)")
+        con.execute("create schema if not exists raw")
+        for table, (cursor, key) in RAW_TABLES.items():
+            con.execute(
+                f"create table if not exists raw.{table} as from source.raw.{table} limit 0"
+            )
+            landed_at = LANDED_AT.format(cursor=cursor, key=key, last=LAST_AS_OF)
+            window = f"landed_at <= timestamp '{until}'"
+            if after is not None:
+                window += f" and landed_at > timestamp '{after}'"
+            count = con.execute(
+                f"insert into raw.{table} select * exclude (landed_at)"
+                f" from (select *, {landed_at} as landed_at from source.raw.{table})"
+                f" where {window}"
+            ).fetchone()
+            landed += count[0] if count else 0
+    return landed
+
+
+def _late_landings(source: Path) -> int:
+    with duckdb.connect(str(source), read_only=True) as con:
+        cursor, key = RAW_TABLES["events"]
+        landed_at = LANDED_AT.format(cursor=cursor, key=key, last=LAST_AS_OF)
+        row = con.execute(
+            f"select count(*) from raw.events where {landed_at} > {cursor}"
+            f" and {cursor} > timestamp '{FIRST_AS_OF}'"
+        ).fetchone()
+    return row[0] if row else 0
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    source = tmp_path_factory.mktemp("source") / "nudge.duckdb"
+    generated = generate(
+        source, contacts=250, seed=23, end=LAST_AS_OF, days=GENERATED_DAYS, bad_row_share=0.02
+    )
+
+    # the daily warehouse first holds another store, built, whose raw tables are then
+    # replaced (as `nudge generate` does): the first daily run must drop all of its rows
+    daily = tmp_path_factory.mktemp("daily") / "nudge.duckdb"
+    generate(daily, contacts=80, seed=5, end=FIRST_AS_OF - timedelta(days=1), days=20)
+    _run(daily, FIRST_AS_OF - timedelta(days=1), INCREMENTAL_SELECTED)
+    with duckdb.connect(str(daily)) as con:
+        for table in RAW_TABLES:
+            con.execute(f"drop table raw.{table}")
+    _land(source, daily, None, FIRST_AS_OF)
+    _run(daily, FIRST_AS_OF, INCREMENTAL_SELECTED)
+    for day in range(1, DAILY_RUNS + 1):
+        as_of = FIRST_AS_OF + timedelta(days=day)
+        _land(source, daily, as_of - timedelta(days=1), as_of)
+        _run(daily, as_of, SELECTED if as_of == LAST_AS_OF else INCREMENTAL_SELECTED)
+
+    at_once = tmp_path_factory.mktemp("at_once") / "nudge.duckdb"
+    _land(source, at_once, None, LAST_AS_OF)
+    _run(at_once, LAST_AS_OF, SELECTED)
+    return Builds(source, daily, at_once, generated, _late_landings(source))
+
+
+def _table(warehouse: Path, name: str) -> Table:
+    return read_duckdb(warehouse, f"select * from {name}")
+
+
+def test_the_data_has_late_events_late_landings_and_duplicates(builds: Builds) -> None:
+    assert builds.late_landings > 50
+    assert builds.generated.duplicates["events"] > 20
+    with duckdb.connect(str(builds.at_once), read_only=True) as con:
+        row = con.execute(
+            'select count(*) from raw.events where received_at > "timestamp" + interval 1 day'
+        ).fetchone()
+    assert row is not None and row[0] >= 10
+
+
+@pytest.mark.parametrize("table", list(MARTS))
+def test_day_by_day_equals_all_at_once(builds: Builds, table: str) -> None:
+    expected = _table(builds.at_once, table)
+    actual = _table(builds.daily, table)
+    assert len(expected.rows) > 0, f"{table} is empty: the comparison would prove nothing"
+    assert differences(expected, actual, MARTS[table]) == []
+
+
+@pytest.mark.parametrize("table", INCREMENTAL_MODELS)
+def test_incremental_models_equal_a_full_build(builds: Builds, table: str) -> None:
+    columns = "* exclude (processed_as_of)"
+    expected = read_duckdb(builds.at_once, f"select {columns} from {table}")
+    actual = read_duckdb(builds.daily, f"select {columns} from {table}")
+    assert differences(expected, actual, []) == []
+
+
+def test_raw_rows_reconcile_day_by_day(builds: Builds) -> None:
+    reconciliation = _table(builds.daily, "staging.stg_raw_row_reconciliation").as_dicts()
+    assert {r["source_table"] for r in reconciliation} == set(RAW_TABLES)
+    for r in reconciliation:
+        assert r["rows_read"] == r["rows_kept"] + r["duplicates"] + r["quarantined"], r
+
+
+@pytest.mark.parametrize("table", INCREMENTAL_MODELS)
+def test_the_last_daily_run_rewrote_only_its_window(builds: Builds, table: str) -> None:
+    with duckdb.connect(str(builds.daily), read_only=True) as con:
+        row = con.execute(
+            f"select count(*), count(*) filter (processed_as_of = timestamp '{LAST_AS_OF}')"
+            f" from {table}"
+        ).fetchone()
+    assert row is not None
+    total, rewritten = row
+    assert 0 < rewritten < total
+    if table == "staging.stg_events__checked":
+        # the day plus the 72-hour lookback, of a 50-day store
+        assert rewritten < 0.25 * total, (rewritten, total)
+
+
+def test_postgres_incremental_run_equals_all_at_once(
+    builds: Builds, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """The replace_keys strategy on PostgreSQL: a build as of the middle of the window, then
+    an incremental one as of its end after the rest of the rows landed."""
+    database = postgres_server.create_database("nudge_incremental")
+    pg = postgres_server.connection(database)
+    dbt: dict[str, Any] = {"target": "postgres", "env": postgres_server.dbt_env(database)}
+    middle = FIRST_AS_OF + timedelta(days=DAILY_RUNS // 2)
+    partial = tmp_path / "partial" / "nudge.duckdb"
+    partial.parent.mkdir()
+    _land(builds.source, partial, None, middle)
+    copy_raw_to_postgres(partial, pg)
+    _run(tmp_path / "artifacts" / "nudge.duckdb", middle, INCREMENTAL_SELECTED, **dbt)
+    copy_raw_to_postgres(builds.at_once, pg)
+    _run(tmp_path / "artifacts" / "nudge.duckdb", LAST_AS_OF, SELECTED, **dbt)
+
+    rewritten = read_postgres(
+        pg,
+        "select count(*) filter (where processed_as_of = timestamp"
+        f" '{LAST_AS_OF}') as rewritten, count(*) as total"
+        " from staging.stg_events__checked",
+    ).as_dicts()[0]
+    assert 0 < rewritten["rewritten"] < rewritten["total"]
+    for table in ENGINE_COMPARED:
+        expected = _table(builds.at_once, table)
+        actual = read_postgres(pg, f"select * from {table}")
+        assert differences(expected, actual, MARTS[table], TOLERANCE) == [], table
+
+
+def _model_seconds(warehouse: Path) -> dict[str, float]:
+    results = json.loads(
+        (dbt_artifacts_dir(warehouse) / "target" / "run_results.json").read_text(encoding="utf-8")
+    )
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """BENCHMARKS.md: a one-day incremental build against a full build of the same store."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args(argv)
+    end, day_before = LAST_AS_OF, LAST_AS_OF - timedelta(days=1)
+    incremental = [name.split(".")[-1] for name in INCREMENTAL_MODELS]
+    with tempfile.TemporaryDirectory(prefix="nudge-bench-incremental-") as tmp:
+        source = Path(tmp) / "source" / "nudge.duckdb"
+        source.parent.mkdir()
+        generated = generate(source, contacts=args.contacts, seed=42, end=end, days=args.days)
+        timings: dict[str, tuple[float, float]] = {}
+        for name, first_as_of in (("full", None), ("incremental", day_before)):
+            warehouse = Path(tmp) / name / "nudge.duckdb"
+            warehouse.parent.mkdir()
+            if first_as_of is not None:
+                _land(source, warehouse, None, first_as_of)
+                _run(warehouse, first_as_of, SELECTED)
+            _land(source, warehouse, first_as_of, end)
+            started = time.perf_counter()
+            _run(warehouse, end, SELECTED)
+            seconds = _model_seconds(warehouse)
+            timings[name] = (
+                time.perf_counter() - started,
+                sum(seconds.get(model, 0.0) for model in incremental),
+            )
+        full, one_day = timings["full"], timings["incremental"]
+        print(
+            f"{args.contacts:,} contacts, {generated.rows['events']:,} events:"
+            f" dbt run {full[0]:.1f} s full vs {one_day[0]:.1f} s one day"
+            f" ({full[0] / one_day[0]:.1f}x); the {len(incremental)} incremental models"
+            f" {full[1]:.1f} s vs {one_day[1]:.1f} s ({full[1] / one_day[1]:.1f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
