@@ -47,6 +47,7 @@ def run_dbt(
     profiles_dir: Path | None = None,
     quiet: bool = False,
     on_node_finished: Callable[[str], None] | None = None,
+    manifest: Any | None = None,
 ) -> DbtResult:
     """Invoke `dbt <args>` on `warehouse`; raise DbtCommandError on failure when `check`.
 
@@ -54,7 +55,9 @@ def run_dbt(
     environment variables for the duration of the call (profiles read them with env_var);
     `profiles_dir` replaces the project's profiles.yml folder. `quiet` keeps dbt's log
     off the console (errors and the log file stay); `on_node_finished` is called with each
-    node's unique_id as it completes, for progress display.
+    node's unique_id as it completes, for progress display. `manifest` (from
+    parse_manifest) skips parsing, which dbt otherwise redoes whenever the vars change:
+    for callers running the same project many times with only the vars changing.
     """
     from dbt.cli.main import dbtRunner
 
@@ -79,7 +82,7 @@ def run_dbt(
         command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
     with _environment({**(env or {}), "NUDGE_WAREHOUSE": str(warehouse)}):
         try:
-            outcome = dbtRunner(callbacks=callbacks).invoke(command)
+            outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(command)
         finally:
             _release_duckdb_file()
     results = _node_results(outcome.result)
@@ -90,6 +93,23 @@ def run_dbt(
             f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}"
         )
     return DbtResult(success=outcome.success, results=results)
+
+
+def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:
+    """`dbt parse` on `warehouse`: the parsed manifest, to pass to run_dbt(manifest=...).
+    Vars given to those runs still apply when their models compile."""
+    from dbt.cli.main import dbtRunner
+
+    artifacts = dbt_artifacts_dir(warehouse)
+    command = ["parse", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+    command += ["--target-path", str(artifacts / "target"), "--log-path", str(artifacts / "logs")]
+    if quiet:
+        command += ["--quiet"]
+    with _environment({"NUDGE_WAREHOUSE": str(warehouse)}):
+        outcome = dbtRunner().invoke(command)
+    if not outcome.success:
+        raise DbtCommandError(f"dbt parse failed: {outcome.exception or 'see dbt logs'}")
+    return outcome.result
 
 
 def _node_finished_callback(report: Callable[[str], None]) -> Callable[[Any], None]:

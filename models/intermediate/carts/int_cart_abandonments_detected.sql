@@ -124,7 +124,7 @@ burst_events as (
     inner join numbered
         on
             recent_bursts.contact_id = numbered.contact_id
-            and numbered.event_at <= recent_bursts.last_activity_at
+            and recent_bursts.last_activity_at >= numbered.event_at
 
 ),
 
@@ -147,7 +147,7 @@ last_purchases as (
         on
             burst_products.contact_id = order_lines.contact_id
             and burst_products.product_id = order_lines.product_id
-            and order_lines.ordered_at <= burst_products.last_activity_at
+            and burst_products.last_activity_at >= order_lines.ordered_at
     group by burst_products.contact_id, burst_products.burst_number, burst_products.product_id
 
 ),

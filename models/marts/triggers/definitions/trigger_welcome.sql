@@ -79,7 +79,7 @@ series as (
         anchors.anchor_at,
         unsubscribes.unsubscribed_at,
         anchors.signup_method,
-        coalesce(profiles.first_name, '') as first_name
+        profiles.first_name
     from anchors
     left join unsubscribes
         on anchors.contact_id = unsubscribes.contact_id
@@ -97,8 +97,8 @@ select
     case when unsubscribed_at is not null then 'unsubscribed' end as cancel_reason,
     cast(null as {{ dbt.type_string() }}) as reentry_key,
     {{ nudge.json_object_text([
-        ('first_name', 'first_name'),
-        ('signup_method', 'signup_method'),
-        ('signed_up_at', dbt.cast('anchor_at', dbt.type_string())),
+        ('first_name', 'first_name', 'string'),
+        ('signup_method', 'signup_method', 'string'),
+        ('signed_up_at', nudge.timestamp_key('anchor_at'), 'string'),
     ]) }} as payload
 from series

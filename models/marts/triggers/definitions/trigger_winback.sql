@@ -42,22 +42,22 @@ products as (
 order_items as (
 
     select
-        lines.order_id,
+        order_lines.order_id,
         {{ nudge.json_array_agg_text(
             nudge.json_object_text([
-                ('product_id', 'lines.product_id', 'string'),
-                ('name', 'coalesce(lines.product_name, lines.product_id)', 'string'),
+                ('product_id', 'order_lines.product_id', 'string'),
+                ('name', 'coalesce(order_lines.product_name, order_lines.product_id)', 'string'),
                 ('image_url', 'products.image_url', 'string'),
                 ('url', 'products.product_url', 'string'),
             ]),
-            'lines.line_number'
+            'order_lines.line_number'
         ) }} as items_json
-    from {{ ref('int_order_lines_unnested') }} as lines
+    from {{ ref('int_order_lines_unnested') }} as order_lines
     inner join recent_orders
-        on lines.order_id = recent_orders.order_id
+        on order_lines.order_id = recent_orders.order_id
     left join products
-        on lines.product_id = products.product_id
-    group by lines.order_id
+        on order_lines.product_id = products.product_id
+    group by order_lines.order_id
 
 )
 
