@@ -26,6 +26,7 @@ from nudge.warehouse_summary import (
     quarantine_table,
     raw_rows_table,
     summarize_warehouse,
+    triggered_sends_table,
 )
 
 
@@ -76,6 +77,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     console.print(marts_table(summary))
     console.print(raw_rows_table(summary))
     console.print(quarantine_table(summary))
+    console.print(triggered_sends_table(summary))
 
     console.rule("3/4 Sync audiences and send due triggered sends to the local Klaviyo sandbox")
     api_key = sandbox_api_key(warehouse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -17,6 +17,8 @@ class WarehouseSummary:
     mart_rows: dict[str, int]
     reconciliation: list[tuple[str, int, int, int, int]]
     quarantined_by_reason: list[tuple[str, str, int]]
+    # (trigger_key, status, sends) from triggers.triggered_sends; empty when it is not built
+    sends_by_trigger_status: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def mart_relations(warehouse: Path) -> dict[str, str]:
@@ -42,7 +44,15 @@ def summarize_warehouse(warehouse: Path) -> WarehouseSummary:
             "select source_table, reason, count(*) from staging.stg_quarantined_rows"
             " group by source_table, reason order by source_table, count(*) desc, reason"
         ).fetchall()
-    return WarehouseSummary(mart_rows, reconciliation, quarantined)
+        sends = (
+            con.execute(
+                f"select trigger_key, status, count(*) from {relations['triggered_sends']}"
+                " group by trigger_key, status order by trigger_key, status"
+            ).fetchall()
+            if "triggered_sends" in relations
+            else []
+        )
+    return WarehouseSummary(mart_rows, reconciliation, quarantined, sends)
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -75,4 +85,30 @@ def quarantine_table(summary: WarehouseSummary) -> Table:
     table.add_column("rows", justify="right")
     for source_table, reason, rows in summary.quarantined_by_reason:
         table.add_row(source_table, reason, f"{rows:,}")
+    return table
+
+
+SEND_STATUSES = (
+    "due",
+    "scheduled",
+    "sent",
+    "capped",
+    "held_out",
+    "suppressed",
+    "expired",
+    "cancelled",
+)
+
+
+def triggered_sends_table(summary: WarehouseSummary) -> Table:
+    """Sends per trigger (rows) and status (columns), from triggers.triggered_sends."""
+    table = Table(title="Triggered sends by trigger and status (triggers.triggered_sends)")
+    table.add_column("trigger")
+    for status in SEND_STATUSES:
+        table.add_column(status, justify="right")
+    counts: dict[str, dict[str, int]] = {}
+    for trigger_key, status, sends in summary.sends_by_trigger_status:
+        counts.setdefault(trigger_key, {})[status] = sends
+    for trigger_key, by_status in counts.items():
+        table.add_row(trigger_key, *(f"{by_status.get(s, 0):,}" for s in SEND_STATUSES))
     return table

@@ -46,6 +46,13 @@ COMPARED: dict[str, tuple[str, tuple[str, ...]]] = {
         " from segments.segment_transitions",
         ("segment_key", "contact_id", "transition", "transitioned_at"),
     ),
+    # send_key (the ESP idempotency key), holdout, variants, quiet hours: identical everywhere
+    "triggered_sends": (
+        "select send_key, contact_id, trigger_key, series_id, step, anchor_at, scheduled_at,"
+        " due_at, status, status_reason, variant, payload, is_incentive, timezone, cancelled_at"
+        " from triggers.triggered_sends",
+        ("send_key",),
+    ),
     "quarantine_by_reason": (
         "select source_table, reason, count(*) as quarantined_rows"
         " from staging.stg_quarantined_rows group by source_table, reason",
@@ -243,6 +250,7 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
     tables = duckdb_build.tables
     assert tables["contact_profiles"].rows and tables["contact_rfm"].rows
     assert tables["segment_memberships"].rows
+    assert tables["triggered_sends"].rows
     if injected:  # the hand-made rows: exactly one quarantined row per injected defect
         quarantined = {(r[0], r[1]): r[2] for r in tables["quarantine_by_reason"].rows}
         assert quarantined == injected
