@@ -146,6 +146,7 @@ def test_killed_send_runs_neither_lose_nor_repeat_a_send(
         rows = ledger(wh)
         assert {rows[key][0] for key in keys} == {"sent"}
 
+    print(f"{rounds} rounds, kills: {kills}")  # shown with pytest -s
     assert kills["crash point"] == rounds
     assert sum(kills.values()) >= MIN_KILLS, kills  # runs killed mid-way
     counts = events_by_unique_id(sandbox)
