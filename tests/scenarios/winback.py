@@ -166,7 +166,8 @@ SCENARIOS = [
                 1,
                 "scheduled",
                 series_id="winback_returns_o2",
-                due_at=REORDER_AT + 30 * DAY,
+                # ordered at midnight UTC: step 1 is deferred out of quiet hours to 08:00
+                due_at=REORDER_AT + 30 * DAY + 8 * HOUR,
             ),
             Expect(
                 EU_SUMMER_NOON,
