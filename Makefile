@@ -37,8 +37,12 @@ CONTACTS ?= 100000
 bench: install
 	$(BIN)/python -m nudge.generator.bench --contacts $(CONTACTS)
 
+# the instance queues runs that write the warehouse one at a time (orchestration/dagster.yaml)
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 dagster: install
-	$(BIN)/nudge dagster
+	mkdir -p "$(DAGSTER_HOME)"
+	[ -f "$(DAGSTER_HOME)/dagster.yaml" ] || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/"
+	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/nudge dagster
 
 clean:
 	rm -rf target logs warehouse .dagster_home

@@ -1,16 +1,23 @@
 """The Dagster code location: `dagster dev -m orchestration.definitions`.
 
-raw tables (+ the ESP engagement pull) → dbt models (tests as checks) → one asset per
+ESP feedback pull → raw tables → dbt models (tests as checks) → one asset per
 declared sync and the triggered sends → the ESP."""
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import AssetKey, Definitions
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
 from activation.declarations import load_declarations
+from nudge.sends_command import sends_destination
 from orchestration.assets.dbt import nudge_dbt_models
-from orchestration.assets.raw import raw_freshness_checks, raw_table_specs
+from orchestration.assets.esp import (
+    feedback_pull_asset,
+    feedback_pull_key,
+    triggered_sends_asset,
+    triggered_sends_key,
+)
+from orchestration.assets.raw import raw_freshness_checks, source_table_specs
 from orchestration.assets.syncs import sync_asset_key, sync_assets
 from orchestration.jobs import daily_job, hourly_job, sync_job, trigger_job
 from orchestration.project import dbt_executable, ensure_manifest, nudge_dbt_project
@@ -28,9 +35,18 @@ declarations = load_declarations(manifest)
 syncs = sync_assets(declarations, nudge_dbt_models)
 sync_keys = [sync_asset_key(declaration) for declaration in declarations]
 segment_transitions = get_asset_key_for_model([nudge_dbt_models], "segment_transitions")
+triggered_sends_model = get_asset_key_for_model([nudge_dbt_models], "triggered_sends")
 
-trigger = trigger_job(nudge_dbt_models, segment_transitions, send_assets=[])
-hourly = hourly_job(nudge_dbt_models, pulls=[], activations=sync_keys)
+sends_to = sends_destination()
+pull = feedback_pull_asset(sends_to)
+sends = triggered_sends_asset(sends_to, triggered_sends_model)
+raw_events = AssetKey(["raw", "events"])
+
+raw_keys = [source.key for source in sources]
+send_keys = [triggered_sends_key(sends_to)]
+pull_keys = [feedback_pull_key(sends_to)]
+trigger = trigger_job(nudge_dbt_models, segment_transitions, pull_keys, send_keys, raw_keys)
+hourly = hourly_job(nudge_dbt_models, pull_keys, [*sync_keys, *send_keys], raw_keys)
 daily = daily_job(nudge_dbt_models, sync_keys)
 per_sync = [
     (declaration.name, declaration.config.schedule, sync_job(declaration.name, key))
@@ -39,7 +55,13 @@ per_sync = [
 ]
 
 defs = Definitions(
-    assets=[*raw_table_specs(nudge_dbt_models, sources), nudge_dbt_models, *syncs],
+    assets=[
+        pull,
+        *source_table_specs(nudge_dbt_models, sources, fed_by={raw_events: pull_keys}),
+        nudge_dbt_models,
+        *syncs,
+        sends,
+    ],
     asset_checks=[raw_freshness_checks(sources)],
     jobs=[trigger, hourly, daily, *(job for _, _, job in per_sync)],
     schedules=nudge_schedules(settings, trigger, hourly, daily, per_sync),

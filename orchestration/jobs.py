@@ -22,28 +22,39 @@ DAILY_JOB = "daily_full_refresh_job"
 
 
 def trigger_job(
-    dbt: AssetsDefinition, segment_transitions: AssetKey, send_assets: Sequence[AssetKey]
+    dbt: AssetsDefinition,
+    segment_transitions: AssetKey,
+    pulls: Sequence[AssetKey],
+    send_assets: Sequence[AssetKey],
+    raw: Sequence[AssetKey],
 ) -> AssetJob:
-    """Trigger models + segment transitions (with the models they read), then due sends."""
+    """ESP suppressions in, trigger models + segment transitions (with the models they
+    read), then the due sends out."""
     refreshed = AssetSelection.groups("triggers") | AssetSelection.assets(segment_transitions)
     return define_asset_job(
         TRIGGER_JOB,
         selection=(refreshed.upstream() & AssetSelection.assets(dbt))
-        | AssetSelection.assets(*send_assets),
+        | AssetSelection.assets(*pulls, *send_assets)
+        | AssetSelection.checks_for_assets(*raw),
         description="Every few minutes (NUDGE_TRIGGER_INTERVAL_MINUTES, default 15) and when "
-        "new raw rows land: rebuild the trigger models and segment transitions with the models "
-        "they read, then hand newly due sends to activation.",
+        "new raw rows land: pull ESP suppressions, rebuild the trigger models and segment "
+        "transitions with the models they read, then hand newly due sends to activation.",
         tags={WAREHOUSE_TAG: "write"},
     )
 
 
 def hourly_job(
-    dbt: AssetsDefinition, pulls: Sequence[AssetKey], activations: Sequence[AssetKey]
+    dbt: AssetsDefinition,
+    pulls: Sequence[AssetKey],
+    activations: Sequence[AssetKey],
+    raw: Sequence[AssetKey],
 ) -> AssetJob:
-    """Everything, incrementally: ESP engagement in, every model, every sync and send out."""
+    """Everything, incrementally: ESP engagement in, every model, every sync and send out;
+    the raw tables' freshness checks too."""
     return define_asset_job(
         HOURLY_JOB,
-        selection=AssetSelection.assets(*pulls, dbt, *activations),
+        selection=AssetSelection.assets(*pulls, dbt, *activations)
+        | AssetSelection.checks_for_assets(*raw),
         description="Hourly: pull ESP engagement into raw, incremental dbt build of every "
         "model (dbt tests run as asset checks), then every audience sync and the triggered "
         "sends.",

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 from dagster import AssetKey
 
+RAW_SOURCE = "raw"  # the dbt source of the raw contract (docs/contracts/raw_events.md)
 _PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -37,6 +38,8 @@ def raw_sources(manifest_path: Path) -> list[RawSource]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     sources = []
     for props in manifest.get("sources", {}).values():
+        if props["source_name"] != RAW_SOURCE:  # e.g. activation.send_ledger, written by us
+            continue
         freshness = props.get("freshness") or {}
         sources.append(
             RawSource(

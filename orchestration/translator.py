@@ -8,20 +8,28 @@ from typing import Any
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 RAW_GROUP = "raw"
+# tables activation writes back (the send ledger) sit apart from its outgoing assets, so the
+# collapsed graph still reads left to right: raw → models → syncs/sends → activation
+ACTIVATION_STATE_GROUP = "activation_state"
 SEED_GROUP = "reference"
 
 
 def group_for_node(props: Mapping[str, Any]) -> str:
-    """staging/… → staging; marts/contacts/… → contacts; sources → raw; seeds → reference."""
+    """staging/… → staging; marts/contacts/… → contacts; seeds → reference; sources → raw,
+    except what activation writes back (source `activation`) → activation_state."""
     resource_type = props.get("resource_type")
     if resource_type == "source":
-        return RAW_GROUP
+        return source_group(str(props.get("source_name", "")))
     if resource_type == "seed":
         return SEED_GROUP
     folders = list(props.get("fqn", []))[1:-1]
     if folders and folders[0] == "marts" and len(folders) > 1:
         return str(folders[1])
     return str(folders[0]) if folders else "default"
+
+
+def source_group(source_name: str) -> str:
+    return ACTIVATION_STATE_GROUP if source_name == "activation" else RAW_GROUP
 
 
 class NudgeDbtTranslator(DagsterDbtTranslator):

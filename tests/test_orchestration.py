@@ -3,6 +3,7 @@ checks, one asset per declared sync, jobs, schedules and the new-raw-data sensor
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from dagster import (
 )
 from dagster._core.events import DagsterEvent, DagsterEventType
 
+import orchestration
 from activation.errors import ConfigurationError
 from activation.state import RUNS_TABLE
 from nudge.generator import generate
@@ -40,12 +42,14 @@ RAW = [AssetKey(["raw", name]) for name in ("events", "identifies", "product_cat
 RFM = AssetKey(["contacts", "contact_rfm"])
 SYNC = AssetKey(["klaviyo", "klaviyo_subscribers"])
 SYNC_JOB = "sync_klaviyo_subscribers_job"
+SENDS = AssetKey(["klaviyo", "triggered_sends"])
+PULL = AssetKey(["klaviyo", "feedback_pull"])
 
 
 def groups() -> dict[str, str | None]:
     repository = defs.get_repository_def()
     return {
-        spec.key.path[-1]: spec.group_name
+        spec.key.to_user_string(): spec.group_name
         for assets in repository.assets_defs_by_key.values()
         for spec in assets.specs
     }
@@ -53,21 +57,26 @@ def groups() -> dict[str, str | None]:
 
 def job_assets(name: str) -> set[str]:
     job = defs.resolve_job_def(name)
-    return {key.path[-1] for key in job.asset_layer.executable_asset_keys}
+    return {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
 
 
 def test_assets_are_grouped_by_folder() -> None:
-    by_name = groups()
-    assert by_name["stg_events"] == "staging"
-    assert by_name["int_orders_netted"] == "intermediate"
-    assert by_name["contact_profiles"] == by_name["contact_rfm"] == "contacts"
-    assert by_name["segment_memberships"] == by_name["segment_transitions"] == "segments"
-    assert by_name["segment_high_value"] == "segments"
-    assert by_name["triggered_sends"] == "triggers"
-    assert by_name["sync_klaviyo_subscribers"] == "syncs"
-    assert by_name["rfm_segment_map"] == "reference"
-    assert by_name["events"] == by_name["identifies"] == by_name["product_catalog"] == "raw"
-    assert by_name["klaviyo_subscribers"] == "activation"
+    by_key = groups()
+    assert by_key["staging/stg_events"] == "staging"
+    assert by_key["intermediate/int_orders_netted"] == "intermediate"
+    assert by_key["contacts/contact_profiles"] == by_key["contacts/contact_rfm"] == "contacts"
+    assert by_key["segments/segment_memberships"] == "segments"
+    assert by_key["segments/segment_transitions"] == by_key["segments/segment_high_value"]
+    assert by_key["triggers/triggered_sends"] == by_key["triggers/trigger_welcome"] == "triggers"
+    assert by_key["syncs/sync_klaviyo_subscribers"] == "syncs"
+    assert by_key["reference/rfm_segment_map"] == "reference"
+    assert {by_key[f"raw/{table}"] for table in ("events", "identifies", "product_catalog")} == {
+        "raw"
+    }
+    assert by_key["klaviyo/feedback_pull"] == "raw"
+    assert by_key["klaviyo/klaviyo_subscribers"] == "activation"
+    assert by_key["klaviyo/triggered_sends"] == "activation"
+    assert by_key["activation/send_ledger"] == "activation_state"
 
 
 def test_group_for_node_follows_the_folder() -> None:
@@ -87,6 +96,9 @@ def test_lineage_runs_raw_to_models_to_sync() -> None:
     assert RFM in graph.get_ancestor_asset_keys(sync_model)
     assert set(RAW) <= graph.get_ancestor_asset_keys(SYNC)
     assert graph.get(SYNC).kinds == {"klaviyo"}
+    # ESP feedback lands in raw.events; the due sends leave from triggered_sends
+    assert graph.get(AssetKey(["raw", "events"])).parent_keys == {PULL}
+    assert graph.get(SENDS).parent_keys == {AssetKey(["triggers", "triggered_sends"])}
 
 
 def test_dbt_tests_sync_share_and_raw_freshness_are_checks() -> None:
@@ -100,15 +112,37 @@ def test_dbt_tests_sync_share_and_raw_freshness_are_checks() -> None:
 
 def test_jobs_select_what_they_refresh() -> None:
     trigger, hourly, daily = job_assets(TRIGGER_JOB), job_assets(HOURLY_JOB), job_assets(DAILY_JOB)
-    assert {"triggered_sends", "segment_transitions", "stg_events", "int_orders_netted"} <= trigger
-    assert "klaviyo_subscribers" not in trigger and "sync_klaviyo_subscribers" not in trigger
-    assert {"contact_rfm", "segment_memberships", "klaviyo_subscribers"} <= daily
-    assert "triggered_sends" not in daily
+    assert {
+        "klaviyo/feedback_pull",
+        "staging/stg_events",
+        "intermediate/int_orders_netted",
+        "segments/segment_transitions",
+        "triggers/triggered_sends",
+        "klaviyo/triggered_sends",
+    } <= trigger
+    assert "klaviyo/klaviyo_subscribers" not in trigger
+    assert "syncs/sync_klaviyo_subscribers" not in trigger
+    assert {"contacts/contact_rfm", "segments/segment_memberships"} <= daily
+    assert "klaviyo/klaviyo_subscribers" in daily and "klaviyo/triggered_sends" not in daily
     assert trigger | daily <= hourly
+    checks = defs.resolve_job_def(HOURLY_JOB).asset_layer.asset_graph.asset_check_keys
+    assert {AssetCheckKey(key, "freshness") for key in RAW} <= set(checks)
     daily_config = defs.resolve_job_def(DAILY_JOB).run_config
     assert daily_config == {"ops": {"nudge_dbt_models": {"config": {"full_refresh": True}}}}
     for name in (TRIGGER_JOB, HOURLY_JOB, DAILY_JOB):
         assert defs.resolve_job_def(name).tags[WAREHOUSE_TAG] == "write"
+
+
+def test_the_instance_queues_warehouse_runs_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make dagster` copies orchestration/dagster.yaml into DAGSTER_HOME."""
+    shutil.copy(Path(orchestration.__file__).parent / "dagster.yaml", tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with DagsterInstance.get() as configured:
+        queue = configured.get_concurrency_config().run_queue_config
+    assert queue is not None
+    assert queue.tag_concurrency_limits == [{"key": WAREHOUSE_TAG, "limit": 1}]
 
 
 def test_settings_from_environment() -> None:

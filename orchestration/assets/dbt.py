@@ -11,6 +11,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from nudge.dbt_runner import _release_duckdb_file as release_duckdb_file
 from orchestration.project import ensure_manifest
 from orchestration.translator import NudgeDbtTranslator
 
@@ -37,4 +38,9 @@ def nudge_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     # row counts are read once dbt has released the DuckDB file (views are not counted)
-    yield from dbt.cli(build_args(config), context=context).stream().fetch_row_counts()
+    try:
+        yield from dbt.cli(build_args(config), context=context).stream().fetch_row_counts()
+    finally:
+        # counting opened dbt-duckdb's connection in this process; the assets downstream
+        # (syncs, sends) open the file themselves, in-process when run by execute_in_process
+        release_duckdb_file()

@@ -19,18 +19,19 @@ from dagster import (
 from activation.state import utcnow
 from orchestration.raw_sources import RawSource, newest_loaded_at
 from orchestration.resources import WarehouseResource
-from orchestration.translator import RAW_GROUP
+from orchestration.translator import source_group
 
 FRESHNESS_CHECK = "freshness"
 
 
-def raw_table_specs(
+def source_table_specs(
     dbt_assets: AssetsDefinition,
     sources: Sequence[RawSource],
     fed_by: dict[AssetKey, list[AssetKey]] | None = None,
 ) -> list[AssetSpec]:
-    """One spec per upstream key of the dbt assets that no dbt node produces: the sources.
-    `fed_by` names assets that write into a raw table (the ESP engagement pull)."""
+    """One spec per upstream key of the dbt assets that no dbt node produces: the dbt
+    sources, grouped as the translator groups them. `fed_by` names assets that write into
+    a table (the ESP feedback pull into raw.events)."""
     upstream = set(dbt_assets.dependency_keys) - set(dbt_assets.keys)
     described = {source.key: source for source in sources}
     specs = []
@@ -40,8 +41,8 @@ def raw_table_specs(
         specs.append(
             AssetSpec(
                 key,
-                group_name=RAW_GROUP,
-                description=f"{source.description} ({contract})" if source else contract,
+                group_name=source_group(key.path[0]),
+                description=f"{source.description} ({contract})" if source else None,
                 kinds={"duckdb"},
                 deps=(fed_by or {}).get(key, []),
             )

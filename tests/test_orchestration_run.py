@@ -1,0 +1,152 @@
+"""The whole graph, materialized in-process by the hourly job on a small generated store,
+syncing into the local Klaviyo sandbox: dbt models with row counts, dbt tests and raw
+freshness as checks, the audience sync with its counts and failed-row-share check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
+
+from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from nudge.generator import generate
+from orchestration.definitions import defs
+from orchestration.jobs import DBT_OP, HOURLY_JOB
+
+pytestmark = pytest.mark.slow
+
+API_KEY = "pk_orchestration_never_logged_7c1e"
+AS_OF = "2026-11-01 00:00:00"
+SYNC = AssetKey(["klaviyo", "klaviyo_subscribers"])
+SENDS = AssetKey(["klaviyo", "triggered_sends"])
+PULL = AssetKey(["klaviyo", "feedback_pull"])
+LIST_NAME = "Nudge — Subscribers"
+
+
+@dataclass
+class Run:
+    warehouse: Path
+    sandbox: SandboxHandle
+    result: ExecuteInProcessResult
+
+    def materialization(self, key: AssetKey) -> dict[str, Any]:
+        (event,) = [e for e in self.result.get_asset_materialization_events() if e.asset_key == key]
+        materialization = event.step_materialization_data.materialization
+        return {name: value.value for name, value in materialization.metadata.items()}
+
+    def scalar(self, sql: str) -> Any:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            row = con.execute(sql).fetchone()
+        assert row is not None
+        return row[0]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    warehouse = tmp_path_factory.mktemp("orchestration") / "nudge.duckdb"
+    generate(warehouse, contacts=150, seed=3, end=datetime(2026, 11, 1), days=120)
+    sandbox = start_sandbox(API_KEY)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NUDGE_WAREHOUSE", str(warehouse))
+        env.setenv("KLAVIYO_BASE_URL", sandbox.base_url)
+        env.setenv("KLAVIYO_API_KEY", API_KEY)
+        result = defs.resolve_job_def(HOURLY_JOB).execute_in_process(
+            run_config={"ops": {DBT_OP: {"config": {"as_of": AS_OF}}}},
+            instance=DagsterInstance.ephemeral(),
+        )
+        yield Run(warehouse, sandbox, result)
+    sandbox.stop()
+
+
+def test_the_hourly_job_materializes_every_asset(run: Run) -> None:
+    assert run.result.success
+    materialized = {e.asset_key for e in run.result.get_asset_materialization_events()}
+    job = defs.resolve_job_def(HOURLY_JOB)
+    assert materialized == set(job.asset_layer.executable_asset_keys)
+    names = {key.path[-1] for key in materialized}
+    assert {"stg_events", "contact_rfm", "segment_memberships", "triggered_sends"} <= names
+    assert {SYNC, SENDS, PULL} <= materialized
+    order = [e.asset_key for e in run.result.get_asset_materialization_events()]
+    assert order.index(PULL) < order.index(AssetKey(["staging", "stg_events"]))
+    assert order.index(AssetKey(["triggers", "triggered_sends"])) < order.index(SENDS)
+
+
+def test_models_carry_their_row_counts(run: Run) -> None:
+    rfm = run.materialization(AssetKey(["contacts", "contact_rfm"]))
+    assert rfm["dagster/row_count"] == run.scalar("select count(*) from contacts.contact_rfm") > 0
+    memberships = run.materialization(AssetKey(["segments", "segment_memberships"]))
+    expected = run.scalar("select count(*) from segments.segment_memberships")
+    assert memberships["dagster/row_count"] == expected > 0
+
+
+def test_dbt_tests_ran_as_passing_checks(run: Run) -> None:
+    evaluations = run.result.get_asset_check_evaluations()
+    dbt_checks = [e for e in evaluations if e.asset_key.path[0] != "raw" and e.asset_key != SYNC]
+    assert len(dbt_checks) > 150
+    assert [e.check_name for e in dbt_checks if not e.passed] == []
+
+
+def test_raw_freshness_checks_flag_the_month_old_store(run: Run) -> None:
+    freshness = {
+        e.asset_key.path[-1]: e
+        for e in run.result.get_asset_check_evaluations()
+        if e.check_name == "freshness"
+    }
+    assert set(freshness) == {"events", "identifies", "product_catalog"}
+    # generated up to 2026-11-01, checked now: older than dbt's error_after (72 h)
+    events = freshness["events"]
+    assert not events.passed and events.severity.value == "ERROR"
+    newest = run.scalar("select max(received_at) from raw.events")
+    assert events.metadata["newest_loaded_at"].value == newest.isoformat()
+
+
+def test_the_sync_reports_what_it_sent(run: Run) -> None:
+    audience = run.scalar("select count(*) from syncs.sync_klaviyo_subscribers")
+    metadata = run.materialization(SYNC)
+    assert metadata["status"] == "success"
+    assert metadata["added"] == audience > 0
+    assert metadata["failed"] == metadata["removed"] == 0
+    assert metadata["api_calls"] > 0 and metadata["rate_limited"] == 0
+    assert API_KEY not in str(metadata)
+    assert len(run.sandbox.list_members(LIST_NAME)) == audience
+    (check,) = [e for e in run.result.get_asset_check_evaluations() if e.asset_key == SYNC]
+    assert check.passed and check.metadata["sent"].value == audience
+
+
+def test_the_due_sends_reach_the_esp_once(run: Run) -> None:
+    due = run.scalar("select count(*) from triggers.triggered_sends where status = 'due'")
+    metadata = run.materialization(SENDS)
+    assert metadata["status"] == "success"
+    assert metadata["sent"] == metadata["ledger_sent"] == due > 0
+    assert metadata["failed"] == 0 and metadata["api_calls"] >= due
+    tracked = {event.get("unique_id") for event in run.sandbox.events()}
+    with duckdb.connect(str(run.warehouse), read_only=True) as con:
+        ledger = con.execute("select send_key from activation.send_ledger where status = 'sent'")
+        sent_keys = {row[0] for row in ledger.fetchall()}
+    assert len(sent_keys) == due and sent_keys <= tracked
+    assert run.materialization(PULL)["pulled"] == 0  # a fresh sandbox: nobody suppressed yet
+
+
+def test_running_the_activation_assets_again_sends_nothing(run: Run) -> None:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NUDGE_WAREHOUSE", str(run.warehouse))
+        env.setenv("KLAVIYO_BASE_URL", run.sandbox.base_url)
+        env.setenv("KLAVIYO_API_KEY", API_KEY)
+        again = defs.get_implicit_global_asset_job_def().execute_in_process(
+            asset_selection=[SYNC, SENDS], instance=DagsterInstance.ephemeral()
+        )
+    assert again.success
+    metadata = {
+        e.asset_key: {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in again.get_asset_materialization_events()
+    }
+    assert metadata[SYNC]["added"] == metadata[SYNC]["changed"] == 0
+    assert metadata[SYNC]["write_calls"] == 0
+    assert metadata[SENDS]["sent"] == 0 and metadata[SENDS]["ledger_sent"] > 0
+    assert run.scalar("select count(*) from activation.sync_runs") == 2
