@@ -27,8 +27,9 @@
         from (
             select
                 dated.*,
+                {#- parenthesized: AT TIME ZONE binds tighter than the + of dateadd -#}
                 {{ nudge.local_to_utc(
-                    dbt.dateadd('hour', local_hour, dbt.cast('dated.occurrence_date', dbt.type_timestamp())),
+                    '(' ~ dbt.dateadd('hour', local_hour, dbt.cast('dated.occurrence_date', dbt.type_timestamp())) ~ ')',
                     'dated.' ~ timezone_column,
                 ) }} as anchor_at
             from (
