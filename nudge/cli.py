@@ -120,6 +120,34 @@ def sync(
 
 
 @app.command()
+def pull(warehouse: WarehouseOption = None) -> None:
+    """Pull email engagement (delivered, opened, clicked, bounced, unsubscribed, spam) from
+    the sends' ESP into raw.events, since the last pull; a rerun adds nothing."""
+    from activation.errors import ActivationError
+    from nudge.report.commands import run_pull
+
+    try:
+        run_pull(console, _warehouse(warehouse))
+    except ActivationError as exc:
+        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path | None, typer.Option(help="HTML file (default: report.html beside the warehouse).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write the measurement report (RFM grid, segments, funnels, lift, benchmarks) as one
+    static HTML file."""
+    from nudge.report.commands import run_report
+
+    run_report(console, _warehouse(warehouse), output)
+
+
+@app.command()
 def erase(
     email: Annotated[str, typer.Option("--email", help="The contact's email address.")],
     dry_run: Annotated[

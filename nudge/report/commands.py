@@ -1,0 +1,49 @@
+"""`nudge pull` (ESP engagement into raw.events) and `nudge report` (the HTML report), also
+run by the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from activation.engagement import EngagementPullResult, pull_engagement
+from nudge.sends_command import sends_destination
+from nudge.sync_command import destination_settings
+
+from .page import write_report
+
+
+def default_report_path(warehouse: Path) -> Path:
+    return warehouse.parent / "report.html"
+
+
+def run_pull(console: Console, warehouse: Path) -> EngagementPullResult:
+    """Pull engagement from the sends' ESP (``NUDGE_SENDS_DESTINATION``, default klaviyo)."""
+    settings = destination_settings(sends_destination())
+    with console.status(f"Pulling engagement from {settings.destination}"):
+        result = pull_engagement(warehouse, settings)
+    console.print(pull_table(result))
+    return result
+
+
+def pull_table(result: EngagementPullResult) -> Table:
+    start = f"{result.window_start:%Y-%m-%d %H:%M}" if result.window_start else "the beginning"
+    title = f"ESP engagement pulled ({start} to {result.window_end:%Y-%m-%d %H:%M} UTC)"
+    table = Table(title=title, min_width=len(title) + 4)
+    table.add_column("")
+    table.add_column("events", justify="right")
+    table.add_row("read from the ESP", f"{result.pulled:,}")
+    table.add_row("landed in raw.events (new)", f"{result.landed:,}")
+    for name, count in sorted(result.by_event.items()):
+        table.add_row(f"  {name}", f"{count:,}")
+    table.add_row("  matching no contact", f"{result.unmatched:,}")
+    table.add_row("api calls", f"{result.api_calls:,}")
+    return table
+
+
+def run_report(console: Console, warehouse: Path, output: Path | None = None) -> Path:
+    path = write_report(warehouse, output or default_report_path(warehouse))
+    console.print(f"Report: [bold]{path}[/bold]")
+    return path
