@@ -12,13 +12,15 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from activation.sandbox.klaviyo import start_sandbox
+from activation.engagement import EngagementPullResult
+from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
 from activation.sends import SendRunResult
 from activation.sync import SyncRunResult
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import DbtResult, run_dbt
 from nudge.generate_command import run_generate
 from nudge.paths import warehouse_path
+from nudge.report.commands import default_report_path, run_pull, run_report
 from nudge.sends_command import run_triggered_sends
 from nudge.sync_command import klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
@@ -40,6 +42,8 @@ class DemoOutcome:
     syncs: list[SyncRunResult]
     sandbox_state: dict[str, Any]
     sends: SendRunResult | None = None  # the due triggered sends sent to the sandbox
+    engagement: EngagementPullResult | None = None  # engagement pulled back after the sends
+    report: Path | None = None  # the HTML measurement report
 
 
 def run_dbt_with_progress(console: Console, warehouse: Path, as_of: datetime) -> DbtResult:
@@ -81,28 +85,40 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
 
     console.rule("3/4 Sync audiences and send due triggered sends to the local Klaviyo sandbox")
     api_key = sandbox_api_key(warehouse)
-    sandbox = start_sandbox(api_key=api_key, state_path=sandbox_state_path(warehouse))
+    # the sandbox simulates each send's engagement as it would happen (opens over the next
+    # hours): a pull lands what has happened by then, the next day's run the rest
+    sandbox = start_sandbox(
+        api_key=api_key,
+        state_path=sandbox_state_path(warehouse),
+        engagement=EngagementConfig(seed=seed),
+    )
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
             syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
             sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
+            engagement = run_pull(console, warehouse)
         state = sandbox.state()
     finally:
         sandbox.stop()
 
-    console.rule("4/4 What is in the sandbox now")
+    console.rule("4/4 What is in the sandbox now, and the report")
     console.print(sandbox_table(state))
+    report = run_report(console, warehouse, default_report_path(warehouse))
     console.print(
         Panel.fit(
             f"Open the Dagster UI on this warehouse:  [bold]{dagster_command(warehouse)}[/bold]"
             "  (then http://127.0.0.1:3000)\n"
             f"Query the warehouse:  .venv/bin/nudge query{warehouse_option(warehouse)} "
             '"select rfm_segment, count(*) from contacts.contact_rfm group by 1"\n'
-            "Run the demo again: the second sync and send find nothing to send.",
+            "Run the demo again: the second sync and send find nothing to send.\n"
+            "Engagement pulled now shows in the performance marts of the next build"
+            " (as of a later instant).\n"
+            f"Open the report:  [bold]{report}[/bold]",
             title="Next",
         )
     )
-    return DemoOutcome(syncs, state, sends)
+    console.print(f"Report: {report}")
+    return DemoOutcome(syncs, state, sends, engagement, report)
 
 
 def sandbox_api_key(warehouse: Path) -> str:

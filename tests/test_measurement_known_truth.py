@@ -35,7 +35,9 @@ from activation.sends import run_sends
 from nudge.dbt_runner import run_dbt
 from nudge.generator.effects import PlantedEffect, plant_conversion_effect
 from nudge.raw_contract import create_table_sql
+from nudge.report import write_report
 from tests.sends_helpers import API_KEY, add_profiles, add_sends, profile_row, send_row, settings
+from tests.test_report import assert_report_matches_marts
 
 PER_ARM = 1500
 WELCOME_SENDS = 2000
@@ -53,7 +55,7 @@ ENGAGEMENT = EngagementConfig(
 Y = (1 - 0.02) * 0.5 * 0.3 * (2.0 - 1.0)
 MODELS = (
     "+int_orders_netted int_sends_engagement_summarized int_orders_attributed"
-    " int_experiment_units_assigned flow_performance experiment_results"
+    " int_experiment_units_assigned flow_performance experiment_results flow_benchmark_comparison"
 )
 
 
@@ -137,6 +139,7 @@ def measured(
         ),
     }
     as_of = (now + timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")
+    run_dbt(["seed", "--select", "flow_benchmarks"], path, quiet=True)
     run_dbt(["run", "--select", *MODELS.split()], path, dbt_vars={"as_of": as_of}, quiet=True)
     yield path, planted
 
@@ -212,3 +215,13 @@ def test_a_planted_variant_click_difference_is_recovered(
     assert float(flows["B"]) - float(flows["A"]) == pytest.approx(
         float(r["absolute_lift"]), abs=1e-4
     )
+
+
+def test_the_report_shows_these_marts(
+    measured: tuple[Path, dict[str, PlantedEffect]], tmp_path: Path
+) -> None:
+    path, _ = measured
+    html = write_report(path, tmp_path / "report.html").read_text()
+    assert assert_report_matches_marts(html, path) > 100
+    for chart in ("funnel-welcome", "funnel-winback", "lift-chart", "rfm-heatmap"):
+        assert f'id="{chart}"' in html
