@@ -90,6 +90,7 @@ unengaged as (
 )
 
 select
+    {{ dbt.concat(['contact_id', "'@'", nudge.timestamp_key('unengaged_at')]) }} as period_key,
     contact_id,
     unengaged_at,
     last_engaged_at,

@@ -84,7 +84,7 @@ median_intervals as (
     select
         contact_id,
         product_id,
-        avg(1.0 * interval_hours) as median_interval_hours
+        avg(cast(interval_hours as decimal(18, 2))) as median_interval_hours
     from ranked_intervals
     where
         interval_rank >= floor((interval_count + 1) / 2.0)
@@ -106,7 +106,7 @@ cycles as (
         case when products.replenishment_days > 0 then products.replenishment_days end as catalog_cycle_days,
         case
             when median_intervals.median_interval_hours >= 24
-                then round(median_intervals.median_interval_hours / 24.0, 0)
+                then round(cast(median_intervals.median_interval_hours / 24 as decimal(18, 6)), 0)
         end as own_cycle_days
     from sequenced
     left join products
