@@ -40,8 +40,10 @@
     json_extract_path_text({{ column }}, {% for k in path.split('.') %}'{{ k }}', {% endfor %}cast({{ index_expr }} as {{ dbt.type_string() }}), '{{ key }}')
 {%- endmacro %}
 
+{#- The path is parenthesized: SQLMesh re-renders json_extract_string as `->>`, which binds
+    tighter than `||`. -#}
 {% macro duckdb__json_array_item_text(column, path, index_expr, key) -%}
-    json_extract_string({{ column }}, '$.{{ path }}[' || cast({{ index_expr }} as varchar) || '].{{ key }}')
+    json_extract_string({{ column }}, ('$.{{ path }}[' || cast({{ index_expr }} as varchar) || '].{{ key }}'))
 {%- endmacro %}
 
 {% macro postgres__json_array_item_text(column, path, index_expr, key) -%}
