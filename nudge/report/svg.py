@@ -114,7 +114,7 @@ def movement_matrix(moves: Sequence[dict[str, Any]], chart_id: str = "rfm-moveme
         body = _text(10, 30, "No contact has moved between RFM segments yet (one run so far).")
         return _svg(chart_id, 620, 50, body, "Movement between RFM segments")
     names = sorted({m["from_segment"] for m in moves} | {m["to_segment"] for m in moves})
-    size, left, top = 44, 190, 150
+    size, left, top = 44, 190, 100
     most = max(int(m["contacts"]) for m in moves) or 1
     counts = {(m["from_segment"], m["to_segment"]): int(m["contacts"]) for m in moves}
     parts = []
@@ -203,7 +203,7 @@ def lift_forest(lifts: Sequence[dict[str, Any]], chart_id: str = "lift-chart") -
     ]
     for index, r in enumerate(rows):
         y = top + index * row_h + row_h / 2
-        label = f"{r['trigger_key']} ({r['comparison'].replace('_', ' ')}, {r['metric']})"
+        label = str(r["trigger_key"])
         color = PALETTE[0] if r["is_significant"] else "#a0aec0"
         lift = float(r["absolute_lift"])
         parts.append(_text(left - 8, y + 4, label, "end"))
