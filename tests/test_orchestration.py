@@ -68,6 +68,7 @@ def test_assets_are_grouped_by_folder() -> None:
     assert by_key["segments/segment_memberships"] == "segments"
     assert by_key["segments/segment_transitions"] == by_key["segments/segment_high_value"]
     assert by_key["triggers/triggered_sends"] == by_key["triggers/trigger_welcome"] == "triggers"
+    assert by_key["performance/flow_performance"] == "performance"
     assert by_key["syncs/sync_klaviyo_subscribers"] == "syncs"
     assert by_key["reference/rfm_segment_map"] == "reference"
     assert {by_key[f"raw/{table}"] for table in ("events", "identifies", "product_catalog")} == {

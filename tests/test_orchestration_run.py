@@ -15,6 +15,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.sandbox.klaviyo.engagement import EngagementConfig
 from nudge.generator import generate
 from orchestration.definitions import defs
 from orchestration.jobs import DBT_OP, HOURLY_JOB
@@ -51,7 +52,8 @@ class Run:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     warehouse = tmp_path_factory.mktemp("orchestration") / "nudge.duckdb"
     generate(warehouse, contacts=150, seed=3, end=datetime(2026, 11, 1), days=120)
-    sandbox = start_sandbox(API_KEY)
+    # every tracked send is delivered, and some opened, at once (time_scale 0)
+    sandbox = start_sandbox(API_KEY, engagement=EngagementConfig(seed=1, time_scale=0))
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NUDGE_WAREHOUSE", str(warehouse))
         env.setenv("KLAVIYO_BASE_URL", sandbox.base_url)
@@ -130,16 +132,19 @@ def test_the_due_sends_reach_the_esp_once(run: Run) -> None:
         ledger = con.execute("select send_key from activation.send_ledger where status = 'sent'")
         sent_keys = {row[0] for row in ledger.fetchall()}
     assert len(sent_keys) == due and sent_keys <= tracked
-    assert run.materialization(PULL)["pulled"] == 0  # a fresh sandbox: nobody suppressed yet
+    pull = run.materialization(PULL)  # ran before the sends, on a fresh sandbox
+    assert pull["suppressions_pulled"] == pull["engagement_pulled"] == 0
 
 
-def test_running_the_activation_assets_again_sends_nothing(run: Run) -> None:
+def test_running_the_activation_assets_again_sends_nothing_and_pulls_engagement(
+    run: Run,
+) -> None:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("NUDGE_WAREHOUSE", str(run.warehouse))
         env.setenv("KLAVIYO_BASE_URL", run.sandbox.base_url)
         env.setenv("KLAVIYO_API_KEY", API_KEY)
         again = defs.get_implicit_global_asset_job_def().execute_in_process(
-            asset_selection=[SYNC, SENDS], instance=DagsterInstance.ephemeral()
+            asset_selection=[PULL, SYNC, SENDS], instance=DagsterInstance.ephemeral()
         )
     assert again.success
     metadata = {
@@ -149,4 +154,12 @@ def test_running_the_activation_assets_again_sends_nothing(run: Run) -> None:
     assert metadata[SYNC]["added"] == metadata[SYNC]["changed"] == 0
     assert metadata[SYNC]["write_calls"] == 0
     assert metadata[SENDS]["sent"] == 0 and metadata[SENDS]["ledger_sent"] > 0
+    # the sandbox delivered every send: the pull lands one Email Delivered per send at least
+    sent = metadata[SENDS]["ledger_sent"]
+    assert (
+        metadata[PULL]["landed Email Delivered"] + metadata[PULL].get("landed Email Bounced", 0)
+        >= sent
+    )
+    delivered = run.scalar("select count(*) from raw.events where event = 'Email Delivered'")
+    assert delivered >= metadata[PULL]["landed Email Delivered"]
     assert run.scalar("select count(*) from activation.sync_runs") == 2

@@ -1,12 +1,11 @@
 """The assets that talk to the triggered-sends ESP (NUDGE_SENDS_DESTINATION, default klaviyo):
 
 - the feedback pull, upstream of raw.events: suppressions made in the ESP (unsubscribes,
-  hard bounces, spam complaints) land as raw events (activation.sends.read_back_suppressions);
+  hard bounces, spam complaints; activation.sends.read_back_suppressions) and the email
+  engagement of the sends (delivered, opened, clicked, …; activation.engagement, Klaviyo
+  only) land as raw events;
 - the triggered sends, downstream of triggers.triggered_sends: every due send delivered as
-  an ESP event keyed by its send_key, through the send ledger (activation.sends.run_sends).
-
-Opens and clicks are not pulled back yet: activation has no engagement read-back (only the
-sandbox simulates them), so the pull lands suppressions only."""
+  an ESP event keyed by its send_key, through the send ledger (activation.sends.run_sends)."""
 
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -22,11 +21,13 @@ from dagster import (
     multi_asset,
 )
 
+from activation.engagement import pull_engagement
 from activation.sends import read_back_suppressions, run_sends
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import RAW_GROUP
 
 SENDS_GROUP = "activation"
+ENGAGEMENT_DESTINATIONS = {"klaviyo"}  # activation.engagement reads Klaviyo's events API
 
 
 def feedback_pull_key(destination: str) -> AssetKey:
@@ -43,23 +44,39 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
         key,
         group_name=RAW_GROUP,
         kinds={destination},
-        description=f"Suppressions made in {destination} since the last pull, landed in "
-        "raw.events (and activation.esp_suppressions) so the next build and send skip them.",
+        description=f"Suppressions made in {destination} and the sends' email engagement since "
+        "the last pull, landed in raw.events (suppressions also in activation.esp_suppressions, "
+        "so the next send skips them at once).",
     )
 
     @multi_asset(name=f"{destination}_feedback_pull", specs=[spec])
     def _pull(
         context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
     ) -> Iterator[MaterializeResult]:
-        result = read_back_suppressions(warehouse.path, esp.settings(destination))
-        context.log.info(
-            f"pulled {result.pulled} suppressions ({result.new} new), "
-            f"{result.landed_events} raw events"
-        )
+        settings = esp.settings(destination)
+        suppressions = read_back_suppressions(warehouse.path, settings)
         metadata: dict[str, Any] = {
-            name: value for name, value in asdict(result).items() if isinstance(value, int)
+            f"suppressions_{name}": value
+            for name, value in asdict(suppressions).items()
+            if isinstance(value, int)
         }
-        metadata["since"] = result.since.isoformat() if result.since else "the beginning"
+        context.log.info(
+            f"pulled {suppressions.pulled} suppressions ({suppressions.new} new), "
+            f"{suppressions.landed_events} raw events"
+        )
+        if destination in ENGAGEMENT_DESTINATIONS:
+            engagement = pull_engagement(warehouse.path, settings)
+            metadata.update(
+                engagement_pulled=engagement.pulled,
+                engagement_landed=engagement.landed,
+                engagement_unmatched=engagement.unmatched,
+                engagement_api_calls=engagement.api_calls,
+            )
+            for event, count in sorted(engagement.by_event.items()):
+                metadata[f"landed {event}"] = count
+            context.log.info(f"pulled {engagement.pulled} engagement events")
+        else:
+            metadata["engagement"] = f"no engagement read-back for {destination}"
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
     return _pull
