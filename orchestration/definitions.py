@@ -5,7 +5,7 @@ declared sync and the triggered sends → the ESP."""
 
 from __future__ import annotations
 
-from dagster import AssetKey, Definitions
+from dagster import AssetKey, Definitions, multiprocess_executor
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
 from activation.declarations import load_declarations
@@ -66,6 +66,9 @@ defs = Definitions(
     jobs=[trigger, hourly, daily, *(job for _, _, job in per_sync)],
     schedules=nudge_schedules(settings, trigger, hourly, daily, per_sync),
     sensors=[raw_data_sensor(trigger, sources)],
+    # one step at a time: dbt, the syncs, the sends and the checks each open the one DuckDB
+    # file, which takes one writer (and no reader while it writes)
+    executor=multiprocess_executor.configured({"max_concurrent": 1}),
     resources={
         "dbt": DbtCliResource(project_dir=nudge_dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(),

@@ -131,7 +131,11 @@ def test_jobs_select_what_they_refresh() -> None:
     daily_config = defs.resolve_job_def(DAILY_JOB).run_config
     assert daily_config == {"ops": {"nudge_dbt_models": {"config": {"full_refresh": True}}}}
     for name in (TRIGGER_JOB, HOURLY_JOB, DAILY_JOB):
-        assert defs.resolve_job_def(name).tags[WAREHOUSE_TAG] == "write"
+        job = defs.resolve_job_def(name)
+        assert job.tags[WAREHOUSE_TAG] == "write"
+        # steps of a run never open the DuckDB file at the same time
+        executor = job.executor_def.config_schema.resolve_config({}).value  # type: ignore[attr-defined]
+        assert executor["config"]["max_concurrent"] == 1
 
 
 def test_the_instance_queues_warehouse_runs_one_at_a_time(
