@@ -59,7 +59,7 @@ evidenced as (
         on
             entries.contact_id = category_views.contact_id
             and entries.category_key = category_views.category_key
-            and category_views.viewed_at <= entries.entered_at
+            and entries.entered_at >= category_views.viewed_at
     group by entries.transition_key, entries.contact_id, entries.category_key, entries.entered_at
 
 ),
@@ -119,7 +119,7 @@ ranked_products as (
         *,
         row_number() over (
             partition by category_key
-            order by case when is_new then 0 else 1 end, units_30d desc, product_id
+            order by case when is_new then 0 else 1 end asc, units_30d desc, product_id asc
         ) as product_rank
     from products
 

@@ -33,9 +33,9 @@ ticket_events as (
 
 ),
 
-{#- a ticket re-sent under another message_id is still one ticket -#}
 tickets as (
 
+    {#- a ticket re-sent under another message_id is still one ticket -#}
     select
         contact_id,
         {{ dbt.concat(["'ticket:'", 'ticket_id']) }} as series_id,
@@ -70,9 +70,9 @@ support_page_views as (
 
 ),
 
-{#- each view's position among the contact's support views of the window ending at it -#}
 windowed as (
 
+    {#- each view's position among the contact's support views of the window ending at it -#}
     select
         current_view.message_id,
         current_view.contact_id,
@@ -82,18 +82,18 @@ windowed as (
     inner join support_page_views as earlier_view
         on
             current_view.contact_id = earlier_view.contact_id
-            and earlier_view.event_at > {{ dbt.dateadd('day', -1 * var('trigger_support_days'), 'current_view.event_at') }}
+            and {{ dbt.dateadd('day', -1 * var('trigger_support_days'), 'current_view.event_at') }} < earlier_view.event_at
             and (
-                earlier_view.event_at < current_view.event_at
-                or (earlier_view.event_at = current_view.event_at and earlier_view.message_id <= current_view.message_id)
+                current_view.event_at > earlier_view.event_at
+                or (current_view.event_at = earlier_view.event_at and current_view.message_id >= earlier_view.message_id)
             )
     group by current_view.message_id, current_view.contact_id, current_view.event_at
 
 ),
 
-{#- a streak starts at the view that brings the window to the threshold from below -#}
 crossings as (
 
+    {#- a streak starts at the view that brings the window to the threshold from below -#}
     select
         *,
         lag(views_in_window) over (

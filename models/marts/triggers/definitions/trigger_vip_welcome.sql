@@ -48,7 +48,7 @@ evidenced as (
     left join orders
         on
             entries.contact_id = orders.contact_id
-            and orders.ordered_at <= entries.entered_at
+            and entries.entered_at >= orders.ordered_at
     group by entries.transition_key, entries.contact_id, entries.entered_at
 
 ),
