@@ -9,16 +9,17 @@
     {{- return(adapter.dispatch('local_to_utc', 'nudge')(ts, tz)) -}}
 {%- endmacro %}
 
-{#- SQL standard (PostgreSQL, Snowflake, Trino): the naive value read in tz, shown in UTC. -#}
+{#- SQL standard (PostgreSQL, Snowflake, Trino): the naive value read in tz, shown in UTC; `ts`
+    is parenthesized because AT TIME ZONE binds tighter than + (ts may be an addition). -#}
 {% macro default__local_to_utc(ts, tz) -%}
-    (({{ ts }} at time zone {{ tz }}) at time zone 'UTC')
+    ((({{ ts }}) at time zone {{ tz }}) at time zone 'UTC')
 {%- endmacro %}
 
 {#- timezone(zone, naive) reads the value as local to zone; timezone('UTC', timestamptz) shows it in UTC. -#}
 {% macro duckdb__local_to_utc(ts, tz) -%}
-    timezone('UTC', timezone({{ tz }}, {{ ts }}))
+    timezone('UTC', timezone({{ tz }}, ({{ ts }})))
 {%- endmacro %}
 
 {% macro spark__local_to_utc(ts, tz) -%}
-    to_utc_timestamp({{ ts }}, {{ tz }})
+    to_utc_timestamp(({{ ts }}), {{ tz }})
 {%- endmacro %}
