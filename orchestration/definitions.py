@@ -18,6 +18,7 @@ from orchestration.assets.esp import (
     triggered_sends_key,
 )
 from orchestration.assets.raw import raw_freshness_checks, source_table_specs
+from orchestration.assets.report import REPORT_KEY, report_asset
 from orchestration.assets.syncs import sync_asset_key, sync_assets
 from orchestration.jobs import daily_job, hourly_job, sync_job, trigger_job
 from orchestration.project import dbt_executable, ensure_manifest, nudge_dbt_project
@@ -36,6 +37,18 @@ syncs = sync_assets(declarations, nudge_dbt_models)
 sync_keys = [sync_asset_key(declaration) for declaration in declarations]
 segment_transitions = get_asset_key_for_model([nudge_dbt_models], "segment_transitions")
 triggered_sends_model = get_asset_key_for_model([nudge_dbt_models], "triggered_sends")
+report = report_asset(
+    [
+        get_asset_key_for_model([nudge_dbt_models], model)
+        for model in (
+            "contact_rfm",
+            "segment_transitions",
+            "flow_benchmark_comparison",
+            "experiment_results",
+            "flow_performance",
+        )
+    ]
+)
 
 sends_to = sends_destination()
 pull = feedback_pull_asset(sends_to)
@@ -46,7 +59,7 @@ raw_keys = [source.key for source in sources]
 send_keys = [triggered_sends_key(sends_to)]
 pull_keys = [feedback_pull_key(sends_to)]
 trigger = trigger_job(nudge_dbt_models, segment_transitions, pull_keys, send_keys, raw_keys)
-hourly = hourly_job(nudge_dbt_models, pull_keys, [*sync_keys, *send_keys], raw_keys)
+hourly = hourly_job(nudge_dbt_models, pull_keys, [*sync_keys, *send_keys, REPORT_KEY], raw_keys)
 daily = daily_job(nudge_dbt_models, sync_keys)
 per_sync = [
     (declaration.name, declaration.config.schedule, sync_job(declaration.name, key))
@@ -61,6 +74,7 @@ defs = Definitions(
         nudge_dbt_models,
         *syncs,
         sends,
+        report,
     ],
     asset_checks=[raw_freshness_checks(sources)],
     jobs=[trigger, hourly, daily, *(job for _, _, job in per_sync)],

@@ -27,6 +27,7 @@ AS_OF = "2026-11-01 00:00:00"
 SYNC = AssetKey(["klaviyo", "klaviyo_subscribers"])
 SENDS = AssetKey(["klaviyo", "triggered_sends"])
 PULL = AssetKey(["klaviyo", "feedback_pull"])
+REPORT = AssetKey(["performance", "report"])
 LIST_NAME = "Nudge — Subscribers"
 
 
@@ -73,10 +74,26 @@ def test_the_hourly_job_materializes_every_asset(run: Run) -> None:
     assert materialized == set(job.asset_layer.executable_asset_keys)
     names = {key.path[-1] for key in materialized}
     assert {"stg_events", "contact_rfm", "segment_memberships", "triggered_sends"} <= names
-    assert {SYNC, SENDS, PULL} <= materialized
+    assert {SYNC, SENDS, PULL, REPORT} <= materialized
     order = [e.asset_key for e in run.result.get_asset_materialization_events()]
     assert order.index(PULL) < order.index(AssetKey(["staging", "stg_events"]))
     assert order.index(AssetKey(["triggers", "triggered_sends"])) < order.index(SENDS)
+
+
+def test_the_report_is_written_and_attached(run: Run) -> None:
+    metadata = run.materialization(REPORT)
+    path = Path(metadata["path"])
+    assert path == run.warehouse.parent / "report.html"
+    html = path.read_text(encoding="utf-8")
+    assert "<svg" in html and "RFM" in html
+    assert "missing_marts" not in metadata
+    # a first build precedes any send, so the flows may be empty; the metadata follows the mart
+    flows = run.scalar("select count(*) from performance.flow_benchmark_comparison")
+    assert metadata["flows"] == flows
+    assert ("flow_rates" in metadata) == (flows > 0)
+    assert metadata["rfm_cells"] == run.scalar(
+        "select count(*) from (select distinct r_score, f_score from contacts.contact_rfm)"
+    )
 
 
 def test_models_carry_their_row_counts(run: Run) -> None:
