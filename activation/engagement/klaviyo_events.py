@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,14 +39,21 @@ def _stamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _next_whole_second(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 def _utc_naive(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def read_events(client: ApiClient, since: datetime | None, until: datetime) -> Iterator[EspEvent]:
-    """Every engagement event with ``since <= datetime < until``, page by page."""
-    window = f"less-than(datetime,{_stamp(until)})"
+    """Every engagement event with ``since <= datetime < until``, page by page. The filter
+    takes whole seconds, so ``until`` is rounded up: an event stamped in the pull's own
+    second is read now (the next window re-reads the lookback anyway, de-duplicated)."""
+    window = f"less-than(datetime,{_stamp(_next_whole_second(until))})"
     if since is not None:
         window = f"greater-or-equal(datetime,{_stamp(since)}),{window}"
     params: dict[str, str] | None = {

@@ -2,7 +2,7 @@
     One row per contact, product and order that bought it, up to `as_of` (any channel),
     in purchase order: the purchase before and after it, and the product's replenishment
     cycle for the contact: the catalog's replenishment_days when set, else the contact's
-    own median interval between purchases of it (2+ purchases; intervals in hours, the
+    own median interval between purchases of it (2+ purchases; intervals in seconds, the
     median rounded to whole days, at least 1). Null when neither exists.
 -#}
 
@@ -62,7 +62,8 @@ intervals as (
     select
         contact_id,
         product_id,
-        {{ dbt.datediff('previous_purchased_at', 'purchased_at', 'hour') }} as interval_hours
+        {{ nudge.seconds_between('previous_purchased_at', 'purchased_at') }}
+            as interval_seconds
     from sequenced
     where previous_purchased_at is not null
 
@@ -72,7 +73,7 @@ ranked_intervals as (
 
     select
         *,
-        row_number() over (partition by contact_id, product_id order by interval_hours) as interval_rank,
+        row_number() over (partition by contact_id, product_id order by interval_seconds) as interval_rank,
         count(*) over (partition by contact_id, product_id) as interval_count
     from intervals
 
@@ -84,7 +85,7 @@ median_intervals as (
     select
         contact_id,
         product_id,
-        avg(cast(interval_hours as decimal(18, 2))) as median_interval_hours
+        avg(cast(interval_seconds as decimal(18, 2))) as median_interval_seconds
     from ranked_intervals
     where
         interval_rank >= floor((interval_count + 1) / 2.0)
@@ -105,8 +106,8 @@ cycles as (
         sequenced.*,
         case when products.replenishment_days > 0 then products.replenishment_days end as catalog_cycle_days,
         case
-            when median_intervals.median_interval_hours >= 24
-                then round(cast(median_intervals.median_interval_hours / 24 as decimal(18, 6)), 0)
+            when median_intervals.median_interval_seconds >= 86400
+                then round(cast(median_intervals.median_interval_seconds / 86400 as decimal(18, 6)), 0)
         end as own_cycle_days
     from sequenced
     left join products

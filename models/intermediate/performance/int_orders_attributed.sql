@@ -64,6 +64,8 @@ select
     variant,
     sent_at,
     engaged_at,
-    {{ dbt.datediff('sent_at', 'ordered_at', 'minute') }} as minutes_to_conversion
+    cast(
+        floor({{ nudge.seconds_between("sent_at", "ordered_at") }} / 60.0) as {{ dbt.type_int() }}
+    ) as minutes_to_conversion
 from candidates
 where recency_rank = 1
