@@ -12,32 +12,16 @@ with
 
 cart_events as (
 
-    select
-        message_id,
-        contact_id,
-        event_name,
-        event_at,
-        {{ nudge.clean_text(nudge.json_text('properties', 'product_id')) }} as product_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'cart_id')) }} as cart_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'name')) }} as product_name,
-        {{ nudge.json_number('properties', 'price') }} as price,
-        {{ nudge.json_number('properties', 'quantity') }} as raw_quantity
-    from {{ ref('int_events_attributed') }}
-    where
-        contact_id is not null
-        and event_name in ('Product Added', 'Product Removed')
-        and event_at <= {{ nudge.as_of() }}
+    select * from {{ ref('int_cart_events_parsed') }}
 
 ),
 
-quantified as (
+sequenced as (
 
     select
         *,
-        case when raw_quantity >= 1 then floor(raw_quantity) else 1 end as quantity,
         lag(event_at) over (partition by contact_id order by event_at, message_id) as previous_event_at
     from cart_events
-    where product_id is not null
 
 ),
 
@@ -52,7 +36,7 @@ burst_starts as (
                 then 1
             else 0
         end as starts_burst
-    from quantified
+    from sequenced
 
 ),
 

@@ -9,22 +9,7 @@ with
 
 cart_events as (
 
-    select
-        message_id,
-        contact_id,
-        event_name,
-        event_at,
-        {{ nudge.clean_text(nudge.json_text('properties', 'product_id')) }} as product_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'cart_id')) }} as cart_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'name')) }} as product_name,
-        {{ nudge.clean_text(nudge.json_text('properties', 'category')) }} as category,
-        {{ nudge.json_number('properties', 'price') }} as price,
-        {{ nudge.json_number('properties', 'quantity') }} as raw_quantity
-    from {{ ref('int_events_attributed') }}
-    where
-        contact_id is not null
-        and event_name in ('Product Added', 'Product Removed')
-        and event_at <= {{ nudge.as_of() }}
+    select * from {{ ref('int_cart_events_parsed') }}
 
 ),
 
@@ -52,16 +37,13 @@ since_last_purchase as (
 
     select
         cart_events.*,
-        purchases.last_bought_at,
-        case when cart_events.raw_quantity >= 1 then floor(cart_events.raw_quantity) else 1 end as quantity
+        purchases.last_bought_at
     from cart_events
     left join purchases
         on
             cart_events.contact_id = purchases.contact_id
             and cart_events.product_id = purchases.product_id
-    where
-        cart_events.product_id is not null
-        and (purchases.last_bought_at is null or cart_events.event_at > purchases.last_bought_at)
+    where purchases.last_bought_at is null or cart_events.event_at > purchases.last_bought_at
 
 ),
 

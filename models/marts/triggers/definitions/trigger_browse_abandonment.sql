@@ -114,14 +114,11 @@ product_events as (
 
     select
         contact_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'product_id')) }} as product_id,
+        product_id,
         event_at,
         'product_added' as reason
-    from {{ ref('int_events_attributed') }}
-    where
-        event_name = 'Product Added'
-        and contact_id is not null
-        and event_at <= {{ nudge.as_of() }}
+    from {{ ref('int_cart_events_parsed') }}
+    where event_name = 'Product Added'
     union all
     select
         contact_id,
