@@ -5,7 +5,8 @@
     among sent units on the same conversion and on clicking. Two-proportion z-test: absolute
     lift (treatment − control rate), relative lift, 95% confidence interval of the absolute
     lift (unpooled standard error), pooled z-score and two-sided p-value
-    (macros/statistics/two_proportion_test.sql).
+    (macros/statistics/two_proportion_test.sql). Each comparison's units and successes:
+    macros/statistics/arm_comparison.sql.
 -#}
 
 with
@@ -18,56 +19,30 @@ units as (
 
 holdout as (
 
-    select
-        trigger_key,
-        'sent_vs_held_out' as comparison,
-        'conversion' as metric,
-        'held_out' as control_group,
-        'sent' as treatment_group,
-        sum(case when arm = 'held_out' then 1 else 0 end) as control_units,
-        sum(case when arm = 'held_out' and converted then 1 else 0 end) as control_successes,
-        sum(case when arm = 'sent' then 1 else 0 end) as treatment_units,
-        sum(case when arm = 'sent' and converted then 1 else 0 end) as treatment_successes
-    from units
-    group by trigger_key
+    {{ nudge.arm_comparison(
+        'units', 'trigger_key', 'sent_vs_held_out', 'conversion',
+        arm_column='arm', control='held_out', treatment='sent', success='converted'
+    ) }}
 
 ),
 
 variant_conversion as (
 
-    select
-        trigger_key,
-        'variant_b_vs_a' as comparison,
-        'conversion' as metric,
-        'A' as control_group,
-        'B' as treatment_group,
-        sum(case when variant = 'A' then 1 else 0 end) as control_units,
-        sum(case when variant = 'A' and converted then 1 else 0 end) as control_successes,
-        sum(case when variant = 'B' then 1 else 0 end) as treatment_units,
-        sum(case when variant = 'B' and converted then 1 else 0 end) as treatment_successes
-    from units
-    where arm = 'sent'
-    group by trigger_key
-    having sum(case when variant = 'B' then 1 else 0 end) > 0
+    {{ nudge.arm_comparison(
+        'units', 'trigger_key', 'variant_b_vs_a', 'conversion',
+        arm_column='variant', control='A', treatment='B', success='converted',
+        where="arm = 'sent'", require_treatment=true
+    ) }}
 
 ),
 
 variant_click as (
 
-    select
-        trigger_key,
-        'variant_b_vs_a' as comparison,
-        'click' as metric,
-        'A' as control_group,
-        'B' as treatment_group,
-        sum(case when variant = 'A' then 1 else 0 end) as control_units,
-        sum(case when variant = 'A' and clicked then 1 else 0 end) as control_successes,
-        sum(case when variant = 'B' then 1 else 0 end) as treatment_units,
-        sum(case when variant = 'B' and clicked then 1 else 0 end) as treatment_successes
-    from units
-    where arm = 'sent'
-    group by trigger_key
-    having sum(case when variant = 'B' then 1 else 0 end) > 0
+    {{ nudge.arm_comparison(
+        'units', 'trigger_key', 'variant_b_vs_a', 'click',
+        arm_column='variant', control='A', treatment='B', success='clicked',
+        where="arm = 'sent'", require_treatment=true
+    ) }}
 
 ),
 
