@@ -99,9 +99,13 @@ class ApiClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
+        resend_after_transport_error: bool = True,
     ) -> requests.Response:
         """Send one request, retrying transient failures; raise ``ApiResponseError`` on a
-        4xx (other than 429) or when the attempts run out."""
+        4xx (other than 429) or when the attempts run out. A create the API cannot
+        de-duplicate passes ``resend_after_transport_error=False``: after a timeout or a
+        dropped connection the server may have acted on it, so this raises a retryable
+        ``DestinationError`` at once and the caller checks before sending it again."""
         method = method.upper()
         url = f"{self.base_url}{path}"
         endpoint_path = path.split("?", 1)[0]
@@ -124,7 +128,7 @@ class ApiClient:
                     self.stats.timeouts += 1
                 else:
                     self.stats.connection_errors += 1
-                if attempt >= self.retry.max_attempts:
+                if attempt >= self.retry.max_attempts or not resend_after_transport_error:
                     raise DestinationError(
                         f"{method} {path} failed after {attempt} attempts: {reason}",
                         retryable=True,

@@ -575,6 +575,46 @@ def test_5xx_and_timeouts_are_retried_and_profiles_stay_unique(
     assert member_emails(sandbox) == audience(warehouse)
 
 
+def test_a_list_create_that_timed_out_is_not_sent_again_before_checking(
+    declaration: SyncDeclaration, warehouse: Path, sandbox: SandboxHandle
+) -> None:
+    """Lists have no idempotency key: the create times out but lands 0.5 s later; the
+    client reads the name again after a read timeout's pause and uses that list."""
+    settings = settings_for(sandbox.base_url, read_timeout=0.3)
+    sandbox.inject_fault(None, method="POST", path="^/api/lists$", delay=0.5)
+
+    result = sync(declaration, warehouse, settings)
+
+    assert (result.status, result.added, result.failed) == ("success", AUDIENCE, 0)
+
+    def creates() -> list[dict[str, Any]]:
+        return [e for e in sandbox.requests() if (e["method"], e["path"]) == ("POST", "/api/lists")]
+
+    deadline = time.monotonic() + 5  # the sandbox logs a request once it has answered it
+    while not any(e["fault"] for e in creates()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e["status"] for e in creates()] == [201]
+    assert sandbox.state()["lists"] == 1
+    assert member_emails(sandbox) == audience(warehouse)
+
+
+def test_of_two_lists_with_the_name_every_run_uses_the_oldest(
+    declaration: SyncDeclaration, warehouse: Path, sandbox: SandboxHandle
+) -> None:
+    settings = settings_for(sandbox.base_url)
+    destination = KlaviyoDestination(settings)
+    try:
+        first = destination.ensure_list(LIST_NAME)
+        time.sleep(1.1)  # a later 'created' (Klaviyo stamps whole seconds)
+        destination.client.request(
+            "POST", "/api/lists", body={"data": {"type": "list", "attributes": {"name": LIST_NAME}}}
+        )
+        assert [destination.ensure_list(LIST_NAME) for _ in range(3)] == [first] * 3
+    finally:
+        destination.close()
+    assert sandbox.state()["lists"] == 2
+
+
 def test_random_429s_and_5xx_still_converge(
     warehouse: Path, sandbox: SandboxHandle, settings: DestinationSettings
 ) -> None:

@@ -151,23 +151,49 @@ class KlaviyoDestination(_KlaviyoErasure):
     # ------------------------------------------------------------------ lists
 
     def ensure_list(self, name: str, *, create: bool = True) -> str | None:
+        """The id of the list named ``name``, created when missing (and ``create``). Lists
+        have no idempotency key: a create that timed out may still land, so it is not
+        resent blindly; the name is read again first (after a pause at least as long as
+        the read timeout). Of several lists with the name, the oldest is used, so every
+        run picks the same one."""
+        attempts = self.client.retry.max_attempts
+        for attempt in range(1, attempts + 1):
+            found = self._list_named(name)
+            if found is not None or not create:
+                return found
+            body = {"data": {"type": "list", "attributes": {"name": name}}}
+            try:
+                response = self.client.request(
+                    "POST", "/api/lists", body=body, resend_after_transport_error=False
+                )
+            except DestinationError as error:
+                if not error.retryable or attempt == attempts:
+                    raise
+                log.warning("creating Klaviyo list %r: %s; checking before retrying", name, error)
+                self.client.sleep(max(self.client.timeout[1], self.client.retry.backoff_base))
+                continue
+            created = str(response.json()["data"]["id"])
+            log.info("created Klaviyo list %r (%s)", name, created)
+            return created
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _list_named(self, name: str) -> str | None:
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         response = self.client.request(
             "GET", "/api/lists", params={"filter": f'equals(name,"{quoted}")'}
         )
-        found = response.json()["data"]
-        if found:
-            if len(found) > 1:
-                log.warning(
-                    "%d Klaviyo lists are named %r; using %s", len(found), name, found[0]["id"]
-                )
-            return str(found[0]["id"])
-        if not create:
-            return None
-        body = {"data": {"type": "list", "attributes": {"name": name}}}
-        created = self.client.request("POST", "/api/lists", body=body).json()
-        log.info("created Klaviyo list %r (%s)", name, created["data"]["id"])
-        return str(created["data"]["id"])
+        found = sorted(
+            response.json()["data"],
+            key=lambda item: (str(item.get("attributes", {}).get("created") or ""), item["id"]),
+        )
+        if len(found) > 1:
+            log.warning(
+                "%d Klaviyo lists are named %r; using the oldest, %s",
+                len(found),
+                name,
+                found[0]["id"],
+            )
+        return str(found[0]["id"]) if found else None
 
     # --------------------------------------------------------------- profiles
 
