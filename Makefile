@@ -37,11 +37,9 @@ CONTACTS ?= 100000
 bench: install
 	$(BIN)/python -m nudge.generator.bench --contacts $(CONTACTS)
 
-# the instance queues runs that write the warehouse one at a time (orchestration/dagster.yaml)
+# `nudge dagster` installs orchestration/dagster.yaml (queued warehouse runs) in DAGSTER_HOME
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 dagster: install
-	mkdir -p "$(DAGSTER_HOME)"
-	[ -f "$(DAGSTER_HOME)/dagster.yaml" ] || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/"
 	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/nudge dagster
 
 clean:

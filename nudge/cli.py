@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -255,10 +256,19 @@ def dagster(
         "NUDGE_WAREHOUSE": str(_warehouse(warehouse)),
         "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")),
     }
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    install_dagster_instance(Path(env["DAGSTER_HOME"]))
     dagster_bin = Path(sys.executable).parent / "dagster"
     command = [str(dagster_bin), "dev", "-m", "orchestration.definitions", "-p", str(port)]
     raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT, env=env))
+
+
+def install_dagster_instance(dagster_home: Path) -> None:
+    """The instance settings (orchestration/dagster.yaml: runs that write the warehouse are
+    queued one at a time) in DAGSTER_HOME, unless it already has its own."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    settings = dagster_home / "dagster.yaml"
+    if not settings.exists():
+        shutil.copyfile(PROJECT_ROOT / "orchestration" / "dagster.yaml", settings)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ checks, one asset per declared sync, jobs, schedules and the new-raw-data sensor
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,9 +140,21 @@ def test_jobs_select_what_they_refresh() -> None:
 def test_the_instance_queues_warehouse_runs_one_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`make dagster` copies orchestration/dagster.yaml into DAGSTER_HOME."""
-    shutil.copy(Path(orchestration.__file__).parent / "dagster.yaml", tmp_path)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    """`nudge dagster` (and `make dagster`) installs orchestration/dagster.yaml in
+    DAGSTER_HOME, and leaves a user's own settings alone."""
+    from nudge.cli import install_dagster_instance
+
+    home = tmp_path / "dagster_home"
+    install_dagster_instance(home)
+    assert (home / "dagster.yaml").read_text() == (
+        Path(orchestration.__file__).parent / "dagster.yaml"
+    ).read_text()
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    install_dagster_instance(own)
+    assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
     with DagsterInstance.get() as configured:
         queue = configured.get_concurrency_config().run_queue_config
     assert queue is not None
