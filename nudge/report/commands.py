@@ -12,6 +12,7 @@ from activation.engagement import EngagementPullResult, pull_engagement
 from nudge.sends_command import sends_destination
 from nudge.sync_command import destination_settings
 
+from .data import read_report_data
 from .page import write_report
 
 
@@ -47,3 +48,25 @@ def run_report(console: Console, warehouse: Path, output: Path | None = None) ->
     path = write_report(warehouse, output or default_report_path(warehouse))
     console.print(f"Report: [bold]{path}[/bold]")
     return path
+
+
+def flow_performance_table(warehouse: Path) -> Table:
+    """Each flow's funnel and rates, from performance.flow_performance (all steps and
+    variants of a trigger added up)."""
+    table = Table(title="Flow performance (performance.flow_performance, all steps)")
+    table.add_column("trigger", no_wrap=True)
+    for column in ("sends", "delivered", "opened", "clicked", "converted", "revenue"):
+        table.add_column(column, justify="right")
+    totals: dict[str, list[float]] = {}
+    for row in read_report_data(warehouse).flow_steps:
+        counts = totals.setdefault(row["trigger_key"], [0, 0, 0, 0, 0, 0.0])
+        for i, name in enumerate(("sends", "delivered", "opens", "clicks", "conversions")):
+            counts[i] += row[name]
+        counts[5] += float(row["revenue"] or 0)
+    for trigger_key, (sends, delivered, opens, clicks, conversions, revenue) in totals.items():
+        table.add_row(
+            trigger_key,
+            *(f"{int(n):,}" for n in (sends, delivered, opens, clicks, conversions)),
+            f"{revenue:,.2f}",
+        )
+    return table

@@ -33,6 +33,12 @@ ENGAGEMENT_METRICS = (RECEIVED, OPENED, CLICKED, BOUNCED, UNSUBSCRIBED, SPAM)
 RATES = ("bounce_rate", "open_rate", "click_rate", "unsubscribe_rate", "spam_rate")
 # what identifies the send, echoed on its engagement (the models attribute engagement by it)
 ECHOED_PROPERTIES = ("send_key", "trigger_key", "step", "series_id", "variant")
+# (shortest, longest) delay in seconds, before time_scale: delivery after the send, open
+# after delivery, click and unsubscribe after the open, spam complaint after delivery
+DELIVERY_DELAY = (1, 60)
+OPEN_DELAY = (60, 4 * 3600)
+AFTER_OPEN_DELAY = (5, 900)
+SPAM_DELAY = (60, 24 * 3600)
 SUPPRESSION_BY_METRIC = {
     BOUNCED: "HARD_BOUNCE",
     UNSUBSCRIBED: "UNSUBSCRIBE",
@@ -79,6 +85,12 @@ class EngagementConfig:
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)
+
+    def settled_after(self) -> timedelta:
+        """How long after a send its delivery or bounce, open, click and unsubscribe have
+        all happened (a spam complaint can come up to a day later)."""
+        longest = DELIVERY_DELAY[1] + OPEN_DELAY[1] + AFTER_OPEN_DELAY[1]
+        return timedelta(seconds=longest * self.time_scale)
 
     def rates_for(
         self, metric: str, variant: str | None, trigger: str | None = None
@@ -133,22 +145,23 @@ def outcome(config: EngagementConfig, send: Send) -> list[tuple[str, datetime]]:
     bounce, opened, clicked, unsubscribed, spam = (draws.next() for _ in range(5))
     delays = [draws.next() for _ in range(5)]
 
-    def later(base: datetime, low: float, high: float, u: float) -> datetime:
+    def later(base: datetime, delay: tuple[int, int], u: float) -> datetime:
+        low, high = delay
         return base + timedelta(seconds=(low + (high - low) * u) * config.time_scale)
 
     if bounce < rates["bounce_rate"]:
-        return [(BOUNCED, later(send.time, 1, 60, delays[0]))]
-    received = later(send.time, 1, 60, delays[0])
+        return [(BOUNCED, later(send.time, DELIVERY_DELAY, delays[0]))]
+    received = later(send.time, DELIVERY_DELAY, delays[0])
     events = [(RECEIVED, received)]
-    open_time = later(received, 60, 4 * 3600, delays[1])
+    open_time = later(received, OPEN_DELAY, delays[1])
     if opened < rates["open_rate"]:
         events.append((OPENED, open_time))
         if clicked < rates["click_rate"]:
-            events.append((CLICKED, later(open_time, 5, 900, delays[2])))
+            events.append((CLICKED, later(open_time, AFTER_OPEN_DELAY, delays[2])))
     if unsubscribed < rates["unsubscribe_rate"]:
-        events.append((UNSUBSCRIBED, later(open_time, 5, 900, delays[3])))
+        events.append((UNSUBSCRIBED, later(open_time, AFTER_OPEN_DELAY, delays[3])))
     if spam < rates["spam_rate"]:
-        events.append((SPAM, later(received, 60, 24 * 3600, delays[4])))
+        events.append((SPAM, later(received, SPAM_DELAY, delays[4])))
     return sorted(events, key=lambda item: item[1])
 
 
