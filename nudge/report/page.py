@@ -19,7 +19,7 @@ h1{margin-bottom:0}h2{margin-top:36px;border-bottom:1px solid #e2e8f0;padding-bo
 table{border-collapse:collapse;margin:8px 0;font-size:13px}
 th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}
-td.below{background:#fed7d7;color:#822727;font-weight:600}td.above{background:#c6f6d5}
+td.below{background:#fed7d7;color:#822727;font-weight:600}td.too_few_sends{color:#718096}td.above{background:#c6f6d5}
 .muted{color:#718096}.funnels{display:flex;flex-wrap:wrap;gap:12px 32px}
 .funnel h3{margin:8px 0 2px;font-size:14px}
 """
@@ -73,12 +73,15 @@ def _benchmark_table(flows: Sequence[dict[str, Any]]) -> str:
             ),
         ):
             flag = f[position] or ""
-            shown = _pct(f[rate]) + (" ▼ under par" if flag == "below" else "")
+            shown = _pct(f[rate]) + POSITION_NOTES.get(flag, "")
             cells.append(_cell(f[rate], shown, flag, rate))
             cells.append(f'<td class="muted">{_range(f[low], f[high])}</td>')
         cells.append(_cell(f["revenue"], _money(f["revenue"]), column="revenue"))
         rows.append(f'<tr data-trigger="{escape(f["trigger_key"])}">{"".join(cells)}</tr>')
     return f'<table id="flow-benchmarks">{head}{"".join(rows)}</table>'
+
+
+POSITION_NOTES = {"below": " ▼ under par", "too_few_sends": " (too few sends to judge)"}
 
 
 LIFT_COLUMNS = (
@@ -179,7 +182,8 @@ from the marts in schemas contacts, segments and performance.</p>{missing}
 {svg.movement_matrix(data.rfm_moves)}
 <h2>Flows against typical ranges</h2>
 <p>Rates over delivered emails, all steps and variants; <span class="muted">typical</span>
-ranges from seeds/flow_benchmarks.csv; a rate below its range is under par.</p>
+ranges from seeds/flow_benchmarks.csv; a rate below its range is under par. A flow with
+fewer delivered emails than the dbt var benchmark_min_delivered is not judged yet.</p>
 {_benchmark_table(data.flows)}
 <h2>Funnels</h2>
 <div class="funnels">{funnels}</div>

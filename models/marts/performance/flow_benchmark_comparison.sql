@@ -1,7 +1,8 @@
 {#-
     One row per trigger_key with sends: its rates over all steps and variants (sums of
     flow_performance) beside the typical published ranges of its flow family
-    (seeds/flow_benchmarks.csv), each rate 'below', 'within' or 'above' its range.
+    (seeds/flow_benchmarks.csv), each rate 'below', 'within' or 'above' its range, or
+    'too_few_sends' under var('benchmark_min_delivered') delivered emails.
 -#}
 
 {%- set dbl = nudge.type_double() %}
@@ -73,9 +74,9 @@ select
     cast(click_rate_high_pct as decimal(9, 2)) as click_rate_high_pct,
     cast(conversion_rate_low_pct as decimal(9, 2)) as conversion_rate_low_pct,
     cast(conversion_rate_high_pct as decimal(9, 2)) as conversion_rate_high_pct,
-    {{ nudge.benchmark_position('open_rate_pct', 'open_rate_low_pct', 'open_rate_high_pct') }} as open_rate_position,
-    {{ nudge.benchmark_position('click_rate_pct', 'click_rate_low_pct', 'click_rate_high_pct') }} as click_rate_position,
-    {{ nudge.benchmark_position('conversion_rate_pct', 'conversion_rate_low_pct', 'conversion_rate_high_pct') }}
+    {{ nudge.benchmark_position('open_rate_pct', 'open_rate_low_pct', 'open_rate_high_pct', 'delivered') }} as open_rate_position,
+    {{ nudge.benchmark_position('click_rate_pct', 'click_rate_low_pct', 'click_rate_high_pct', 'delivered') }} as click_rate_position,
+    {{ nudge.benchmark_position('conversion_rate_pct', 'conversion_rate_low_pct', 'conversion_rate_high_pct', 'delivered') }}
         as conversion_rate_position,
     {{ nudge.as_of() }} as as_of
 from compared
