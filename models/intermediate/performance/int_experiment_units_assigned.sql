@@ -5,8 +5,11 @@
     first sent step on) without being cancelled or suppressed first. A held-out step is
     'held_out' only while it is sendable and 'expired' or 'cancelled' afterwards (guardrail
     order), so those count too: otherwise held-out contacts who bought (which cancels the
-    series) would leave the control group. exposed_at = the first such step's due_at;
-    converted = an order within `experiment_conversion_window_days` (default 7) after it.
+    series) would leave the control group. For the same reason a held-out step shown
+    'suppressed' counts when the contact's consent ended after its due_at (unsubscribed,
+    bounced or complained later, as sent contacts may): the suppression did not exist at
+    exposure. exposed_at = the first such step's due_at; converted = an order within
+    `experiment_conversion_window_days` (default 7) after it.
 -#}
 
 with
@@ -15,6 +18,16 @@ sends as (
 
     select * from {{ ref('triggered_sends') }}
     where due_at <= {{ nudge.as_of() }}
+
+),
+
+consent as (
+
+    select
+        contact_id,
+        consent_changed_at
+    from {{ ref('int_consent_states_derived') }}
+    where not has_consent
 
 ),
 
@@ -42,7 +55,10 @@ armed as (
             when sends.status = 'sent' then 'sent'
             when sends.status = 'held_out' then 'held_out'
             when
-                sends.status in ('expired', 'cancelled')
+                (
+                    sends.status in ('expired', 'cancelled')
+                    or (sends.status = 'suppressed' and consent.consent_changed_at > sends.due_at)
+                )
                 and {{ nudge.is_held_out('sends.contact_id', 'sends.trigger_key') }}
                 and sends.due_at >= live_since.first_sent_due_at
                 and (sends.cancelled_at is null or sends.due_at <= sends.cancelled_at)
@@ -51,6 +67,8 @@ armed as (
     from sends
     left join live_since
         on sends.trigger_key = live_since.trigger_key
+    left join consent
+        on sends.contact_id = consent.contact_id
 
 ),
 

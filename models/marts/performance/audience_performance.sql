@@ -1,9 +1,11 @@
 {#-
-    Email performance per audience as of `as_of`: one row per segment (contacts currently
-    in segment_memberships; a contact counts in each of its segments) and per lifecycle
-    stage (contact_profiles). Every send confirmed sent to the audience's contacts, with
-    its engagement and attributed orders (as in flow_performance). Membership is the
-    current one, not the one at send time.
+    Email performance per audience as of `as_of`: one row per segment and per lifecycle
+    stage. A send counts in the segments its contact was in when it was sent (the latest
+    segment_transitions row at or before sent_at is an entry: membership as recorded by
+    the runs before the send, so a contact who later moved on still counts where it was),
+    and in the contact's current lifecycle stage (contact_profiles keeps no history of it).
+    Every send confirmed sent, with its engagement and attributed orders (as in
+    flow_performance).
 -#}
 
 {%- set dbl = nudge.type_double() %}
@@ -27,28 +29,49 @@ orders as (
 
 ),
 
-audiences as (
+transitions_before_send as (
+
+    select
+        sends.send_key,
+        transitions.segment_key,
+        transitions.transition,
+        row_number() over (
+            partition by sends.send_key, transitions.segment_key
+            order by transitions.transitioned_at desc, transitions.transition asc
+        ) as recency
+    from sends
+    inner join {{ ref('segment_transitions') }} as transitions
+        on
+            sends.contact_id = transitions.contact_id
+            and sends.sent_at >= transitions.transitioned_at
+
+),
+
+send_audiences as (
 
     select
         'segment' as dimension,
         segment_key as audience,
-        contact_id
-    from {{ ref('segment_memberships') }}
+        send_key
+    from transitions_before_send
+    where recency = 1 and transition = 'entered'
     union all
     select
         'lifecycle_stage' as dimension,
-        lifecycle_stage as audience,
-        contact_id
-    from {{ ref('contact_profiles') }}
-    where lifecycle_stage is not null
+        profiles.lifecycle_stage as audience,
+        sends.send_key
+    from sends
+    inner join {{ ref('contact_profiles') }} as profiles
+        on sends.contact_id = profiles.contact_id
+    where profiles.lifecycle_stage is not null
 
 ),
 
 aggregated as (
 
     select
-        audiences.dimension,
-        audiences.audience,
+        send_audiences.dimension,
+        send_audiences.audience,
         count(distinct sends.contact_id) as contacts_sent,
         count(*) as sends,
         sum(case when sends.is_delivered then 1 else 0 end) as delivered,
@@ -56,12 +79,12 @@ aggregated as (
         sum(case when sends.clicked_at is not null then 1 else 0 end) as clicks,
         sum(coalesce(orders.conversions, 0)) as conversions,
         sum(coalesce(orders.revenue, 0)) as revenue
-    from audiences
+    from send_audiences
     inner join sends
-        on audiences.contact_id = sends.contact_id
+        on send_audiences.send_key = sends.send_key
     left join orders
         on sends.send_key = orders.send_key
-    group by audiences.dimension, audiences.audience
+    group by send_audiences.dimension, send_audiences.audience
 
 )
 
