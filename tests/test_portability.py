@@ -2,11 +2,12 @@
 Spark, with the same results.
 
 Each dataset (the hand-made raw rows with one broken row per quarantine reason, and a small
-generated one) is written to DuckDB, copied to a throwaway PostgreSQL cluster and to a local
-Spark session (nudge.raw_copy), built with `dbt build` on each engine, and the marts, the
-Klaviyo sync, the quarantine counts per reason and the raw-row reconciliation are compared
-row by row. One test per dataset builds all three engines, so pytest-xdist never builds one
-dataset twice on two workers.
+generated one with a send history: ledger rows and ESP feedback, tests/fixtures/send_history.py)
+is written to DuckDB, copied to a throwaway PostgreSQL cluster and to a local Spark session
+(nudge.raw_copy; the send ledger too), built with `dbt build` on each engine, and the marts,
+the Klaviyo sync, the performance marts, the quarantine counts per reason and the raw-row
+reconciliation are compared row by row. One test per dataset builds all three engines, so
+pytest-xdist never builds one dataset twice on two workers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.engines.postgres import PostgresServer
 from tests.engines.results import Table, differences, read_duckdb, read_postgres, read_spark
 from tests.engines.spark import SparkEngine
 from tests.fixtures.raw_rows import AS_OF, write_raw_rows
+from tests.fixtures.send_history import write_send_history
 
 GENERATED_CONTACTS = 200
 GENERATED_DAYS = 180
@@ -65,6 +67,26 @@ COMPARED: dict[str, tuple[str, tuple[str, ...]]] = {
     "raw_row_reconciliation": (
         "select * from staging.stg_raw_row_reconciliation",
         ("source_table",),
+    ),
+    # measurement: empty without a send history (the generated dataset has one)
+    "sends_engagement_summarized": (
+        "select * from intermediate.int_sends_engagement_summarized",
+        ("send_key",),
+    ),
+    "orders_attributed": ("select * from intermediate.int_orders_attributed", ("order_id",)),
+    "flow_performance": ("select * from performance.flow_performance", ("performance_key",)),
+    "experiment_results": ("select * from performance.experiment_results", ("result_key",)),
+    "flow_benchmark_comparison": (
+        "select * from performance.flow_benchmark_comparison",
+        ("trigger_key",),
+    ),
+    "audience_performance": (
+        "select * from performance.audience_performance",
+        ("audience_key",),
+    ),
+    "segment_lifetime_value": (
+        "select * from performance.segment_lifetime_value",
+        ("segment_key",),
     ),
 }
 
@@ -151,6 +173,8 @@ def _write_generated(warehouse: Path) -> dict[tuple[str, str], int]:
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     generate(warehouse, contacts=GENERATED_CONTACTS, seed=11, end=AS_OF, days=GENERATED_DAYS)
+    history = write_send_history(warehouse, AS_OF)
+    print(f"send history: {len(history.sends)} sends, feedback events {history.events}")
     return {}
 
 
@@ -158,6 +182,8 @@ DATASETS: dict[str, Callable[[Path], dict[tuple[str, str], int]]] = {
     "fixture_rows": _write_fixture_rows,
     "generated": _write_generated,
 }
+# datasets whose DuckDB file holds activation.send_ledger, copied to the other engines too
+WITH_SEND_HISTORY = {"generated"}
 
 
 def _build(
@@ -204,6 +230,21 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
 
     database = postgres_server.create_database(f"nudge_{dataset}")
     pg = postgres_server.connection(database)
+    ledger = {"schema": "activation", "source_schema": "activation"}
+
+    def load_postgres() -> None:
+        copy_raw_to_postgres(warehouse, pg)
+        if dataset in WITH_SEND_HISTORY:
+            copy_raw_to_postgres(warehouse, pg, tables=("send_ledger",), **ledger)
+
+    def load_spark() -> None:
+        session = spark_engine.fresh_session()
+        copy_raw_to_spark(warehouse, session, tmp_path / "parquet")
+        if dataset in WITH_SEND_HISTORY:
+            copy_raw_to_spark(
+                warehouse, session, tmp_path / "parquet", tables=("send_ledger",), **ledger
+            )
+
     builds = [
         _build(
             "duckdb",
@@ -214,7 +255,7 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
         _build(
             "postgres",
             tmp_path / "postgres" / "nudge.duckdb",
-            load=lambda: copy_raw_to_postgres(warehouse, pg),
+            load=load_postgres,
             read=lambda sql: read_postgres(pg, sql),
             target="postgres",
             env=postgres_server.dbt_env(database),
@@ -222,9 +263,7 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
         _build(
             "spark",
             tmp_path / "spark" / "nudge.duckdb",
-            load=lambda: copy_raw_to_spark(
-                warehouse, spark_engine.fresh_session(), tmp_path / "parquet"
-            ),
+            load=load_spark,
             read=lambda sql: read_spark(spark_engine.session, sql),
             target="spark",
             env=spark_engine.dbt_env(),
@@ -251,6 +290,8 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
     assert tables["contact_profiles"].rows and tables["contact_rfm"].rows
     assert tables["segment_memberships"].rows
     assert tables["triggered_sends"].rows
+    if dataset in WITH_SEND_HISTORY:  # measurement has something to compare
+        _assert_measured(tables)
     if injected:  # the hand-made rows: exactly one quarantined row per injected defect
         quarantined = {(r[0], r[1]): r[2] for r in tables["quarantine_by_reason"].rows}
         assert quarantined == injected
@@ -262,6 +303,29 @@ def test_project_builds_alike_on_duckdb_postgres_and_spark(
         if (found := differences(tables[name], build.tables[name], key, TOLERANCE.get(name)))
     }
     assert not mismatches, f"results differ from DuckDB's: {mismatches}"
+
+
+def _assert_measured(tables: dict[str, Table]) -> None:
+    """The performance marts of a dataset with a send history are not trivially equal."""
+    sends = tables["sends_engagement_summarized"].as_dicts()
+    assert sends and any(s["clicked_at"] for s in sends) and any(s["bounced_at"] for s in sends)
+    assert tables["orders_attributed"].rows
+    flows = tables["flow_performance"].as_dicts()
+    assert sum(f["opens"] for f in flows) > 0 and sum(f["conversions"] for f in flows) > 0
+    assert {f["variant"] for f in flows} == {"A", "B"}
+    holdout = [
+        r
+        for r in tables["experiment_results"].as_dicts()
+        if r["comparison"] == "sent_vs_held_out" and r["control_units"] and r["treatment_units"]
+    ]
+    assert holdout and any(r["p_value"] is not None for r in holdout)
+    assert tables["flow_benchmark_comparison"].rows
+    # lifecycle stages at least: segment rows count memberships segment_transitions recorded
+    # before each send, and a single build records them all at as_of
+    assert any(
+        r["dimension"] == "lifecycle_stage" for r in tables["audience_performance"].as_dicts()
+    )
+    assert tables["segment_lifetime_value"].rows
 
 
 def test_timestamps_compare_without_time_zones() -> None:
