@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -12,7 +13,6 @@ from activation.engagement import EngagementPullResult, pull_engagement
 from nudge.sends_command import sends_destination
 from nudge.sync_command import destination_settings
 
-from .data import read_report_data
 from .page import write_report
 
 
@@ -51,23 +51,18 @@ def run_report(console: Console, warehouse: Path, output: Path | None = None) ->
 
 
 def flow_performance_table(warehouse: Path) -> Table:
-    """Each flow's funnel and rates, from performance.flow_performance (all steps and
-    variants of a trigger added up)."""
-    table = Table(title="Flow performance (performance.flow_performance, all steps)")
+    """Each flow's funnel over all its steps and variants, as summed in
+    performance.flow_benchmark_comparison."""
+    table = Table(title="Flow performance (performance.flow_benchmark_comparison)")
     table.add_column("trigger", no_wrap=True)
     # short headers: the table fits an 80-column terminal with the longest trigger key
     for column in ("sent", "deliv.", "opens", "clicks", "conv.", "revenue"):
         table.add_column(column, justify="right")
-    totals: dict[str, list[float]] = {}
-    for row in read_report_data(warehouse).flow_steps:
-        counts = totals.setdefault(row["trigger_key"], [0, 0, 0, 0, 0, 0.0])
-        for i, name in enumerate(("sends", "delivered", "opens", "clicks", "conversions")):
-            counts[i] += row[name]
-        counts[5] += float(row["revenue"] or 0)
-    for trigger_key, (sends, delivered, opens, clicks, conversions, revenue) in totals.items():
-        table.add_row(
-            trigger_key,
-            *(f"{int(n):,}" for n in (sends, delivered, opens, clicks, conversions)),
-            f"{revenue:,.2f}",
-        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select trigger_key, sends, delivered, opens, clicks, conversions, revenue"
+            " from performance.flow_benchmark_comparison order by trigger_key"
+        ).fetchall()
+    for trigger_key, *counts, revenue in rows:
+        table.add_row(trigger_key, *(f"{n:,}" for n in counts), f"{revenue:,.2f}")
     return table
