@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
-from activation.sandbox.klaviyo import SandboxHandle
+from activation.sandbox.klaviyo import EngagementConfig, SandboxHandle, start_sandbox
 from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from nudge.cli import app
 from nudge.raw_contract import create_table_sql
 
 API_KEY = "pk_sends_test_key_7c1e"
@@ -169,3 +175,22 @@ def events_by_unique_id(sandbox: SandboxHandle) -> Counter[str]:
 
 def invalid_requests(sandbox: SandboxHandle) -> list[dict[str, Any]]:
     return [r for r in sandbox.requests() if r["validation"] != "passed"]
+
+
+@contextmanager
+def cli_sandbox(
+    monkeypatch: pytest.MonkeyPatch, engagement: EngagementConfig | None = None
+) -> Iterator[SandboxHandle]:
+    """A Klaviyo sandbox the `nudge` CLI reaches through its environment variables."""
+    with start_sandbox(API_KEY, engagement=engagement) as handle:
+        monkeypatch.setenv("KLAVIYO_BASE_URL", handle.base_url)
+        monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+        monkeypatch.delenv("NUDGE_SENDS_DESTINATION", raising=False)
+        monkeypatch.setattr("nudge.cli.console", Console(width=200))
+        yield handle
+
+
+def nudge(*args: str) -> tuple[int, str]:
+    """Run the `nudge` CLI in-process: (exit code, output)."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output

@@ -8,32 +8,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from typer.testing import CliRunner
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.sandbox.klaviyo import SandboxHandle
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sends import run_sends
-from nudge.cli import app
-from tests.sends_helpers import API_KEY, make_warehouse, profile_row, send_row, settings, sql
+from tests.sends_helpers import (
+    cli_sandbox,
+    make_warehouse,
+    nudge,
+    profile_row,
+    send_row,
+    settings,
+    sql,
+)
 
 CONTACTS = [f"c-{i:02d}" for i in range(12)]
 
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    engagement = EngagementConfig(seed=4, open_rate=0.6, time_scale=0.0)
-    with start_sandbox(API_KEY, engagement=engagement) as handle:
-        monkeypatch.setenv("KLAVIYO_BASE_URL", handle.base_url)
-        monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
-        monkeypatch.delenv("NUDGE_SENDS_DESTINATION", raising=False)
-        monkeypatch.setattr("nudge.cli.console", Console(width=200))
+    with cli_sandbox(
+        monkeypatch, EngagementConfig(seed=4, open_rate=0.6, time_scale=0.0)
+    ) as handle:
         yield handle
-
-
-def nudge(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 def test_pull_lands_engagement_once_and_report_is_written(

@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from typer.testing import CliRunner
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from nudge.cli import app
+from activation.sandbox.klaviyo import SandboxHandle
 from tests.sends_helpers import (
     API_KEY,
+    cli_sandbox,
     events_by_unique_id,
     make_warehouse,
+    nudge,
     profile_row,
     send_row,
     sql,
@@ -26,17 +25,8 @@ CONTACTS = ["c-00", "c-01", "c-02"]
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    with start_sandbox(API_KEY) as handle:
-        monkeypatch.setenv("KLAVIYO_BASE_URL", handle.base_url)
-        monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
-        monkeypatch.delenv("NUDGE_SENDS_DESTINATION", raising=False)
-        monkeypatch.setattr("nudge.cli.console", Console(width=200))
+    with cli_sandbox(monkeypatch) as handle:
         yield handle
-
-
-def nudge(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 def test_dry_run_then_send_then_nothing_left(warehouse: Path, sandbox: SandboxHandle) -> None:
