@@ -16,7 +16,9 @@ from rich.table import Table
 from activation.engagement import EngagementPullResult
 from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
 from activation.sends import SendRunResult
+from activation.sends.audit import audit_sends
 from activation.sync import SyncRunResult
+from activation.warehouse import Warehouse
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import DbtResult, run_dbt
 from nudge.generate_command import run_generate
@@ -87,13 +89,21 @@ def run_dbt_with_progress(
 
 
 def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> DemoOutcome:
-    as_of = start_of_today_utc()
+    history_end = start_of_today_utc()
     console.rule(f"1/5 Generate raw data into {warehouse}")
     run_generate(
-        console, warehouse, contacts=contacts, seed=seed, end=as_of, days=365, bad_row_share=0.01
+        console,
+        warehouse,
+        contacts=contacts,
+        seed=seed,
+        end=history_end,
+        days=365,
+        bad_row_share=0.01,
     )
 
-    console.rule(f"2/5 dbt build as of {as_of:%Y-%m-%d %H:%M} UTC")
+    # as of now, as a scheduled build runs: the sends due now are the ones that may leave now
+    as_of = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    console.rule(f"2/5 dbt build as of {as_of:%Y-%m-%d %H:%M} UTC (now)")
     print_build(console, run_dbt_with_progress(console, warehouse, as_of))
     summary = summarize_warehouse(warehouse)
     console.print(marts_table(summary))
@@ -112,7 +122,9 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
             syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
+            sends_started = datetime.now(UTC).replace(tzinfo=None)
             sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
+            console.print(send_audit_table(warehouse, sends_started))
 
             console.rule("4/5 Measure: engagement back from the sandbox, performance marts")
             if sends and sends.sent:
@@ -147,6 +159,20 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     )
     console.print(f"Report: {report}")
     return DemoOutcome(syncs, state, sends, engagement, report)
+
+
+def send_audit_table(warehouse: Path, since: datetime) -> Table:
+    """The emails that just left, checked from the ledger against the guardrails."""
+    with Warehouse(warehouse) as connection:
+        audit = audit_sends(connection, since)
+    table = Table(title="Emails that left, against the send-time guardrails (from the ledger)")
+    table.add_column("")
+    table.add_column("emails", justify="right")
+    table.add_row("sent", f"{audit.sent:,}")
+    table.add_row("sent later than max_send_lateness after due_at", f"{audit.past_lateness:,}")
+    table.add_row("sent in quiet hours (contact's local time)", f"{audit.in_quiet_hours:,}")
+    table.add_row("sent over an address's frequency caps", f"{audit.over_caps:,}")
+    return table
 
 
 def print_build(console: Console, build: DbtResult) -> None:

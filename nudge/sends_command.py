@@ -93,9 +93,10 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
     table.add_column("")
     table.add_column("this run", justify="right")
     table.add_row("status", result.status)
+    would = "would be " if result.dry_run else ""
     rows: list[tuple[str, int]] = [("due (to do)", result.candidates)]
     if result.dry_run:
-        rows += [("would send", result.to_send), ("would skip (suppressed)", result.to_skip)]
+        rows += [("would send", result.to_send)]
     else:
         rows += [
             ("sent", result.sent),
@@ -103,9 +104,15 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
             ("  of which retried after a failure", result.retried),
             ("failed", result.failed),
             ("not attempted (ESP unavailable)", result.not_attempted),
-            ("skipped (suppressed at send time)", result.skipped),
         ]
+    rows += [(f"{would}skipped (may not be emailed now)", result.skipped)]
     rows += [(f"  {reason}", count) for reason, count in sorted(result.skipped_by_reason.items())]
+    rows += [
+        (f"{would}expired (too late at the moment of sending)", result.expired),
+        (f"{would}deferred (quiet hours in the contact's zone)", result.deferred),
+        (f"{would}capped (frequency caps, per address)", result.capped),
+    ]
+    rows += [(f"  {reason}", count) for reason, count in sorted(result.capped_by_reason.items())]
     if not result.dry_run:
         rows += [
             ("api calls", result.api_calls),
@@ -121,6 +128,10 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
         ]
     for label, value in rows:
         table.add_row(label, f"{value:,}")
+    if result.next_deferred_until is not None:
+        table.add_row(
+            "first deferred send may leave at", f"{result.next_deferred_until:%Y-%m-%d %H:%M} UTC"
+        )
     return table
 
 

@@ -1,6 +1,12 @@
 """Shared by tests/test_sends_*.py: a small warehouse holding the tables the send runner
 reads (``triggers.triggered_sends`` with the interface's columns, a minimal
-``contacts.contact_profiles``, ``raw.events``), and Klaviyo settings for a sandbox."""
+``contacts.contact_profiles``, ``triggers.send_policy``, ``raw.events``, and the build stamp
+of a live build just now), and Klaviyo settings for a sandbox.
+
+The sends are due half an hour before ``AS_OF``, a minute before the tests started, so the
+send-time gate judges them on time whatever the wall clock says; the default policy has no
+quiet hours and loose caps, so tests of the ledger's mechanics are not capped or deferred
+(tests of the gate set their own ``policy`` and ``clock``)."""
 
 from __future__ import annotations
 
@@ -17,14 +23,25 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from activation.build_stamps import record_build_stamp
 from activation.sandbox.klaviyo import EngagementConfig, SandboxHandle, start_sandbox
 from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from activation.state import utcnow
+from activation.warehouse import Warehouse
 from nudge.cli import app
 from nudge.raw_contract import create_table_sql
 
 API_KEY = "pk_sends_test_key_7c1e"
-AS_OF = datetime(2026, 11, 30, 12, 0)
+AS_OF = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=1)
 METRIC = "Nudge Cart Abandonment"
+# triggers.send_policy as the tests' builds would have it: no quiet hours, loose caps
+LOOSE_POLICY = {
+    "max_send_lateness_hours": 24,
+    "quiet_hours_start": 0,
+    "quiet_hours_end": 0,
+    "max_sends_per_day": 100,
+    "max_sends_per_week": 100,
+}
 
 SENDS_COLUMNS = {
     "send_key": "varchar",
@@ -41,6 +58,8 @@ SENDS_COLUMNS = {
     "priority": "integer",
     "esp_metric": "varchar",
     "payload": "varchar",
+    "timezone": "varchar",
+    "quiet_hours_opt_out": "boolean",
     "as_of": "timestamp",
 }
 PROFILE_COLUMNS = {
@@ -49,6 +68,7 @@ PROFILE_COLUMNS = {
     "has_consent": "boolean",
     "is_suppressed": "boolean",
     "suppression_reason": "varchar",
+    "consent_changed_at": "timestamp",
 }
 
 
@@ -72,8 +92,11 @@ def send_row(
     status: str = "due",
     metric: str | None = METRIC,
     payload: str | None = None,
+    due: datetime | None = None,
+    priority: int = 1,
+    timezone: str = "UTC",
 ) -> dict[str, Any]:
-    due = AS_OF - timedelta(minutes=30)
+    due = due or AS_OF - timedelta(minutes=30)
     return {
         "send_key": f"sk-{trigger_key}-{contact_id}-{series}-{step}",
         "contact_id": contact_id,
@@ -86,13 +109,15 @@ def send_row(
         "status": status,
         "status_reason": None,
         "variant": "A",
-        "priority": 1,
+        "priority": priority,
         "esp_metric": metric,
         "payload": payload
         if payload is not None
         else json.dumps(
             {"cart_id": f"cart-{contact_id}", "items": [{"name": "Mug", "price": 12.5}]}
         ),
+        "timezone": timezone,
+        "quiet_hours_opt_out": False,
         "as_of": AS_OF,
     }
 
@@ -104,12 +129,20 @@ def profile_row(contact_id: str, **changes: Any) -> dict[str, Any]:
         "has_consent": True,
         "is_suppressed": False,
         "suppression_reason": None,
+        "consent_changed_at": AS_OF - timedelta(days=30),
     }
     row.update(changes)
     return row
 
 
-def make_warehouse(path: Path, sends: list[dict[str, Any]], profiles: list[dict[str, Any]]) -> Path:
+def make_warehouse(
+    path: Path,
+    sends: list[dict[str, Any]],
+    profiles: list[dict[str, Any]],
+    *,
+    policy: dict[str, int] | None = None,
+    as_of: datetime = AS_OF,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         for schema in ("triggers", "contacts", "raw"):
@@ -119,7 +152,21 @@ def make_warehouse(path: Path, sends: list[dict[str, Any]], profiles: list[dict[
         con.execute(create_table_sql("events"))
     add_sends(path, sends)
     add_profiles(path, profiles)
+    set_policy(path, policy or LOOSE_POLICY, as_of)
     return path
+
+
+def set_policy(path: Path, policy: dict[str, int], as_of: datetime = AS_OF) -> None:
+    """triggers.send_policy and the build stamp of triggered_sends, as a live build as of
+    ``as_of`` would leave them."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create or replace table triggers.send_policy as select ?::timestamp as as_of,"
+            + ", ".join(f"{int(value)}::integer as {name}" for name, value in policy.items()),
+            [as_of],
+        )
+    with Warehouse(path) as warehouse:
+        record_build_stamp(warehouse, "triggers.triggered_sends", as_of, built_at=as_of)
 
 
 def _ddl(table: str, columns: dict[str, str]) -> str:
@@ -194,3 +241,57 @@ def nudge(*args: str) -> tuple[int, str]:
     """Run the `nudge` CLI in-process: (exit code, output)."""
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.output
+
+
+class FakeClock:
+    """A clock the send runner reads (``run_sends(clock=...)``); tests move it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class RecordingDestination:
+    """An in-process destination for the send runner: records each event it accepts (once
+    per unique_id, like Klaviyo) with the clock's instant, fails while ``down`` (as an
+    unavailable ESP), and may take ``call_time`` of the clock per call (a slow ESP)."""
+
+    name = "recording"
+    idempotent_events = True
+    rate_limits: tuple[Any, ...] = ()
+
+    def __init__(self, clock: FakeClock, call_time: timedelta = timedelta(0)) -> None:
+        from activation.destinations.base import BatchLimits
+
+        self.clock = clock
+        self.call_time = call_time
+        self.down = False
+        self.limits = BatchLimits(
+            upsert_rows=1, upsert_bytes=1, record_bytes=1, membership_rows=1, event_rows=1
+        )
+        self.delivered: dict[str, tuple[datetime, Any]] = {}  # unique_id -> (when, record)
+        self.deliveries: list[str] = []  # every accepted unique_id, repeats included
+        self.calls = 0
+
+    def track_events(self, records: Any) -> Any:
+        from activation.destinations.base import BatchOutcome
+
+        self.calls += 1
+        outcome = BatchOutcome()
+        if self.down:
+            outcome.unavailable = "HTTP 503 after retries"
+            return outcome
+        for record in records:
+            self.deliveries.append(record.unique_id)
+            self.delivered.setdefault(record.unique_id, (self.clock(), record))
+            outcome.succeeded.append(record.record_key)
+        self.clock.advance(self.call_time)
+        return outcome
+
+    def close(self) -> None:
+        pass

@@ -1,21 +1,32 @@
-"""The SQL that picks what to send: ``triggered_sends`` rows with status 'due' that the ledger
-has not settled (no row, 'pending' from an interrupted run, or 'failed' under the attempt
-limit), each with the reason its contact is suppressed *now* (null: send it).
+"""The SQL that picks what the send-time gate (gate.py) looks at: ``triggered_sends`` rows the
+build found 'due' or 'capped' (caps are decided again at the moment of sending) that the
+ledger has not settled: no row yet, 'pending' from an interrupted run, 'failed' under the
+attempt limit, or waiting ('deferred' by quiet hours, 'capped').
 
-Suppression at send time, in order: no contact profile; contact_profiles says suppressed
-(its own reason); no valid email; no consent; a suppression read back from the ESP that
-landed after the triggered_sends build's ``as_of`` (``esp_<reason>``).
+Each row carries its contact's built profile (``suppressed_because``: no profile, the
+profile's suppression reason, no valid email, no consent) and, for the frequency caps, the
+sends already made to its normalized email address (every contact sharing it) in the last
+24 hours and 7 days, from the ledger of every destination: 'sent', and 'pending' (an
+interrupted call may have gone out). Rows come grouped by address, in the order the caps
+give sends their place: a send already pending first, then catalog priority, due_at and
+send_key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from ..errors import DeclarationError
+from ..warehouse import Warehouse
 from .ledger import LEDGER_TABLE
-from .suppressions import SUPPRESSIONS_TABLE
 
 TRIGGERED_SENDS = ("triggers", "triggered_sends")
 CONTACT_PROFILES = ("contacts", "contact_profiles")
+REQUIRED_COLUMNS = {
+    TRIGGERED_SENDS: ("timezone", "quiet_hours_opt_out", "priority", "as_of"),
+    CONTACT_PROFILES: ("email", "has_consent", "is_suppressed", "consent_changed_at"),
+}
 
 CANDIDATE_COLUMNS = (
     "send_key",
@@ -27,11 +38,20 @@ CANDIDATE_COLUMNS = (
     "esp_metric",
     "payload",
     "due_at",
+    "timezone",
+    "priority",
+    "quiet_hours_opt_out",
     "ledger_status",
     "ledger_attempts",
     "ledger_created_at",
+    "ledger_deferred_until",
+    "ledger_expires_at",
     "email",
+    "address_key",
+    "consent_since",
     "suppressed_because",
+    "sent_24h",
+    "sent_7d",
 )
 
 
@@ -41,68 +61,114 @@ class CandidateQuery:
     params: list[object]
 
 
-def candidates(target: str, max_attempts: int, trigger_key: str | None) -> CandidateQuery:
+def check_tables(warehouse: Warehouse) -> None:
+    """The tables the candidates read, with the columns the gate needs: a warehouse built by
+    an older Nudge is named, with the fix."""
+    for relation, needed in REQUIRED_COLUMNS.items():
+        columns = warehouse.columns(*relation)
+        name = ".".join(relation)
+        if columns is None:
+            problem = f"triggered sends need {name}, which {warehouse.path} does not have yet"
+        elif missing := [column for column in needed if column not in columns]:
+            problem = f"{name} lacks {', '.join(missing)} (built by an older Nudge)"
+        else:
+            continue
+        raise DeclarationError([f"{problem}; build the dbt project (nudge build)"])
+
+
+def candidates(
+    target: str, max_attempts: int, trigger_key: str | None, now: datetime
+) -> CandidateQuery:
     sends = ".".join(TRIGGERED_SENDS)
     profiles = ".".join(CONTACT_PROFILES)
     only_trigger = "and ts.trigger_key = ?" if trigger_key is not None else ""
     sql = f"""
-with esp_matches as (
-    select contact_id, landed_at, reason
-    from {SUPPRESSIONS_TABLE}
-    where contact_id is not null
-    union all
-    select cp.contact_id, s.landed_at, s.reason
-    from {SUPPRESSIONS_TABLE} as s
-    inner join {profiles} as cp
-        on lower(s.email) = lower(cp.email)
-),
-esp_suppressed as (
+with recent_by_contact as (
     select
         contact_id,
-        max(landed_at) as last_landed_at,
-        max(reason) as reason
-    from esp_matches
+        sum(case when coalesce(sent_at, updated_at) > ? then 1 else 0 end) as sent_24h,
+        count(*) as sent_7d
+    from {LEDGER_TABLE}
+    where
+        (status = 'sent' and sent_at > ?)
+        or (status = 'pending' and updated_at > ?)
     group by contact_id
+),
+addresses as (
+    select contact_id, lower(trim(email)) as address_key
+    from {profiles}
+    where email is not null
+),
+recent_by_address as (
+    select
+        addresses.address_key,
+        sum(recent_by_contact.sent_24h) as sent_24h,
+        sum(recent_by_contact.sent_7d) as sent_7d
+    from recent_by_contact
+    inner join addresses
+        on recent_by_contact.contact_id = addresses.contact_id
+    group by addresses.address_key
+),
+picked as (
+    select
+        ts.send_key,
+        ts.contact_id,
+        ts.trigger_key,
+        ts.step,
+        ts.series_id,
+        ts.variant,
+        ts.esp_metric,
+        ts.payload,
+        ts.due_at,
+        ts.timezone,
+        ts.priority,
+        ts.quiet_hours_opt_out,
+        l.status as ledger_status,
+        l.attempts as ledger_attempts,
+        l.created_at as ledger_created_at,
+        l.deferred_until as ledger_deferred_until,
+        l.expires_at as ledger_expires_at,
+        cp.email,
+        coalesce(lower(trim(cp.email)), 'contact:' || ts.contact_id) as address_key,
+        cp.consent_changed_at as consent_since,
+        case
+            when cp.contact_id is null then 'no_contact_profile'
+            when cp.is_suppressed then coalesce(cp.suppression_reason, 'suppressed')
+            when cp.email is null then 'invalid_email'
+            when not coalesce(cp.has_consent, false) then 'no_consent'
+        end as suppressed_because
+    from {sends} as ts
+    left join {LEDGER_TABLE} as l
+        on ts.send_key = l.send_key and l.destination_target = ?
+    left join {profiles} as cp
+        on ts.contact_id = cp.contact_id
+    where
+        ts.status in ('due', 'capped')
+        and (
+            l.status is null
+            or l.status in ('pending', 'deferred', 'capped')
+            or (l.status = 'failed' and l.attempts < ?)
+        )
+        {only_trigger}
 )
 select
-    ts.send_key,
-    ts.contact_id,
-    ts.trigger_key,
-    ts.step,
-    ts.series_id,
-    ts.variant,
-    ts.esp_metric,
-    ts.payload,
-    ts.due_at,
-    l.status as ledger_status,
-    l.attempts as ledger_attempts,
-    l.created_at as ledger_created_at,
-    cp.email,
-    case
-        when cp.contact_id is null then 'no_contact_profile'
-        when cp.is_suppressed then coalesce(cp.suppression_reason, 'suppressed')
-        when cp.email is null then 'invalid_email'
-        when not coalesce(cp.has_consent, false) then 'no_consent'
-        when esp.last_landed_at > ts.as_of then 'esp_' || esp.reason
-    end as suppressed_because
-from {sends} as ts
-left join {LEDGER_TABLE} as l
-    on ts.send_key = l.send_key and l.destination_target = ?
-left join {profiles} as cp
-    on ts.contact_id = cp.contact_id
-left join esp_suppressed as esp
-    on ts.contact_id = esp.contact_id
-where
-    ts.status = 'due'
-    and (
-        l.status is null
-        or l.status = 'pending'
-        or (l.status = 'failed' and l.attempts < ?)
-    )
-    {only_trigger}
-order by ts.due_at, ts.priority, ts.send_key
+    picked.*,
+    cast(coalesce(a.sent_24h, c.sent_24h, 0) as integer) as sent_24h,
+    cast(coalesce(a.sent_7d, c.sent_7d, 0) as integer) as sent_7d
+from picked
+left join recent_by_address as a
+    on picked.address_key = a.address_key
+left join recent_by_contact as c
+    on picked.contact_id = c.contact_id
+order by
+    picked.address_key,
+    case when picked.ledger_status = 'pending' then 0 else 1 end,
+    picked.priority,
+    picked.due_at,
+    picked.send_key
 """
-    params: list[object] = [target, max_attempts]
+    day, week = now - timedelta(hours=24), now - timedelta(days=7)
+    params: list[object] = [day, week, week, target, max_attempts]
     if trigger_key is not None:
         params.append(trigger_key)
     return CandidateQuery(sql, params)

@@ -15,15 +15,24 @@ from .ledger import LedgerKey
 
 @dataclass(frozen=True)
 class SendRow(LedgerKey):
-    """One candidate row of ``candidates.candidates``."""
+    """One candidate row of ``candidates.candidates``: the send, its ledger state, its
+    contact's built profile (``suppressed_because``: why the build says the contact may not
+    be emailed), and the sends already made to its address within the cap windows."""
 
     esp_metric: str | None
     payload: str | None
-    due_at: datetime | None
+    priority: int | None
+    quiet_hours_opt_out: bool | None
     ledger_attempts: int | None
     ledger_created_at: datetime | None
+    ledger_deferred_until: datetime | None
+    ledger_expires_at: datetime | None
     email: str | None
+    address_key: str
+    consent_since: datetime | None
     suppressed_because: str | None
+    sent_24h: int
+    sent_7d: int
 
 
 class BadSend(ValueError):

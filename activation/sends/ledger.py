@@ -1,15 +1,26 @@
 """The send ledger, ``activation.send_ledger``: one row per (send_key, destination_target),
-written before the ESP call ('pending') and after it ('sent' / 'failed'), or 'skipped' when
-the contact is suppressed at send time. dbt reads it back into ``triggered_sends``.
+written before the ESP call ('pending') and after it ('sent' / 'failed'), or with what the
+send-time gate (gate.py) decided instead of sending. dbt reads it back into
+``triggered_sends``.
 
-Transitions (``attempts`` counts calls whose outcome was recorded; a crash mid-call leaves
-'pending', which the next run re-sends under the same idempotency key):
+Statuses. Final: 'sent'; 'skipped' (may not be emailed now: suppressed, erased, …, with the
+reason); 'expired' (too late at the moment of sending). Not final, reconsidered by the next
+run: 'pending' (written before the call; a crash leaves it, and the next run re-sends under
+the same idempotency key), 'failed' (retried while attempts < max_attempts), 'deferred'
+(quiet hours at the send instant; ``deferred_until`` says until when) and 'capped' (the
+frequency caps at the send instant).
 
     (none) ──► pending ──► sent
-       │          │  ▲
-       │          ▼  │
-       │        failed ──► (retried while attempts < max_attempts)
-       └──► skipped          (pending / failed ──► skipped when suppressed meanwhile)
+       │  ▲       │  ▲
+       │  │       ▼  │
+       │  │     failed ──► (retried while attempts < max_attempts)
+       │  └── deferred / capped
+       └──► skipped / expired     (from any status but sent)
+
+``attempts`` counts calls whose outcome was recorded. Each row also keeps the ``due_at`` and
+``timezone`` the gate judged it by, and a deferred send its ``deferred_until`` and
+``expires_at`` (moved by the time it waits), so lateness and quiet hours can be audited from
+the ledger alone.
 
 A 'pending' send whose contact is suppressed by the next run is recorded 'skipped' although
 the interrupted attempt may have reached the ESP: not sending to a suppressed contact wins
@@ -46,6 +57,10 @@ LEDGER_COLUMNS = (
     "created_at",
     "sent_at",
     "updated_at",
+    "due_at",
+    "deferred_until",
+    "expires_at",
+    "timezone",
 )
 
 DDL = (
@@ -67,9 +82,20 @@ DDL = (
         updated_at timestamp not null,
         primary key (send_key, destination_target)
     )""",
+    *(
+        f"alter table {LEDGER_TABLE} add column if not exists {name} {kind}"
+        for name, kind in (
+            ("due_at", "timestamp"),
+            ("deferred_until", "timestamp"),
+            ("expires_at", "timestamp"),
+            ("timezone", "varchar"),
+        )
+    ),
 )
 
-STATUSES = ("pending", "sent", "failed", "skipped")
+FINAL_STATUSES = ("sent", "skipped", "expired")
+WAITING_STATUSES = ("deferred", "capped")
+STATUSES = ("pending", "failed", *FINAL_STATUSES, *WAITING_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -82,6 +108,8 @@ class LedgerKey:
     step: int
     series_id: str
     variant: str | None
+    due_at: datetime | None
+    timezone: str | None
     ledger_status: str | None
 
 
@@ -91,8 +119,15 @@ def ensure_ledger(warehouse: Warehouse) -> None:
 
 
 def _new_rows(
-    target: str, rows: Sequence[LedgerKey], status: str, reasons: Mapping[str, str], now: datetime
+    target: str,
+    rows: Sequence[LedgerKey],
+    status: str,
+    reasons: Mapping[str, str],
+    now: datetime,
+    deferred_until: Mapping[str, datetime] | None = None,
+    expires_at: Mapping[str, datetime] | None = None,
 ) -> list[tuple[object, ...]]:
+    until, expires = deferred_until or {}, expires_at or {}
     return [
         (
             row.send_key,
@@ -109,6 +144,10 @@ def _new_rows(
             now,
             None,
             now,
+            row.due_at,
+            until.get(row.send_key),
+            expires.get(row.send_key),
+            row.timezone,
         )
         for row in rows
         if row.ledger_status is None
@@ -136,35 +175,57 @@ def mark_pending(
         warehouse.insert_rows(
             LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "pending", {}, now)
         )
-        existing = [row.send_key for row in rows if row.ledger_status is not None]
-        _update_keys(
-            warehouse,
-            target,
-            "status = 'pending', status_reason = null, updated_at = ?",
-            [now],
-            existing,
-        )
+        for row in rows:
+            if row.ledger_status is not None:
+                _update_keys(
+                    warehouse,
+                    target,
+                    "status = 'pending', status_reason = null, updated_at = ?, due_at = ?,"
+                    " timezone = ?",
+                    [now, row.due_at, row.timezone],
+                    [row.send_key],
+                )
 
 
-def mark_skipped(
+def mark_not_sent(
     warehouse: Warehouse,
     target: str,
+    status: str,
     rows: Sequence[LedgerKey],
     reasons: Mapping[str, str],
     now: datetime,
+    deferred_until: Mapping[str, datetime] | None = None,
+    expires_at: Mapping[str, datetime] | None = None,
 ) -> None:
-    """Suppressed at send time: never sent, recorded with the reason."""
+    """What the send-time gate decided instead of sending (``status`` 'skipped', 'expired',
+    'deferred' or 'capped'), with the reason; nothing was sent and no attempt is counted. A
+    deferral records until when, and the send's expiry moved by that wait."""
+    if status not in (*FINAL_STATUSES, *WAITING_STATUSES) or status == "sent":
+        raise ValueError(f"not a status the gate records: {status!r}")
+    until, expires = deferred_until or {}, expires_at or {}
     with warehouse.transaction():
         warehouse.insert_rows(
-            LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "skipped", reasons, now)
+            LEDGER_TABLE,
+            LEDGER_COLUMNS,
+            _new_rows(target, rows, status, reasons, now, until, expires),
         )
         for row in rows:
             if row.ledger_status is not None:
                 _update_keys(
                     warehouse,
                     target,
-                    "status = 'skipped', status_reason = ?, updated_at = ?",
-                    [reasons[row.send_key], now],
+                    "status = ?, status_reason = ?, updated_at = ?,"
+                    " deferred_until = coalesce(?, deferred_until),"
+                    " expires_at = coalesce(?, expires_at), due_at = ?, timezone = ?",
+                    [
+                        status,
+                        reasons[row.send_key],
+                        now,
+                        until.get(row.send_key),
+                        expires.get(row.send_key),
+                        row.due_at,
+                        row.timezone,
+                    ],
                     [row.send_key],
                 )
 
@@ -176,16 +237,19 @@ def record_outcome(
     failed: Mapping[str, str],
     not_attempted: Mapping[str, str],
     now: datetime,
+    *,
+    sent_at: datetime | None = None,
 ) -> None:
-    """After the ESP answered: 'sent', or 'failed' with the reason (``attempts`` + 1);
-    ``not_attempted`` rows go back to 'failed' without counting an attempt."""
+    """After the ESP answered: 'sent' (``sent_at``: the instant of the call, else ``now``),
+    or 'failed' with the reason (``attempts`` + 1); ``not_attempted`` rows go back to
+    'failed' without counting an attempt."""
     with warehouse.transaction():
         _update_keys(
             warehouse,
             target,
             "status = 'sent', status_reason = null, last_error = null,"
             " attempts = attempts + 1, sent_at = ?, updated_at = ?",
-            [now, now],
+            [sent_at or now, now],
             list(sent),
         )
         for key, reason in failed.items():

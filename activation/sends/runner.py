@@ -1,10 +1,17 @@
-"""Deliver due triggered sends, effectively exactly-once.
+"""Deliver due triggered sends, effectively exactly-once, each judged at the moment it leaves.
 
-Per batch of candidates (``candidates.candidates``): suppressed rows are recorded 'skipped'
-and never leave; the others are written 'pending' (committed) *before* the ESP call, sent as
-events whose ``unique_id`` is the send_key, then recorded 'sent' or 'failed'. A crash at any
-point leaves rows 'pending' or untouched; the next run sends them again under the same
-``unique_id``, which the ESP records once — so nothing is lost and nothing is delivered twice.
+Every candidate (``candidates.candidates``) goes through the send-time gate (gate.py), the
+one place that applies suppression, lateness, quiet hours and frequency caps against the
+clock of the send; what it holds back is recorded in the ledger with its status and reason
+('skipped', 'expired', 'deferred', 'capped'). The rest are written 'pending' (committed)
+*before* the ESP call, checked once more for lateness and quiet hours right before each call
+(the last look), sent as events whose ``unique_id`` is the send_key, and recorded 'sent'
+(at the instant of the call) or 'failed' as each call returns. A crash at any point leaves
+rows 'pending' or untouched; the next run sends them again under the same ``unique_id``,
+which the ESP records once — so nothing is lost and nothing is delivered twice.
+
+A build that was a replay (its ``as_of`` far behind the moment it ran) is refused before
+anything is read (activation/build_stamps.py).
 
     result = run_sends("warehouse/nudge.duckdb", klaviyo_settings())
 """
@@ -14,20 +21,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .. import state
 from ..batching import chunks
+from ..build_stamps import require_live_build
 from ..destinations import Destination, build_destination
-from ..errors import ActivationError, DeclarationError
+from ..destinations.base import EventRecord
+from ..errors import ActivationError
+from ..fresh_suppressions import FreshSuppressions
 from ..settings import DestinationSettings, redact
 from ..warehouse import Warehouse
 from . import history, ledger
-from .candidates import CANDIDATE_COLUMNS, CONTACT_PROFILES, TRIGGERED_SENDS, candidates, count_sql
+from .candidates import CANDIDATE_COLUMNS, TRIGGERED_SENDS, candidates, check_tables, count_sql
 from .events import BadSend, SendRow, event_record
+from .gate import CAP, DEFER, EXPIRE, LEDGER_STATUS, SEND, SKIP, Decision, SendGate
+from .policy import load_policy
 from .suppressions import ensure_suppressions
 
 log = logging.getLogger(__name__)
@@ -37,8 +50,10 @@ DEFAULT_MAX_ATTEMPTS = 5
 UNAVAILABLE_STREAK = 3  # consecutive calls finding the ESP unavailable end the run
 MAX_REPORTED = 50
 
-# checkpoint names, in the order a batch passes them (tests crash the runner at them)
+# checkpoint names, in the order a send passes them (tests crash the runner at them)
 AFTER_PENDING, AFTER_CALL, AFTER_RECORD = "pending-written", "api-called", "outcome-written"
+
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -50,14 +65,17 @@ class PlannedSend:
     variant: str | None
     metric: str | None
     due_at: datetime | None
-    action: str  # 'send' | 'resend' (left pending) | 'retry' (failed before) | 'skip'
+    # 'send' | 'resend' (left pending) | 'retry' (failed before) | 'skip' | 'expire' |
+    # 'defer' | 'cap'
+    action: str
     reason: str | None
 
 
 @dataclass
 class SendRunResult:
-    """What one send run did. A dry run fills ``to_send`` / ``to_skip`` / ``planned`` and
-    writes nothing. ``ledger`` counts the ledger's rows by status after the run."""
+    """What one send run did. A dry run fills ``to_send`` / ``to_skip`` / ``planned`` (and
+    ``expired`` / ``deferred`` / ``capped`` as what it would record) and writes nothing.
+    ``ledger`` counts the ledger's rows by status after the run."""
 
     run_id: str
     destination_target: str
@@ -68,7 +86,10 @@ class SendRunResult:
     candidates: int = 0
     sent: int = 0
     failed: int = 0
-    skipped: int = 0
+    skipped: int = 0  # may not be emailed now (final)
+    expired: int = 0  # too late at the moment of sending (final)
+    deferred: int = 0  # quiet hours at the moment of sending (sent after them)
+    capped: int = 0  # frequency caps at the moment of sending (reconsidered next run)
     not_attempted: int = 0
     resent: int = 0  # of ``sent``: rows an interrupted run had left 'pending'
     retried: int = 0  # of ``sent`` + ``failed``: rows that had failed before
@@ -79,12 +100,36 @@ class SendRunResult:
     rate_limited: int = 0
     status: str = "running"
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    capped_by_reason: dict[str, int] = field(default_factory=dict)
+    next_deferred_until: datetime | None = None
     errors: dict[str, str] = field(default_factory=dict)
     planned: list[PlannedSend] = field(default_factory=list)
     ledger: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def count(self, decision: Decision) -> None:
+        """Count a decision not to send now."""
+        if decision.action == SKIP:
+            self.skipped += 1
+            _bump(self.skipped_by_reason, decision.reason or "suppressed")
+        elif decision.action == EXPIRE:
+            self.expired += 1
+        elif decision.action == DEFER:
+            self.deferred += 1
+            until = decision.deferred_until
+            if until is not None and (
+                self.next_deferred_until is None or until < self.next_deferred_until
+            ):
+                self.next_deferred_until = until
+        elif decision.action == CAP:
+            self.capped += 1
+            _bump(self.capped_by_reason, decision.reason or "capped")
+
+
+def _bump(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows in this run)
@@ -96,7 +141,7 @@ def triggered_sends_exists(warehouse: Warehouse) -> bool:
 
 
 def run_sends(
-    warehouse_path: str | Path,
+    warehouse_path: str | Path | Warehouse,
     settings: DestinationSettings,
     *,
     dry_run: bool = False,
@@ -107,32 +152,40 @@ def run_sends(
     on_progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
     max_planned: int = MAX_REPORTED,
+    clock: Clock = state.utcnow,
 ) -> SendRunResult:
     """Send every due send of ``triggers.triggered_sends`` (or of one ``trigger_key``) to
-    the destination of ``settings``; ``dry_run`` plans without any API call or write."""
+    the destination of ``settings``, each judged by the send-time gate at ``clock()``;
+    ``dry_run`` plans without any API call or write. ``warehouse_path`` may be an open
+    Warehouse (left open)."""
     result = SendRunResult(
         run_id=str(uuid.uuid4()),
         destination_target=settings.target,
         trigger_key=trigger_key,
         dry_run=dry_run,
-        started_at=state.utcnow(),
+        started_at=clock(),
     )
-    with Warehouse(warehouse_path) as warehouse:
-        _check_tables(warehouse)
+    with _opened(warehouse_path) as warehouse:
+        check_tables(warehouse)
+        require_live_build(warehouse, ".".join(TRIGGERED_SENDS))
         ledger.ensure_ledger(warehouse)
         ensure_suppressions(warehouse)
         history.ensure_runs(warehouse)
-        query = candidates(settings.target, max_attempts, trigger_key)
+        policy = load_policy(warehouse)
+        fresh = FreshSuppressions.load(warehouse, since=_built_as_of(warehouse, policy.as_of))
+        gate = SendGate(policy, fresh, clock)
+        query = candidates(settings.target, max_attempts, trigger_key, result.started_at)
         counted = count_sql(query)
         result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
         rows = _rows(warehouse, query.sql, query.params, batch_rows)
         if dry_run:
-            _plan(rows, result, max_planned)
+            _plan(gate, rows, result, max_planned)
             result.status = "planned"
         else:
             _deliver(
                 warehouse,
                 settings,
+                gate,
                 rows,
                 result,
                 destination,
@@ -141,29 +194,38 @@ def run_sends(
                 max_attempts,
             )
         result.ledger = ledger.status_counts(warehouse, settings.target, trigger_key)
-        result.finished_at = result.finished_at or state.utcnow()
+        result.finished_at = result.finished_at or clock()
     log.info(
-        "sends to %s %s: candidates=%d sent=%d failed=%d skipped=%d not_attempted=%d",
+        "sends to %s %s: candidates=%d sent=%d failed=%d skipped=%d expired=%d deferred=%d"
+        " capped=%d not_attempted=%d",
         settings.destination,
         result.status,
         result.candidates,
         result.sent,
         result.failed,
         result.skipped,
+        result.expired,
+        result.deferred,
+        result.capped,
         result.not_attempted,
     )
     return result
 
 
-def _check_tables(warehouse: Warehouse) -> None:
-    for schema, table in (TRIGGERED_SENDS, CONTACT_PROFILES):
-        if warehouse.columns(schema, table) is None:
-            raise DeclarationError(
-                [
-                    f"triggered sends need {schema}.{table}, which {warehouse.path} does not "
-                    "have yet; build the dbt project first (nudge build)"
-                ]
-            )
+@contextmanager
+def _opened(warehouse: str | Path | Warehouse) -> Iterator[Warehouse]:
+    if isinstance(warehouse, Warehouse):
+        yield warehouse
+        return
+    with Warehouse(warehouse) as opened:
+        yield opened
+
+
+def _built_as_of(warehouse: Warehouse, policy_as_of: datetime) -> datetime:
+    """The as_of of the build the candidates come from (the earlier of triggered_sends' and
+    send_policy's, should they come from different builds): what landed after it is news."""
+    row = warehouse.fetchall(f"select min(as_of) from {'.'.join(TRIGGERED_SENDS)}")[0]
+    return min(policy_as_of, row[0]) if row[0] is not None else policy_as_of
 
 
 def _rows(
@@ -173,22 +235,22 @@ def _rows(
         yield [SendRow(**dict(zip(CANDIDATE_COLUMNS, row, strict=True))) for row in batch]
 
 
-def _action(row: SendRow) -> str:
-    if row.suppressed_because:
-        return "skip"
+def _action(row: SendRow, decision: Decision) -> str:
+    if decision.action != SEND:
+        return decision.action
     return {"pending": "resend", "failed": "retry"}.get(row.ledger_status or "", "send")
 
 
-def _plan(rows: Iterator[list[SendRow]], result: SendRunResult, max_planned: int) -> None:
+def _plan(
+    gate: SendGate, rows: Iterator[list[SendRow]], result: SendRunResult, max_planned: int
+) -> None:
     for batch in rows:
-        for row in batch:
-            action = _action(row)
-            if action == "skip":
-                result.to_skip += 1
-                reason = row.suppressed_because or ""
-                result.skipped_by_reason[reason] = result.skipped_by_reason.get(reason, 0) + 1
-            else:
+        for row, decision in gate.decide(batch):
+            if decision.action == SEND:
                 result.to_send += 1
+            else:
+                result.count(decision)
+                result.to_skip += decision.action == SKIP
             if len(result.planned) < max_planned:
                 result.planned.append(
                     PlannedSend(
@@ -199,8 +261,8 @@ def _plan(rows: Iterator[list[SendRow]], result: SendRunResult, max_planned: int
                         row.variant,
                         row.esp_metric,
                         row.due_at,
-                        action,
-                        row.suppressed_because,
+                        _action(row, decision),
+                        decision.reason,
                     )
                 )
 
@@ -208,6 +270,7 @@ def _plan(rows: Iterator[list[SendRow]], result: SendRunResult, max_planned: int
 def _deliver(
     warehouse: Warehouse,
     settings: DestinationSettings,
+    gate: SendGate,
     rows: Iterator[list[SendRow]],
     result: SendRunResult,
     destination: Destination | None,
@@ -219,7 +282,7 @@ def _deliver(
     owned = destination is None
     client = destination or build_destination(settings)
     try:
-        delivery = _Delivery(warehouse, settings.target, client, result, max_attempts)
+        delivery = _Delivery(warehouse, settings.target, client, gate, result, max_attempts)
         delivery.on_progress = on_progress or delivery.on_progress
         delivery.checkpoint = checkpoint or delivery.checkpoint
         delivery.run(rows)
@@ -235,7 +298,7 @@ def _deliver(
             result.api_calls = stats.api_calls
             result.write_calls = stats.write_calls
             result.rate_limited = stats.rate_limited
-        result.finished_at = state.utcnow()
+        result.finished_at = gate.clock()
         history.finish_run(warehouse, result)
         if owned:
             client.close()
@@ -247,12 +310,14 @@ class _Delivery:
         warehouse: Warehouse,
         target: str,
         destination: Destination,
+        gate: SendGate,
         result: SendRunResult,
         max_attempts: int,
     ) -> None:
         self.warehouse = warehouse
         self.target = target
         self.destination = destination
+        self.gate = gate
         self.result = result
         self.on_progress: Progress = lambda done, total: None
         self.checkpoint: Checkpoint = lambda name: None
@@ -266,24 +331,34 @@ class _Delivery:
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
-            self._skip([row for row in batch if row.suppressed_because])
-            sendable = [row for row in batch if not row.suppressed_because]
+            decided = self.gate.decide(batch)
+            self._hold([(row, d) for row, d in decided if d.action != SEND])
+            sendable = [row for row, d in decided if d.action == SEND]
             if not self.resend_pending:
                 sendable = self._give_up_interrupted(sendable)
             if not self._send(sendable):
                 self.result.status = "aborted"
                 return
 
-    def _skip(self, rows: list[SendRow]) -> None:
-        if not rows:
-            return
-        reasons = {row.send_key: row.suppressed_because or "suppressed" for row in rows}
-        ledger.mark_skipped(self.warehouse, self.target, rows, reasons, state.utcnow())
-        self.result.skipped += len(rows)
-        for reason in reasons.values():
-            by_reason = self.result.skipped_by_reason
-            by_reason[reason] = by_reason.get(reason, 0) + 1
-        self._progress(len(rows))
+    def _hold(self, decided: list[tuple[SendRow, Decision]]) -> None:
+        """Record what the gate decided instead of sending, one ledger write per status."""
+        for action, status in LEDGER_STATUS.items():
+            rows = [(row, d) for row, d in decided if d.action == action]
+            if not rows:
+                continue
+            ledger.mark_not_sent(
+                self.warehouse,
+                self.target,
+                status,
+                [row for row, _ in rows],
+                {row.send_key: d.reason or status for row, d in rows},
+                self.gate.clock(),
+                {row.send_key: d.deferred_until for row, d in rows if d.deferred_until},
+                {row.send_key: d.expires_at for row, d in rows if d.expires_at},
+            )
+            for _, decision in rows:
+                self.result.count(decision)
+            self._progress(len(rows))
 
     def _give_up_interrupted(self, rows: list[SendRow]) -> list[SendRow]:
         interrupted = [row.send_key for row in rows if row.ledger_status == "pending"]
@@ -298,59 +373,79 @@ class _Delivery:
         return [row for row in rows if row.ledger_status != "pending"]
 
     def _send(self, rows: list[SendRow]) -> bool:
-        """Send one batch; False when the destination became unavailable."""
+        """Send one batch, recording each call's outcome as it returns; False when the
+        destination became unavailable."""
         if not rows:
             return True
-        now = state.utcnow()
-        ledger.mark_pending(self.warehouse, self.target, rows, now)
+        ledger.mark_pending(self.warehouse, self.target, rows, self.gate.clock())
         self.checkpoint(AFTER_PENDING)
         by_key = {row.send_key: row for row in rows}
-        sent: list[str] = []
-        failed: dict[str, str] = {}
-        not_attempted: dict[str, str] = {}
-        records = []
+        records: list[EventRecord] = []
+        bad: dict[str, str] = {}
         for row in rows:
             try:
-                records.append(event_record(row, row.ledger_created_at or now))
+                records.append(event_record(row, row.ledger_created_at or self.gate.clock()))
             except BadSend as exc:
-                failed[row.send_key] = str(exc)
-                self._progress(1)
-        size = max(1, self.destination.limits.event_rows)
-        remaining = list(records)
-        for chunk in chunks(records, size):
+                bad[row.send_key] = str(exc)
+        if bad:
+            self._record(by_key, [], bad, {}, self.gate.clock())
+        calls = list(chunks(records, max(1, self.destination.limits.event_rows)))
+        for index, chunk in enumerate(calls):
             if self.unavailable_streak >= UNAVAILABLE_STREAK:
+                reason = "not attempted: the destination was unavailable"
+                left = {record.record_key: reason for part in calls[index:] for record in part}
+                self._record(by_key, [], {}, left, None)
                 break
-            outcome = self.destination.track_events(chunk)
-            self.checkpoint(AFTER_CALL)
-            sent.extend(outcome.succeeded)
-            failed.update(outcome.failed)
-            keys = {record.record_key for record in chunk}
-            if outcome.unavailable:
-                self.unavailable_streak += 1
-                for key in keys - set(outcome.succeeded) - set(outcome.failed):
-                    not_attempted[key] = f"not attempted: {outcome.unavailable}"
-            else:
-                self.unavailable_streak = 0
-            remaining = remaining[len(chunk) :]
-            self._progress(len(chunk))
-        for record in remaining:
-            reason = "not attempted: the destination was unavailable"
-            not_attempted[record.record_key] = reason
-        self._progress(len(remaining))
-        ledger.record_outcome(
-            self.warehouse, self.target, sent, failed, not_attempted, state.utcnow()
-        )
-        self.checkpoint(AFTER_RECORD)
-        self._count(by_key, sent, failed, not_attempted)
+            self._call(by_key, chunk)
         return self.unavailable_streak < UNAVAILABLE_STREAK
 
-    def _count(
+    def _call(self, by_key: dict[str, SendRow], chunk: list[EventRecord]) -> None:
+        """The last look (lateness and quiet hours at this very instant), then one call."""
+        now = self.gate.clock()
+        late = {
+            record.record_key: decision
+            for record in chunk
+            if (decision := self.gate.recheck(by_key[record.record_key], now)) is not None
+        }
+        if late:  # written 'pending' by now: update those rows
+            pending = [
+                (replace(by_key[key], ledger_status="pending"), d) for key, d in late.items()
+            ]
+            self._hold(pending)
+            chunk = [record for record in chunk if record.record_key not in late]
+            if not chunk:
+                return
+        outcome = self.destination.track_events(chunk)
+        self.checkpoint(AFTER_CALL)
+        not_attempted: dict[str, str] = {}
+        if outcome.unavailable:
+            self.unavailable_streak += 1
+            answered = set(outcome.succeeded) | set(outcome.failed)
+            for record in chunk:
+                if record.record_key not in answered:
+                    not_attempted[record.record_key] = f"not attempted: {outcome.unavailable}"
+        else:
+            self.unavailable_streak = 0
+        self._record(by_key, list(outcome.succeeded), dict(outcome.failed), not_attempted, now)
+
+    def _record(
         self,
         by_key: dict[str, SendRow],
         sent: list[str],
         failed: dict[str, str],
         not_attempted: dict[str, str],
+        sent_at: datetime | None,
     ) -> None:
+        ledger.record_outcome(
+            self.warehouse,
+            self.target,
+            sent,
+            failed,
+            not_attempted,
+            self.gate.clock(),
+            sent_at=sent_at,
+        )
+        self.checkpoint(AFTER_RECORD)
         result = self.result
         result.sent += len(sent)
         result.failed += len(failed)
@@ -363,6 +458,7 @@ class _Delivery:
             if len(result.errors) < MAX_REPORTED:
                 result.errors[key] = reason
             log.warning("send %s failed: %s", key, reason)
+        self._progress(len(sent) + len(failed) + len(not_attempted))
 
     def _progress(self, rows: int) -> None:
         self.done += rows

@@ -1,0 +1,106 @@
+"""Erasure tombstones, ``activation.erasure_tombstones``: what ``nudge erase`` leaves behind so
+an erased person is never synced or emailed again, even when a collector sends their data
+anew. One row per erased value (the normalized email, each contact id) as a salted SHA-256:
+the table cannot be read back into an address, and without the warehouse's salt a guess
+cannot be confirmed. Every sync and send checks them (activation/fresh_suppressions.py).
+
+The salt is random per warehouse (``activation.erasure_salt``) unless ``NUDGE_ERASURE_SALT``
+sets it. Tombstones are loaded whole into a set: erasure requests are few (thousands, not
+millions), and a set makes the check per row free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .warehouse import Warehouse
+
+SCHEMA = "activation"
+TOMBSTONES_TABLE = f"{SCHEMA}.erasure_tombstones"
+SALT_TABLE = f"{SCHEMA}.erasure_salt"
+SALT_ENV = "NUDGE_ERASURE_SALT"
+
+DDL = (
+    f"create schema if not exists {SCHEMA}",
+    f"""create table if not exists {TOMBSTONES_TABLE} (
+        kind varchar not null,
+        value_hash varchar not null,
+        erased_at timestamp not null,
+        primary key (kind, value_hash)
+    )""",
+)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def erasure_salt(warehouse: Warehouse) -> str:
+    """The warehouse's salt for pseudonyms and tombstones (created on first use)."""
+    configured = os.environ.get(SALT_ENV, "").strip()
+    if configured:
+        return configured
+    warehouse.execute(f"create schema if not exists {SCHEMA}")
+    warehouse.execute(f"create table if not exists {SALT_TABLE} (salt varchar not null)")
+    rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
+    if rows:
+        return str(rows[0][0])
+    salt = secrets.token_hex(16)
+    warehouse.execute(f"insert into {SALT_TABLE} values (?)", [salt])
+    return salt
+
+
+def tombstone_hash(value: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}\x1f{value}".encode()).hexdigest()
+
+
+def ensure_tombstones(warehouse: Warehouse) -> None:
+    for statement in DDL:
+        warehouse.execute(statement)
+
+
+def add_tombstones(
+    warehouse: Warehouse, *, email: str, contact_ids: Sequence[str], erased_at: datetime
+) -> None:
+    """Tombstones for a normalized email and contact ids (already present ones are kept)."""
+    ensure_tombstones(warehouse)
+    salt = erasure_salt(warehouse)
+    wanted = {("email", tombstone_hash(normalize_email(email), salt))}
+    wanted |= {("contact_id", tombstone_hash(contact_id, salt)) for contact_id in contact_ids}
+    present = set(warehouse.fetchall(f"select kind, value_hash from {TOMBSTONES_TABLE}"))
+    rows = [(kind, value, erased_at) for kind, value in sorted(wanted - present)]
+    warehouse.insert_rows(TOMBSTONES_TABLE, ("kind", "value_hash", "erased_at"), rows)
+
+
+@dataclass(frozen=True)
+class Tombstones:
+    salt: str = ""
+    hashes: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def covers(self, *, email: str | None = None, contact_id: str | None = None) -> bool:
+        if not self.hashes:
+            return False
+        if email and ("email", tombstone_hash(normalize_email(email), self.salt)) in self.hashes:
+            return True
+        return bool(contact_id) and (
+            ("contact_id", tombstone_hash(str(contact_id), self.salt)) in self.hashes
+        )
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def load_tombstones(warehouse: Warehouse) -> Tombstones:
+    """Every tombstone of the warehouse (none when nobody was erased yet)."""
+    schema, table = TOMBSTONES_TABLE.split(".")
+    if warehouse.columns(schema, table) is None:
+        return Tombstones()
+    rows = warehouse.fetchall(f"select kind, value_hash from {TOMBSTONES_TABLE}")
+    if not rows:
+        return Tombstones()
+    return Tombstones(erasure_salt(warehouse), frozenset((str(k), str(v)) for k, v in rows))
