@@ -87,11 +87,13 @@ class FreshSuppressions:
         address = normalize_email(email) if email else None
         if self.tombstones.covers(email=address, contact_id=contact_id):
             return "erased"
+        esp = self.esp_by_contact.get(contact_id or "") or self.esp_by_address.get(address or "")
+        if esp:  # named after the ESP, though the read-back also landed it as a raw event
+            return f"esp_{esp}"
         for end in (self.by_contact.get(contact_id or ""), self.by_address.get(address or "")):
             if end is not None and (consent_since is None or end.at >= consent_since):
                 return f"{end.reason}_after_build"
-        esp = self.esp_by_contact.get(contact_id or "") or self.esp_by_address.get(address or "")
-        return f"esp_{esp}" if esp else None
+        return None
 
     def _load_raw_consent_ends(self, warehouse: Warehouse) -> None:
         if warehouse.columns(*RAW_EVENTS) is None:

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from activation.build_stamps import record_build_stamp
 from activation.sandbox.klaviyo import EngagementConfig, SandboxHandle, start_sandbox
+from activation.sends.events import SendRow
 from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
 from activation.state import utcnow
 from activation.warehouse import Warehouse
@@ -120,6 +121,36 @@ def send_row(
         "quiet_hours_opt_out": False,
         "as_of": AS_OF,
     }
+
+
+def candidate(contact_id: str) -> SendRow:
+    """send_row(contact_id) as the runner reads it, before the ledger has it."""
+    row = send_row(contact_id)
+    return SendRow(
+        send_key=row["send_key"],
+        contact_id=contact_id,
+        trigger_key=row["trigger_key"],
+        step=row["step"],
+        series_id=row["series_id"],
+        variant=row["variant"],
+        ledger_status=None,
+        esp_metric=row["esp_metric"],
+        payload="{}",
+        due_at=row["due_at"],
+        timezone=row["timezone"],
+        priority=row["priority"],
+        quiet_hours_opt_out=row["quiet_hours_opt_out"],
+        ledger_attempts=None,
+        ledger_created_at=None,
+        ledger_deferred_until=None,
+        ledger_expires_at=None,
+        email=email(contact_id),
+        address_key=email(contact_id),
+        consent_since=None,
+        suppressed_because=None,
+        sent_24h=0,
+        sent_7d=0,
+    )
 
 
 def profile_row(contact_id: str, **changes: Any) -> dict[str, Any]:

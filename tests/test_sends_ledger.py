@@ -12,7 +12,7 @@ import pytest
 from activation.destinations.klaviyo import KlaviyoDestination
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
-from activation.sends.events import SendRow, event_record
+from activation.sends.events import event_record
 from activation.sends.ledger import ensure_ledger, mark_pending
 from activation.sends.runner import AFTER_CALL, AFTER_PENDING, AFTER_RECORD
 from activation.state import utcnow
@@ -21,6 +21,7 @@ from tests.sends_helpers import (
     API_KEY,
     METRIC,
     add_sends,
+    candidate,
     email,
     events_by_unique_id,
     invalid_requests,
@@ -64,9 +65,9 @@ def test_due_sends_reach_klaviyo_once_and_the_ledger_says_sent(
     assert (first.status, first.candidates, first.sent, first.failed) == ("success", 12, 12, 0)
     assert first.ledger == {"sent": 12}
     assert progress[-1] == (12, 12)
-    # three batches, each: pending written, one call per send, outcome written
-    assert checkpoints == ([AFTER_PENDING] + [AFTER_CALL] * 5 + [AFTER_RECORD]) * 2 + (
-        [AFTER_PENDING] + [AFTER_CALL] * 2 + [AFTER_RECORD]
+    # three batches, each: pending written, then per send one call and its outcome written
+    assert checkpoints == ([AFTER_PENDING] + [AFTER_CALL, AFTER_RECORD] * 5) * 2 + (
+        [AFTER_PENDING] + [AFTER_CALL, AFTER_RECORD] * 2
     )
     rows = ledger(wh)
     assert set(rows) == {send_row(c)["send_key"] for c in CONTACTS}
@@ -161,25 +162,7 @@ def test_sends_left_pending_are_sent_again_and_recorded_once(
     target = settings(sandbox.base_url).target
     with Warehouse(wh) as warehouse:
         ensure_ledger(warehouse)
-        pending = [
-            SendRow(
-                send_key=send_row(c)["send_key"],
-                contact_id=c,
-                trigger_key="cart_abandonment",
-                step=1,
-                series_id="s1",
-                variant="A",
-                ledger_status=None,
-                esp_metric=METRIC,
-                payload="{}",
-                due_at=None,
-                ledger_attempts=None,
-                ledger_created_at=None,
-                email=email(c),
-                suppressed_because=None,
-            )
-            for c in CONTACTS[:6]
-        ]
+        pending = [candidate(c) for c in CONTACTS[:6]]
         now = utcnow()
         mark_pending(warehouse, target, pending, now)
     destination = KlaviyoDestination(settings(sandbox.base_url))
@@ -230,25 +213,7 @@ def test_without_de_duplication_interrupted_sends_are_given_up_not_repeated(
     wh: Path, sandbox: SandboxHandle
 ) -> None:
     klaviyo = settings(sandbox.base_url)
-    interrupted = [
-        SendRow(
-            send_key=send_row(c)["send_key"],
-            contact_id=c,
-            trigger_key="cart_abandonment",
-            step=1,
-            series_id="s1",
-            variant="A",
-            ledger_status=None,
-            esp_metric=METRIC,
-            payload="{}",
-            due_at=None,
-            ledger_attempts=None,
-            ledger_created_at=None,
-            email=email(c),
-            suppressed_because=None,
-        )
-        for c in CONTACTS[:2]
-    ]
+    interrupted = [candidate(c) for c in CONTACTS[:2]]
     with Warehouse(wh) as warehouse:
         ensure_ledger(warehouse)
         mark_pending(warehouse, klaviyo.target, interrupted, utcnow())

@@ -18,6 +18,7 @@ from activation.sends import read_back_suppressions, run_sends
 from activation.state import utcnow
 from tests.sends_helpers import (
     API_KEY,
+    LOOSE_POLICY,
     add_sends,
     email,
     events_by_unique_id,
@@ -26,6 +27,7 @@ from tests.sends_helpers import (
     make_warehouse,
     profile_row,
     send_row,
+    set_policy,
     settings,
     sql,
 )
@@ -171,7 +173,9 @@ def test_suppressions_made_in_klaviyo_land_once_and_stop_the_next_sends(
     }
     # once dbt has run past them, contact_profiles decides (e.g. a later re-subscribe)
     add_sends(wh, [send_row("c-01", series="s3")])
-    sql(wh, "update triggers.triggered_sends set as_of = ?", [utcnow() + timedelta(minutes=1)])
+    rebuilt_at = utcnow() + timedelta(minutes=1)
+    sql(wh, "update triggers.triggered_sends set as_of = ?", [rebuilt_at])
+    set_policy(wh, LOOSE_POLICY, rebuilt_at)
     assert run_sends(wh, klaviyo).sent == 1
 
     # raw tables reloaded (e.g. regenerated): the next read-back lands them again, once
