@@ -4,6 +4,7 @@
 
       sent        the activation ledger has it sent by as_of (never due again)
       suppressed  the ledger skipped it at send time (the ledger's reason)
+      expired     the ledger found it too late at the moment of sending
       cancelled   the series was cancelled by as_of, before the send expired
       suppressed  the contact may not be emailed now (contact_profiles.suppression_reason)
       expired     as_of − due_at > max_send_lateness_hours, never sent
@@ -49,6 +50,7 @@
 {#-
     Guardrails 1–3 plus the ledger and cancellation, over `sends` (a CTE with due_at,
     expires_at, cancelled_at, cancel_reason, ledger_sent_at, ledger_skipped_reason,
+    ledger_expired_reason,
     is_suppressed, suppression_reason, is_held_out, scheduled_at): adds status and
     status_reason, 'due' still subject to the caps.
 -#}
@@ -58,6 +60,7 @@
         case
             when ledger_sent_at is not null then 'sent'
             when ledger_skipped_reason is not null then 'suppressed'
+            when ledger_expired_reason is not null then 'expired'
             when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then 'cancelled'
             when is_suppressed then 'suppressed'
             when {{ nudge.as_of() }} > expires_at then 'expired'
@@ -68,6 +71,7 @@
         case
             when ledger_sent_at is not null then 'ledger_sent'
             when ledger_skipped_reason is not null then ledger_skipped_reason
+            when ledger_expired_reason is not null then ledger_expired_reason
             when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then coalesce(cancel_reason, 'cancelled')
             when is_suppressed then coalesce(suppression_reason, 'suppressed')
             when {{ nudge.as_of() }} > expires_at then 'max_send_lateness'

@@ -2,8 +2,9 @@
     One row per send_key in the activation send ledger as of `as_of`: a row written after
     as_of did not exist yet, and an outcome recorded after as_of was still pending then, so
     replaying an earlier as_of sees the ledger as it was. A send_key is sent when any
-    destination confirmed it; skipped (suppressed at send time) when a destination skipped
-    it and none sent it.
+    destination confirmed it; skipped (may not be emailed at send time) when a destination
+    skipped it and none sent it; expired when the send-time gate found it too late at the
+    moment of sending. 'deferred' and 'capped' (waiting for a later run) say nothing final.
 -#}
 
 with
@@ -25,6 +26,8 @@ outcomes as (
         case when status = 'sent' and sent_at <= {{ nudge.as_of() }} then sent_at end as confirmed_sent_at,
         case when status = 'skipped' and updated_at <= {{ nudge.as_of() }} then coalesce(status_reason, 'skipped') end
             as skipped_reason,
+        case when status = 'expired' and updated_at <= {{ nudge.as_of() }} then coalesce(status_reason, 'expired') end
+            as expired_reason,
         attempts
     from ledger
 
@@ -35,6 +38,7 @@ select
     min(contact_id) as contact_id,
     min(confirmed_sent_at) as sent_at,
     min(skipped_reason) as skipped_reason,
+    min(expired_reason) as expired_reason,
     cast(coalesce(sum(attempts), 0) as {{ dbt.type_int() }}) as attempts,
     cast(count(*) as {{ dbt.type_int() }}) as destinations
 from outcomes

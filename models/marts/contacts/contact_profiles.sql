@@ -135,6 +135,7 @@ joined as (
         coalesce(email_engagement.is_sunset, false) as is_sunset,
         send_hours.preferred_send_hour,
         coalesce(consent.has_consent, false) as has_consent,
+        consent.consent_changed_at,
         coalesce(consent.consent_status, 'no_consent') as consent_status
     from contacts
     left join traits
@@ -211,6 +212,7 @@ final as (
         cast(email_clicks_90d as {{ dbt.type_int() }}) as email_clicks_90d,
         last_email_engaged_at,
         has_consent,
+        consent_changed_at,
         suppression_reason is not null as is_suppressed,
         suppression_reason,
         cast(preferred_send_hour as {{ dbt.type_int() }}) as preferred_send_hour,

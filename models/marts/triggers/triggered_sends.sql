@@ -113,6 +113,7 @@ checked as (
         {{ nudge.send_expires_at('deferred.due_at') }} as expires_at,
         ledger.sent_at as ledger_sent_at,
         ledger.skipped_reason as ledger_skipped_reason,
+        ledger.expired_reason as ledger_expired_reason,
         coalesce(profiles.is_suppressed, true) as is_suppressed,
         case when profiles.contact_id is null then 'unknown_contact' else profiles.suppression_reason end
             as suppression_reason,
@@ -155,6 +156,7 @@ select
     cast({{ nudge.json_object_prepend('payload', 'incentive', nudge.json_boolean('is_incentive')) }} as {{ dbt.type_string() }}) as payload,
     is_incentive,
     timezone,
+    cast(quiet_hours_opt_out as {{ dbt.type_boolean() }}) as quiet_hours_opt_out,
     cancelled_at,
     ledger_sent_at as sent_at,
     trigger_model,
