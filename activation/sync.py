@@ -18,10 +18,12 @@ from typing import Any
 
 from . import diff, state
 from .batching import batches, chunks
+from .build_stamps import require_live_build
 from .declarations import SyncDeclaration
 from .destinations import Destination, build_destination
 from .destinations.base import MemberRecord, ProfileRecord
 from .errors import ActivationError, DeclarationError
+from .fresh_suppressions import FreshSuppressions
 from .settings import DestinationSettings, redact
 from .warehouse import Warehouse
 
@@ -61,6 +63,11 @@ class SyncRunResult:
     throttle_seconds: float = 0.0
     duration_seconds: float = 0.0
     status: str = "running"
+    # rows not added or changed because the person may not be emailed now: erased, or
+    # consent ended after the model's build (activation/fresh_suppressions.py); they stay
+    # pending and are decided again by the next run
+    held_back: int = 0
+    held_back_by_reason: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -121,6 +128,7 @@ def run_sync(
         started_at=state.utcnow(),
     )
     with Warehouse(warehouse_path) as warehouse:
+        stamp = require_live_build(warehouse, f"{declaration.schema_name}.{declaration.table_name}")
         planned = plan_sync(declaration, warehouse, destination_settings.target)
         result.unchanged = planned.get("unchanged", 0)
         if dry_run:
@@ -136,7 +144,8 @@ def run_sync(
         owned = destination is None
         client = destination or build_destination(destination_settings, declaration.config)
         try:
-            _Runner(declaration, scope, warehouse, client, result, planned, progress).run()
+            fresh = FreshSuppressions.load(warehouse, since=stamp.as_of)
+            _Runner(declaration, scope, warehouse, client, result, planned, fresh, progress).run()
             result.status = "partial" if result.failed else "success"
         except Exception as exc:
             result.status = "error"
@@ -187,9 +196,11 @@ class _Runner:
         destination: Destination,
         result: SyncRunResult,
         planned: dict[str, int],
+        fresh: FreshSuppressions,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.declaration = declaration
+        self.fresh = fresh
         self.progress = progress
         self.total = planned.get("remove", 0) + sum(planned.get(a, 0) for a in diff.SEND_ACTIONS)
         self.done = 0
@@ -312,6 +323,10 @@ class _Runner:
                         for target, column in self.cfg.fields.properties.items()
                     },
                 )
+                held = self.fresh.reason(record.external_id, record.record_key)
+                if held is not None:
+                    self._hold_back(held)
+                    continue
                 size = self.destination.record_size(record)
                 if size > limit:
                     too_big[row.record_key] = f"profile is {size} bytes; the limit is {limit}"
@@ -319,6 +334,12 @@ class _Runner:
                 yield row, record, size
             if too_big:
                 self._failed([row for row in batch if row.record_key in too_big], too_big)
+
+    def _hold_back(self, reason: str) -> None:
+        self.result.held_back += 1
+        by_reason = self.result.held_back_by_reason
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+        self._advance(1)
 
     def _failed(self, rows: Sequence[_Row], errors: dict[str, str]) -> None:
         if not errors:

@@ -87,6 +87,12 @@ def run_declared_syncs(
     return results
 
 
+MEASURE_NOTES = {
+    "rate_limited": " (429)",
+    "held_back": " (may not be emailed now)",
+}
+
+
 def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
     """One column per sync, one row per measure: stays readable on a narrow terminal."""
     title = "Planned sync changes (dry run: no API called)" if dry_run else "Syncs"
@@ -96,11 +102,16 @@ def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
         table.add_column(result.sync_name, justify="right")
     measures = ["added", "changed", "removed", "retried", "unchanged", "failed"]
     if not dry_run:
-        measures += ["api_calls", "write_calls", "rate_limited", "request_retries"]
+        measures += ["held_back", "api_calls", "write_calls", "rate_limited", "request_retries"]
     table.add_row("status", *(result.status for result in results))
     for measure in measures:
-        label = measure.replace("_", " ") + (" (429)" if measure == "rate_limited" else "")
+        label = measure.replace("_", " ") + MEASURE_NOTES.get(measure, "")
         table.add_row(label, *(f"{getattr(result, measure):,}" for result in results))
+        if measure == "held_back":
+            reasons = sorted({reason for r in results for reason in r.held_back_by_reason})
+            for reason in reasons:
+                counts = (f"{r.held_back_by_reason.get(reason, 0):,}" for r in results)
+                table.add_row(f"  {reason}", *counts)
     table.add_row("seconds", *(f"{_seconds(result):.1f}" for result in results))
     return table
 
