@@ -16,7 +16,7 @@ from rich.table import Table
 from activation.engagement import EngagementPullResult
 from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
 from activation.sends import SendRunResult
-from activation.sends.audit import audit_sends
+from activation.sends.audit import SendAudit, audit_sends
 from activation.sync import SyncRunResult
 from activation.warehouse import Warehouse
 from nudge.clock import start_of_today_utc
@@ -65,6 +65,7 @@ class DemoOutcome:
     syncs: list[SyncRunResult]
     sandbox_state: dict[str, Any]
     sends: SendRunResult | None = None  # the due triggered sends sent to the sandbox
+    audit: SendAudit | None = None  # the emails that left, against the guardrails
     engagement: EngagementPullResult | None = None  # engagement pulled back after the sends
     report: Path | None = None  # the HTML measurement report
 
@@ -124,7 +125,9 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
             syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
             sends_started = datetime.now(UTC).replace(tzinfo=None)
             sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
-            console.print(send_audit_table(warehouse, sends_started))
+            with Warehouse(warehouse) as connection:
+                audit = audit_sends(connection, sends_started)
+            console.print(send_audit_table(audit))
 
             console.rule("4/5 Measure: engagement back from the sandbox, performance marts")
             if sends and sends.sent:
@@ -158,13 +161,11 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
         )
     )
     console.print(f"Report: {report}")
-    return DemoOutcome(syncs, state, sends, engagement, report)
+    return DemoOutcome(syncs, state, sends, audit, engagement, report)
 
 
-def send_audit_table(warehouse: Path, since: datetime) -> Table:
+def send_audit_table(audit: SendAudit) -> Table:
     """The emails that just left, checked from the ledger against the guardrails."""
-    with Warehouse(warehouse) as connection:
-        audit = audit_sends(connection, since)
     table = Table(title="Emails that left, against the send-time guardrails (from the ledger)")
     table.add_column("")
     table.add_column("emails", justify="right")
