@@ -32,6 +32,21 @@
 {%- endmacro %}
 
 
+{#-
+    The catalog spelling of a raw event name, matched case-insensitively after trimming
+    surrounding spaces (' unsubscribed ' is 'Unsubscribed'); a name outside the catalog is
+    returned trimmed, as received, and an empty one as null.
+-#}
+{% macro canonical_event_name(expr) -%}
+    case lower({{ nudge.clean_text(expr) }})
+    {%- for name in nudge.event_catalog() %}
+        when '{{ name | lower }}' then '{{ name }}'
+    {%- endfor %}
+        else {{ nudge.clean_text(expr) }}
+    end
+{%- endmacro %}
+
+
 {#- True when `event_name` is in the catalog. -#}
 {% macro is_known_event(event_name) -%}
     ({{ event_name }} in ({% for name in nudge.event_catalog() %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor %}))

@@ -12,6 +12,7 @@ renamed as (
     select
         message_id,
         event_name,
+        received_event_name,
         user_id,
         anonymous_id,
         event_at,
@@ -19,7 +20,8 @@ renamed as (
         properties,
         context,
         channel,
-        is_known_event
+        is_known_event,
+        is_event_name_variant
     from source
 
 )

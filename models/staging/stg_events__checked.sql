@@ -45,7 +45,8 @@ renamed as (
 
     select
         {{ nudge.clean_text('message_id') }} as message_id,
-        {{ nudge.clean_text('event') }} as event_name,
+        {{ nudge.canonical_event_name('event') }} as event_name,
+        event as received_event_name,
         {{ nudge.clean_text('user_id') }} as user_id,
         {{ nudge.clean_text('anonymous_id') }} as anonymous_id,
         {{ nudge.safe_timestamp(adapter.quote('timestamp')) }} as event_at,
@@ -98,6 +99,7 @@ final as (
     select
         message_id,
         event_name,
+        received_event_name,
         user_id,
         anonymous_id,
         event_at,
@@ -106,6 +108,8 @@ final as (
         context,
         coalesce({{ nudge.clean_text(nudge.json_text('context', 'channel')) }}, 'web') as channel,
         {{ nudge.is_known_event('event_name') }} as is_known_event,
+        coalesce({{ nudge.is_known_event('event_name') }} and event_name <> received_event_name, false)
+            as is_event_name_variant,
         quarantine_reason,
         dedupe_rank,
         {{ nudge.row_outcome(['message_id']) }} as row_outcome,

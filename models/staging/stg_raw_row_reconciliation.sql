@@ -31,7 +31,12 @@ with
                 sum(case when is_known_event then 0 else 1 end)
             {%- else -%}
                 0
-            {%- endif %} as unknown_event_names
+            {%- endif %} as unknown_event_names,
+            {% if table == 'events' -%}
+                sum(case when is_event_name_variant then 1 else 0 end)
+            {%- else -%}
+                0
+            {%- endif %} as event_name_variants
         from {{ ref(kept_model) }}
 
     ),
@@ -63,7 +68,8 @@ reconciled as (
             {{ table }}_kept.rows_kept,
             {{ table }}_duplicates.duplicates,
             {{ table }}_quarantined.quarantined,
-            coalesce({{ table }}_kept.unknown_event_names, 0) as unknown_event_names
+            coalesce({{ table }}_kept.unknown_event_names, 0) as unknown_event_names,
+            coalesce({{ table }}_kept.event_name_variants, 0) as event_name_variants
         from {{ table }}_read
         cross join {{ table }}_kept
         cross join {{ table }}_duplicates
