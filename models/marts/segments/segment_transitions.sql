@@ -14,7 +14,9 @@
     transition here: a member without one, or whose latest is an exit, enters; a contact
     whose latest is an entry and who is no longer a member exits. Pairs whose latest
     transition is not before this run's as_of are left alone, so running twice with the
-    same as_of adds nothing and replaying an earlier as_of never rewrites later history.
+    same as_of adds nothing. A run as of an instant before the newest transition recorded
+    (a replay of the past into this warehouse) adds nothing at all: its entries for pairs
+    with no history yet would land behind later history and break the one timeline.
     full_refresh=false: `dbt build --full-refresh` keeps the history (drop the table to
     start over).
 -#}
@@ -112,6 +114,18 @@ transitions as (
     union all
     select * from exited
 
+),
+
+kept as (
+
+    select * from transitions
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }}
+            where transitioned_at > {{ nudge.as_of() }}
+        )
+    {% endif %}
+
 )
 
 {#- the contract's types exactly: the incremental run compares them with the table's -#}
@@ -126,4 +140,4 @@ select
     cast(contact_id as {{ text_type }}) as contact_id,
     cast(transition as {{ text_type }}) as transition,
     {{ nudge.as_of() }} as transitioned_at
-from transitions
+from kept
