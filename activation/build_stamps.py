@@ -12,6 +12,7 @@ The tolerance between as_of and the build's own clock is ``NUDGE_REPLAY_TOLERANC
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ STAMPS_SCHEMA = "nudge_meta"
 STAMPS_TABLE = f"{STAMPS_SCHEMA}.model_builds"
 REPLAY_TOLERANCE_ENV = "NUDGE_REPLAY_TOLERANCE_MINUTES"
 DEFAULT_TOLERANCE = timedelta(minutes=10)
+MAX_TOLERANCE_MINUTES = 525_600  # a year; a larger one would let any replay through
 
 DDL = (
     f"create schema if not exists {STAMPS_SCHEMA}",
@@ -48,13 +50,18 @@ def replay_tolerance(env: Mapping[str, str] | None = None) -> timedelta:
     try:
         minutes = float(raw)
     except ValueError:
-        minutes = -1.0
-    if minutes < 0:
+        minutes = math.nan
+    if not 0 <= minutes <= MAX_TOLERANCE_MINUTES:
         raise ConfigurationError(
-            f"{REPLAY_TOLERANCE_ENV}={raw!r} must be a number of minutes, 0 or more "
+            f"{REPLAY_TOLERANCE_ENV}={raw!r} must be a number of minutes from 0 to "
+            f"{MAX_TOLERANCE_MINUTES:,} "
             f"(unset it for the default, {DEFAULT_TOLERANCE.total_seconds() / 60:.0f})"
         )
     return timedelta(minutes=minutes)
+
+
+def tolerance_text(tolerance: timedelta) -> str:
+    return f"{tolerance.total_seconds() / 60:g} minutes ({REPLAY_TOLERANCE_ENV})"
 
 
 def is_replay(as_of: datetime, built_at: datetime, tolerance: timedelta) -> bool:
@@ -108,8 +115,8 @@ def require_live_build(warehouse: Warehouse, relation: str) -> BuildStamp:
             f"{relation} was last built as of {stamp.as_of:%Y-%m-%d %H:%M} UTC at "
             f"{stamp.built_at:%Y-%m-%d %H:%M} UTC, a replay {_span(behind)} in the past: "
             "activation will not sync or send from it. Rebuild it as of now (`nudge build`); "
-            f"replays belong in their own warehouse (`nudge build --as-of`; tolerance "
-            f"{REPLAY_TOLERANCE_ENV})"
+            "replays belong in their own warehouse (`nudge build --as-of`). Tolerance: "
+            f"{tolerance_text(stamp.tolerance)}"
         )
     return stamp
 
