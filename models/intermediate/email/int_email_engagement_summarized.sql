@@ -4,7 +4,9 @@
     unengaged_since is when the contact had var unengaged_min_delivered (5) emails delivered
     since the last open or click (ever, without one) and var unengaged_days (90) had passed
     since that open or click; is_sunset once var sunset_grace_days (14) more have passed
-    without an open or click (the sunset email went out and nothing followed).
+    without an open or click (the sunset email went out and nothing followed). Never
+    before the contact has been subscribed for var unengaged_min_tenure_days (90; its
+    current consent span), never without consent (nudge.unengaged_after_tenure).
 -#}
 
 {%- set min_delivered = var('unengaged_min_delivered') %}
@@ -66,6 +68,12 @@ deliveries_since_engagement as (
 
 ),
 
+consent as (
+
+    select * from {{ ref('int_consent_states_derived') }}
+
+),
+
 threshold_deliveries as (
 
     select
@@ -88,10 +96,22 @@ unengaged as (
                 > {{ dbt.dateadd('day', var('unengaged_days'), 'engagement.last_email_engaged_at') }}
                 then threshold_deliveries.threshold_delivered_at
             else {{ dbt.dateadd('day', var('unengaged_days'), 'engagement.last_email_engaged_at') }}
-        end as unengaged_since
+        end as delivery_rule_unengaged_at,
+        consent.subscribed_since
     from engagement
     left join threshold_deliveries
         on engagement.contact_id = threshold_deliveries.contact_id
+    left join consent
+        on engagement.contact_id = consent.contact_id
+
+),
+
+tenured as (
+
+    select
+        *,
+        {{ nudge.unengaged_after_tenure('delivery_rule_unengaged_at', 'subscribed_since') }} as unengaged_since
+    from unengaged
 
 )
 
@@ -110,4 +130,4 @@ select
         unengaged_since <= {{ dbt.dateadd('day', -1 * var('sunset_grace_days'), nudge.as_of()) }},
         false
     ) as is_sunset
-from unengaged
+from tenured

@@ -8,7 +8,9 @@
     before the next open or click, which is re_engaged_at (null while still unengaged).
     The open row (re_engaged_at null) has int_email_engagement_summarized.unengaged_since
     as its unengaged_at: the sunset trigger anchors on these rows, the sunset suppression
-    reads that column.
+    reads that column. Both apply the tenure floor (nudge.unengaged_after_tenure): no
+    period starts before the contact has been subscribed for var unengaged_min_tenure_days
+    in its current consent span, and a contact without consent has none.
 -#}
 
 {%- set min_delivered = var('unengaged_min_delivered') %}
@@ -73,7 +75,13 @@ deliveries as (
 
 ),
 
-unengaged as (
+consent as (
+
+    select * from {{ ref('int_consent_states_derived') }}
+
+),
+
+delivery_rule as (
 
     select
         contact_id,
@@ -83,9 +91,23 @@ unengaged as (
             when last_engaged_at is null then delivered_at
             when delivered_at > {{ dbt.dateadd('day', var('unengaged_days'), 'last_engaged_at') }} then delivered_at
             else {{ dbt.dateadd('day', var('unengaged_days'), 'last_engaged_at') }}
-        end as unengaged_at
+        end as delivery_rule_unengaged_at
     from deliveries
     where delivery_number = {{ min_delivered }}
+
+),
+
+unengaged as (
+
+    select
+        delivery_rule.contact_id,
+        delivery_rule.last_engaged_at,
+        delivery_rule.next_engaged_at,
+        {{ nudge.unengaged_after_tenure('delivery_rule.delivery_rule_unengaged_at', 'consent.subscribed_since') }}
+            as unengaged_at
+    from delivery_rule
+    left join consent
+        on delivery_rule.contact_id = consent.contact_id
 
 )
 

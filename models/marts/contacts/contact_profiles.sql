@@ -136,6 +136,7 @@ joined as (
         send_hours.preferred_send_hour,
         coalesce(consent.has_consent, false) as has_consent,
         consent.consent_changed_at,
+        consent.subscribed_since,
         coalesce(consent.consent_status, 'no_consent') as consent_status
     from contacts
     left join traits
@@ -213,6 +214,7 @@ final as (
         last_email_engaged_at,
         has_consent,
         consent_changed_at,
+        subscribed_since,
         suppression_reason is not null as is_suppressed,
         suppression_reason,
         cast(preferred_send_hour as {{ dbt.type_int() }}) as preferred_send_hour,

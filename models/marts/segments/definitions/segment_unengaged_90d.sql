@@ -1,4 +1,8 @@
-{#- unengaged_90d: var unengaged_min_delivered (5) or more emails delivered and no open or click in 90 days. -#}
+{#-
+    unengaged_90d: var unengaged_min_delivered (5) or more emails delivered and no open or click
+    in 90 days, subscribed for var unengaged_min_tenure_days (90) at least (its current consent
+    span; nudge.unengaged_tenure_floor): a subscriber who joined weeks ago is not unengaged.
+-#}
 
 with
 
@@ -16,3 +20,4 @@ where
     email_delivered_90d >= {{ var('unengaged_min_delivered') }}
     and email_opens_90d = 0
     and email_clicks_90d = 0
+    and {{ nudge.unengaged_tenure_floor('subscribed_since') }} <= {{ nudge.as_of() }}

@@ -1,7 +1,8 @@
 {#-
     sunset: each time a contact became unengaged (int_unengaged_periods_detected: var
     unengaged_min_delivered (5) emails delivered and no open or click for var unengaged_days
-    (90)), anchored at that moment; series_id = that instant. Cancelled ('email_engaged') by
+    (90), not before var unengaged_min_tenure_days (90) of consent), anchored at that
+    moment; series_id = that instant. Cancelled ('email_engaged') by
     the next open or click. If none comes within var sunset_grace_days (14) of the anchor,
     contact_profiles suppresses the contact with reason 'sunset' (the same moment:
     int_email_engagement_summarized.unengaged_since is the anchor of the open series).
