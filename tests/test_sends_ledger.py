@@ -65,9 +65,9 @@ def test_due_sends_reach_klaviyo_once_and_the_ledger_says_sent(
     assert (first.status, first.candidates, first.sent, first.failed) == ("success", 12, 12, 0)
     assert first.ledger == {"sent": 12}
     assert progress[-1] == (12, 12)
-    # three batches, each: pending written, then per send one call and its outcome written
-    assert checkpoints == ([AFTER_PENDING] + [AFTER_CALL, AFTER_RECORD] * 5) * 2 + (
-        [AFTER_PENDING] + [AFTER_CALL, AFTER_RECORD] * 2
+    # three batches, each: pending written, one call per send, outcomes written
+    assert checkpoints == ([AFTER_PENDING] + [AFTER_CALL] * 5 + [AFTER_RECORD]) * 2 + (
+        [AFTER_PENDING] + [AFTER_CALL] * 2 + [AFTER_RECORD]
     )
     rows = ledger(wh)
     assert set(rows) == {send_row(c)["send_key"] for c in CONTACTS}

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from ..build_stamps import record_build_stamp
 from ..destinations.klaviyo import KlaviyoDestination
 from ..sandbox.klaviyo import start_sandbox
 from ..sandbox.klaviyo.ratelimits import RateLimitConfig
 from ..settings import klaviyo_settings
+from ..warehouse import Warehouse
 from .runner import run_sends
 
 KEY = "bench-key-0000"
@@ -37,19 +39,30 @@ def make_warehouse(path: Path, sends: int) -> None:
         con.execute(
             "create table contacts.contact_profiles as select"
             " 'c-' || i as contact_id, 'c-' || i || '@example.com' as email,"
-            " true as has_consent, false as is_suppressed, null::varchar as suppression_reason"
+            " true as has_consent, false as is_suppressed, null::varchar as suppression_reason,"
+            " ?::timestamp as consent_changed_at"
             " from range(?) t(i)",
-            [sends],
+            [as_of - timedelta(days=30), sends],
         )
         con.execute(
             "create table triggers.triggered_sends as select"
             " 'sk-' || i as send_key, 'c-' || i as contact_id,"
             " 'cart_abandonment' as trigger_key, 's' as series_id, 1 as step,"
             " ?::timestamp as due_at, 'due' as status, 'A' as variant, 1 as priority,"
-            " 'Nudge Cart Abandonment' as esp_metric, ? as payload, ?::timestamp as as_of"
+            " 'Nudge Cart Abandonment' as esp_metric, ? as payload, 'UTC' as timezone,"
+            " true as quiet_hours_opt_out, ?::timestamp as as_of"
             " from range(?) t(i)",
             [as_of - timedelta(minutes=5), payload, as_of, sends],
         )
+        # the build's guardrail settings (triggers.send_policy): one send per contact here
+        con.execute(
+            "create table triggers.send_policy as select ?::timestamp as as_of,"
+            " 24 as max_send_lateness_hours, 21 as quiet_hours_start, 8 as quiet_hours_end,"
+            " 1 as max_sends_per_day, 3 as max_sends_per_week",
+            [as_of],
+        )
+    with Warehouse(path) as warehouse:
+        record_build_stamp(warehouse, "triggers.triggered_sends", as_of)
 
 
 def main() -> None:

@@ -233,25 +233,27 @@ def mark_not_sent(
 def record_outcome(
     warehouse: Warehouse,
     target: str,
-    sent: Sequence[str],
+    sent: Mapping[str, datetime],
     failed: Mapping[str, str],
     not_attempted: Mapping[str, str],
     now: datetime,
-    *,
-    sent_at: datetime | None = None,
 ) -> None:
-    """After the ESP answered: 'sent' (``sent_at``: the instant of the call, else ``now``),
-    or 'failed' with the reason (``attempts`` + 1); ``not_attempted`` rows go back to
-    'failed' without counting an attempt."""
+    """After the ESP answered: 'sent' with ``sent_at`` (``sent``: send_key -> the instant of
+    its call), or 'failed' with the reason (``attempts`` + 1); ``not_attempted`` rows go
+    back to 'failed' without counting an attempt. One transaction."""
     with warehouse.transaction():
-        _update_keys(
-            warehouse,
-            target,
-            "status = 'sent', status_reason = null, last_error = null,"
-            " attempts = attempts + 1, sent_at = ?, updated_at = ?",
-            [sent_at or now, now],
-            list(sent),
-        )
+        for part in _chunked(list(sent.items())):
+            # every parameter inside VALUES or WHERE: engines number UPDATE ... FROM
+            # parameters in different orders
+            values = ", ".join("(?, cast(? as timestamp), cast(? as timestamp))" for _ in part)
+            warehouse.execute(
+                f"update {LEDGER_TABLE} as l set status = 'sent', status_reason = null,"
+                " last_error = null, attempts = l.attempts + 1, sent_at = v.sent_at,"
+                f" updated_at = v.updated_at from (values {values})"
+                " as v(send_key, sent_at, updated_at)"
+                " where l.send_key = v.send_key and l.destination_target = ?",
+                [*(value for key, at in part for value in (key, at, now)), target],
+            )
         for key, reason in failed.items():
             _update_keys(
                 warehouse,
@@ -270,6 +272,10 @@ def record_outcome(
                 [reason[:2000], now],
                 [key],
             )
+
+
+def _chunked(items: list[tuple[str, datetime]]) -> list[list[tuple[str, datetime]]]:
+    return [items[start : start + KEY_CHUNK] for start in range(0, len(items), KEY_CHUNK)]
 
 
 def give_up(

@@ -6,9 +6,10 @@ clock of the send; what it holds back is recorded in the ledger with its status 
 ('skipped', 'expired', 'deferred', 'capped'). The rest are written 'pending' (committed)
 *before* the ESP call, checked once more for lateness and quiet hours right before each call
 (the last look), sent as events whose ``unique_id`` is the send_key, and recorded 'sent'
-(at the instant of the call) or 'failed' as each call returns. A crash at any point leaves
-rows 'pending' or untouched; the next run sends them again under the same ``unique_id``,
-which the ESP records once — so nothing is lost and nothing is delivered twice.
+(at the instant of the call) or 'failed' as calls return, a few at a time. A crash at any
+point leaves rows 'pending' or untouched; the next run sends them again under the same
+``unique_id``, which the ESP records once — so nothing is lost and nothing is delivered
+twice.
 
 A build that was a replay (its ``as_of`` far behind the moment it ran) is refused before
 anything is read (activation/build_stamps.py).
@@ -19,6 +20,7 @@ anything is read (activation/build_stamps.py).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_ROWS = 100
 DEFAULT_MAX_ATTEMPTS = 5
 UNAVAILABLE_STREAK = 3  # consecutive calls finding the ESP unavailable end the run
+# outcomes are written to the ledger every this many answers or seconds (and per batch)
+OUTCOME_ROWS, OUTCOME_SECONDS = 25, 2.0
 MAX_REPORTED = 50
 
 # checkpoint names, in the order a send passes them (tests crash the runner at them)
@@ -304,6 +308,31 @@ def _deliver(
             client.close()
 
 
+@dataclass
+class _Outcomes:
+    """ESP answers not yet in the ledger. A crash loses at most these: their rows stay
+    'pending' and are re-sent under the same idempotency key (or given up, for a
+    destination without one), so they are written in small groups, not one by one."""
+
+    sent: dict[str, datetime] = field(default_factory=dict)  # send_key -> instant of the call
+    failed: dict[str, str] = field(default_factory=dict)
+    not_attempted: dict[str, str] = field(default_factory=dict)
+    since: float = field(default_factory=time.monotonic)
+
+    def add(
+        self, sent: dict[str, datetime], failed: dict[str, str], not_attempted: dict[str, str]
+    ) -> None:
+        self.sent.update(sent)
+        self.failed.update(failed)
+        self.not_attempted.update(not_attempted)
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.not_attempted)
+
+    def due(self) -> bool:
+        return len(self) >= OUTCOME_ROWS or time.monotonic() - self.since >= OUTCOME_SECONDS
+
+
 class _Delivery:
     def __init__(
         self,
@@ -328,6 +357,7 @@ class _Delivery:
         # gets interrupted sends again; any other would deliver them twice, so those are
         # given up ('failed', outcome_unknown): at most once beats twice.
         self.resend_pending = bool(getattr(destination, "idempotent_events", False))
+        self.outcomes = _Outcomes()
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
@@ -373,30 +403,28 @@ class _Delivery:
         return [row for row in rows if row.ledger_status != "pending"]
 
     def _send(self, rows: list[SendRow]) -> bool:
-        """Send one batch, recording each call's outcome as it returns; False when the
-        destination became unavailable."""
+        """Send one batch; outcomes are written as calls return, in small groups; False when
+        the destination became unavailable."""
         if not rows:
             return True
         ledger.mark_pending(self.warehouse, self.target, rows, self.gate.clock())
         self.checkpoint(AFTER_PENDING)
         by_key = {row.send_key: row for row in rows}
         records: list[EventRecord] = []
-        bad: dict[str, str] = {}
         for row in rows:
             try:
                 records.append(event_record(row, row.ledger_created_at or self.gate.clock()))
             except BadSend as exc:
-                bad[row.send_key] = str(exc)
-        if bad:
-            self._record(by_key, [], bad, {}, self.gate.clock())
+                self._note(by_key, {}, {row.send_key: str(exc)}, {})
         calls = list(chunks(records, max(1, self.destination.limits.event_rows)))
         for index, chunk in enumerate(calls):
             if self.unavailable_streak >= UNAVAILABLE_STREAK:
                 reason = "not attempted: the destination was unavailable"
                 left = {record.record_key: reason for part in calls[index:] for record in part}
-                self._record(by_key, [], {}, left, None)
+                self._note(by_key, {}, {}, left)
                 break
             self._call(by_key, chunk)
+        self._flush()
         return self.unavailable_streak < UNAVAILABLE_STREAK
 
     def _call(self, by_key: dict[str, SendRow], chunk: list[EventRecord]) -> None:
@@ -426,26 +454,20 @@ class _Delivery:
                     not_attempted[record.record_key] = f"not attempted: {outcome.unavailable}"
         else:
             self.unavailable_streak = 0
-        self._record(by_key, list(outcome.succeeded), dict(outcome.failed), not_attempted, now)
+        sent = dict.fromkeys(outcome.succeeded, now)
+        self._note(by_key, sent, dict(outcome.failed), not_attempted)
+        if self.outcomes.due():
+            self._flush()
 
-    def _record(
+    def _note(
         self,
         by_key: dict[str, SendRow],
-        sent: list[str],
+        sent: dict[str, datetime],
         failed: dict[str, str],
         not_attempted: dict[str, str],
-        sent_at: datetime | None,
     ) -> None:
-        ledger.record_outcome(
-            self.warehouse,
-            self.target,
-            sent,
-            failed,
-            not_attempted,
-            self.gate.clock(),
-            sent_at=sent_at,
-        )
-        self.checkpoint(AFTER_RECORD)
+        """Count outcomes and keep them for the next ledger write (``_flush``)."""
+        self.outcomes.add(sent, failed, not_attempted)
         result = self.result
         result.sent += len(sent)
         result.failed += len(failed)
@@ -459,6 +481,22 @@ class _Delivery:
                 result.errors[key] = reason
             log.warning("send %s failed: %s", key, reason)
         self._progress(len(sent) + len(failed) + len(not_attempted))
+
+    def _flush(self) -> None:
+        """Write the outcomes kept since the last write, in one transaction."""
+        kept = self.outcomes
+        if not kept:
+            return
+        ledger.record_outcome(
+            self.warehouse,
+            self.target,
+            kept.sent,
+            kept.failed,
+            kept.not_attempted,
+            self.gate.clock(),
+        )
+        self.outcomes = _Outcomes()
+        self.checkpoint(AFTER_RECORD)
 
     def _progress(self, rows: int) -> None:
         self.done += rows

@@ -106,20 +106,21 @@ class CustomerioApp(ContractApp):
         event_id = item.get("id")
         if event_id is not None and not (isinstance(event_id, str) and ULID.match(event_id)):
             return "id", f"{event_id!r} is not a ULID"
-        if event_id in self.event_ids:
-            return None  # seen before: de-duplicated
-        if event_id:
-            self.event_ids.add(event_id)
         data = item.get("data", item.get("attributes")) or {}
-        self.events.append(
-            {
-                "customer_id": customer_id,
-                "name": name,
-                "id": event_id,
-                "timestamp": item.get("timestamp"),
-                "data": data,
-            }
-        )
+        with self.lock:  # a retry can arrive while its first try is still being handled
+            if event_id in self.event_ids:
+                return None  # seen before: de-duplicated
+            if event_id:
+                self.event_ids.add(event_id)
+            self.events.append(
+                {
+                    "customer_id": customer_id,
+                    "name": name,
+                    "id": event_id,
+                    "timestamp": item.get("timestamp"),
+                    "data": data,
+                }
+            )
         return None
 
     def on_identify(self, request: Request, body: Any, customer_id: str) -> Response:
