@@ -1,5 +1,6 @@
 """A due send as the ESP event that starts its flow: metric = the catalog's esp_metric,
-properties = the payload plus what identifies the send, ``unique_id`` = send_key, and a
+properties = the payload plus what identifies the send, ``unique_id`` = send_key, the
+normalized email (one ESP profile per address, as the audience syncs key it), and a
 ``time`` that never changes across retries (when the send was first written 'pending')."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..destinations.base import EventRecord
+from ..tombstones import normalize_email
 from .ledger import LedgerKey
 
 
@@ -59,7 +61,7 @@ def event_record(row: SendRow, first_pending_at: datetime) -> EventRecord:
     return EventRecord(
         record_key=row.send_key,
         metric=row.esp_metric,
-        email=row.email,
+        email=normalize_email(row.email) if row.email else None,
         external_id=row.contact_id,
         properties=properties,
         time=first_pending_at.isoformat(timespec="seconds") + "+00:00",
