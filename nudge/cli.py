@@ -66,12 +66,33 @@ def generate(
 
 
 @app.command()
-def build(as_of: AsOfOption = None, warehouse: WarehouseOption = None) -> None:
-    """Run `dbt build` (models, seeds, tests) on the warehouse."""
-    from nudge.dbt_runner import run_dbt
+def build(
+    as_of: AsOfOption = None,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            help="Replay file for a past --as-of (default: replays/<name>_as_of_<instant>"
+            ".duckdb beside the warehouse)."
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Run `dbt build` (models, seeds, tests) on the warehouse; a past --as-of (a replay)
+    builds a copy of it instead, never the live warehouse."""
+    from activation.errors import ConfigurationError
+    from nudge.build_command import run_build
+    from nudge.replay import ReplayRefused
 
-    dbt_vars = {"as_of": str(parse_instant(as_of))} if as_of else None
-    run_dbt(["build"], _warehouse(warehouse), dbt_vars=dbt_vars)
+    try:
+        instant = parse_instant(as_of) if as_of else None
+    except ValueError as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from None
+    try:
+        run_build(console, _warehouse(warehouse), instant, into)
+    except (ReplayRefused, ConfigurationError) as exc:
+        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 @app.command()
