@@ -12,13 +12,16 @@ from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from nudge.dbt_runner import _release_duckdb_file as release_duckdb_file
+from orchestration.assets.replays import require_live_as_of
 from orchestration.project import ensure_manifest
 from orchestration.translator import NudgeDbtTranslator
 
 
 class DbtBuildConfig(Config):
-    """as_of: replay a run as of a past instant ('YYYY-MM-DD HH:MM:SS', UTC); empty = now.
-    full_refresh: rebuild incremental models from scratch (the daily refresh does)."""
+    """as_of: build as of this instant ('YYYY-MM-DD HH:MM:SS', UTC); empty = now. Never a
+    replay: one older than NUDGE_REPLAY_TOLERANCE_MINUTES fails the run (this asset builds
+    the live warehouse; `nudge build --as-of` replays into a copy). full_refresh: rebuild
+    incremental models from scratch (the daily refresh does)."""
 
     as_of: str = ""
     full_refresh: bool = False
@@ -37,6 +40,7 @@ def build_args(config: DbtBuildConfig) -> list[str]:
 def nudge_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
+    require_live_as_of(config.as_of)
     # row counts are read once dbt has released the DuckDB file (views are not counted)
     try:
         yield from dbt.cli(build_args(config), context=context).stream().fetch_row_counts()

@@ -23,6 +23,7 @@ from dagster import (
 
 from activation.engagement import pull_engagement
 from activation.sends import read_back_suppressions, run_sends
+from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import RAW_GROUP
 
@@ -98,7 +99,8 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
         context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
     ) -> Iterator[MaterializeResult]:
         settings = esp.settings(destination)
-        result = run_sends(warehouse.path, settings)
+        with replay_refusal_fails_the_asset():
+            result = run_sends(warehouse.path, settings)
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
             f"skipped={result.skipped} not_attempted={result.not_attempted}"

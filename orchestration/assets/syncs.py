@@ -25,6 +25,7 @@ from dagster_dbt import get_asset_key_for_model
 from activation.declarations import SyncDeclaration
 from activation.state import RUNS_TABLE
 from activation.sync import SyncRunResult, run_sync
+from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.settings import orchestration_settings
 
@@ -82,7 +83,8 @@ def _sync_asset(declaration: SyncDeclaration, dbt_assets: AssetsDefinition) -> A
         context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(cfg.destination)
-        result = run_sync(declaration, warehouse.path, settings)
+        with replay_refusal_fails_the_asset():
+            result = run_sync(declaration, warehouse.path, settings)
         context.log.info(
             f"sync {declaration.name} {result.status}: "
             + ", ".join(f"{name}={getattr(result, name)}" for name in (*SENT_MEASURES, "failed"))
