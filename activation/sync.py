@@ -128,6 +128,7 @@ def run_sync(
         started_at=state.utcnow(),
     )
     with Warehouse(warehouse_path) as warehouse:
+        _check_columns(declaration, warehouse)  # a missing table says so before its stamp
         stamp = require_live_build(warehouse, f"{declaration.schema_name}.{declaration.table_name}")
         planned = plan_sync(declaration, warehouse, destination_settings.target)
         result.unchanged = planned.get("unchanged", 0)
