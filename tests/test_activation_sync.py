@@ -27,6 +27,7 @@ from activation.state import RUNS_TABLE, STATE_TABLE
 from activation.sync import SyncRunResult, plan_sync, run_sync
 from activation.warehouse import Warehouse
 from nudge.paths import PROJECT_ROOT
+from tests.stamps import stamp_live
 
 API_KEY = "pk_live_do_not_leak_4f9a2c"
 EXPOSURES = PROJECT_ROOT / "models" / "marts" / "syncs" / "_syncs__exposures.yml"
@@ -108,6 +109,7 @@ def make_warehouse(path: Path, rows: list[tuple[Any, ...]]) -> Path:
         con.execute("create schema syncs")
         con.execute(f"create table {TABLE} ({columns})")
     insert(path, *rows)
+    stamp_live(path, TABLE)
     return path
 
 

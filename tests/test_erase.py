@@ -23,6 +23,7 @@ from activation.state import STATE_TABLE
 from activation.warehouse import Warehouse
 from nudge.cli import app, console
 from nudge.dbt_runner import dbt_artifacts_dir
+from tests.stamps import stamp_live
 from tests.test_sync_under_faults import LIST_NAME, MODEL_ID, TABLE, audience_sql, declaration
 
 API_KEY = "pk_erase_test_91c2"
@@ -55,6 +56,7 @@ def make_warehouse(path: Path) -> Path:
             "create table contacts.contact_profiles as"
             f" select contact_id, lower(email) as email from {TABLE}"
         )
+    stamp_live(path, TABLE)
     target = dbt_artifacts_dir(path) / "target"
     target.mkdir(parents=True)
     sync = dict(declaration(1_000).config.model_dump(exclude_none=True))

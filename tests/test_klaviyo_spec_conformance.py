@@ -28,6 +28,7 @@ from activation.sends.runner import run_sends
 from activation.sync import run_sync
 from nudge.erase_command import erase_contact
 from tests import sends_helpers
+from tests.stamps import stamp_live
 from tests.test_sync_under_faults import TABLE, audience_sql, declaration
 
 SENDS = 40
@@ -45,6 +46,7 @@ def request_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[
     with duckdb.connect(str(path)) as con:
         con.execute("create schema syncs")
         con.execute(f"create table {TABLE} as {audience_sql(60)}")
+    stamp_live(path, TABLE)
     # every send bounces, unsubscribes or complains: the read-back has something to read
     engagement = EngagementConfig(seed=5, bounce_rate=0.3, unsubscribe_rate=0.3, spam_rate=0.3)
     with start_sandbox(sends_helpers.API_KEY, engagement=engagement) as sandbox:

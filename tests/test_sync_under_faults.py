@@ -41,6 +41,7 @@ from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settin
 from activation.state import RUNS_TABLE, STATE_TABLE
 from activation.sync import SyncRunResult, run_sync
 from nudge.paths import PROJECT_ROOT
+from tests.stamps import stamp_live
 
 API_KEY = "pk_fault_test_5b1d"
 EXPOSURES = PROJECT_ROOT / "models" / "marts" / "syncs" / "_syncs__exposures.yml"
@@ -93,6 +94,7 @@ def make_audience(path: Path, rows: int) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema syncs")
         con.execute(f"create table {TABLE} as {audience_sql(rows)}")
+    stamp_live(path, TABLE)
     return path
 
 

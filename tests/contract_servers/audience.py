@@ -11,6 +11,7 @@ import duckdb
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.state import STATE_TABLE
+from tests.stamps import stamp_live
 
 TABLE = "syncs.sync_audience"
 MODEL_ID = "model.nudge.sync_audience"
@@ -46,6 +47,7 @@ def make_warehouse(path: Path, count: int) -> Path:
         con.executemany(
             f"insert into {TABLE} values ({placeholders})", [contact(i) for i in range(count)]
         )
+    stamp_live(path, TABLE)
     return path
 
 
