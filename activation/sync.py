@@ -68,6 +68,9 @@ class SyncRunResult:
     # pending and are decided again by the next run
     held_back: int = 0
     held_back_by_reason: dict[str, int] = field(default_factory=dict)
+    # of ``removed``: erased people still in the list (mirror mode), e.g. where their
+    # erasure could not reach the account; the tombstone keeps them out from then on
+    removed_erased: int = 0
     errors: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -217,8 +220,10 @@ class _Runner:
     def run(self) -> None:
         if self.planned.get("discard"):
             self._discard()
+        if self.cfg.mode == "mirror" and len(self.fresh.tombstones):
+            self._erased_members()
         if self.planned.get("remove"):
-            self._removals()
+            self._remove(self._rows(("remove",)))
         if any(self.planned.get(action) for action in diff.SEND_ACTIONS):
             self._upserts()
 
@@ -255,9 +260,29 @@ class _Runner:
         keys = [row.record_key for batch in self._rows(("discard",)) for row in batch]
         state.forget(self.warehouse, self.scope, keys)
 
-    def _removals(self) -> None:
+    def _erased_members(self) -> None:
+        """Remove the erased people the state says are in the list; the next stream of
+        rows to add then holds them back like any erased row."""
+        tombstones = self.fresh.tombstones
+        kept = ("unchanged", "changed", "retry")
+        erased = [
+            row
+            for batch in self._rows(kept)
+            for row in batch
+            if tombstones.covers(email=row.record_key, contact_id=self._external_id(row))
+        ]
+        if erased:
+            self.total += len(erased)
+            self.result.removed_erased += len(erased)
+            self._remove(iter([erased]))
+
+    def _external_id(self, row: _Row) -> str | None:
+        external = self.cfg.external_id
+        return _text(row.values[external.column]) if external else None
+
+    def _remove(self, rows: Iterator[list[_Row]]) -> None:
         list_id = self._list(create=False)
-        for batch in self._rows(("remove",)):
+        for batch in rows:
             for chunk in chunks(batch, self.destination.limits.membership_rows):
                 records = [
                     MemberRecord(row.record_key, row.record_key, row.destination_ref)
@@ -310,11 +335,7 @@ class _Runner:
                 record = ProfileRecord(
                     record_key=row.record_key,
                     email=_text(row.values[self.cfg.identifier.column]),
-                    external_id=(
-                        _text(row.values[self.cfg.external_id.column])
-                        if self.cfg.external_id
-                        else None
-                    ),
+                    external_id=self._external_id(row),
                     attributes={
                         target: _json_value(row.values[column])
                         for target, column in self.cfg.fields.attributes.items()

@@ -107,6 +107,9 @@ def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
     for measure in measures:
         label = measure.replace("_", " ") + MEASURE_NOTES.get(measure, "")
         table.add_row(label, *(f"{getattr(result, measure):,}" for result in results))
+        if measure == "removed" and not dry_run:
+            counts = (f"{r.removed_erased:,}" for r in results)
+            table.add_row("  of which erased (tombstoned)", *counts)
         if measure == "held_back":
             reasons = sorted({reason for r in results for reason in r.held_back_by_reason})
             for reason in reasons:
