@@ -193,6 +193,30 @@ def test_anonymous_browsing_is_identified_later(con: duckdb.DuckDBPyConnection) 
     assert later is not None and later[0] > 0
 
 
+def test_some_contacts_share_an_address_up_to_case_and_spaces(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Guest checkouts: another contact id states an existing contact's address, spelled
+    otherwise (upper case, spaces), as real shops send them."""
+    shared = con.execute(
+        """
+        with emails as (
+            select user_id, json_extract_string(traits, '$.email') as email
+            from raw.identifies
+            where json_valid(traits) and regexp_full_match(user_id, 'u[0-9]+')  -- no broken id
+        )
+        select lower(trim(email)), count(distinct user_id), count(distinct email)
+        from emails
+        where email like '%@%'
+        group by 1
+        having count(distinct user_id) > 1
+        """
+    ).fetchall()
+    assert shared, "no two contacts share an address"
+    assert all(spellings > 1 for _, _, spellings in shared)  # never written alike
+    assert len(shared) <= CONTACTS * 0.05  # a few, not a crowd
+
+
 def test_catalog_prices_and_stock_change_over_time(con: duckdb.DuckDBPyConnection) -> None:
     repriced, restocked, rows, products = con.execute(
         """

@@ -130,6 +130,38 @@ def test_caps_hold_on_generated_data(first_deployment: list[Send]) -> None:
     assert due and max(due.values()) == 1  # max_sends_per_day, with an empty ledger
 
 
+def test_one_person_per_address_on_generated_data(
+    store: Store, first_deployment: list[Send]
+) -> None:
+    """The generator's guest checkouts share an address with another contact: only the
+    address's primary contact has sends that can leave, and the caps hold per address."""
+    with duckdb.connect(str(store.warehouse), read_only=True) as con:
+        profiles = con.execute(
+            "select contact_id, email_key, is_primary_for_email, suppression_reason"
+            " from contacts.contact_profiles where email_key is not null"
+        ).fetchall()
+    address = {contact: key for contact, key, _, _ in profiles}
+    shared = Counter(address.values())
+    assert any(n > 1 for n in shared.values()), "the generated store shares no address"
+    others = {c: reason for c, key, primary, reason in profiles if shared[key] > 1 and not primary}
+    # duplicate_address comes after the consent reasons: a non-primary contact is never sendable
+    assert others and set(others.values()) <= {
+        "duplicate_address",
+        "no_consent",
+        "unsubscribed",
+        "hard_bounce",
+        "spam_complaint",
+    }, others
+    leaving = ("due", "scheduled", "capped", "held_out")
+    assert not [s for s in first_deployment if s["contact_id"] in others and s["status"] in leaving]
+    due = Counter(
+        address.get(s["contact_id"], s["contact_id"])
+        for s in first_deployment
+        if s["status"] == "due"
+    )
+    assert due and max(due.values()) == 1
+
+
 def _ledger_row(send: Send, status: str, at: datetime) -> tuple[Any, ...]:
     sent_at = at if status == "sent" else None
     return (

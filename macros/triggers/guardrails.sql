@@ -10,7 +10,7 @@
       expired     as_of − due_at > max_send_lateness_hours, never sent
       held_out    the contact is in this trigger's holdout
       scheduled   due_at is still ahead
-      capped      frequency caps (trigger_sends_capped, after this)
+      capped      frequency caps per email address (trigger_sends_capped, after this)
       due         sendable now
 
     A send whose series is cancelled after it expired stays expired; everything is
@@ -83,11 +83,23 @@
 
 
 {#-
-    Guardrail 4, frequency caps, over `statused` (trigger_send_status's output) and
-    `recent_sends` (one row per contact: sent_24h, sent_7d from the ledger): per contact,
-    the due sends are ranked by catalog priority (1 first), then due_at and send_key; the
-    first max_sends_per_day − sent_24h (and max_sends_per_week − sent_7d) stay due, the
-    rest are 'capped'.
+    What the frequency caps count by: the contact's normalized email address
+    (contact_profiles.email_key), so every contact sharing an address shares its caps (one
+    person never gets two sends because two contact ids share an address); the contact
+    itself when it has no address. Counting per address covers counting per contact: a
+    contact's sends are among its address's.
+-#}
+{% macro send_cap_key(email_key, contact_id) -%}
+    coalesce({{ email_key }}, {{ dbt.concat(["'contact:'", contact_id]) }})
+{%- endmacro %}
+
+
+{#-
+    Guardrail 4, frequency caps, over `statused` (trigger_send_status's output, with
+    cap_key) and `recent_sends` (one row per cap_key: sent_24h, sent_7d from the ledger):
+    per address (send_cap_key), the due sends are ranked by catalog priority (1 first),
+    then due_at and send_key; the first max_sends_per_day − sent_24h (and
+    max_sends_per_week − sent_7d) stay due, the rest are 'capped'.
 -#}
 {% macro trigger_sends_capped(statused, recent_sends) -%}
     {%- set per_day = var('max_sends_per_day') | int -%}
@@ -114,13 +126,13 @@
             case
                 when {{ statused }}.status = 'due'
                     then row_number() over (
-                        partition by {{ statused }}.contact_id, {{ statused }}.status
+                        partition by {{ statused }}.cap_key, {{ statused }}.status
                         order by {{ statused }}.priority, {{ statused }}.due_at, {{ statused }}.send_key
                     )
             end as due_rank
         from {{ statused }}
         left join {{ recent_sends }}
-            on {{ statused }}.contact_id = {{ recent_sends }}.contact_id
+            on {{ statused }}.cap_key = {{ recent_sends }}.cap_key
     ) as ranked
 {%- endmacro %}
 

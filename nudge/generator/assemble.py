@@ -32,7 +32,12 @@ from nudge.generator.common import (
 )
 from nudge.generator.contacts import People, build_people
 from nudge.generator.email import consent_events, email_events
-from nudge.generator.identifies import EMAIL_DOUBLE_AT, EMAIL_NO_AT, build_identifies
+from nudge.generator.identifies import (
+    EMAIL_DOUBLE_AT,
+    EMAIL_NO_AT,
+    build_identifies,
+    share_addresses,
+)
 from nudge.generator.orders import (
     Orders,
     merge_orders,
@@ -109,6 +114,8 @@ IDENTIFY_COLUMNS = [
     "first_name",
     "last_name",
     "domain",
+    "email_user",
+    "retyped",
 ]
 
 # context.page.referrer: the plain referrers, then each campaign's landing referrer
@@ -123,7 +130,7 @@ N_BROWSERS = 5
 LIB_WEB, LIB_IOS, LIB_ANDROID, LIB_POS, LIB_ESP = range(5)
 
 # stream ids for numpy SeedSequence([seed, stream, block])
-STREAM_CATALOG, STREAM_BLOCK, STREAM_CATALOG_BROKEN, STREAM_BLOCK_BROKEN = range(4)
+STREAM_CATALOG, STREAM_BLOCK, STREAM_CATALOG_BROKEN, STREAM_BLOCK_BROKEN, STREAM_SHARED = range(5)
 
 
 def stream(seed: int, kind: int, block: int = 0) -> np.random.Generator:
@@ -259,10 +266,12 @@ def simulate_block(
 
     ident = concat_frames([identifies], IDENTIFY_COLUMNS)
     ident["recv"] = np.minimum(ident["ts"] + rng.integers(1, 10, frame_len(ident)), end)
-    p = ident["person"]
+    # the address (and name) each identify states: a guest checkout states its account's
+    p, ident["retyped"] = share_addresses(stream(seed, STREAM_SHARED, block), ident)
     ident["first_name"] = people.first_name[p]
     ident["last_name"] = people.last_name[p]
     ident["domain"] = people.domain[p]
+    ident["email_user"] = people.user[p]
     ident = take(ident, np.lexsort((ident["ts"], ident["person"])))
     invalid = int(np.isin(ident["email_kind"], [EMAIL_DOUBLE_AT, EMAIL_NO_AT]).sum())
 

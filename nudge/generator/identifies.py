@@ -11,6 +11,9 @@ EMAIL_VALID, EMAIL_DOUBLE_AT, EMAIL_NO_AT, EMAIL_CHANGED, EMAIL_NONE = range(5)
 # traits_kind codes
 TRAITS_FULL, TRAITS_LINK, TRAITS_NONE, TRAITS_EMAIL = range(4)
 INVALID_EMAIL_SHARE = 0.005
+# contacts who are another contact's guest checkout: their identify calls state that
+# contact's address typed otherwise (case, spaces), so two contact ids share one address
+SHARED_ADDRESS_SHARE = 0.01
 
 
 def build_identifies(
@@ -100,3 +103,25 @@ def build_identifies(
         "created_at": np.concatenate([created, np.full(changers.shape[0], NULL)]),
     }
     return out, no_email
+
+
+def share_addresses(rng: np.random.Generator, ident: dict[str, I64]) -> tuple[I64, I64]:
+    """Make a few people the guest checkout of another person of the block, as real shops
+    have: every identify call of the guest states the other person's address, upper-cased
+    and padded with spaces (downstream, lower(trim()) makes them one address). Only people
+    whose address is valid and never changes take part. Returns, per identify row, the
+    person whose address (and name) it states, and 1 where it is typed otherwise."""
+    person, kind = ident["person"], ident["email_kind"]
+    primary_valid = (ident["traits_kind"] == TRAITS_FULL) & (kind == EMAIL_VALID)
+    unstable = np.unique(person[(kind != EMAIL_VALID) & (kind != EMAIL_NONE)])
+    eligible = np.setdiff1d(np.unique(person[primary_valid]), unstable)
+    n_guests = round(SHARED_ADDRESS_SHARE * eligible.shape[0])
+    if eligible.shape[0] >= 20:  # every block shows the case
+        n_guests = max(n_guests, 1)
+    owner = np.arange(int(person.max(initial=-1)) + 1, dtype=np.int64)
+    if n_guests == 0 or eligible.shape[0] < 2 * n_guests:
+        return owner[person], np.zeros(person.shape[0], dtype=np.int64)
+    picked = rng.choice(eligible, 2 * n_guests, replace=False)
+    guests, hosts = picked[:n_guests], picked[n_guests:]
+    owner[guests] = hosts
+    return owner[person], np.isin(person, guests).astype(np.int64)

@@ -452,8 +452,10 @@ class RawWriter:
         kind = f["traits_kind"]
         full = kind == TRAITS_FULL
         with_tz = full | (kind == TRAITS_LINK)
-        # one valid address in ten is written with capitals (downstream lower-cases it)
-        capitals = (f["user"] % 10 == 3) & (f["email_kind"] == EMAIL_VALID)
+        # one valid address in ten is written with capitals (downstream lower-cases it); a
+        # guest checkout's (another contact's address) is upper-cased and padded instead
+        retyped = f["retyped"] == 1
+        capitals = (f["user"] % 10 == 3) & (f["email_kind"] == EMAIL_VALID) & ~retyped
 
         def only(mask: B, values: I64) -> I64:
             return np.where(mask, values, NULL)
@@ -462,12 +464,13 @@ class RawWriter:
             {
                 **self._ids(f),
                 **self._defects(f, reasons),
-                "user_no": _int(f["user"] + 1),
+                "user_no": _int(f["email_user"] + 1),
                 "ts": _timestamp(f["ts"]),
                 "recv": _timestamp(f["recv"]),
                 "has_traits": pa.array(kind != TRAITS_NONE),
                 "email_kind": _int(f["email_kind"], pa.int32()),
                 "capitals": pa.array(capitals),
+                "retyped": pa.array(retyped),
                 "first_name": d.column("first_name", f["first_name"]),
                 "last_name": d.column("last_name", f["last_name"]),
                 "domain": d.column("domain", f["domain"]),
@@ -628,6 +631,7 @@ rows as (
         case when has_traits then '{{' || concat_ws(',',
             '"email":"' || case
                 when capitals then {_CAPITALIZED_EMAIL}
+                when retyped then ' ' || upper({_EMAIL[EMAIL_VALID]}) || ' '
                 else case email_kind {_EMAIL_CASES} end
             end || '"',
             first_name_json,

@@ -8,10 +8,7 @@ with
 
 contacts as (
 
-    select user_id as contact_id from {{ ref('stg_identifies') }}
-    union
-    select user_id as contact_id from {{ ref('stg_events') }}
-    where user_id is not null
+    select * from {{ ref('int_contact_activity_summarized') }}
 
 ),
 
@@ -27,16 +24,15 @@ consent as (
 
 ),
 
-activity as (
+addresses as (
 
-    select
-        contact_id,
-        min(event_at) as first_event_at,
-        max(event_at) as last_event_at,
-        min(case when event_name = 'Signed Up' then event_at end) as signed_up_at
-    from {{ ref('int_events_attributed') }}
-    where contact_id is not null
-    group by contact_id
+    select * from {{ ref('int_contact_addresses_resolved') }}
+
+),
+
+address_consent as (
+
+    select * from {{ ref('int_address_consent_states_derived') }}
 
 ),
 
@@ -108,19 +104,9 @@ joined as (
         traits.last_name,
         traits.timezone,
         traits.birthday,
-        coalesce(activity.signed_up_at, traits.created_at) as signed_up_at,
-        case
-            when activity.first_event_at is null then traits.first_identified_at
-            when traits.first_identified_at is null then activity.first_event_at
-            when traits.first_identified_at < activity.first_event_at then traits.first_identified_at
-            else activity.first_event_at
-        end as first_seen_at,
-        case
-            when activity.last_event_at is null then traits.last_identified_at
-            when traits.last_identified_at is null then activity.last_event_at
-            when traits.last_identified_at > activity.last_event_at then traits.last_identified_at
-            else activity.last_event_at
-        end as last_seen_at,
+        contacts.signed_up_at,
+        contacts.first_seen_at,
+        contacts.last_seen_at,
         coalesce(orders.orders_count, 0) as orders_count,
         coalesce(orders.lifetime_revenue, 0) as lifetime_revenue,
         orders.first_order_at,
@@ -137,12 +123,19 @@ joined as (
         coalesce(consent.has_consent, false) as has_consent,
         consent.consent_changed_at,
         consent.subscribed_since,
-        coalesce(consent.consent_status, 'no_consent') as consent_status
+        coalesce(consent.consent_status, 'no_consent') as consent_status,
+        addresses.email_key,
+        coalesce(addresses.is_primary_for_email, false) as is_primary_for_email,
+        addresses.contacts_sharing_email,
+        coalesce(address_consent.has_consent, false) as address_has_consent,
+        coalesce(address_consent.consent_status, 'no_consent') as address_consent_status
     from contacts
     left join traits
         on contacts.contact_id = traits.user_id
-    left join activity
-        on contacts.contact_id = activity.contact_id
+    left join addresses
+        on contacts.contact_id = addresses.contact_id
+    left join address_consent
+        on addresses.email_key = address_consent.email_key
     left join orders
         on contacts.contact_id = orders.contact_id
     left join consent
@@ -176,12 +169,15 @@ derived as (
                     'last_order_at',
                 ) }}
         end as expected_next_order_at,
-        case
-            when email is null then 'invalid_email'
-            when consent_status in ('unsubscribed', 'hard_bounce', 'spam_complaint') then consent_status
-            when not has_consent then 'no_consent'
-            when is_sunset then 'sunset'
-        end as suppression_reason
+        {{ nudge.suppression_reason(
+            email='email',
+            consent_status='consent_status',
+            has_consent='has_consent',
+            is_sunset='is_sunset',
+            address_consent_status='address_consent_status',
+            address_has_consent='address_has_consent',
+            is_primary_for_email='is_primary_for_email',
+        ) }} as suppression_reason
     from joined
 
 ),
@@ -191,6 +187,9 @@ final as (
     select
         contact_id,
         email,
+        email_key,
+        is_primary_for_email,
+        contacts_sharing_email,
         first_name,
         last_name,
         timezone,

@@ -1,7 +1,9 @@
 {#-
-    Exactly what leaves for Klaviyo: one row per subscriber (valid email, consent, not
-    suppressed). No columns that drift with time (no days_since_*), so an unchanged
-    warehouse syncs nothing.
+    Exactly what leaves for Klaviyo: one row per subscribed address (valid email, consent,
+    not suppressed), as its primary contact (contact_profiles.is_primary_for_email: the
+    other contacts sharing the address are suppressed as 'duplicate_address'), the email
+    normalized (lower-cased, trimmed). No columns that drift with time (no days_since_*),
+    so an unchanged warehouse syncs nothing.
 -#}
 
 with
@@ -13,6 +15,7 @@ profiles as (
         email is not null
         and has_consent
         and not is_suppressed
+        and is_primary_for_email
 
 ),
 
@@ -24,7 +27,7 @@ rfm as (
 
 select
     profiles.contact_id,
-    profiles.email,
+    profiles.email_key as email,
     profiles.first_name,
     profiles.last_name,
     profiles.timezone,

@@ -73,15 +73,26 @@ ledger as (
 
 ),
 
+ledger_sends as (
+
+    select
+        {{ nudge.send_cap_key('profiles.email_key', 'ledger.contact_id') }} as cap_key,
+        ledger.sent_at
+    from ledger
+    left join profiles
+        on ledger.contact_id = profiles.contact_id
+    where ledger.sent_at is not null
+
+),
+
 recent_sends as (
 
     select
-        contact_id,
+        cap_key,
         sum(case when sent_at > {{ dbt.dateadd('hour', -24, nudge.as_of()) }} then 1 else 0 end) as sent_24h,
         sum(case when sent_at > {{ dbt.dateadd('day', -7, nudge.as_of()) }} then 1 else 0 end) as sent_7d
-    from ledger
-    where sent_at is not null
-    group by contact_id
+    from ledger_sends
+    group by cap_key
 
 ),
 
@@ -117,6 +128,7 @@ checked as (
         coalesce(profiles.is_suppressed, true) as is_suppressed,
         case when profiles.contact_id is null then 'unknown_contact' else profiles.suppression_reason end
             as suppression_reason,
+        {{ nudge.send_cap_key('profiles.email_key', 'deferred.contact_id') }} as cap_key,
         {{ nudge.is_held_out('deferred.contact_id', 'deferred.trigger_key') }} as is_held_out,
         {{ nudge.ab_variant('deferred.contact_id', 'deferred.trigger_key', 'deferred.variant_b_pct') }} as variant
     from deferred
