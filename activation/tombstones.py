@@ -40,16 +40,25 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def erasure_salt(warehouse: Warehouse) -> str:
-    """The warehouse's salt for pseudonyms and tombstones (created on first use)."""
+def stored_salt(warehouse: Warehouse) -> str | None:
+    """The salt if one is set or was made (nobody erased yet: None); writes nothing."""
     configured = os.environ.get(SALT_ENV, "").strip()
     if configured:
         return configured
+    schema, table = SALT_TABLE.split(".")
+    if warehouse.columns(schema, table) is None:
+        return None
+    rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
+    return str(rows[0][0]) if rows else None
+
+
+def erasure_salt(warehouse: Warehouse) -> str:
+    """The warehouse's salt for pseudonyms and tombstones (created on first use)."""
+    salt = stored_salt(warehouse)
+    if salt is not None:
+        return salt
     warehouse.execute(f"create schema if not exists {SCHEMA}")
     warehouse.execute(f"create table if not exists {SALT_TABLE} (salt varchar not null)")
-    rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
-    if rows:
-        return str(rows[0][0])
     salt = secrets.token_hex(16)
     warehouse.execute(f"insert into {SALT_TABLE} values (?)", [salt])
     return salt

@@ -171,28 +171,78 @@ def report(
 
 @app.command()
 def erase(
-    email: Annotated[str, typer.Option("--email", help="The contact's email address.")],
+    email: Annotated[str, typer.Option("--email", help="The person's email address.")],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the accounts it reached; change nothing.")
+        bool, typer.Option("--dry-run", help="Count what it would erase; change nothing.")
+    ] = False,
+    keep_raw: Annotated[
+        bool,
+        typer.Option(
+            "--keep-raw",
+            help="The raw tables belong to a collector: leave them and print the SQL their"
+            " owner must run (also NUDGE_RAW_TABLES_OWNED=false).",
+        ),
     ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """GDPR erasure: delete the contact at every destination it was synced or sent to,
-    drop its sync state and pseudonymize the send ledger (keys from the environment)."""
+    """GDPR erasure: delete the person at every destination it was synced or sent to and
+    from the warehouse's raw and model tables, pseudonymize the send ledger, and keep a
+    tombstone so no later sync or send reaches them (keys from the environment)."""
     from activation.errors import ActivationError
     from nudge.erase_command import erase_contact, summary_table
+    from nudge.personal_data import UnknownAddress
     from nudge.sync_command import destination_settings
 
     try:
         erasure = erase_contact(
-            _warehouse(warehouse), email, destination_settings, dry_run=dry_run, console=console
+            _warehouse(warehouse),
+            email,
+            destination_settings,
+            dry_run=dry_run,
+            keep_raw=True if keep_raw else None,
+            console=console,
         )
+    except UnknownAddress as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
     except ActivationError as exc:
         console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
         raise typer.Exit(2) from None
     console.print(summary_table(erasure))
+    for statement in erasure.owner_sql:
+        console.print(statement, markup=False, highlight=False, soft_wrap=True)
     if not erasure.complete:
         raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    email: Annotated[str, typer.Option("--email", help="The person's email address.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Write the JSON here (default: standard output).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """GDPR access request: one JSON document of everything the warehouse holds on the
+    person (raw rows, profile, RFM, segments, triggered sends, ledger, sync state, ESP
+    suppressions); no ESP is called."""
+    from activation.errors import ActivationError
+    from nudge.export_command import export_person
+    from nudge.personal_data import UnknownAddress
+
+    try:
+        document = export_person(_warehouse(warehouse), email)
+    except UnknownAddress as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except ActivationError as exc:
+        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if output is None:
+        typer.echo(document)
+    else:
+        output.write_text(document + "\n", encoding="utf-8")
+        console.print(f"Wrote {output}", markup=False, highlight=False)
 
 
 @app.command()

@@ -1,7 +1,9 @@
 """`nudge erase --email` (GDPR) and `nudge sync --dry-run` through the real CLI, against the
-Klaviyo sandbox: the contact leaves the destination (data-privacy deletion job), its sync
-state goes, the send ledger and read-back suppressions keep only a pseudonym; a dry run
-sends nothing."""
+Klaviyo sandbox: the contact leaves the destination (data-privacy deletion job) and the
+model tables, its sync state goes, the send ledger and read-back suppressions keep only
+pseudonyms (no send_key left to recompute), tombstones stay; an account out of reach is
+erased by a rerun; an unknown address changes nothing; a dry run sends nothing.
+tests/test_erasure_holds.py does it end to end on a generated store."""
 
 from __future__ import annotations
 
@@ -64,6 +66,11 @@ def make_warehouse(path: Path) -> Path:
     return path
 
 
+def send_key(contact: str) -> str:
+    """The key the ledger rows below are written under: md5 as triggered_sends makes it."""
+    return hashlib.md5(f"{contact}|abandoned_cart|{contact}|cart-1|1".encode()).hexdigest()
+
+
 def add_ledger_and_suppression(path: Path, destination_target: str) -> None:
     now = datetime(2026, 7, 1, 12)
     with Warehouse(path) as warehouse:
@@ -76,7 +83,7 @@ def add_ledger_and_suppression(path: Path, destination_target: str) -> None:
                 " last_error, created_at, sent_at, updated_at)"
                 " values (?, ?, ?, 'abandoned_cart', 1, ?, 'A', 'sent', null, 1, null, ?, ?, ?)",
                 [
-                    hashlib.md5(f"{contact}|abandoned_cart".encode()).hexdigest(),
+                    send_key(contact),
                     destination_target,
                     contact,
                     f"{contact}|cart-1",
@@ -188,19 +195,34 @@ def test_erase_deletes_the_contact_everywhere_it_went_and_keeps_only_a_pseudonym
     assert "subscriber.8@example.com" in text and "c-0000008" in text  # others untouched
     with duckdb.connect(str(path), read_only=True) as con:
         ledger = con.execute(
-            f"select contact_id, series_id from {LEDGER_TABLE} order by series_id desc"
+            f"select contact_id, series_id, send_key from {LEDGER_TABLE} order by contact_id"
         ).fetchall()
         (log,) = con.execute("select pseudonym, erased_targets from activation.erasures").fetchall()
-    assert ledger[0][0].startswith("erased:") and ledger[0][1] == f"{ledger[0][0]}|cart-1"
-    assert ledger[1] == ("c-0000008", "c-0000008|cart-1")
+        (suppression,) = con.execute(
+            f"select email, external_id, contact_id, destination_ref from {SUPPRESSIONS_TABLE}"
+        ).fetchall()
+        left = con.execute(
+            "select"
+            " (select count(*) from contacts.contact_profiles where contact_id = 'c-0000007'),"
+            f" (select count(*) from {TABLE} where contact_id = 'c-0000007'),"
+            f" (select count(*) from {TABLE}),"
+            " (select count(*) from activation.erasure_tombstones)"
+        ).fetchone()
+    assert ledger[0] == ("c-0000008", "c-0000008|cart-1", send_key("c-0000008"))
+    contact, series, key = ledger[1]
+    assert all(value.startswith("erased:") for value in (contact, series, key))
+    assert key != send_key("c-0000007")  # nothing left to recompute it from
+    assert suppression[0].startswith("erased:") and suppression[1].startswith("erased:")
+    assert suppression[2] is None and suppression[3].startswith("erased:")
     assert json.loads(log[1]) == [target] and log[0].startswith("erased:")
-    assert "still in audience" in erased.output  # the raw data still holds the contact
-    # erasing again finds nothing left to reach
-    assert nudge(["erase", "--email", ERASED, "--warehouse", str(path)], env).exit_code == 0
+    assert left == (0, 0, ROWS - 1, 2)  # gone from the models; the address and the id tombstoned
+    # erasing again finds nothing left to reach, and says the address was erased before
+    again = nudge(["erase", "--email", ERASED, "--warehouse", str(path)], env)
+    assert again.exit_code == 0 and "already erased" in again.output
     assert len(sandbox.requests()) == 1
 
 
-def test_an_account_the_settings_do_not_reach_is_reported_and_kept_for_later(
+def test_an_account_the_settings_do_not_reach_is_reported_and_erased_by_a_rerun(
     tmp_path: Path, sandbox: SandboxHandle, env: dict[str, str]
 ) -> None:
     path = make_warehouse(tmp_path / "nudge.duckdb")
@@ -213,10 +235,47 @@ def test_an_account_the_settings_do_not_reach_is_reported_and_kept_for_later(
     assert result.exit_code == 1
     assert "not erased" in result.output and "rerun with that account" in result.output
     assert "pk_another_account" not in result.output and API_KEY not in result.output
-    assert sandbox.requests() == []
-    with duckdb.connect(str(path), read_only=True) as con:
-        kept = con.execute(f"select count(*) from {STATE_TABLE} where record_key = ?", [ERASED])
-        assert kept.fetchone() == (1,)
+    assert sandbox.requests() == [] and sandbox.profile(ERASED) is not None
+    assert ERASED not in activation_text(path)  # the warehouse side is done all the same
+
+    rerun = nudge(["erase", "--email", ERASED, "--warehouse", str(path)], env)
+
+    assert rerun.exit_code == 0, rerun.output
+    assert [r["path"] for r in sandbox.requests()] == ["/api/data-privacy-deletion-jobs"]
+    assert sandbox.profile(ERASED) is None
+    sandbox.clear_requests()
+    assert nudge(["erase", "--email", ERASED, "--warehouse", str(path)], env).exit_code == 0
+    assert sandbox.requests() == []  # nothing pending any more
+
+
+def test_an_unknown_address_is_refused_and_nothing_is_written(
+    tmp_path: Path, sandbox: SandboxHandle, env: dict[str, str]
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    assert nudge(["sync", "--warehouse", str(path)], env).exit_code == 0
+    before = activation_text(path)
+    sandbox.clear_requests()
+
+    for dry in ([], ["--dry-run"]):
+        result = nudge(
+            ["erase", "--email", "Nobody@Example.com", *dry, "--warehouse", str(path)], env
+        )
+        assert result.exit_code == 1
+        assert result.output.strip().splitlines() == [
+            "nobody@example.com: Nudge holds nothing on this address; nothing changed"
+        ]
+    assert activation_text(path) == before and sandbox.requests() == []
+
+
+def test_a_bad_raw_tables_setting_is_refused_with_the_reason(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    result = nudge(
+        ["erase", "--email", ERASED, "--warehouse", str(path)],
+        {**env, "NUDGE_RAW_TABLES_OWNED": "maybe"},
+    )
+    assert result.exit_code == 2 and "NUDGE_RAW_TABLES_OWNED must be true or false" in result.output
 
 
 def test_a_bad_email_is_refused_with_the_reason(tmp_path: Path, env: dict[str, str]) -> None:
