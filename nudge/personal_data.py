@@ -224,12 +224,11 @@ def row_filter(
             clauses.append(f"{expr(column)} in ({_marks(person.contact_ids)})")
             params.extend(person.contact_ids)
     if "anonymous_id" in present and person.anonymous_ids:
+        clause = f"{expr('anonymous_id')} in ({_marks(person.anonymous_ids)})"
         nobody = " and ".join(f"{expr(column)} is null" for column in ids)
         if "quarantine_reason" in present and nobody:
             nobody = f"({nobody} or quarantine_reason is not null)"
-        if quarantined or not nobody:
-            nobody = "true"
-        clauses.append(f"({expr('anonymous_id')} in ({_marks(person.anonymous_ids)}) and {nobody})")
+        clauses.append(clause if quarantined or not nobody else f"{clause} and {nobody}")
         params.extend(person.anonymous_ids)
     if emails:
         for column in (c for c in EMAIL_COLUMNS if c in present):

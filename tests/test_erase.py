@@ -25,6 +25,8 @@ from activation.state import STATE_TABLE
 from activation.warehouse import Warehouse
 from nudge.cli import app, console
 from nudge.dbt_runner import dbt_artifacts_dir
+from nudge.personal_data import Person, raw_selections
+from nudge.raw_contract import create_table_sql
 from tests.stamps import stamp_live
 from tests.test_sync_under_faults import LIST_NAME, MODEL_ID, TABLE, audience_sql, declaration
 
@@ -282,3 +284,21 @@ def test_a_bad_email_is_refused_with_the_reason(tmp_path: Path, env: dict[str, s
     path = make_warehouse(tmp_path / "nudge.duckdb")
     result = nudge(["erase", "--email", "not-an-address", "--warehouse", str(path)], env)
     assert result.exit_code == 2 and "--email must be an email address" in result.output
+
+
+def test_the_readme_shows_the_exact_statements_a_raw_tables_owner_gets(tmp_path: Path) -> None:
+    path = tmp_path / "nudge.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute(create_table_sql("identifies"))
+        con.execute("create schema staging")
+        con.execute(
+            "create table staging.stg_identifies__checked (message_id varchar, user_id varchar,"
+            " anonymous_id varchar, email varchar, traits varchar, quarantine_reason varchar,"
+            " raw_row varchar)"
+        )
+    person = Person("ann@example.com", ("u1",), ("a1",))
+    with Warehouse(path) as warehouse:
+        statements = [s.delete_sql for s in raw_selections(warehouse, person)]
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert len(statements) == 2 and all(statement in readme for statement in statements)
