@@ -22,20 +22,28 @@ from tests.sends_helpers import (
     sql,
 )
 
-END = datetime(2026, 11, 30)
-# the models the sends read, without data and unit tests (other suites run those)
+# the store's history ends now and dbt builds as of then: activation refuses a replayed
+# build (activation/build_stamps.py), and a live build is what a scheduled run makes
+END = utcnow().replace(second=0, microsecond=0)
+# the models the sends read (the send-time gate reads the build's guardrail settings in
+# send_policy), without data and unit tests (other suites run those)
 BUILD = [
     "build",
     "--select",
     "+triggered_sends",
+    "send_policy",
     "--exclude",
     "resource_type:test",
     "resource_type:unit_test",
 ]
 
 
+# no quiet hours, so what the gate sends does not depend on the hour the test runs at
+NO_QUIET_HOURS = {"quiet_hours_start": 0, "quiet_hours_end": 0}
+
+
 def build(warehouse: Path, as_of: datetime) -> None:
-    run_dbt(BUILD, warehouse, dbt_vars={"as_of": str(as_of)}, quiet=True)
+    run_dbt(BUILD, warehouse, dbt_vars={"as_of": str(as_of), **NO_QUIET_HOURS}, quiet=True)
 
 
 def test_due_sends_built_by_dbt_reach_klaviyo_once(warehouse: Path) -> None:
@@ -48,16 +56,21 @@ def test_due_sends_built_by_dbt_reach_klaviyo_once(warehouse: Path) -> None:
         )
     )
     assert due, "the generated store has due sends as of its last day"
+    capped = sql(warehouse, "select count(*) from triggers.triggered_sends where status = 'capped'")
 
     with start_sandbox(API_KEY) as sandbox:
         klaviyo = settings(sandbox.base_url)
         first = run_sends(warehouse, klaviyo)
-        assert (first.status, first.candidates, first.sent, first.skipped) == (
-            "success",
-            len(due),
-            len(due),
-            0,
-        )
+        # the gate sends what the build found due and caps again what it capped
+        assert (
+            first.status,
+            first.candidates,
+            first.sent,
+            first.capped,
+            first.skipped,
+            first.deferred,
+            first.expired,
+        ) == ("success", len(due) + capped[0][0], len(due), capped[0][0], 0, 0, 0)
         assert events_by_unique_id(sandbox) == {key: 1 for key in due}
         metrics = {e["unique_id"]: e["metric_name"] for e in sandbox.events()}
         assert metrics == due
@@ -85,6 +98,14 @@ def test_due_sends_built_by_dbt_reach_klaviyo_once(warehouse: Path) -> None:
             )
         )
         assert statuses == {key: "sent" for key in due}
+        # the gate's own ledger columns reach dbt (stg_send_ledger reads them when present)
+        judged = sql(
+            warehouse,
+            "select count(*) from staging.stg_send_ledger as l"
+            " join triggers.triggered_sends as s on l.send_key = s.send_key"
+            " where l.status = 'sent' and l.due_at = s.due_at and l.timezone = s.timezone",
+        )
+        assert judged == [(len(due),)]
         assert sql(
             warehouse,
             "select is_suppressed, suppression_reason from contacts.contact_profiles"
@@ -94,7 +115,8 @@ def test_due_sends_built_by_dbt_reach_klaviyo_once(warehouse: Path) -> None:
 
         sandbox.clear_requests()
         again = run_sends(warehouse, klaviyo)
-        assert again.sent == again.candidates - again.skipped  # only newly due sends, if any
+        held = again.skipped + again.capped + again.deferred + again.expired
+        assert again.sent == again.candidates - held  # only newly due sends, if any
         assert not set(due) & {
             r["body"]["data"]["attributes"]["unique_id"]
             for r in sandbox.requests()
@@ -102,4 +124,4 @@ def test_due_sends_built_by_dbt_reach_klaviyo_once(warehouse: Path) -> None:
         }
         assert events_by_unique_id(sandbox)[next(iter(due))] == 1
         assert set(events_by_unique_id(sandbox).values()) == {1}
-        assert {row[0] for row in ledger(warehouse).values()} <= {"sent", "skipped"}
+        assert {row[0] for row in ledger(warehouse).values()} <= {"sent", "skipped", "capped"}

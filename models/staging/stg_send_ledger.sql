@@ -2,7 +2,10 @@
     The activation send ledger (docs/contracts/behaviors.md, "Triggers"), one row per
     (send_key, destination_target), typed. Activation creates the table on its first send:
     until then (a fresh warehouse) this is an empty relation with the same columns, so the
-    trigger models build; the next run after the table appears reads it.
+    trigger models build; the next run after the table appears reads it. Columns a newer
+    activation added (the send-time gate's due_at, deferred_until, expires_at, timezone)
+    are read when the table has them and null when it does not (a ledger written by an
+    older Nudge, or by hand).
 -#}
 
 {%- set columns = [
@@ -20,9 +23,18 @@
     ('created_at', dbt.type_timestamp()),
     ('sent_at', dbt.type_timestamp()),
     ('updated_at', dbt.type_timestamp()),
+    ('due_at', dbt.type_timestamp()),
+    ('deferred_until', dbt.type_timestamp()),
+    ('expires_at', dbt.type_timestamp()),
+    ('timezone', dbt.type_string()),
 ] -%}
 {%- set ledger = source('activation', 'send_ledger') -%}
-{%- set ledger_exists = execute and load_relation(ledger) is not none -%}
+{%- set ledger_relation = load_relation(ledger) if execute else none -%}
+{%- set ledger_exists = ledger_relation is not none -%}
+{%- set present = columns | map('first') | list -%}
+{%- if ledger_exists -%}
+    {%- set present = adapter.get_columns_in_relation(ledger_relation) | map(attribute='name') | map('lower') | list -%}
+{%- endif -%}
 
 with
 
@@ -44,7 +56,7 @@ renamed as (
 
     select
         {% for name, data_type in columns -%}
-            cast({{ name }} as {{ data_type }}) as {{ name }}{% if not loop.last %},{% endif %}
+            cast({{ name if name in present else 'null' }} as {{ data_type }}) as {{ name }}{% if not loop.last %},{% endif %}
         {% endfor -%}
     from source
 

@@ -28,6 +28,7 @@ outcomes as (
             as skipped_reason,
         case when status = 'expired' and updated_at <= {{ nudge.as_of() }} then coalesce(status_reason, 'expired') end
             as expired_reason,
+        case when status = 'expired' and updated_at <= {{ nudge.as_of() }} then updated_at end as expired_at,
         attempts
     from ledger
 
@@ -39,6 +40,7 @@ select
     min(confirmed_sent_at) as sent_at,
     min(skipped_reason) as skipped_reason,
     min(expired_reason) as expired_reason,
+    min(expired_at) as expired_at,
     cast(coalesce(sum(attempts), 0) as {{ dbt.type_int() }}) as attempts,
     cast(count(*) as {{ dbt.type_int() }}) as destinations
 from outcomes
