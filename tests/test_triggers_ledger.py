@@ -26,6 +26,13 @@ from tests.scenarios.harness import (
 pytestmark = pytest.mark.slow
 
 AS_OF = datetime(2026, 11, 1, 12)
+# what the send-time gate adds to the ledger; stg_send_ledger has them, null when absent
+GATE_COLUMNS = [
+    ("due_at", "timestamp"),
+    ("deferred_until", "timestamp"),
+    ("expires_at", "timestamp"),
+    ("timezone", "varchar"),
+]
 LATENESS = timedelta(hours=24)
 Send = dict[str, Any]
 
@@ -89,7 +96,9 @@ def test_fresh_warehouse_reads_an_empty_ledger(store: Store, first_deployment: l
         ).fetchall()
         rows = con.execute("select count(*) from staging.stg_send_ledger").fetchone()
     expected = {"varchar": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP"}
-    assert types == [(name, expected[data_type]) for name, data_type in LEDGER_COLUMNS]
+    assert types == [
+        (name, expected[data_type]) for name, data_type in [*LEDGER_COLUMNS, *GATE_COLUMNS]
+    ]
     assert rows == (0,)
     assert not [s for s in first_deployment if s["status"] == "sent"]
 
