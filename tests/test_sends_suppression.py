@@ -16,6 +16,8 @@ import requests
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import read_back_suppressions, run_sends
 from activation.state import utcnow
+from activation.tombstones import add_tombstones
+from activation.warehouse import Warehouse
 from tests.sends_helpers import (
     API_KEY,
     LOOSE_POLICY,
@@ -208,4 +210,23 @@ def test_a_suppression_of_a_profile_unknown_to_the_warehouse_is_kept_not_landed(
     assert sql(wh, "select email, contact_id, reason from activation.esp_suppressions") == [
         ("stranger@example.com", None, "spam_complaint")
     ]
+    assert sql(wh, "select count(*) from raw.events") == [(0,)]
+
+
+def test_a_suppression_of_an_erased_person_is_neither_kept_nor_landed(
+    warehouse: Path, sandbox: SandboxHandle
+) -> None:
+    """Their ESP deletion may still be pending: the read-back must not bring their email and
+    id back into the warehouse."""
+    wh = make_warehouse(warehouse, [send_row("c-00")], [profile_row("c-00")])
+    klaviyo = settings(sandbox.base_url)
+    assert run_sends(wh, klaviyo).sent == 1  # the profile exists in Klaviyo
+    with Warehouse(wh) as connection:
+        add_tombstones(connection, email=email("c-00"), contact_ids=["c-00"], erased_at=utcnow())
+    sandbox.suppress(email("c-00"), "UNSUBSCRIBE")
+
+    pulled = read_back_suppressions(wh, klaviyo)
+
+    assert (pulled.pulled, pulled.erased, pulled.new, pulled.landed_events) == (1, 1, 0, 0)
+    assert sql(wh, "select count(*) from activation.esp_suppressions") == [(0,)]
     assert sql(wh, "select count(*) from raw.events") == [(0,)]

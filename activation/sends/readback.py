@@ -7,10 +7,11 @@ addresses, manual suppressions) into the warehouse, idempotently:
   (``Unsubscribed`` with source 'esp', ``Email Bounced`` with bounce_type 'hard', ``Email
   Marked as Spam``; docs/contracts/raw_events.md), so contact_profiles marks it suppressed.
 
-Each suppression's id (also the raw event's message_id) is a hash of the destination, the
-ESP's profile id, the reason and the suppression time: a rerun adds nothing twice. Pulls are
-incremental: from the latest suppression already read for this account, minus a lookback
-(or from the first one whose raw event has gone, when the raw tables were reloaded).
+Suppressions of erased people (tombstones) are neither kept nor landed. Each suppression's
+id (also the raw event's message_id) is a hash of the destination, the ESP's profile id, the
+reason and the suppression time: a rerun adds nothing twice. Pulls are incremental: from the
+latest suppression already read for this account, minus a lookback (or from the first one
+whose raw event has gone, when the raw tables were reloaded).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..destinations import Destination, build_destination
 from ..destinations.base import SuppressionRecord
 from ..errors import ActivationError, ConfigurationError
 from ..settings import DestinationSettings, redact
+from ..tombstones import Tombstones, load_tombstones
 from ..warehouse import Warehouse
 from .candidates import CONTACT_PROFILES
 from .suppressions import SUPPRESSION_COLUMNS, SUPPRESSIONS_TABLE, ensure_suppressions
@@ -72,6 +74,7 @@ class ReadbackResult:
     new: int = 0  # first seen this run
     landed_events: int = 0  # raw events written
     unmatched: int = 0  # new ones matching no contact (kept in esp_suppressions only)
+    erased: int = 0  # of people erased (tombstoned): not kept, not landed
     api_calls: int = 0
 
 
@@ -98,6 +101,7 @@ def read_back_suppressions(
                 "generate the raw tables first"
             )
         ensure_suppressions(warehouse)
+        tombstones = load_tombstones(warehouse)
         since = _since(warehouse, settings.target, lookback)
         result = ReadbackResult(settings.target, since, state.utcnow())
         owned = destination is None
@@ -105,7 +109,9 @@ def read_back_suppressions(
         try:
             for batch in chunks(client.read_suppressions(since), CHUNK):
                 result.pulled += len(batch)
-                _land(warehouse, settings, batch, result)
+                kept = [r for r in batch if not _erased(tombstones, r)]
+                result.erased += len(batch) - len(kept)
+                _land(warehouse, settings, kept, result)
         except ActivationError as exc:
             raise ActivationError(
                 redact(f"suppression read-back failed: {exc}", settings.secrets)
@@ -125,6 +131,12 @@ def read_back_suppressions(
         result.unmatched,
     )
     return result
+
+
+def _erased(tombstones: Tombstones, record: SuppressionRecord) -> bool:
+    """An erased person's suppression (their ESP deletion pending or failed) is not stored:
+    it would bring their email and id back into the warehouse."""
+    return tombstones.covers(email=record.email, contact_id=record.external_id)
 
 
 def _since(warehouse: Warehouse, target: str, lookback: timedelta) -> datetime | None:
