@@ -12,7 +12,8 @@
 
 The sends are inserted directly into triggers.triggered_sends (the models downstream of it
 are built; the trigger definitions are not), dated relative to now so the sandbox's
-engagement, stamped at the real send time, falls before the build's as_of. Seeds are fixed:
+engagement, stamped at the real send time, falls before the build's as_of; the welcome
+sends came due minutes before, so the send-time gate sends them. Seeds are fixed:
 with these sizes the intervals are about ±2.4 and ±3.6 points, and each check is a
 deterministic run of a 95% procedure (about 1 seed in 20 would miss; these do not).
 """
@@ -32,11 +33,12 @@ from activation.engagement import pull_engagement
 from activation.sandbox.klaviyo import start_sandbox
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sends import run_sends
+from activation.state import utcnow
 from nudge.dbt_runner import run_dbt
 from nudge.generator.effects import PlantedEffect, plant_conversion_effect
 from nudge.raw_contract import create_table_sql
 from nudge.report import write_report
-from tests.sends_helpers import API_KEY, add_profiles, add_sends, profile_row, send_row, settings
+from tests.sends_helpers import API_KEY, make_warehouse, profile_row, send_row, settings
 from tests.test_report import assert_report_matches_marts
 
 PER_ARM = 1500
@@ -54,7 +56,7 @@ ENGAGEMENT = EngagementConfig(
 )
 Y = (1 - 0.02) * 0.5 * 0.3 * (2.0 - 1.0)
 MODELS = (
-    "+int_orders_netted int_consent_states_derived int_sends_engagement_summarized"
+    "+int_orders_netted +int_consent_states_derived int_sends_engagement_summarized"
     " int_orders_attributed int_experiment_units_assigned flow_performance"
     " experiment_results flow_benchmark_comparison"
 )
@@ -79,33 +81,22 @@ def _holdout_rows(trigger_key: str, start: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _make_warehouse(path: Path, start: datetime) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
-        for schema in ("triggers", "contacts", "raw"):
-            con.execute(f"create schema if not exists {schema}")
-        for table in ("events", "identifies", "product_catalog"):
-            con.execute(create_table_sql(table))
-        columns = (
-            "send_key varchar, contact_id varchar, trigger_key varchar, series_id varchar,"
-            " step integer, anchor_at timestamp, scheduled_at timestamp, due_at timestamp,"
-            " status varchar, status_reason varchar, variant varchar, priority integer,"
-            " esp_metric varchar, payload varchar, as_of timestamp"
-        )
-        con.execute(f"create table triggers.triggered_sends ({columns})")
-        con.execute(
-            "create table contacts.contact_profiles (contact_id varchar, email varchar,"
-            " has_consent boolean, is_suppressed boolean, suppression_reason varchar)"
-        )
+def _make_warehouse(path: Path, start: datetime, now: datetime) -> None:
+    """The welcome sends came due in the last minutes (the send-time gate sends them now);
+    the winback / reengagement units are a month old, already sent or held out."""
     welcome = []
     for index in range(WELCOME_SENDS):
         contact = f"welcome-{index:05d}"
         row = send_row(contact, trigger_key="welcome", series=f"{contact}-s", metric="Nudge")
-        row.update(variant="B" if index % 2 else "A", due_at=start + timedelta(minutes=index))
+        row.update(variant="B" if index % 2 else "A", due_at=now - timedelta(seconds=index))
         welcome.append(row)
-    add_sends(path, [*_holdout_rows("winback", start), *_holdout_rows("reengagement", start)])
-    add_sends(path, welcome)
-    add_profiles(path, [profile_row(row["contact_id"]) for row in welcome])
+    holdouts = [*_holdout_rows("winback", start), *_holdout_rows("reengagement", start)]
+    make_warehouse(
+        path, [*holdouts, *welcome], [profile_row(row["contact_id"]) for row in welcome], as_of=now
+    )
+    with duckdb.connect(str(path)) as con:
+        for table in ("identifies", "product_catalog"):
+            con.execute(create_table_sql(table))
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +104,9 @@ def measured(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Path, dict[str, PlantedEffect]]]:
     path = tmp_path_factory.mktemp("known_truth") / "nudge.duckdb"
-    now = datetime.now().replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     start = now - timedelta(days=30)
-    _make_warehouse(path, start)
+    _make_warehouse(path, start, now)
     with start_sandbox(API_KEY, engagement=ENGAGEMENT) as sandbox:
         klaviyo = settings(sandbox.base_url)
         sent = run_sends(path, klaviyo, trigger_key="welcome")
