@@ -103,7 +103,8 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
             result = run_sends(warehouse.path, settings)
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
-            f"skipped={result.skipped} not_attempted={result.not_attempted}"
+            f"skipped={result.skipped} expired={result.expired} deferred={result.deferred} "
+            f"capped={result.capped} not_attempted={result.not_attempted}"
         )
         yield MaterializeResult(asset_key=key, metadata=sends_metadata(result, settings.target))
 
@@ -111,7 +112,8 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
 
 
 def sends_metadata(result: Any, target: str) -> dict[str, Any]:
-    """Counts of the run, the ledger by status, skips by reason, API calls and 429s."""
+    """Counts of the run (sent, and what the send-time gate held back: skipped, expired,
+    deferred, capped), the ledger by status, skips and caps by reason, API calls, 429s."""
     metadata: dict[str, Any] = {
         name: value
         for name, value in result.as_dict().items()
@@ -123,6 +125,10 @@ def sends_metadata(result: Any, target: str) -> dict[str, Any]:
         metadata[f"ledger_{status}"] = count
     for reason, count in sorted(result.skipped_by_reason.items()):
         metadata[f"skipped_{reason}"] = count
+    for reason, count in sorted(result.capped_by_reason.items()):
+        metadata[f"capped_{reason}"] = count
+    if result.next_deferred_until is not None:
+        metadata["next_deferred_until"] = f"{result.next_deferred_until:%Y-%m-%d %H:%M} UTC"
     if result.errors:
         sample = "\n".join(f"- {key}: {reason}" for key, reason in list(result.errors.items())[:10])
         metadata["failed_sends_sample"] = MetadataValue.md(sample)

@@ -105,6 +105,8 @@ def run_metadata(result: SyncRunResult, target: str) -> dict[str, Any]:
     metadata["status"] = result.status
     metadata["run_id"] = result.run_id
     metadata["destination_target"] = target  # host + key fingerprint, never the key
+    for reason, count in sorted(result.held_back_by_reason.items()):
+        metadata[f"held_back_{reason}"] = count
     if result.errors:
         sample = "\n".join(f"- {key}: {reason}" for key, reason in list(result.errors.items())[:10])
         metadata["failed_rows_sample"] = MetadataValue.md(sample)
