@@ -34,6 +34,7 @@ CHUNK = 500
 
 # consent-ending events of docs/contracts/raw_events.md, by lower(trim(name))
 ENDING_EVENTS = ("unsubscribed", "email marked as spam", "email bounced")
+ERASED = "erased"
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class FreshSuppressions:
         ``consent_since`` every consent end since the build counts."""
         address = normalize_email(email) if email else None
         if self.tombstones.covers(email=address, contact_id=contact_id):
-            return "erased"
+            return ERASED
         esp = self.esp_by_contact.get(contact_id or "") or self.esp_by_address.get(address or "")
         if esp:  # named after the ESP, though the read-back also landed it as a raw event
             return f"esp_{esp}"

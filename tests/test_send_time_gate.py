@@ -212,6 +212,8 @@ def test_erased_people_are_never_sent_to_again(tmp_path: Path) -> None:
 
     assert (result.sent, result.skipped, result.skipped_by_reason) == (0, 2, {"erased": 2})
     assert esp.delivered == {}
+    # counted, not written: a ledger row would name the erased person again
+    assert sql(wh, "select count(*) from activation.send_ledger") == [(0,)]
 
 
 def test_a_replayed_build_is_refused_before_anything_leaves(tmp_path: Path) -> None:

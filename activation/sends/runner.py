@@ -35,7 +35,7 @@ from ..build_stamps import require_live_build
 from ..destinations import Destination, build_destination
 from ..destinations.base import EventRecord
 from ..errors import ActivationError
-from ..fresh_suppressions import FreshSuppressions
+from ..fresh_suppressions import ERASED, FreshSuppressions
 from ..settings import DestinationSettings, redact
 from ..warehouse import Warehouse
 from . import history, ledger
@@ -371,7 +371,14 @@ class _Delivery:
                 return
 
     def _hold(self, decided: list[tuple[SendRow, Decision]]) -> None:
-        """Record what the gate decided instead of sending, one ledger write per status."""
+        """Record what the gate decided instead of sending, one ledger write per status. An
+        erased person's skip is counted but not written: a ledger row would name them again
+        (their data came back from a collector; the tombstone keeps holding every run)."""
+        for _, decision in decided:
+            if decision.reason == ERASED:
+                self.result.count(decision)
+                self._progress(1)
+        decided = [(row, d) for row, d in decided if d.reason != ERASED]
         for action, status in LEDGER_STATUS.items():
             rows = [(row, d) for row, d in decided if d.action == action]
             if not rows:
