@@ -39,8 +39,9 @@
     inside the incremental table) when there is nothing to be incremental from: a full build
     (first run, --full-refresh, a table engine), an empty table, a run as of an instant before
     W (replaying the past), `raw` rows older than the window that this table does not hold
-    (raw tables replaced, e.g. regenerated, or rows landing later than the lookback), or one
-    of `inputs` rewritten entirely since W (it was recomputed from scratch).
+    (raw tables replaced, e.g. regenerated, or rows landing later than the lookback), fewer
+    `raw` rows landed by W than this table holds (rows removed from raw), or one of `inputs`
+    rewritten entirely since W (it was recomputed from scratch).
     raw: (source relation, its landing-time column), for the models reading raw tables.
 -#}
 {% macro incremental_since(inputs=[], raw=none) -%}
@@ -63,16 +64,27 @@
     {%- endfor -%}
     {%- if raw is not none -%}
         {%- set relation, landed_at = raw -%}
-        {%- set raw_rows = nudge._first_value(
-            'select count(*) from ' ~ relation ~ ' where ' ~ nudge.safe_timestamp(landed_at)
-            ~ ' <= ' ~ nudge.timestamp_literal(since)) -%}
-        {%- set held_rows = nudge._first_value(
-            'select count(*) from ' ~ this ~ ' where ' ~ landed_at ~ ' <= ' ~ nudge.timestamp_literal(since)) -%}
-        {%- if raw_rows | int != held_rows | int -%}
-            {{- return(nudge._recompute_all(relation ~ ' holds ' ~ raw_rows ~ ' rows landed by ' ~ since ~ ', this table ' ~ held_rows)) -}}
+        {#- rows landed before the window must all be held; inside it, raw may hold more (late
+            landings, processed by key below) but not fewer: a row deleted from raw is not a
+            key anything touched, so only the count shows it -#}
+        {%- set counts = 'count(case when {c} <= ' ~ nudge.timestamp_literal(since) ~ ' then 1 end), '
+            ~ 'count(case when {c} <= ' ~ nudge.timestamp_literal(watermark) ~ ' then 1 end)' -%}
+        {%- set raw_old, raw_by_w = nudge._first_row(
+            'select ' ~ counts.replace('{c}', nudge.safe_timestamp(landed_at)) ~ ' from ' ~ relation) -%}
+        {%- set held_old, held_by_w = nudge._first_row(
+            'select ' ~ counts.replace('{c}', landed_at) ~ ' from ' ~ this) -%}
+        {%- if raw_old | int != held_old | int -%}
+            {{- return(nudge._recompute_all(relation ~ ' holds ' ~ raw_old ~ ' rows landed by ' ~ since ~ ', this table ' ~ held_old)) -}}
+        {%- endif -%}
+        {%- if raw_by_w | int < held_by_w | int -%}
+            {{- return(nudge._recompute_all(relation ~ ' holds ' ~ raw_by_w ~ ' rows landed by ' ~ watermark ~ ', fewer than this table (' ~ held_by_w ~ '): rows were removed')) -}}
         {%- endif -%}
     {%- endif -%}
     {{- return(since) -}}
+{%- endmacro %}
+
+{% macro _first_row(sql) -%}
+    {{- return(run_query(sql).rows[0]) -}}
 {%- endmacro %}
 
 {% macro _first_value(sql) -%}
