@@ -4,32 +4,40 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 from rich.console import Console
 
 from activation.build_stamps import replay_tolerance
 from activation.state import utcnow
 from nudge.dbt_runner import parse_manifest, run_dbt
+from nudge.errors import UserError
 from nudge.replay import DUCKDB_TARGET, copy_sources, dbt_sources, plan_build
+
+RAW_SOURCE = "raw"  # the dbt source of the raw input contract; the others may be absent
+
+
+class NoRawData(UserError):
+    """The warehouse to build has no raw tables (or does not exist)."""
 
 
 def run_build(console: Console, live: Path, as_of: datetime | None, into: Path | None) -> Path:
     """Build as of ``as_of`` (None: now); the DuckDB file built."""
-    plan = plan_build(
-        live,
-        as_of,
-        into,
-        target=os.environ.get("NUDGE_DBT_TARGET", DUCKDB_TARGET),
-        now=utcnow(),
-        tolerance=replay_tolerance(),
-    )
+    target = os.environ.get("NUDGE_DBT_TARGET", DUCKDB_TARGET)
+    plan = plan_build(live, as_of, into, target=target, now=utcnow(), tolerance=replay_tolerance())
     dbt_vars = {"as_of": str(as_of)} if as_of else None
+    manifest = None
+    if target == DUCKDB_TARGET:  # elsewhere the raw tables are in another engine
+        _require_file(live)  # before dbt, which would create an empty one
+        manifest = parse_manifest(plan.warehouse)
+        _require_raw_tables(live, raw_sources(manifest))
     if not plan.replay or as_of is None:
-        run_dbt(["build"], live, dbt_vars=dbt_vars)
+        run_dbt(["build"], live, dbt_vars=dbt_vars, manifest=manifest)
         return live
-    manifest = parse_manifest(plan.warehouse)
     with console.status(f"Copying what dbt reads from {live} (read-only)"):
         copied = copy_sources(live, plan.warehouse, dbt_sources(manifest), as_of)
     tables = ", ".join(f"{name} ({rows:,} rows)" for name, rows in copied.items())
@@ -47,3 +55,37 @@ def run_build(console: Console, live: Path, as_of: datetime | None, into: Path |
         soft_wrap=True,
     )
     return plan.warehouse
+
+
+def raw_sources(manifest: Any) -> list[tuple[str, str]]:
+    """(schema, table) of the raw input contract's dbt sources, as the project's vars name
+    them."""
+    sources = getattr(manifest, "sources", {}) or {}
+    return sorted(
+        {(s.schema, s.identifier) for s in sources.values() if s.source_name == RAW_SOURCE}
+    )
+
+
+def _require_file(live: Path) -> None:
+    if not live.exists():
+        raise NoRawData(
+            f"No warehouse at {live}: load the raw tables into it (docs/contracts/"
+            "raw_events.md) or run `nudge generate` first; --warehouse or NUDGE_WAREHOUSE "
+            "picks another file."
+        )
+
+
+def _require_raw_tables(live: Path, tables: Iterable[tuple[str, str]]) -> None:
+    with duckdb.connect(str(live), read_only=True) as con:
+        present = {
+            (str(schema), str(name))
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    missing = [f"{schema}.{name}" for schema, name in tables if (schema, name) not in present]
+    if missing:
+        raise NoRawData(
+            f"No raw data in {live}: {', '.join(missing)} missing. Load the raw tables "
+            "(docs/contracts/raw_events.md) or run `nudge generate`, then build."
+        )

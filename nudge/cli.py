@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +14,11 @@ import typer
 from rich.console import Console
 
 from nudge.clock import parse_instant, start_of_today_utc
+from nudge.errors import NudgeGroup, UserError
 from nudge.paths import PROJECT_ROOT, warehouse_path
 
 app = typer.Typer(
+    cls=NudgeGroup,  # known errors: a one-line message and an exit code (nudge/errors.py)
     help="Nudge: warehouse-native behavioral email marketing.",
     no_args_is_help=True,
     add_completion=False,
@@ -34,8 +37,24 @@ AsOfOption = Annotated[
 ]
 
 
+@app.callback()
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error, not one line.")
+    ] = False,
+) -> None:
+    pass  # --debug is read by NudgeGroup (nudge/errors.py)
+
+
 def _warehouse(option: Path | None) -> Path:
     return option.resolve() if option else warehouse_path()
+
+
+def _instant(text: str, option: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise UserError(f"{option}: {error}") from error
 
 
 @app.command()
@@ -59,7 +78,7 @@ def generate(
         _warehouse(warehouse),
         contacts=contacts,
         seed=seed,
-        end=parse_instant(end) if end else start_of_today_utc(),
+        end=_instant(end, "--end") if end else start_of_today_utc(),
         days=days,
         bad_row_share=bad_row_share,
     )
@@ -79,20 +98,10 @@ def build(
 ) -> None:
     """Run `dbt build` (models, seeds, tests) on the warehouse; a past --as-of (a replay)
     builds a copy of it instead, never the live warehouse."""
-    from activation.errors import ConfigurationError
     from nudge.build_command import run_build
-    from nudge.replay import ReplayRefused
 
-    try:
-        instant = parse_instant(as_of) if as_of else None
-    except ValueError as exc:
-        console.print(f"[red]{exc}")
-        raise typer.Exit(2) from None
-    try:
-        run_build(console, _warehouse(warehouse), instant, into)
-    except (ReplayRefused, ConfigurationError) as exc:
-        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
-        raise typer.Exit(2) from None
+    instant = _instant(as_of, "--as-of") if as_of else None
+    run_build(console, _warehouse(warehouse), instant, into)
 
 
 @app.command()
@@ -116,12 +125,15 @@ def sync(
     from activation.errors import ActivationError
     from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends
     from nudge.sync_command import run_declared_syncs
+    from nudge.trigger_keys import require_known_trigger
 
     sends_only = name == TRIGGERED_SENDS or trigger is not None
     if trigger is not None and name not in (None, TRIGGERED_SENDS):
         console.print(f"[red]--trigger selects sends; use it alone or with {TRIGGERED_SENDS}.")
         raise typer.Exit(2)
     path = _warehouse(warehouse)
+    if trigger is not None:
+        require_known_trigger(path, trigger)
     try:
         results = (
             [] if sends_only else run_declared_syncs(console, path, name=name, dry_run=dry_run)
@@ -145,14 +157,9 @@ def sync(
 def pull(warehouse: WarehouseOption = None) -> None:
     """Pull email engagement (delivered, opened, clicked, bounced, unsubscribed, spam) from
     the sends' ESP into raw.events, since the last pull; a rerun adds nothing."""
-    from activation.errors import ActivationError
     from nudge.report.commands import run_pull
 
-    try:
-        run_pull(console, _warehouse(warehouse))
-    except ActivationError as exc:
-        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
-        raise typer.Exit(2) from None
+    run_pull(console, _warehouse(warehouse))
 
 
 @app.command()
@@ -188,26 +195,17 @@ def erase(
     """GDPR erasure: delete the person at every destination it was synced or sent to and
     from the warehouse's raw and model tables, pseudonymize the send ledger, and keep a
     tombstone so no later sync or send reaches them (keys from the environment)."""
-    from activation.errors import ActivationError
     from nudge.erase_command import erase_contact, summary_table
-    from nudge.personal_data import UnknownAddress
     from nudge.sync_command import destination_settings
 
-    try:
-        erasure = erase_contact(
-            _warehouse(warehouse),
-            email,
-            destination_settings,
-            dry_run=dry_run,
-            keep_raw=True if keep_raw else None,
-            console=console,
-        )
-    except UnknownAddress as exc:
-        console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    except ActivationError as exc:
-        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
-        raise typer.Exit(2) from None
+    erasure = erase_contact(
+        _warehouse(warehouse),
+        email,
+        destination_settings,
+        dry_run=dry_run,
+        keep_raw=True if keep_raw else None,
+        console=console,
+    )
     console.print(summary_table(erasure))
     for statement in erasure.owner_sql:
         console.print(statement, markup=False, highlight=False, soft_wrap=True)
@@ -226,18 +224,9 @@ def export(
     """GDPR access request: one JSON document of everything the warehouse holds on the
     person (raw rows, profile, RFM, segments, triggered sends, ledger, sync state, ESP
     suppressions); no ESP is called."""
-    from activation.errors import ActivationError
     from nudge.export_command import export_person
-    from nudge.personal_data import UnknownAddress
 
-    try:
-        document = export_person(_warehouse(warehouse), email)
-    except UnknownAddress as exc:
-        console.print(str(exc), markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    except ActivationError as exc:
-        console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
-        raise typer.Exit(2) from None
+    document = export_person(_warehouse(warehouse), email)
     if output is None:
         typer.echo(document)
     else:

@@ -21,9 +21,46 @@ from typing import Any
 
 from nudge.paths import PROJECT_ROOT
 
+NODES_NAMED = 5  # failed nodes a summary names before "and N more"
+OK_STATUSES = ("success", "pass", "warn", "skipped", "no-op")
+
 
 class DbtCommandError(RuntimeError):
-    """A dbt command finished unsuccessfully."""
+    """A dbt command finished unsuccessfully: the nodes that failed (unique_id, status),
+    or the error that stopped dbt before any node ran, and dbt's log file."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str = "dbt",
+        failed: Sequence[tuple[str, str]] = (),
+        skipped: int = 0,
+        cause: str | None = None,
+        log_file: Path | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.command = command
+        self.failed = list(failed)
+        self.skipped = skipped
+        self.cause = cause
+        self.log_file = log_file
+
+    def summary(self) -> str:
+        """One line: which nodes failed (or why dbt stopped) and where dbt's log is."""
+        if self.failed:
+            named = [f"{_node_label(node)} ({status})" for node, status in self.failed]
+            shown = ", ".join(named[:NODES_NAMED])
+            if len(named) > NODES_NAMED:
+                shown += f" and {len(named) - NODES_NAMED} more"
+            plural = "s" if len(named) > 1 else ""
+            what = f" at {len(named)} node{plural}: {shown}"
+            if self.skipped:
+                what += f"; {self.skipped} downstream skipped"
+        else:
+            what = ": " + ((self.cause or "").strip().splitlines() or ["see its log"])[0]
+        where = f"; details in {self.log_file}" if self.log_file else ""
+        return f"{self.command} failed{what}{where}"
 
 
 @dataclass(frozen=True)
@@ -87,10 +124,15 @@ def run_dbt(
             _release_duckdb_file()
     results = _node_results(outcome.result)
     if check and not outcome.success:
-        failed = [r for r in results if r["status"] not in ("success", "pass", "skipped")]
+        failed = [r for r in results if r["status"] not in OK_STATUSES]
         detail = "; ".join(f"{r['unique_id']}: {r['status']} {r['message']}" for r in failed)
         raise DbtCommandError(
-            f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}"
+            f"dbt {' '.join(args)} failed: {detail or outcome.exception or 'see dbt logs'}",
+            command=f"dbt {args[0]}" if args else "dbt",
+            failed=[(r["unique_id"], r["status"]) for r in failed],
+            skipped=sum(r["status"] == "skipped" for r in results),
+            cause=None if failed else str(outcome.exception or ""),
+            log_file=artifacts / "logs" / "dbt.log",
         )
     return DbtResult(success=outcome.success, results=results)
 
@@ -108,8 +150,19 @@ def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:
     with _environment({"NUDGE_WAREHOUSE": str(warehouse)}):
         outcome = dbtRunner().invoke(command)
     if not outcome.success:
-        raise DbtCommandError(f"dbt parse failed: {outcome.exception or 'see dbt logs'}")
+        raise DbtCommandError(
+            f"dbt parse failed: {outcome.exception or 'see dbt logs'}",
+            command="dbt parse",
+            cause=str(outcome.exception or ""),
+            log_file=artifacts / "logs" / "dbt.log",
+        )
     return outcome.result
+
+
+def _node_label(unique_id: str) -> str:
+    """'model.nudge.contact_rfm' -> 'model contact_rfm', as dbt's own summary names it."""
+    parts = unique_id.split(".")
+    return f"{parts[0]} {parts[-1]}" if len(parts) > 2 else unique_id
 
 
 def _node_finished_callback(report: Callable[[str], None]) -> Callable[[Any], None]:
