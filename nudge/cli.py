@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -310,7 +309,10 @@ def dagster(
     port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Open the Dagster UI on the same warehouse (`dagster dev`)."""
+    """Open the Dagster UI on the same warehouse (`dagster dev`); Ctrl-C or SIGTERM stops
+    all of its processes."""
+    from nudge.process_group import run_process_group
+
     env = {
         **os.environ,
         "NUDGE_WAREHOUSE": str(_warehouse(warehouse)),
@@ -319,7 +321,7 @@ def dagster(
     install_dagster_instance(Path(env["DAGSTER_HOME"]))
     dagster_bin = Path(sys.executable).parent / "dagster"
     command = [str(dagster_bin), "dev", "-m", "orchestration.definitions", "-p", str(port)]
-    raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT, env=env))
+    raise typer.Exit(run_process_group(command, cwd=PROJECT_ROOT, env=env))
 
 
 def install_dagster_instance(dagster_home: Path) -> None:
