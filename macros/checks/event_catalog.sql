@@ -76,6 +76,67 @@
 
 
 {#-
+    Numeric properties of the catalog (money and quantities) that a row may not carry as
+    anything but a number (invalid_number, checked before the required properties): a
+    value that is text, 'NaN', 'Infinity', '12,50' or too large for decimal(18, 2) (1e308)
+    quarantines the event instead of reading as a missing amount. Absent or JSON null is
+    fine (a required one is then missing_required_property). Order Completed's lines
+    (products[].price, products[].quantity) are checked too (order_line_numbers).
+-#}
+{% macro numeric_properties() -%}
+    {{- return({
+        'Product Viewed': ['price'],
+        'Product Added': ['price', 'quantity'],
+        'Product Removed': ['quantity'],
+        'Checkout Started': ['value'],
+        'Order Completed': ['total', 'revenue', 'discount'],
+        'Order Refunded': ['total'],
+        'Product Added to Wishlist': ['price'],
+    }) -}}
+{%- endmacro %}
+
+{% macro order_line_numeric_properties() -%}
+    {{- return(['price', 'quantity']) -}}
+{%- endmacro %}
+
+
+{#- True when an event carries a numeric property (numeric_properties) that is no number. -#}
+{% macro has_invalid_number(event_name, properties_column) -%}
+    case
+    {%- for name, props in nudge.numeric_properties().items() %}
+        when {{ event_name }} = '{{ name }}' then (
+            {%- for prop in props %}
+            {{ nudge.is_invalid_number(nudge.json_text(properties_column, prop)) }}{% if not loop.last %} or{% endif %}
+            {%- endfor %}
+        )
+    {%- endfor %}
+        else false
+    end
+{%- endmacro %}
+
+
+{#-
+    A query of the `relation`'s Order Completed rows (by `row_column`, a column unique per
+    distinct row) whose first var max_order_lines lines (what int_order_lines_unnested
+    reads) carry a price or quantity that is no number: column has_invalid_line_number.
+-#}
+{% macro order_line_numbers(relation, row_column, properties_column) -%}
+    select
+        {{ relation }}.{{ row_column }},
+        max(case when
+            {%- for prop in nudge.order_line_numeric_properties() %}
+            {{ nudge.is_invalid_number(nudge.json_array_item_text(relation ~ '.' ~ properties_column, 'products', 'line_indexes.line_index', prop)) }}{% if not loop.last %} or{% endif %}
+            {%- endfor %}
+            then 1 else 0 end) as has_invalid_line_number
+    from {{ relation }}
+    inner join ({{ nudge.index_spine(var('max_order_lines')) }}) as line_indexes
+        on {{ nudge.json_array_length(relation ~ '.' ~ properties_column, 'products') }} > line_indexes.line_index
+    where {{ relation }}.event_name = 'Order Completed'
+    group by {{ relation }}.{{ row_column }}
+{%- endmacro %}
+
+
+{#-
     The first failing check of an ordered list of (reason, condition) pairs, else null:
     CONTRIBUTING.md fixes the order per raw table.
 -#}

@@ -72,12 +72,29 @@
 
 
 {#-
-    Text holding a plain decimal number ('12', '-3.50'), as `data_type`; else null.
-    A regex guard rather than a try-cast so every engine accepts exactly the same strings.
+    Text holding a decimal number, as `data_type` (decimal(18, 2) by default); else null.
+    Accepted: plain decimals ('12', '-3.50') with at most 15 digits before the point, and
+    exponent forms ('1.5e-7', '1.0E3': how engines print some JSON numbers) with a one- or
+    two-digit exponent whose value is below 1e15 in magnitude. Anything else (text, 'NaN',
+    'Infinity', '12,50', 1e308, a 20-digit integer) is null, never a failed cast: every
+    value read fits decimal(18, 2), rounding included. Regex guards rather than a try-cast, so every engine
+    accepts exactly the same strings; the nested cases keep each cast behind its guard
+    (PostgreSQL does not short-circuit `and`).
 -#}
 {% macro safe_number(expr, data_type='decimal(18, 2)') -%}
     case
-        when {{ nudge.regexp_like(expr, '^-?[0-9]+([.][0-9]+)?$') }}
+        when {{ nudge.regexp_like(expr, '^-?[0-9]{1,15}([.][0-9]+)?$') }}
             then cast({{ expr }} as {{ data_type }})
+        when {{ nudge.regexp_like(expr, '^-?[0-9]{1,20}([.][0-9]{1,20})?[eE][-+]?[0-9]{1,2}$') }}
+            then case
+                when abs(cast({{ expr }} as {{ nudge.type_double() }})) < 1e15
+                    then cast(cast({{ expr }} as {{ nudge.type_double() }}) as {{ data_type }})
+            end
     end
+{%- endmacro %}
+
+
+{#- True when `expr` holds a value (not null, not blank) that safe_number does not read. -#}
+{% macro is_invalid_number(expr) -%}
+    ({{ nudge.clean_text(expr) }} is not null and {{ nudge.safe_number(expr) }} is null)
 {%- endmacro %}

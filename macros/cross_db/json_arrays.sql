@@ -53,3 +53,12 @@
 {% macro spark__json_array_item_text(column, path, index_expr, key) -%}
     get_json_object({{ column }}, concat('$.{{ path }}[', cast({{ index_expr }} as string), '].{{ key }}'))
 {%- endmacro %}
+
+
+{#- A query of `count` rows numbered 0 … count − 1 (column line_index): an index spine. -#}
+{% macro index_spine(count) -%}
+    {%- for i in range(count) %}
+    select {{ i }} as line_index
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}

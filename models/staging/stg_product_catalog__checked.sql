@@ -39,6 +39,8 @@ renamed as (
         {{ nudge.safe_timestamp('updated_at') }} as updated_at,
         {{ nudge.any_invalid_text(['product_id', 'name', 'category', 'currency', 'image_url', 'url']) }}
             as has_invalid_text,
+        {{ nudge.content_hash(['name', 'category', 'price', 'currency', 'stock_quantity', 'image_url', 'url', 'replenishment_days']) }}
+            as content_hash,
         {{ nudge.row_to_json_text(raw_columns) }} as raw_row
     from source
 
@@ -52,6 +54,7 @@ checked as (
             ('missing_product_id', 'product_id is null'),
             ('invalid_text', 'has_invalid_text'),
             ('missing_updated_at', 'updated_at is null'),
+            ('before_earliest_date', 'updated_at < ' ~ nudge.earliest_event_at()),
             ('invalid_price', 'price is null or price < 0'),
         ]) }} as quarantine_reason
     from renamed
@@ -64,6 +67,15 @@ ranked as (
         *,
         {{ nudge.dedupe_rank(['product_id', 'updated_at'], 'raw_row') }} as dedupe_rank
     from checked
+
+),
+
+compared as (
+
+    select
+        *,
+        {{ nudge.kept_content_hash(['product_id', 'updated_at']) }} as kept_content_hash
+    from ranked
 
 )
 
@@ -82,5 +94,8 @@ select
     quarantine_reason,
     dedupe_rank,
     {{ nudge.row_outcome(['product_id', 'updated_at']) }} as row_outcome,
+    {{ nudge.is_duplicate_conflict(['product_id', 'updated_at']) }} as is_duplicate_conflict,
+    content_hash,
+    kept_content_hash,
     raw_row
-from ranked
+from compared

@@ -16,12 +16,26 @@ from typing import Any
 
 import duckdb
 
-SEGMENT_MAP = Path(__file__).resolve().parents[2] / "seeds" / "rfm_segment_map.csv"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SEGMENT_MAP = SEEDS / "rfm_segment_map.csv"
 CLOCK_SKEW = timedelta(hours=24)
+EARLIEST = datetime(2000, 1, 1)  # var earliest_event_at
+PLACEHOLDERS = {"", "null", "undefined", "none", "nil", "nan", "0", "-1", "[object object]"}
 LOOKBACK = timedelta(days=730)
 INVALID_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 INVALID_ESCAPE = re.compile(r"\\u(000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[fF][fF][fF][dD])")
 PLAIN_NUMBER = re.compile(r"^-?[0-9]+([.][0-9]+)?$")
+NUMBER = re.compile(r"^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]{1,2})?$")
+NUMERIC = {  # properties that must be numbers when present (invalid_number)
+    "Product Viewed": ["price"],
+    "Product Added": ["price", "quantity"],
+    "Product Removed": ["quantity"],
+    "Checkout Started": ["value"],
+    "Order Completed": ["total", "revenue", "discount"],
+    "Order Refunded": ["total"],
+    "Product Added to Wishlist": ["price"],
+}
+MAX_ORDER_LINES = 50
 REQUIRED = {
     "Product Viewed": ["product_id"],
     "Product Added": ["product_id"],
@@ -51,6 +65,18 @@ def _clean(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _placeholders() -> set[str]:
+    with (SEEDS / "placeholder_identities.csv").open() as handle:
+        extra = {row["identity"].strip(" \t\n\r").lower() for row in csv.DictReader(handle)}
+    return PLACEHOLDERS | extra
+
+
+def _identity(value: Any, placeholders: set[str]) -> str | None:
+    """A trimmed id, or None when missing or a placeholder ("undefined", "0", a tab, …)."""
+    text = _clean(value)
+    return None if text is None or text.strip(" \t\n\r").lower() in placeholders else text
 
 
 def _invalid_text(*values: Any) -> bool:
@@ -90,6 +116,26 @@ def _prop_number(props: Any, key: str) -> Decimal | None:
     return Decimal(text).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def _not_a_number(text: str | None) -> bool:
+    """A value that is there but is no number fitting decimal(18, 2) (below 1e15)."""
+    if text is None:
+        return False
+    if not NUMBER.match(text):
+        return True
+    return abs(Decimal(text)) >= Decimal("1e15")
+
+
+def _invalid_number(name: str | None, props: Any) -> bool:
+    if any(_not_a_number(_prop_text(props, p)) for p in NUMERIC.get(name or "", [])):
+        return True
+    lines = props.get("products") if name == "Order Completed" and isinstance(props, dict) else None
+    return isinstance(lines, list) and any(
+        _not_a_number(_prop_text(line, p))
+        for line in lines[:MAX_ORDER_LINES]
+        for p in ("price", "quantity")
+    )
+
+
 def _kept(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per message_id: a copy that passes every check, the earliest to land."""
     by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -111,19 +157,24 @@ def _events(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict[str, A
         [as_of],
     ).fetchall()
     rows = []
-    for message_id, event, user_id, anonymous_id, at, received_at, properties, context in raw:
+    placeholders = _placeholders()
+    for message_id, event, sent_user, sent_anon, at, received_at, properties, context in raw:
         props_ok, props = _parse_json(properties)
         context_ok, _ = _parse_json(context)
         name = _clean(event)
+        user_id = _identity(sent_user, placeholders)
+        anonymous_id = _identity(sent_anon, placeholders)
         ok = not (
             _clean(message_id) is None
-            or _invalid_text(message_id, event, user_id, anonymous_id, properties, context)
+            or _invalid_text(message_id, event, sent_user, sent_anon, properties, context)
             or name is None
-            or (_clean(user_id) is None and _clean(anonymous_id) is None)
+            or (user_id is None and anonymous_id is None)
             or at is None
             or received_at is None
             or at > received_at + CLOCK_SKEW
+            or at < EARLIEST
             or not (props_ok and context_ok)
+            or _invalid_number(name, props)
             or any(
                 (_prop_number(props, p) if p == "total" else _prop_text(props, p)) is None
                 for p in REQUIRED.get(name, [])
@@ -134,8 +185,8 @@ def _events(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict[str, A
             {
                 "message_id": _clean(message_id),
                 "event": name,
-                "user_id": _clean(user_id),
-                "anonymous_id": _clean(anonymous_id),
+                "user_id": user_id,
+                "anonymous_id": anonymous_id,
                 "at": at,
                 "received_at": received_at,
                 "props": props,
@@ -152,21 +203,24 @@ def _identifies(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[dict[st
         [as_of],
     ).fetchall()
     rows = []
-    for message_id, user_id, anonymous_id, at, received_at, traits in raw:
+    placeholders = _placeholders()
+    for message_id, sent_user, sent_anon, at, received_at, traits in raw:
+        user_id = _identity(sent_user, placeholders)
         ok = not (
             _clean(message_id) is None
-            or _invalid_text(message_id, user_id, anonymous_id, traits)
-            or _clean(user_id) is None
+            or _invalid_text(message_id, sent_user, sent_anon, traits)
+            or user_id is None
             or at is None
             or received_at is None
             or at > received_at + CLOCK_SKEW
+            or at < EARLIEST
             or not _parse_json(traits)[0]
         )
         rows.append(
             {
                 "message_id": _clean(message_id),
-                "user_id": _clean(user_id),
-                "anonymous_id": _clean(anonymous_id),
+                "user_id": user_id,
+                "anonymous_id": _identity(sent_anon, placeholders),
                 "at": at,
                 "received_at": received_at,
                 "ok": ok,
