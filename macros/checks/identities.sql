@@ -6,10 +6,11 @@
     tabs and line breaks, case-insensitively) is dropped, so it never links a device to a
     customer nor merges the visitors who all sent it. Whitespace-only ids (a tab) are
     dropped the same way. Users extend the list in seeds/placeholder_identities.csv; the
-    values below always apply (a CSV cell cannot hold the text "null": dbt reads it as empty).
+    values below always apply (a CSV cell cannot hold "null" or "n/a": dbt and SQLMesh's
+    pandas reader load them as empty).
 -#}
 {% macro builtin_placeholder_identities() -%}
-    {{- return(['', 'null', 'undefined', 'none', 'nil', 'nan', '0', '-1', '[object object]']) -}}
+    {{- return(['', 'null', 'undefined', 'none', 'nil', 'nan', 'n/a', '0', '-1', '[object object]']) -}}
 {%- endmacro %}
 
 

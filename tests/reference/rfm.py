@@ -20,7 +20,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 SEGMENT_MAP = SEEDS / "rfm_segment_map.csv"
 CLOCK_SKEW = timedelta(hours=24)
 EARLIEST = datetime(2000, 1, 1)  # var earliest_event_at
-PLACEHOLDERS = {"", "null", "undefined", "none", "nil", "nan", "0", "-1", "[object object]"}
+PLACEHOLDERS = {"", "null", "undefined", "none", "nil", "nan", "n/a", "0", "-1", "[object object]"}
 LOOKBACK = timedelta(days=730)
 INVALID_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 INVALID_ESCAPE = re.compile(r"\\u(000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[fF][fF][fF][dD])")
