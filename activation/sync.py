@@ -298,7 +298,7 @@ class _Runner:
                 self.result.removed += len(chunk)
                 refs = {key: outcome.refs.get(key) for key in outcome.succeeded}
                 state.mark_removed(self.warehouse, self.scope, refs)
-                self._failed(chunk, outcome.failed)
+                self._failed(chunk, outcome.failures([row.record_key for row in chunk]))
                 self._advance(len(chunk))
 
     def _upserts(self) -> None:
@@ -324,7 +324,7 @@ class _Runner:
             hashes = {key: by_key[key].row_hash or "" for key in outcome.succeeded}
             refs = {key: outcome.refs.get(key) or by_key[key].destination_ref for key in hashes}
             state.mark_synced(self.warehouse, self.scope, hashes, refs)
-            self._failed(rows, outcome.failed)
+            self._failed(rows, outcome.failures(list(by_key)))
             self._advance(len(rows))
 
     def _records(self) -> Iterator[tuple[_Row, ProfileRecord, int]]:

@@ -148,7 +148,7 @@ def sync(
         raise typer.Exit(2) from None
     if any(result.status in ("partial", "error") for result in results):
         raise typer.Exit(1)
-    if sends is not None and sends.status in ("partial", "aborted", "error"):
+    if sends is not None and sends.status in ("partial", "unavailable", "error"):
         raise typer.Exit(1)
 
 

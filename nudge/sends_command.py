@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -79,6 +80,9 @@ def run_triggered_sends(
     console.print(sends_table(sends, readback))
     if dry_run and sends.planned:
         console.print(planned_sends_table(sends))
+    summary = sends.unavailable_summary(settings.destination)
+    if summary is not None:
+        console.print(f"[red]{escape(summary)}", soft_wrap=True)
     return SendsOutcome(readback, sends)
 
 
@@ -103,7 +107,7 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
             ("  of which resent after an interrupted run", result.resent),
             ("  of which retried after a failure", result.retried),
             ("failed", result.failed),
-            ("not attempted (ESP unavailable)", result.not_attempted),
+            ("left unsent (ESP unavailable; no attempt counted)", result.not_attempted),
         ]
     rows += [(f"{would}skipped (may not be emailed now)", result.skipped)]
     rows += [(f"  {reason}", count) for reason, count in sorted(result.skipped_by_reason.items())]

@@ -263,5 +263,8 @@ def test_events_stop_when_customerio_stops_answering(server: ServerHandle) -> No
     destination.limits = dataclasses.replace(destination.limits, upsert_rows=1)  # 1 per call
     outcome = destination.track_events([event("a"), event("b")])
     assert outcome.unavailable is not None and "HTTP 503 after 2 attempts" in outcome.unavailable
-    assert list(outcome.failed) == ["a"] and outcome.succeeded == []  # "b" was not attempted
+    # neither is settled: both wait for the next run, and "b" was not even attempted
+    assert outcome.failed == {} and outcome.succeeded == []
+    assert outcome.unanswered(["a", "b"]) == ["a", "b"]
+    assert len([r for r in server.requests() if r["path"] == "/api/v2/batch"]) == 2
     assert app(server).events == []

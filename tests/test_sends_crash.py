@@ -44,7 +44,7 @@ BATCH_ROWS = 7
 CALL_DELAY = 0.01  # the sandbox answers each event after 10 ms: kills land mid-run
 
 CHILD = """
-import os, signal, sys
+import importlib, os, signal, sys
 from activation.sends import run_sends
 from activation.settings import RetryPolicy, klaviyo_settings
 
@@ -58,8 +58,15 @@ def checkpoint(name):
         os.kill(os.getpid(), signal.SIGKILL)
 
 settings = klaviyo_settings(retry=RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05))
+destination = None
+if os.environ.get("NUDGE_TEST_DESTINATION"):  # "module:Class", built with the settings
+    module, name = os.environ["NUDGE_TEST_DESTINATION"].split(":")
+    destination = getattr(importlib.import_module(module), name)(settings)
 print("ready", flush=True)
-result = run_sends(sys.argv[1], settings, batch_rows=int(sys.argv[2]), checkpoint=checkpoint)
+result = run_sends(
+    sys.argv[1], settings, batch_rows=int(sys.argv[2]), checkpoint=checkpoint,
+    destination=destination,
+)
 print(result.status, result.sent, flush=True)
 """
 
@@ -73,15 +80,25 @@ def sandbox() -> Iterator[SandboxHandle]:
         yield handle
 
 
-def start_child(warehouse: Path, base_url: str, crash_at: int) -> subprocess.Popen[str]:
+def start_child(
+    warehouse: Path,
+    base_url: str,
+    crash_at: int,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    destination: str | None = None,
+) -> subprocess.Popen[str]:
+    """The send runner in a subprocess (killed at its ``crash_at``-th checkpoint; 0: never),
+    sending to the sandbox at ``base_url``, or through ``destination`` ("module:Class")."""
     env = {
         **os.environ,
         "KLAVIYO_BASE_URL": base_url,
         "KLAVIYO_API_KEY": API_KEY,
         "NUDGE_TEST_CRASH_AT": str(crash_at),
+        "NUDGE_TEST_DESTINATION": destination or "",
     }
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(warehouse), str(BATCH_ROWS)],
+        [sys.executable, "-c", CHILD, str(warehouse), str(batch_rows)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -111,14 +111,14 @@ def test_rejected_send_fails_alone_and_is_retried_until_the_attempt_limit(
 ) -> None:
     bad_payload = send_row("c-05", series="bad", payload="[1, 2]")  # not a JSON object
     add_sends(wh, [bad_payload])
-    sandbox.inject_fault(status=503, method="POST", path="/api/events", times=3)
+    sandbox.inject_fault(status=400, method="POST", path="/api/events", times=1)
     first = run_sends(wh, settings(sandbox.base_url, max_attempts=3), max_attempts=2)
-    # the first event met three 503s (all its attempts): failed, the rest went on
-    assert (first.status, first.sent, first.failed) == ("partial", 11, 2)
+    # Klaviyo rejected the first event (a 400 is not retried): failed, the rest went on
+    assert (first.status, first.sent, first.failed, first.not_attempted) == ("partial", 11, 2, 0)
     rows = ledger(wh)
     failed = {key: row for key, row in rows.items() if row[0] == "failed"}
     assert set(failed) == {send_row("c-00")["send_key"], bad_payload["send_key"]}
-    assert "HTTP 503" in failed[send_row("c-00")["send_key"]][3]
+    assert "HTTP 400" in failed[send_row("c-00")["send_key"]][3]
     assert "JSON object" in failed[bad_payload["send_key"]][3]
     assert {row[1:3] for row in failed.values()} == {("send_failed", 1)}
 
@@ -132,26 +132,36 @@ def test_rejected_send_fails_alone_and_is_retried_until_the_attempt_limit(
     assert invalid_requests(sandbox) == []
 
 
-def test_unavailable_klaviyo_ends_the_run_and_nothing_is_lost(
+def test_unavailable_klaviyo_costs_no_attempt_and_the_run_says_so(
     wh: Path, sandbox: SandboxHandle
 ) -> None:
     sandbox.inject_fault(status=503, method="POST", path="/api/events", times=None)
-    down = run_sends(wh, settings(sandbox.base_url, max_attempts=2), batch_rows=5)
-    assert down.status == "aborted"
-    assert (down.sent, down.failed, down.not_attempted) == (0, 3, 2)  # 3 calls, then stop
+    down = run_sends(wh, settings(sandbox.base_url, max_attempts=2), batch_rows=5, max_attempts=2)
+    assert down.status == "unavailable"
+    # three calls found Klaviyo unavailable (2 requests each), then no more calls: every due
+    # send waits, none failed
+    assert (down.sent, down.failed, down.not_attempted, down.api_calls) == (0, 0, 12, 6)
+    assert "HTTP 503" in (down.unavailable_reason or "")
+    summary = down.unavailable_summary("klaviyo") or ""
+    assert summary.startswith("12 due sends left unsent: klaviyo was unavailable (POST")
     rows = ledger(wh)
-    assert len(rows) == 5  # the later batches were never touched
-    assert sorted((r[0], r[1], r[2]) for r in rows.values()) == [
-        ("failed", "not_attempted", 0),
-        ("failed", "not_attempted", 0),
-        ("failed", "send_failed", 1),
-        ("failed", "send_failed", 1),
-        ("failed", "send_failed", 1),
+    assert len(rows) == 12
+    assert {(r[0], r[1], r[2]) for r in rows.values()} == {("failed", "esp_unavailable", 0)}
+    assert all("HTTP 503" in r[3] for r in rows.values())
+    assert sql(wh, "select status, not_attempted from activation.send_runs") == [
+        ("unavailable", 12)
     ]
+    # more runs than the attempt limit while it stays down: still nothing given up
+    for _ in range(3):
+        assert run_sends(wh, settings(sandbox.base_url, max_attempts=2), max_attempts=2).status == (
+            "unavailable"
+        )
+    assert {r[2] for r in ledger(wh).values()} == {0}
     sandbox.clear_faults()
-    up = run_sends(wh, settings(sandbox.base_url))
-    assert (up.status, up.sent, up.retried) == ("success", 12, 5)
+    up = run_sends(wh, settings(sandbox.base_url), max_attempts=2)
+    assert (up.status, up.sent, up.retried, up.not_attempted) == ("success", 12, 12, 0)
     assert events_by_unique_id(sandbox) == {send_row(c)["send_key"]: 1 for c in CONTACTS}
+    assert {r[:3] for r in ledger(wh).values()} == {("sent", None, 1)}
 
 
 def test_sends_left_pending_are_sent_again_and_recorded_once(

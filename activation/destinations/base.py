@@ -59,18 +59,38 @@ class SuppressionRecord:
 
 @dataclass
 class BatchOutcome:
-    """Per-row results of one batch: every record key ends up succeeded or failed."""
+    """Per-row results of one batch. ``failed``: rows the destination rejected (or that
+    could not be sent as they are): sending them again as they are would fail again.
+    ``unavailable``: set when the destination stopped answering (429 / 5xx / timeouts or a
+    refused connection, after the client's retries); every record in neither ``succeeded``
+    nor ``failed`` was then not delivered — its call failed that way, or was not made — and
+    is no row's fault: it waits for the next run."""
 
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
-    # set when the destination stopped answering (retries exhausted): records in neither
-    # succeeded nor failed were not attempted
     unavailable: str | None = None
 
     def fail_all(self, keys: Sequence[str], reason: str) -> None:
         for key in keys:
             self.failed[key] = reason
+
+    def unanswered(self, keys: Sequence[str]) -> list[str]:
+        """Of ``keys``, those neither confirmed nor rejected (the destination was unavailable)."""
+        settled = set(self.succeeded) | set(self.failed)
+        return [key for key in keys if key not in settled]
+
+    def failures(self, keys: Sequence[str]) -> dict[str, str]:
+        """Every key of ``keys`` not confirmed, with why: rejected, or not delivered because
+        the destination was unavailable (for callers that retry both alike, as syncs do)."""
+        failures = {key: self.failed[key] for key in keys if key in self.failed}
+        reason = (
+            f"not delivered, the destination was unavailable: {self.unavailable}"
+            if self.unavailable
+            else "not confirmed by the destination"
+        )
+        failures.update(dict.fromkeys(self.unanswered(keys), reason))
+        return failures
 
 
 @dataclass(frozen=True)

@@ -127,14 +127,17 @@ AUTH_STATUSES = (401, 403)
 
 
 def failed_batch(keys: Sequence[str], error: DestinationError) -> BatchOutcome:
-    """Every row of a batch the vendor refused as a whole (or could not be reached for).
-    Wrong credentials are no row's fault: they stop the run with the vendor's answer."""
+    """A batch the vendor refused as a whole (every row failed), or could not be reached
+    for: retries ran out on 429 / 5xx / timeouts, so no row is settled and ``unavailable``
+    says why. Wrong credentials are no row's fault: they stop the run with the vendor's
+    answer."""
     if error.status in AUTH_STATUSES:
         raise error
     outcome = BatchOutcome()
-    outcome.fail_all(keys, str(error))
-    if error.retryable:  # retries ran out on 429 / 5xx / timeouts: the vendor is not answering
+    if error.retryable:
         outcome.unavailable = str(error)
+    else:
+        outcome.fail_all(keys, str(error))
     return outcome
 
 
@@ -166,8 +169,11 @@ def join_list(
     if not joining:
         return outcome
     added = add(joining)
+    asked = {member.record_key for member in joining}
+    joined = set(added.succeeded)
     outcome.failed.update(added.failed)
-    outcome.succeeded = [key for key in outcome.succeeded if key not in added.failed]
+    # a row the list add left unanswered (unavailable) is not confirmed either
+    outcome.succeeded = [key for key in outcome.succeeded if key not in asked or key in joined]
     outcome.unavailable = outcome.unavailable or added.unavailable
     return outcome
 

@@ -398,17 +398,17 @@ class KlaviyoDestination(_KlaviyoErasure):
 
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Each event in its own request; a rejected event fails alone. When Klaviyo stops
-        answering (retries exhausted on 429/5xx/timeouts) the rest is left unattempted and
-        ``outcome.unavailable`` says why."""
+        answering (retries exhausted on 429/5xx/timeouts) that event and the rest are left
+        unsettled and ``outcome.unavailable`` says why."""
         outcome = BatchOutcome()
         for record in records:
             try:
                 self.client.request("POST", "/api/events", body=self.event_body(record))
             except DestinationError as exc:
-                outcome.failed[record.record_key] = str(exc)
                 if exc.retryable:
                     outcome.unavailable = str(exc)
                     return outcome
+                outcome.failed[record.record_key] = str(exc)
                 continue
             outcome.succeeded.append(record.record_key)
         return outcome

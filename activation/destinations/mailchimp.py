@@ -227,10 +227,10 @@ class MailchimpDestination:
             try:
                 self.client.request("POST", path, body=body)
             except DestinationError as exc:
-                outcome.failed[record.record_key] = str(exc)
-                if exc.retryable:  # Mailchimp stopped answering: leave the rest unattempted
+                if exc.retryable:  # Mailchimp stopped answering: this one and the rest wait
                     outcome.unavailable = str(exc)
                     return outcome
+                outcome.failed[record.record_key] = str(exc)
                 continue
             outcome.succeeded.append(record.record_key)
         return outcome

@@ -178,8 +178,9 @@ class WebhookDestination:
         """Ask the receiver to erase everything it holds on ``email`` (``contacts.erase``)."""
         key = email.strip().lower()
         outcome = self._post("contacts.erase", None, [{"key": key, "email": key}])
-        if outcome.failed:
-            raise DestinationError(f"webhook could not erase the contact: {outcome.failed[key]}")
+        if key not in outcome.succeeded:
+            reason = outcome.failures([key])[key]
+            raise DestinationError(f"webhook could not erase the contact: {reason}")
 
     def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:
         """Nothing: a webhook only receives."""

@@ -6,7 +6,9 @@ send-time gate (gate.py) decided instead of sending. dbt reads it back into
 Statuses. Final: 'sent'; 'skipped' (may not be emailed now: suppressed, erased, …, with the
 reason); 'expired' (too late at the moment of sending). Not final, reconsidered by the next
 run: 'pending' (written before the call; a crash leaves it, and the next run re-sends under
-the same idempotency key), 'failed' (retried while attempts < max_attempts), 'deferred'
+the same idempotency key), 'failed' (retried while attempts < max_attempts; status_reason
+'send_failed' when the ESP rejected it, 'esp_unavailable' when the ESP did not answer — no
+attempt counted: an outage of any length costs nothing, lateness is the gate's), 'deferred'
 (quiet hours at the send instant; ``deferred_until`` says until when) and 'capped' (the
 frequency caps at the send instant).
 
@@ -17,10 +19,10 @@ frequency caps at the send instant).
        │  └── deferred / capped
        └──► skipped / expired     (from any status but sent)
 
-``attempts`` counts calls whose outcome was recorded. Each row also keeps the ``due_at`` and
-``timezone`` the gate judged it by, and a deferred send its ``deferred_until`` and
-``expires_at`` (moved by the time it waits), so lateness and quiet hours can be audited from
-the ledger alone.
+``attempts`` counts calls the ESP answered (sent or rejected). Each row also keeps the
+``due_at`` and ``timezone`` the gate judged it by, and a deferred send its ``deferred_until``
+and ``expires_at`` (moved by the time it waits), so lateness and quiet hours can be audited
+from the ledger alone.
 
 A 'pending' send whose contact is suppressed by the next run is recorded 'skipped' although
 the interrupted attempt may have reached the ESP: not sending to a suppressed contact wins
@@ -94,6 +96,8 @@ DDL = (
 )
 
 FINAL_STATUSES = ("sent", "skipped", "expired")
+# status_reason of a 'failed' send the ESP never answered for (no attempt counted)
+ESP_UNAVAILABLE = "esp_unavailable"
 WAITING_STATUSES = ("deferred", "capped")
 STATUSES = ("pending", "failed", *FINAL_STATUSES, *WAITING_STATUSES)
 
@@ -171,20 +175,23 @@ def mark_pending(
     warehouse: Warehouse, target: str, rows: Sequence[LedgerKey], now: datetime
 ) -> None:
     """Before the ESP call: the sends about to leave. Commits before returning."""
-    with warehouse.transaction():
-        warehouse.insert_rows(
-            LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "pending", {}, now)
-        )
-        for row in rows:
-            if row.ledger_status is not None:
-                _update_keys(
-                    warehouse,
-                    target,
-                    "status = 'pending', status_reason = null, updated_at = ?, due_at = ?,"
-                    " timezone = ?",
-                    [now, row.due_at, row.timezone],
-                    [row.send_key],
-                )
+    write(warehouse, target, now, pending=rows)
+
+
+def _mark_pending(
+    warehouse: Warehouse, target: str, rows: Sequence[LedgerKey], now: datetime
+) -> None:
+    warehouse.insert_rows(LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "pending", {}, now))
+    for row in rows:
+        if row.ledger_status is not None:
+            _update_keys(
+                warehouse,
+                target,
+                "status = 'pending', status_reason = null, updated_at = ?, due_at = ?,"
+                " timezone = ?",
+                [now, row.due_at, row.timezone],
+                [row.send_key],
+            )
 
 
 def mark_not_sent(
@@ -235,14 +242,34 @@ def record_outcome(
     target: str,
     sent: Mapping[str, datetime],
     failed: Mapping[str, str],
-    not_attempted: Mapping[str, str],
+    waiting: Mapping[str, str],
     now: datetime,
 ) -> None:
-    """After the ESP answered: 'sent' with ``sent_at`` (``sent``: send_key -> the instant of
-    its call), or 'failed' with the reason (``attempts`` + 1); ``not_attempted`` rows go
-    back to 'failed' without counting an attempt. One transaction."""
+    """After the ESP answered (see ``write``). One transaction."""
+    write(warehouse, target, now, sent=sent, failed=failed, waiting=waiting)
+
+
+def write(
+    warehouse: Warehouse,
+    target: str,
+    now: datetime,
+    *,
+    pending: Sequence[LedgerKey] = (),
+    sent: Mapping[str, datetime] | None = None,
+    failed: Mapping[str, str] | None = None,
+    waiting: Mapping[str, str] | None = None,
+) -> None:
+    """In one transaction: ``pending`` rows written 'pending' (about to be sent), then the
+    outcomes of earlier calls: 'sent' with ``sent_at`` (``sent``: send_key -> the instant of
+    its call); 'failed' with the reason and ``attempts`` + 1 (``failed``: the ESP rejected
+    the send, or it could not be sent as it is); ``waiting``: not delivered because the ESP
+    was unavailable (429 / 5xx / timeouts after retries, or no call made) — 'failed' with
+    status_reason 'esp_unavailable' and the reason, no attempt counted, so it is sent again
+    by every run while the send-time gate still finds it on time."""
     with warehouse.transaction():
-        for part in _chunked(list(sent.items())):
+        if pending:
+            _mark_pending(warehouse, target, pending, now)
+        for part in _chunked(list((sent or {}).items())):
             # every parameter inside VALUES or WHERE: engines number UPDATE ... FROM
             # parameters in different orders
             values = ", ".join("(?, cast(? as timestamp), cast(? as timestamp))" for _ in part)
@@ -254,7 +281,7 @@ def record_outcome(
                 " where l.send_key = v.send_key and l.destination_target = ?",
                 [*(value for key, at in part for value in (key, at, now)), target],
             )
-        for key, reason in failed.items():
+        for key, reason in (failed or {}).items():
             _update_keys(
                 warehouse,
                 target,
@@ -263,11 +290,11 @@ def record_outcome(
                 [reason[:2000], now],
                 [key],
             )
-        for key, reason in not_attempted.items():
+        for key, reason in (waiting or {}).items():
             _update_keys(
                 warehouse,
                 target,
-                "status = 'failed', status_reason = 'not_attempted', last_error = ?,"
+                f"status = 'failed', status_reason = '{ESP_UNAVAILABLE}', last_error = ?,"
                 " updated_at = ?",
                 [reason[:2000], now],
                 [key],

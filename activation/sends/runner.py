@@ -49,9 +49,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 100
 DEFAULT_MAX_ATTEMPTS = 5
-UNAVAILABLE_STREAK = 3  # consecutive calls finding the ESP unavailable end the run
-# outcomes are written to the ledger every this many answers or seconds (and per batch)
-OUTCOME_ROWS, OUTCOME_SECONDS = 25, 2.0
+UNAVAILABLE_STREAK = 3  # consecutive calls finding the ESP unavailable: no more calls this run
+UNAVAILABLE = "unavailable"  # the status of a run that left due sends unsent for that reason
+# outcomes are written to the ledger every this many answers, or when the oldest unwritten
+# one is this old (and per batch)
+OUTCOME_ROWS, OUTCOME_SECONDS = 25, 0.25
 MAX_REPORTED = 50
 
 # checkpoint names, in the order a send passes them (tests crash the runner at them)
@@ -94,7 +96,11 @@ class SendRunResult:
     expired: int = 0  # too late at the moment of sending (final)
     deferred: int = 0  # quiet hours at the moment of sending (sent after them)
     capped: int = 0  # frequency caps at the moment of sending (reconsidered next run)
+    # due sends left unsent because the ESP was unavailable (their call failed on 429 / 5xx /
+    # timeouts after the client's retries, or was not made): each waits for the next run, no
+    # attempt counted; the run's status is then 'unavailable'
     not_attempted: int = 0
+    unavailable_reason: str | None = None  # what the ESP's unavailability looked like
     resent: int = 0  # of ``sent``: rows an interrupted run had left 'pending'
     retried: int = 0  # of ``sent`` + ``failed``: rows that had failed before
     to_send: int = 0
@@ -112,6 +118,16 @@ class SendRunResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def unavailable_summary(self, destination: str) -> str | None:
+        """One line when due sends were left unsent because the ESP was unavailable."""
+        if not self.not_attempted:
+            return None
+        return (
+            f"{self.not_attempted:,} due sends left unsent: {destination} was unavailable "
+            f"({self.unavailable_reason}); they wait for the next run, no attempt counted, "
+            "while the send-time gate still finds them on time"
+        )
 
     def count(self, decision: Decision) -> None:
         """Count a decision not to send now."""
@@ -286,12 +302,14 @@ def _deliver(
     owned = destination is None
     client = destination or build_destination(settings)
     try:
-        delivery = _Delivery(warehouse, settings.target, client, gate, result, max_attempts)
+        delivery = _Delivery(warehouse, settings, client, gate, result, max_attempts)
         delivery.on_progress = on_progress or delivery.on_progress
         delivery.checkpoint = checkpoint or delivery.checkpoint
         delivery.run(rows)
         if result.status == "running":
-            result.status = "partial" if result.failed else "success"
+            result.status = (
+                UNAVAILABLE if result.not_attempted else "partial" if result.failed else "success"
+            )
     except Exception as exc:
         result.status = "error"
         message = redact(f"triggered sends failed: {exc}", settings.secrets)
@@ -312,39 +330,52 @@ def _deliver(
 class _Outcomes:
     """ESP answers not yet in the ledger. A crash loses at most these: their rows stay
     'pending' and are re-sent under the same idempotency key (or given up, for a
-    destination without one), so they are written in small groups, not one by one."""
+    destination without one), so they are written in small groups — every ``OUTCOME_ROWS``
+    answers, or once the oldest has waited ``OUTCOME_SECONDS`` (with a slow ESP: each as it
+    returns) — and a restarted run repeats little of what a killed one did."""
 
     sent: dict[str, datetime] = field(default_factory=dict)  # send_key -> instant of the call
     failed: dict[str, str] = field(default_factory=dict)
-    not_attempted: dict[str, str] = field(default_factory=dict)
-    since: float = field(default_factory=time.monotonic)
+    waiting: dict[str, str] = field(default_factory=dict)  # the ESP was unavailable
+    since: float | None = None  # when the oldest answer kept here came back
 
     def add(
-        self, sent: dict[str, datetime], failed: dict[str, str], not_attempted: dict[str, str]
+        self, sent: dict[str, datetime], failed: dict[str, str], waiting: dict[str, str]
     ) -> None:
+        if self.since is None and (sent or failed or waiting):
+            self.since = time.monotonic()
         self.sent.update(sent)
         self.failed.update(failed)
-        self.not_attempted.update(not_attempted)
+        self.waiting.update(waiting)
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.failed) + len(self.not_attempted)
+        return len(self.sent) + len(self.failed) + len(self.waiting)
 
     def due(self) -> bool:
-        return len(self) >= OUTCOME_ROWS or time.monotonic() - self.since >= OUTCOME_SECONDS
+        return len(self) >= OUTCOME_ROWS or (
+            self.since is not None and time.monotonic() - self.since >= OUTCOME_SECONDS
+        )
 
 
 class _Delivery:
+    """Sends the gate let through, a batch at a time. Ledger writes: the gate's holds per
+    batch; 'pending' before the calls — for the whole batch when the destination
+    de-duplicates (``idempotent_events``), else per call, so an interruption gives up at
+    most the sends of the call in flight; outcomes in small groups (``_Outcomes``), in the
+    same transaction as the next 'pending' write when there is one."""
+
     def __init__(
         self,
         warehouse: Warehouse,
-        target: str,
+        settings: DestinationSettings,
         destination: Destination,
         gate: SendGate,
         result: SendRunResult,
         max_attempts: int,
     ) -> None:
         self.warehouse = warehouse
-        self.target = target
+        self.target = settings.target
+        self.secrets = settings.secrets
         self.destination = destination
         self.gate = gate
         self.result = result
@@ -359,6 +390,12 @@ class _Delivery:
         self.resend_pending = bool(getattr(destination, "idempotent_events", False))
         self.outcomes = _Outcomes()
 
+    @property
+    def stopped(self) -> bool:
+        """The ESP was found unavailable by enough calls in a row: no more calls this run
+        (the gate still decides the rest, and what it would send waits for the next run)."""
+        return self.unavailable_streak >= UNAVAILABLE_STREAK
+
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
             decided = self.gate.decide(batch)
@@ -366,9 +403,7 @@ class _Delivery:
             sendable = [row for row, d in decided if d.action == SEND]
             if not self.resend_pending:
                 sendable = self._give_up_interrupted(sendable)
-            if not self._send(sendable):
-                self.result.status = "aborted"
-                return
+            self._send(sendable)
 
     def _hold(self, decided: list[tuple[SendRow, Decision]]) -> None:
         """Record what the gate decided instead of sending, one ledger write per status. An
@@ -409,76 +444,115 @@ class _Delivery:
             self._progress(len(interrupted))
         return [row for row in rows if row.ledger_status != "pending"]
 
-    def _send(self, rows: list[SendRow]) -> bool:
-        """Send one batch; outcomes are written as calls return, in small groups; False when
-        the destination became unavailable."""
+    def _send(self, rows: list[SendRow]) -> None:
+        """Send one batch; outcomes are written as calls return, in small groups."""
         if not rows:
-            return True
-        ledger.mark_pending(self.warehouse, self.target, rows, self.gate.clock())
-        self.checkpoint(AFTER_PENDING)
+            return
         by_key = {row.send_key: row for row in rows}
         records: list[EventRecord] = []
+        rejected: dict[str, str] = {}
         for row in rows:
             try:
                 records.append(event_record(row, row.ledger_created_at or self.gate.clock()))
             except BadSend as exc:
-                self._note(by_key, {}, {row.send_key: str(exc)}, {})
+                rejected[row.send_key] = str(exc)
+        # a send that cannot leave as it is fails now, without a call (an attempt counted);
+        # its row goes into the ledger with the batch's first write
+        unwritten = [by_key[key] for key in rejected]
+        self._note(by_key, {}, rejected, {})
+        written = self.resend_pending and not self.stopped  # the whole batch, before calls
+        if written:
+            self._write(pending=rows)
+            self.checkpoint(AFTER_PENDING)
+            unwritten = []
         calls = list(chunks(records, max(1, self.destination.limits.event_rows)))
         for index, chunk in enumerate(calls):
-            if self.unavailable_streak >= UNAVAILABLE_STREAK:
-                reason = "not attempted: the destination was unavailable"
-                left = {record.record_key: reason for part in calls[index:] for record in part}
-                self._note(by_key, {}, {}, left)
-                break
-            self._call(by_key, chunk)
-        self._flush()
-        return self.unavailable_streak < UNAVAILABLE_STREAK
+            if self.stopped:
+                left = [record for part in calls[index:] for record in part]
+                self._leave_waiting(
+                    by_key,
+                    left,
+                    unwritten if written else [*unwritten, *(by_key[r.record_key] for r in left)],
+                )
+                return
+            self._call(by_key, chunk, unwritten)
+            unwritten = []
+        self._write(pending=unwritten)
 
-    def _call(self, by_key: dict[str, SendRow], chunk: list[EventRecord]) -> None:
-        """The last look (lateness and quiet hours at this very instant), then one call."""
+    def _leave_waiting(
+        self, by_key: dict[str, SendRow], records: list[EventRecord], unwritten: list[SendRow]
+    ) -> None:
+        """Sends not handed to the ESP because it is unavailable: each waits for the next
+        run ('failed', esp_unavailable, no attempt counted), so the ledger says why.
+        ``unwritten``: rows not in the ledger yet (written in the same transaction)."""
+        reason = (
+            f"not attempted: the destination was unavailable ({self.result.unavailable_reason})"
+        )
+        self._note(by_key, {}, {}, {record.record_key: reason for record in records})
+        self._write(pending=unwritten)
+
+    def _call(
+        self, by_key: dict[str, SendRow], chunk: list[EventRecord], unwritten: list[SendRow]
+    ) -> None:
+        """The last look (lateness and quiet hours at this very instant), then one call.
+        ``unwritten``: rows of this batch not in the ledger yet, written with this call's."""
         now = self.gate.clock()
         late = {
             record.record_key: decision
             for record in chunk
             if (decision := self.gate.recheck(by_key[record.record_key], now)) is not None
         }
-        if late:  # written 'pending' by now: update those rows
-            pending = [
-                (replace(by_key[key], ledger_status="pending"), d) for key, d in late.items()
+        if late:
+            # with a de-duplicating destination the batch is written 'pending' by now
+            held = [
+                (
+                    replace(by_key[key], ledger_status="pending")
+                    if self.resend_pending
+                    else by_key[key],
+                    d,
+                )
+                for key, d in late.items()
             ]
-            self._hold(pending)
+            self._hold(held)
             chunk = [record for record in chunk if record.record_key not in late]
-            if not chunk:
-                return
+        if not self.resend_pending:
+            # 'pending' right before the call: an interruption gives up only this call's sends
+            self._write(pending=[*unwritten, *(by_key[r.record_key] for r in chunk)])
+            if chunk:
+                self.checkpoint(AFTER_PENDING)
+        if not chunk:
+            return
         outcome = self.destination.track_events(chunk)
         self.checkpoint(AFTER_CALL)
-        not_attempted: dict[str, str] = {}
+        waiting: dict[str, str] = {}
         if outcome.unavailable:
             self.unavailable_streak += 1
-            answered = set(outcome.succeeded) | set(outcome.failed)
-            for record in chunk:
-                if record.record_key not in answered:
-                    not_attempted[record.record_key] = f"not attempted: {outcome.unavailable}"
+            self.result.unavailable_reason = redact(outcome.unavailable, self.secrets)
+            reason = f"not delivered: the destination was unavailable ({outcome.unavailable})"
+            keys = [record.record_key for record in chunk]
+            waiting = dict.fromkeys(outcome.unanswered(keys), reason)
         else:
             self.unavailable_streak = 0
         sent = dict.fromkeys(outcome.succeeded, now)
-        self._note(by_key, sent, dict(outcome.failed), not_attempted)
+        self._note(by_key, sent, dict(outcome.failed), waiting)
         if self.outcomes.due():
-            self._flush()
+            self._write()
 
     def _note(
         self,
         by_key: dict[str, SendRow],
         sent: dict[str, datetime],
         failed: dict[str, str],
-        not_attempted: dict[str, str],
+        waiting: dict[str, str],
     ) -> None:
-        """Count outcomes and keep them for the next ledger write (``_flush``)."""
-        self.outcomes.add(sent, failed, not_attempted)
+        """Count outcomes and keep them for the next ledger write (``_write``)."""
+        failed = {key: redact(reason, self.secrets) for key, reason in failed.items()}
+        waiting = {key: redact(reason, self.secrets) for key, reason in waiting.items()}
+        self.outcomes.add(sent, failed, waiting)
         result = self.result
         result.sent += len(sent)
         result.failed += len(failed)
-        result.not_attempted += len(not_attempted)
+        result.not_attempted += len(waiting)
         result.resent += sum(1 for key in sent if by_key[key].ledger_status == "pending")
         result.retried += sum(
             1 for key in [*sent, *failed] if by_key[key].ledger_status == "failed"
@@ -487,23 +561,26 @@ class _Delivery:
             if len(result.errors) < MAX_REPORTED:
                 result.errors[key] = reason
             log.warning("send %s failed: %s", key, reason)
-        self._progress(len(sent) + len(failed) + len(not_attempted))
+        self._progress(len(sent) + len(failed) + len(waiting))
 
-    def _flush(self) -> None:
-        """Write the outcomes kept since the last write, in one transaction."""
+    def _write(self, pending: list[SendRow] | None = None) -> None:
+        """One transaction: ``pending`` rows written 'pending', and the outcomes kept since
+        the last write."""
         kept = self.outcomes
-        if not kept:
+        if not kept and not pending:
             return
-        ledger.record_outcome(
+        ledger.write(
             self.warehouse,
             self.target,
-            kept.sent,
-            kept.failed,
-            kept.not_attempted,
             self.gate.clock(),
+            pending=pending or (),
+            sent=kept.sent,
+            failed=kept.failed,
+            waiting=kept.waiting,
         )
         self.outcomes = _Outcomes()
-        self.checkpoint(AFTER_RECORD)
+        if kept:
+            self.checkpoint(AFTER_RECORD)
 
     def _progress(self, rows: int) -> None:
         self.done += rows

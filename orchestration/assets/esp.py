@@ -12,6 +12,9 @@ from dataclasses import asdict
 from typing import Any
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -28,6 +31,7 @@ from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import RAW_GROUP
 
 SENDS_GROUP = "activation"
+UNSENT_CHECK = "no_sends_left_unsent"
 ENGAGEMENT_DESTINATIONS = {"klaviyo"}  # activation.engagement reads Klaviyo's events API
 
 
@@ -94,21 +98,46 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
         "event (unique_id = send_key) through activation.send_ledger: at most once per send.",
     )
 
-    @multi_asset(name=f"{destination}_triggered_sends", specs=[spec])
+    check = AssetCheckSpec(
+        UNSENT_CHECK,
+        asset=key,
+        description=f"Fails when {destination} was unavailable (429 / 5xx / timeouts after "
+        "retries) and the run left due sends unsent; they wait for the next run, no attempt "
+        "counted, while still on time.",
+    )
+
+    @multi_asset(name=f"{destination}_triggered_sends", specs=[spec], check_specs=[check])
     def _send(
         context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
-    ) -> Iterator[MaterializeResult]:
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(destination)
         with replay_refusal_fails_the_asset():
             result = run_sends(warehouse.path, settings)
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
             f"skipped={result.skipped} expired={result.expired} deferred={result.deferred} "
-            f"capped={result.capped} not_attempted={result.not_attempted}"
+            f"capped={result.capped} left unsent={result.not_attempted}"
         )
         yield MaterializeResult(asset_key=key, metadata=sends_metadata(result, settings.target))
+        yield unsent_check(key, result, destination)
 
     return _send
+
+
+def unsent_check(key: AssetKey, result: Any, destination: str) -> AssetCheckResult:
+    """Passes unless due sends were left unsent because the ESP was unavailable."""
+    summary = result.unavailable_summary(destination)
+    metadata: dict[str, Any] = {"left_unsent": result.not_attempted, "status": result.status}
+    if summary is not None:
+        metadata["summary"] = summary
+    return AssetCheckResult(
+        asset_key=key,
+        check_name=UNSENT_CHECK,
+        passed=summary is None,
+        severity=AssetCheckSeverity.ERROR,
+        description=summary,
+        metadata=metadata,
+    )
 
 
 def sends_metadata(result: Any, target: str) -> dict[str, Any]:
