@@ -1,16 +1,19 @@
 """Destination settings from the environment, and secret redaction.
 
 The API key is held in a ``Secret`` whose ``repr``/``str`` never show it; ``redact``
-scrubs known secrets from any text before it is logged or put in an exception.
+scrubs known secrets (as they are, URL-encoded, in base64, or cut off after their first
+characters) from any text before it is logged, stored or put in an exception.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigurationError
 from .ratelimit import Window
@@ -44,12 +47,86 @@ class Secret:
 
 
 def redact(text: str, secrets: Iterable[Secret | str | None]) -> str:
-    """``text`` with every occurrence of each secret replaced by ``[REDACTED]``."""
+    """``text`` with every form of each secret (of 4 characters or more) replaced by
+    ``[REDACTED]``: the secret as it is, URL-encoded (``quote`` / ``quote_plus``, hex in
+    either case), inside base64 (an HTTP Basic ``Authorization`` header encodes
+    ``user:key``), and any of these cut off after at least the first
+    ``IDENTIFYING_PREFIX`` characters of the key (a message truncated mid-key)."""
+    spans: list[tuple[int, int]] = []
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value and len(value) >= 4:
-            text = text.replace(value, REDACTED)
-    return text
+            for form, identifying in _forms(value):
+                spans += _occurrences(text, form, identifying)
+    return _replace_spans(text, spans)
+
+
+IDENTIFYING_PREFIX = 8
+
+
+def _forms(value: str) -> set[tuple[str, int]]:
+    """(form, length of its shortest redacted prefix) for each way ``value`` may be written:
+    a prefix must encode at least ``IDENTIFYING_PREFIX`` characters of the key (the whole
+    key when it is shorter)."""
+    head = value[:IDENTIFYING_PREFIX]
+    forms: set[tuple[str, int]] = set()
+    for encode in _TEXT_ENCODINGS:
+        forms.add((encode(value), len(encode(head))))
+    for offset in range(3):
+        forms.add((_base64_core(value, offset), len(_base64_core(head, offset))))
+    return {(form, identifying) for form, identifying in forms if len(form) >= 4}
+
+
+def _lower_hex(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda match: match.group().lower(), text)
+
+
+_TEXT_ENCODINGS: tuple[Callable[[str], str], ...] = (
+    lambda value: value,
+    lambda value: quote(value, safe=""),
+    lambda value: quote(value),  # keeps "/"
+    lambda value: quote_plus(value),
+    lambda value: _lower_hex(quote(value, safe="")),
+    lambda value: _lower_hex(quote(value)),
+    lambda value: _lower_hex(quote_plus(value)),
+)
+
+
+def _base64_core(value: str, offset: int) -> str:
+    """The base64 characters that encode only ``value``'s bytes when ``offset`` bytes
+    (mod 3) come before it: they are the same whatever those bytes are (the ``user:``
+    of ``user:key``) and whatever follows."""
+    data = value.encode()
+    encoded = base64.b64encode(bytes(offset) + data).decode()
+    start = -(-8 * offset // 6)  # the first character after the preceding bytes' bits
+    end = 8 * (offset + len(data)) // 6  # the last character holding only the key's bits
+    return encoded[start:end]
+
+
+def _occurrences(text: str, form: str, identifying: int) -> list[tuple[int, int]]:
+    """Spans of ``text`` holding ``form`` or a prefix of it at least ``identifying`` long."""
+    spans = []
+    start = text.find(form[:identifying])
+    while start != -1:
+        end = start + identifying
+        while end < len(text) and end - start < len(form) and text[end] == form[end - start]:
+            end += 1
+        spans.append((start, end))
+        start = text.find(form[:identifying], start + 1)
+    return spans
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each run of overlapping spans replaced by one ``[REDACTED]``."""
+    pieces = []
+    position = 0
+    for start, end in sorted(spans):
+        if start >= position:
+            pieces.append(text[position:start] + REDACTED)
+            position = end
+        elif end > position:
+            position = end
+    return "".join(pieces) + text[position:]
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ the key."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import duckdb
 import pytest
@@ -19,7 +21,7 @@ from typer.testing import CliRunner
 
 from activation.errors import ActivationError
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.settings import RetryPolicy, klaviyo_settings
+from activation.settings import REDACTED, RetryPolicy, Secret, klaviyo_settings, redact
 from activation.sync import run_sync
 from nudge.cli import app, console
 from tests.test_erase import make_warehouse
@@ -121,3 +123,67 @@ def test_no_key_in_logs_output_errors_or_tables(
     texts += [record.getMessage() for record in caplog.records]
     assert "retry" in caplog.text and "broken" in caplog.text  # the logs did say things
     assert_no_key(texts)
+
+
+# a key with characters URL encoding changes ("/", "+", "=")
+ODD_KEY = "pk_live/Qx7+ZkeyWq=93fa0c1e"
+
+
+def basic_auth(user: str, key: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{key}".encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        ODD_KEY,
+        quote(ODD_KEY, safe=""),
+        quote(ODD_KEY),
+        quote_plus(ODD_KEY),
+        quote(ODD_KEY, safe="").replace("%2F", "%2f").replace("%2B", "%2b").replace("%3D", "%3d"),
+    ],
+    ids=["exact", "quote", "quote-keeping-slash", "quote_plus", "lower-case-hex"],
+)
+def test_every_url_form_of_a_key_is_redacted(form: str) -> None:
+    text = f"GET https://api.example.com/v1/lists?api_key={form}&page=2 -> HTTP 401"
+    redacted = redact(text, [Secret(ODD_KEY)])
+    assert redacted == f"GET https://api.example.com/v1/lists?api_key={REDACTED}&page=2 -> HTTP 401"
+
+
+def test_the_url_forms_differ_from_the_key() -> None:
+    # else the parametrized test above would prove nothing more than the exact match
+    assert len({ODD_KEY, quote(ODD_KEY, safe=""), quote(ODD_KEY)}) == 3
+    assert quote_plus(ODD_KEY + " x") != quote(ODD_KEY + " x", safe="")
+    assert redact(f"k={quote_plus(ODD_KEY + ' x')}", [ODD_KEY + " x"]) == f"k={REDACTED}"
+
+
+@pytest.mark.parametrize("user", ["anystring", "nudge", "x", "site-42"])
+def test_a_key_in_a_basic_auth_header_is_redacted_whatever_the_user(user: str) -> None:
+    header = basic_auth(user, ODD_KEY)
+    redacted = redact(f"request headers: Authorization: {header}", [Secret(ODD_KEY)])
+    assert REDACTED in redacted
+    token = redacted.rsplit(" ", 1)[-1]
+    # what is left of the base64 token decodes to no part of the key worth having
+    assert len(token.replace(REDACTED, "")) <= len(base64.b64encode(f"{user}:".encode())) + 3
+
+
+def test_a_key_cut_off_after_its_first_characters_is_redacted() -> None:
+    for length in (8, 12, len(ODD_KEY) - 1):
+        shown = ODD_KEY[:length]
+        text = f"invalid key '{shown}…' (truncated)"
+        assert redact(text, [Secret(ODD_KEY)]) == f"invalid key '{REDACTED}…' (truncated)"
+    truncated_url = quote_plus(ODD_KEY)[:14]  # a URL-encoded key cut off mid-way
+    assert redact(f"url: ?key={truncated_url}", [ODD_KEY]) == f"url: ?key={REDACTED}"
+
+
+def test_short_slices_of_a_key_are_left_alone() -> None:
+    key = "pk_live_the8c1f9e04d2"
+    text = "the live stream: pk_live ended; the key is fine"
+    # "the" is a 3-character slice of the key, "pk_live" its first 7 characters: neither
+    # identifies it
+    assert redact(text, [Secret(key)]) == text
+
+
+def test_keys_shorter_than_four_characters_are_not_redacted() -> None:
+    assert redact("a b c abc", [Secret("abc")]) == "a b c abc"
+    assert redact("key=abcd", [Secret("abcd")]) == f"key={REDACTED}"
