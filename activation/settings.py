@@ -226,6 +226,8 @@ class EspOptions:
     campaigns: tuple[tuple[str, str], ...] = ()
     # the Mailchimp audience triggered sends go to (a sync names its own in its declaration)
     audience_id: str | None = None
+    # the webhook may POST over plain http:// to a host other than this machine
+    allow_insecure_http: bool = False
 
 
 def _required(env: Mapping[str, str], variable: str, what: str) -> str:
@@ -352,25 +354,57 @@ def customerio_settings(
     return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
 
 
+WEBHOOK_INSECURE_HTTP_OPT_IN = "NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def require_secure_webhook_url(url: str, allow_insecure_http: bool) -> None:
+    """Refuse a plain ``http://`` webhook to another machine: the batches (addresses,
+    profiles) and their signatures would cross the network readable and replayable by
+    anyone on the way. This machine, or an explicit opt-in, is allowed."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or allow_insecure_http or parts.hostname in LOCAL_HOSTS:
+        return
+    raise ConfigurationError(
+        f"NUDGE_WEBHOOK_URL is plain http:// to {parts.hostname!r}, so the batches would "
+        "travel unencrypted. Use an https:// URL, or, only on a network you trust, export "
+        f"{WEBHOOK_INSECURE_HTTP_OPT_IN}=true."
+    )
+
+
+def _flag(env: Mapping[str, str], variable: str) -> bool:
+    value = env.get(variable, "").strip().lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise ConfigurationError(f"{variable} must be true or false, got {value!r}.")
+
+
 def webhook_settings(
     env: Mapping[str, str] | None = None, **overrides: object
 ) -> DestinationSettings:
-    """The generic webhook: ``NUDGE_WEBHOOK_URL`` (batches are POSTed there) and
-    ``NUDGE_WEBHOOK_SECRET`` (the HMAC-SHA256 signing key)."""
+    """The generic webhook: ``NUDGE_WEBHOOK_URL`` (batches are POSTed there: https://, or
+    http:// to this machine, or anywhere with ``NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP=true``)
+    and ``NUDGE_WEBHOOK_SECRET`` (the HMAC-SHA256 signing key)."""
     env = os.environ if env is None else env
-    url = _required(
+    url = _url(
         env,
         "NUDGE_WEBHOOK_URL",
-        "Export the URL that receives the batches (export NUDGE_WEBHOOK_URL=https://...).",
+        _required(
+            env,
+            "NUDGE_WEBHOOK_URL",
+            "Export the URL that receives the batches (export NUDGE_WEBHOOK_URL=https://...).",
+        ),
     )
+    options = EspOptions(allow_insecure_http=_flag(env, WEBHOOK_INSECURE_HTTP_OPT_IN))
+    require_secure_webhook_url(url, options.allow_insecure_http)
     secret = _required(
         env,
         "NUDGE_WEBHOOK_SECRET",
         "Export the shared signing secret the receiver checks (export NUDGE_WEBHOOK_SECRET=...).",
     )
-    return _settings(
-        "webhook", _url(env, "NUDGE_WEBHOOK_URL", url), secret, EspOptions(), overrides
-    )
+    return _settings("webhook", url, secret, options, overrides)
 
 
 SETTINGS_FROM_ENV = {

@@ -4,10 +4,12 @@ per-record rejections, 429 with Retry-After, and a wrong secret."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from activation.destinations.webhook import WebhookDestination, signature
 from activation.errors import ActivationError, ConfigurationError
 from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.webhook import WebhookReceiverApp, start_webhook_receiver
+from activation.sandbox.webhook.app import TOLERANCE_SECONDS
+from activation.sends.runner import run_sends
 from activation.settings import DestinationSettings, RetryPolicy, webhook_settings
 from activation.sync import run_sync
 from tests.contract_servers.audience import (
@@ -29,6 +33,8 @@ from tests.contract_servers.audience import (
     state_rows,
     update,
 )
+from tests.sends_helpers import ledger, nudge, profile_row, send_row
+from tests.sends_helpers import make_warehouse as make_sends_warehouse
 
 SECRET = "whsec-never-logged-8d41"
 AUDIENCE = 24
@@ -183,3 +189,172 @@ def test_missing_settings_name_the_variable() -> None:
         webhook_settings({"NUDGE_WEBHOOK_URL": "https://example.com/hook"})
     with pytest.raises(ConfigurationError, match="must start with http"):
         webhook_settings({"NUDGE_WEBHOOK_URL": "example.com", "NUDGE_WEBHOOK_SECRET": "s"})
+
+
+# ------------------------------------------------------------------ the signature contract
+
+CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "webhook_contract.md"
+
+
+def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
+    timestamp = str(int(time.time() if at is None else at))
+    return {
+        "Content-Type": "application/json",
+        "X-Nudge-Timestamp": timestamp,
+        "X-Nudge-Signature": signature(secret, timestamp, body),
+        "Idempotency-Key": f"key-{timestamp}-{len(body)}-{secret}",
+    }
+
+
+def track_body(unique_id: str) -> bytes:
+    record = {"key": unique_id, "email": "a@example.com", "unique_id": unique_id}
+    return json.dumps({"id": unique_id, "type": "events.track", "records": [record]}).encode()
+
+
+def test_the_receiver_accepts_only_a_fresh_signature_of_the_body_as_sent(
+    server: ServerHandle,
+) -> None:
+    url = f"{server.base_url}/hooks/nudge"
+    body = track_body("good")
+    assert requests.post(url, data=body, headers=signed(body), timeout=10).status_code == 200
+
+    refused = {
+        "tampered body": (track_body("evil"), signed(body)),
+        "wrong secret": (body, signed(body, secret="whsec-someone-else")),
+        "stale": (body, signed(body, at=time.time() - TOLERANCE_SECONDS - 5)),
+        "from the future": (body, signed(body, at=time.time() + TOLERANCE_SECONDS + 5)),
+        "signature of another timestamp": (
+            body,
+            {**signed(body, at=time.time() - 600), "X-Nudge-Timestamp": str(int(time.time()))},
+        ),
+        "no signature": (body, {**signed(body), "X-Nudge-Signature": ""}),
+        "signature without its version": (
+            body,
+            {**signed(body), "X-Nudge-Signature": signed(body)["X-Nudge-Signature"][3:]},
+        ),
+    }
+    for why, (data, headers) in refused.items():
+        answer = requests.post(url, data=data, headers=headers, timeout=10)
+        assert answer.status_code == 401, why
+    assert list(app(server).events) == ["good"]  # nothing refused was applied
+
+
+def documented_verify() -> Callable[..., bool]:
+    """The receiver example of docs/webhook_contract.md, run as written."""
+    (code,) = re.findall(r"```python\n(.*?)```", CONTRACT.read_text(), re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(code, str(CONTRACT), "exec"), namespace)
+    verify = namespace["verify"]
+    assert callable(verify)
+    return verify
+
+
+def test_the_documented_receiver_example_verifies_what_the_destination_sends(
+    server: ServerHandle,
+) -> None:
+    verify = documented_verify()
+    destination = WebhookDestination(settings(server))
+    captured: list[requests.PreparedRequest] = []
+    destination.client.session.hooks["response"].append(
+        lambda response, *args, **kwargs: captured.append(response.request)
+    )
+    assert destination.track_events([event("a")]).succeeded == ["a"]
+    destination.close()
+    (sent,) = captured
+    body = sent.body if isinstance(sent.body, bytes) else str(sent.body).encode()
+    headers = dict(sent.headers)
+    sent_at = int(headers["X-Nudge-Timestamp"])
+
+    assert verify(SECRET, headers, body)
+    assert not verify(SECRET, headers, body.replace(b"send-a", b"send-b"))
+    assert not verify("whsec-someone-else", headers, body)
+    assert not verify(SECRET, headers, body, now=sent_at + TOLERANCE_SECONDS + 1)
+    assert verify(SECRET, headers, body, now=sent_at + TOLERANCE_SECONDS)
+
+
+# ------------------------------------------------------------------ plain http endpoints
+
+# a loopback address that is not one of the local names: stands for another machine
+OTHER_HOST = "127.0.0.2"
+
+
+@pytest.fixture
+def remote_server() -> Iterator[ServerHandle]:
+    with ServerHandle(WebhookReceiverApp(SECRET), host=OTHER_HOST) as handle:
+        yield handle
+
+
+def remote_env(server: ServerHandle, **extra: str) -> dict[str, str]:
+    return {
+        "NUDGE_WEBHOOK_URL": f"{server.base_url}/hooks/nudge",
+        "NUDGE_WEBHOOK_SECRET": SECRET,
+        **extra,
+    }
+
+
+def test_plain_http_to_another_host_is_refused_naming_the_fix(
+    remote_server: ServerHandle,
+) -> None:
+    assert remote_server.base_url.startswith(f"http://{OTHER_HOST}:")
+    with pytest.raises(ConfigurationError) as refused:
+        webhook_settings(remote_env(remote_server))
+    message = str(refused.value)
+    assert f"plain http:// to '{OTHER_HOST}'" in message
+    assert "https://" in message and "NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP=true" in message
+    assert SECRET not in message
+    with pytest.raises(ConfigurationError, match="must be true or false"):
+        webhook_settings(remote_env(remote_server, NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP="maybe"))
+
+    # settings made some other way: the destination refuses them before any call
+    local = webhook_settings(remote_env(remote_server, NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP="true"))
+    insecure = dataclasses.replace(
+        local, options=dataclasses.replace(local.options, allow_insecure_http=False)
+    )
+    with pytest.raises(ConfigurationError, match="NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP"):
+        WebhookDestination(insecure)
+    assert remote_server.requests() == []
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])
+def test_plain_http_to_this_machine_needs_no_opt_in(host: str) -> None:
+    env = {"NUDGE_WEBHOOK_URL": f"http://{host}:8080/hook", "NUDGE_WEBHOOK_SECRET": SECRET}
+    assert webhook_settings(env).base_url == f"http://{host}:8080/hook"
+    assert webhook_settings({**env, "NUDGE_WEBHOOK_URL": "https://hooks.example.com/n"})
+
+
+def test_the_cli_refuses_plain_http_before_any_call_and_the_opt_in_sends(
+    tmp_path: Path, remote_server: ServerHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts = ["c1", "c2"]
+    warehouse = make_sends_warehouse(
+        tmp_path / "nudge.duckdb",
+        [send_row(c) for c in contacts],
+        [profile_row(c) for c in contacts],
+    )
+    monkeypatch.setenv("NUDGE_SENDS_DESTINATION", "webhook")
+    for variable, value in remote_env(remote_server).items():
+        monkeypatch.setenv(variable, value)
+
+    code, output = nudge("sync", "triggered_sends", "--warehouse", str(warehouse))
+    assert code == 2
+    assert "ConfigurationError: NUDGE_WEBHOOK_URL is plain http://" in output
+    assert "NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP=true" in output and "Traceback" not in output
+    assert remote_server.requests() == [] and ledger(warehouse) == {}
+
+    monkeypatch.setenv("NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP", "true")
+    code, output = nudge("sync", "triggered_sends", "--warehouse", str(warehouse))
+    assert code == 0, output
+    receiver = remote_server.app
+    assert isinstance(receiver, WebhookReceiverApp) and len(receiver.events) == len(contacts)
+    assert {row[0] for row in ledger(warehouse).values()} == {"sent"}
+
+
+def test_the_opt_in_lets_the_library_send_over_plain_http(
+    tmp_path: Path, remote_server: ServerHandle
+) -> None:
+    warehouse = make_sends_warehouse(
+        tmp_path / "nudge.duckdb", [send_row("c1")], [profile_row("c1")]
+    )
+    opted_in = webhook_settings(remote_env(remote_server, NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP="1"))
+    assert run_sends(warehouse, opted_in).sent == 1
+    assert len(remote_server.writes()) == 1

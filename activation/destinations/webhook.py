@@ -1,4 +1,6 @@
-"""A generic signed webhook: every batch is one JSON POST to ``NUDGE_WEBHOOK_URL``.
+"""A generic signed webhook: every batch is one JSON POST to ``NUDGE_WEBHOOK_URL``
+(https://, or http:// to this machine or with ``NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP=true``).
+What receivers implement, with an example: docs/webhook_contract.md.
 
 Body: ``{"id": <batch uuid>, "type": "profiles.upsert" | "list_members.add" |
 "list_members.remove" | "events.track" | "contacts.erase", "list": <name or null>,
@@ -7,10 +9,10 @@ key; ``contacts.erase``: erase everything held on the record's ``email``, GDPR).
 
 Headers:
 
-- ``X-Nudge-Timestamp``: Unix seconds when this attempt was sent (receivers reject old ones:
-  replay protection);
+- ``X-Nudge-Timestamp``: Unix seconds when this attempt was sent (receivers reject one more
+  than 5 minutes from their clock: replay protection);
 - ``X-Nudge-Signature``: ``v1=`` + hex HMAC-SHA256 of ``"<timestamp>.<raw body>"`` keyed with
-  ``NUDGE_WEBHOOK_SECRET``;
+  ``NUDGE_WEBHOOK_SECRET`` (receivers compare it in constant time: ``hmac.compare_digest``);
 - ``Idempotency-Key``: SHA-256 of the body: the same for every retry of one batch (the batch
   id makes it differ between batches).
 
@@ -33,7 +35,7 @@ import requests
 
 from ..errors import DestinationError
 from ..ratelimit import EndpointLimit
-from ..settings import DestinationSettings, Secret
+from ..settings import DestinationSettings, Secret, redact, require_secure_webhook_url
 from .base import (
     BatchLimits,
     BatchOutcome,
@@ -97,6 +99,7 @@ class WebhookDestination:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        require_secure_webhook_url(settings.base_url, settings.options.allow_insecure_http)
         self.settings = settings
         # the URL is the whole endpoint: requests go to base_url + ""
         self.client = api_client(settings, {}, self.rate_limits, sleep=sleep)
@@ -168,10 +171,13 @@ class WebhookDestination:
         answer = response_json(response)
         failed = answer.get("failed") if isinstance(answer, dict) else None
         for item in failed or []:
+            # the receiver's words are stored and logged: a receiver may echo the secret
             if isinstance(item, dict):
-                errors.named(item.get("key"), f"webhook: {item.get('reason') or 'rejected'}")
+                reason = f"webhook: {item.get('reason') or 'rejected'}"
+                errors.named(item.get("key"), redact(reason, self.settings.secrets))
             else:
-                errors.named(None, f"webhook: unreadable failure {item!r}")
+                reason = f"webhook: unreadable failure {item!r}"
+                errors.named(None, redact(reason, self.settings.secrets))
         return errors.outcome(f"POST {kind}")
 
     def erase_contact(self, email: str) -> None:

@@ -1,9 +1,9 @@
 """A receiver for Nudge's generic signed webhook (the contract in
-``activation.destinations.webhook``), written from that contract, not from the sender:
+docs/webhook_contract.md), written from that contract, not from the sender:
 
 - refuses (401) a missing or wrong ``X-Nudge-Signature`` (``v1=`` HMAC-SHA256 of
-  ``"<timestamp>.<body>"``) and a ``X-Nudge-Timestamp`` more than ``tolerance`` seconds
-  from its clock (replay protection);
+  ``"<timestamp>.<body>"``, compared in constant time) and a ``X-Nudge-Timestamp`` more
+  than ``tolerance`` seconds (default 5 minutes) from its clock (replay protection);
 - answers a repeated ``Idempotency-Key`` with the first answer, applying nothing again;
 - applies ``profiles.upsert`` / ``list_members.add`` / ``list_members.remove`` /
   ``events.track`` (events kept once per ``unique_id``) / ``contacts.erase``, and lists
@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..contract_server import ContractApp, Refused, json_response
 
+TOLERANCE_SECONDS = 300.0
 TYPES = (
     "profiles.upsert",
     "list_members.add",
@@ -40,7 +41,7 @@ class WebhookReceiverApp(ContractApp):
         self,
         secret: str,
         *,
-        tolerance: float = 300.0,
+        tolerance: float = TOLERANCE_SECONDS,
         clock: Callable[[], float] = time.time,
         reject_emails: tuple[str, ...] = (),
     ) -> None:
