@@ -5,6 +5,7 @@ per-record rejections, 429 with Retry-After, and a wrong secret."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import re
@@ -202,7 +203,7 @@ def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dic
         "Content-Type": "application/json",
         "X-Nudge-Timestamp": timestamp,
         "X-Nudge-Signature": signature(secret, timestamp, body),
-        "Idempotency-Key": f"key-{timestamp}-{len(body)}-{secret}",
+        "Idempotency-Key": hashlib.sha256(body + timestamp.encode()).hexdigest(),
     }
 
 
