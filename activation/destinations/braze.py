@@ -36,6 +36,8 @@ from .common import (
     merge,
     naive_utc,
 )
+from .limits import LimitChecker, RecordLimits
+from .responses import json_body
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
@@ -46,6 +48,10 @@ PAYLOAD_BYTES = 4 * 1024 * 1024  # 413 above it
 UNSUBSCRIBES_PAGE = 500
 DEFAULT_MEMBERSHIP_ATTRIBUTE = "nudge_lists"
 NO_EXTERNAL_ID = "no external_id: Braze users are addressed by external_id"
+# Braze: string custom attributes "can be up to 255 characters long" (docs/esp_limits.md);
+# an event object must fit one /users/track request. Event property limits: unverified.
+USER_LIMITS = RecordLimits("Braze user", string_chars=255)
+EVENT_LIMITS = RecordLimits("Braze event", payload_bytes=PAYLOAD_BYTES - 64 * 1024)
 
 
 def transactional_path(campaign_id: str) -> str:
@@ -87,9 +93,13 @@ class BrazeDestination:
         self.client = api_client(
             settings, bearer(settings.api_key.reveal()), self.rate_limits, sleep=sleep
         )
+        self.checker = LimitChecker(self.name)
 
     def close(self) -> None:
         self.client.close()
+
+    def _json(self, response: Any) -> Any:
+        return json_body(response, self.name, secrets=self.settings.secrets)
 
     # ------------------------------------------------------------------ users
 
@@ -113,7 +123,11 @@ class BrazeDestination:
     def upsert_profiles(
         self, records: Sequence[ProfileRecord], list_id: str | None
     ) -> BatchOutcome:
-        addressable = [r for r in records if r.external_id]
+        checked = self.checker.check(
+            [r for r in records if r.external_id],
+            USER_LIMITS,
+            lambda record: self.user_attributes(record, list_id),
+        )
         outcome = merge(
             self._track(
                 "attributes",
@@ -121,8 +135,9 @@ class BrazeDestination:
                 [self.user_attributes(r, list_id) for r in chunk],
                 {r.record_key: str(r.external_id) for r in chunk},
             )
-            for chunk in chunked(addressable, self.objects)
+            for chunk in chunked(checked.sendable, self.objects)
         )
+        outcome.failed.update(checked.failed)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
         return outcome
 
@@ -165,7 +180,7 @@ class BrazeDestination:
         ``index``) fail their rows, the rest is confirmed."""
         errors = RowErrors(keys)
         try:
-            body = self.client.request("POST", TRACK_PATH, body={array: objects}).json()
+            body = self._json(self.client.request("POST", TRACK_PATH, body={array: objects}))
         except ApiResponseError as exc:  # a 400 lists its errors the same way
             if not _has_indexed_errors(exc.body):
                 return failed_batch(keys, exc)
@@ -188,7 +203,10 @@ class BrazeDestination:
         which Braze does not de-duplicate (``idempotent_events`` is then False: an
         interrupted send is given up, not re-sent). When Braze stops answering, the rest is
         left unattempted (``outcome.unavailable``)."""
-        addressable = [r for r in records if r.external_id]
+        checked = self.checker.check(
+            [r for r in records if r.external_id], EVENT_LIMITS, self.custom_event
+        )
+        addressable = checked.sendable
         if self.campaigns:
             unmapped = [r for r in addressable if r.metric not in self.campaigns]
             outcomes = (self._send(r) for r in addressable if r.metric in self.campaigns)
@@ -198,20 +216,13 @@ class BrazeDestination:
                 self._track(
                     "events",
                     [r.record_key for r in chunk],
-                    [
-                        {
-                            "external_id": r.external_id,
-                            "name": r.metric,
-                            "time": r.time,
-                            "properties": {**r.properties, "nudge_send_key": r.unique_id},
-                        }
-                        for r in chunk
-                    ],
+                    [self.custom_event(r) for r in chunk],
                     {},
                 )
                 for chunk in chunked(addressable, self.objects)
             )
         outcome = merge(outcomes, stop_when_unavailable=True)
+        outcome.failed.update(checked.failed)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_EXTERNAL_ID)
         for record in unmapped:
             outcome.failed[record.record_key] = (
@@ -219,6 +230,14 @@ class BrazeDestination:
                 f"'{record.metric}=<campaign id>' to BRAZE_TRANSACTIONAL_CAMPAIGNS"
             )
         return outcome
+
+    def custom_event(self, record: EventRecord) -> dict[str, Any]:
+        return {
+            "external_id": record.external_id,
+            "name": record.metric,
+            "time": record.time,
+            "properties": {**record.properties, "nudge_send_key": record.unique_id},
+        }
 
     def _send(self, record: EventRecord) -> BatchOutcome:
         body = {
@@ -228,7 +247,7 @@ class BrazeDestination:
         }
         path = transactional_path(self.campaigns[record.metric])
         try:
-            answer = self.client.request("POST", path, body=body).json()
+            answer = self._json(self.client.request("POST", path, body=body))
         except DestinationError as exc:
             return failed_batch([record.record_key], exc)
         return BatchOutcome(
@@ -242,7 +261,7 @@ class BrazeDestination:
         """Delete every Braze user with this email: their ids from ``/users/export/ids``
         (looked up by ``email_address``), then ``/users/delete``."""
         lookup = {"email_address": email.strip().lower(), "fields_to_export": EXPORT_FIELDS}
-        users = self.client.request("POST", EXPORT_IDS_PATH, body=lookup).json().get("users")
+        users = self._json(self.client.request("POST", EXPORT_IDS_PATH, body=lookup)).get("users")
         external_ids = [u["external_id"] for u in users or [] if u.get("external_id")]
         braze_ids = [
             u["braze_id"] for u in users or [] if not u.get("external_id") and u.get("braze_id")
@@ -262,9 +281,11 @@ class BrazeDestination:
             params["end_date"] = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
         offset = 0
         while True:
-            page = self.client.request(
-                "GET", UNSUBSCRIBES_PATH, params={**params, "offset": str(offset)}
-            ).json()
+            page = self._json(
+                self.client.request(
+                    "GET", UNSUBSCRIBES_PATH, params={**params, "offset": str(offset)}
+                )
+            )
             emails = page.get("emails") or []
             for entry in emails:
                 at = naive_utc(str(entry["unsubscribed_at"]))

@@ -42,6 +42,8 @@ from .common import (
     json_size,
     merge,
 )
+from .limits import LimitChecker, RecordLimits
+from .responses import json_body
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,17 @@ ITEM_BYTES = 32 * 1024
 SEGMENT_IDS = 1000
 CAMPAIGN_WINDOW = timedelta(hours=72)
 NO_ID = "no external_id: Customer.io people are addressed by id"
+# Customer.io's Track API rejects more than 300 attributes, a name over 150 bytes, a value
+# over 1000 bytes (docs/esp_limits.md); a batch item is at most 32 KB. A free-text value is
+# cut to 1000 bytes; an event's data (at most 100,000 bytes) is bounded by the item size.
+PERSON_LIMITS = RecordLimits(
+    "Customer.io person",
+    string_bytes=1000,
+    properties=300,
+    name_bytes=150,
+    payload_bytes=ITEM_BYTES,
+)
+EVENT_LIMITS = RecordLimits("Customer.io event", payload_bytes=ITEM_BYTES)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -107,6 +120,7 @@ class CustomerioDestination:
         )
         auth = basic_auth(settings.options.username, settings.api_key.reveal())
         self.client = api_client(settings, auth, self.rate_limits, sleep=sleep)
+        self.checker = LimitChecker(self.name)
 
     def close(self) -> None:
         self.client.close()
@@ -141,12 +155,16 @@ class CustomerioDestination:
         self, records: Sequence[ProfileRecord], list_id: str | None
     ) -> BatchOutcome:
         """Identify everyone in one batch call, then add the confirmed to the segment."""
-        addressable = [r for r in records if r.external_id]
+        checked = self.checker.check(
+            [r for r in records if r.external_id], PERSON_LIMITS, self.person
+        )
+        addressable = checked.sendable
         outcome = self._batch(
             [r.record_key for r in addressable],
             [self.person(r) for r in addressable],
             {r.record_key: str(r.external_id) for r in addressable},
         )
+        outcome.failed.update(checked.failed)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_ID)
         if list_id is None:
             return outcome
@@ -161,15 +179,19 @@ class CustomerioDestination:
             return BatchOutcome()
         try:
             response = self.client.request("POST", BATCH_PATH, body={"batch": items})
+            answer = (
+                json_body(response, self.name, secrets=self.settings.secrets)
+                if response.status_code == 207
+                else {}
+            )
         except DestinationError as exc:
             return failed_batch(keys, exc)
         errors = RowErrors(keys)
-        if response.status_code == 207:
-            for error in (response.json() or {}).get("errors") or []:
-                detail = " ".join(
-                    str(error[part]) for part in ("reason", "field", "message") if error.get(part)
-                )
-                errors.at(error.get("batch_index"), f"Customer.io: {detail}")
+        for error in answer.get("errors") or []:
+            detail = " ".join(
+                str(error[part]) for part in ("reason", "field", "message") if error.get(part)
+            )
+            errors.at(error.get("batch_index"), f"Customer.io: {detail}")
         return errors.outcome(f"POST {BATCH_PATH}", refs)
 
     def _segment(self, change: str, list_id: str, records: Sequence[MemberRecord]) -> BatchOutcome:
@@ -217,7 +239,12 @@ class CustomerioDestination:
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
         oldest = self.clock() - CAMPAIGN_WINDOW
         stale = {r.record_key for r in records if r.external_id and _parse_time(r.time) < oldest}
-        sendable = [r for r in records if r.external_id and r.record_key not in stale]
+        checked = self.checker.check(
+            [r for r in records if r.external_id and r.record_key not in stale],
+            EVENT_LIMITS,
+            self.event,
+        )
+        sendable = checked.sendable
         outcomes = (
             self._events(batch)
             for batch in batches(
@@ -228,6 +255,7 @@ class CustomerioDestination:
             )
         )
         outcome = merge(outcomes, stop_when_unavailable=True)
+        outcome.failed.update(checked.failed)
         outcome.fail_all([r.record_key for r in records if not r.external_id], NO_ID)
         outcome.fail_all(
             sorted(stale), "event is older than 72 hours: Customer.io would start no campaign"

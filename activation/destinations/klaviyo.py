@@ -26,6 +26,8 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
+from .limits import LimitChecker, RecordLimits
+from .responses import json_body
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,13 @@ SUPPRESSION_REASONS = {
     "USER_SUPPRESSED": "user_suppressed",
 }
 _ID = "[^/]+"
+# The spec's limits (create_event: "must not exceed 400 properties", "The size of the event
+# payload must not exceed 5 MB, and each string cannot be larger than 100 KB"; profile
+# bulk import: "The maximum allowed payload size per-profile is 100KB")
+EVENT_LIMITS = RecordLimits(
+    "Klaviyo event", string_bytes=100 * 1024, properties=400, payload_bytes=5 * 1024 * 1024
+)
+PROFILE_LIMITS = RecordLimits("Klaviyo profile", string_bytes=100 * 1024, payload_bytes=100 * 1024)
 
 
 def _limit(operation: str, method: str, path: str, burst: int, steady: int) -> EndpointLimit:
@@ -144,9 +153,13 @@ class KlaviyoDestination(_KlaviyoErasure):
             sleep=sleep,
             rate_limiter=shared_rate_limiter(account, self.rate_limits),
         )
+        self.checker = LimitChecker(self.name)
 
     def close(self) -> None:
         self.client.close()
+
+    def _json(self, response: Any) -> Any:
+        return json_body(response, self.name, secrets=self.settings.secrets)
 
     # ------------------------------------------------------------------ lists
 
@@ -172,7 +185,7 @@ class KlaviyoDestination(_KlaviyoErasure):
                 log.warning("creating Klaviyo list %r: %s; checking before retrying", name, error)
                 self.client.sleep(max(self.client.timeout[1], self.client.retry.backoff_base))
                 continue
-            created = str(response.json()["data"]["id"])
+            created = str(self._json(response)["data"]["id"])
             log.info("created Klaviyo list %r (%s)", name, created)
             return created
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -183,7 +196,7 @@ class KlaviyoDestination(_KlaviyoErasure):
             "GET", "/api/lists", params={"filter": f'equals(name,"{quoted}")'}
         )
         found = sorted(
-            response.json()["data"],
+            self._json(response).get("data") or [],
             key=lambda item: (str(item.get("attributes", {}).get("created") or ""), item["id"]),
         )
         if len(found) > 1:
@@ -221,7 +234,11 @@ class KlaviyoDestination(_KlaviyoErasure):
     ) -> BatchOutcome:
         """One bulk import job for ``records`` (and into ``list_id``); waits for it and maps
         its import errors back to records."""
-        outcome = BatchOutcome()
+        checked = self.checker.check(records, PROFILE_LIMITS, self.profile_resource)
+        outcome = BatchOutcome(failed=dict(checked.failed))
+        records = checked.sendable
+        if not records:
+            return outcome
         keys = [record.record_key for record in records]
         job: dict[str, Any] = {
             "type": "profile-bulk-import-job",
@@ -230,9 +247,9 @@ class KlaviyoDestination(_KlaviyoErasure):
         if list_id:
             job["relationships"] = {"lists": {"data": [{"type": "list", "id": list_id}]}}
         try:
-            created = self.client.request(
-                "POST", "/api/profile-bulk-import-jobs", body={"data": job}
-            ).json()
+            created = self._json(
+                self.client.request("POST", "/api/profile-bulk-import-jobs", body={"data": job})
+            )
             job_id = str(created["data"]["id"])
             status = self._wait_for_job(job_id)
         except DestinationError as exc:
@@ -243,12 +260,12 @@ class KlaviyoDestination(_KlaviyoErasure):
             outcome.fail_all(keys, f"bulk import job {job_id} ended {attributes['status']}")
             return outcome
         failed_count = int(attributes.get("failed_count") or 0)
-        if failed_count:
-            outcome.failed.update(self._import_errors(job_id, records))
-        if failed_count > len(outcome.failed):
+        named = self._import_errors(job_id, records) if failed_count else {}
+        outcome.failed.update(named)
+        if failed_count > len(named):
             # some failures match no row: none of the batch is confirmed, so none advances
             unknown = f"bulk import job {job_id}: {failed_count} profiles failed, but only "
-            unknown += f"{len(outcome.failed)} import errors name a row; the batch is re-sent"
+            unknown += f"{len(named)} import errors name a row; the batch is re-sent"
             outcome.fail_all([key for key in keys if key not in outcome.failed], unknown)
         outcome.succeeded = [key for key in keys if key not in outcome.failed]
         return outcome
@@ -257,9 +274,9 @@ class KlaviyoDestination(_KlaviyoErasure):
         interval = self.settings.job_poll_interval
         deadline = time.monotonic() + self.settings.job_timeout
         while True:
-            status: dict[str, Any] = self.client.request(
-                "GET", f"/api/profile-bulk-import-jobs/{job_id}"
-            ).json()
+            status: dict[str, Any] = self._json(
+                self.client.request("GET", f"/api/profile-bulk-import-jobs/{job_id}")
+            )
             if status["data"]["attributes"]["status"] in ("complete", "cancelled"):
                 return status
             if time.monotonic() > deadline:
@@ -304,7 +321,7 @@ class KlaviyoDestination(_KlaviyoErasure):
         next_path: str | None = path
         query: dict[str, str] | None = params
         while next_path:
-            page = self.client.request("GET", next_path, params=query).json()
+            page = self._json(self.client.request("GET", next_path, params=query))
             yield from page.get("data", [])
             link = (page.get("links") or {}).get("next")
             if not link:
@@ -399,9 +416,11 @@ class KlaviyoDestination(_KlaviyoErasure):
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Each event in its own request; a rejected event fails alone. When Klaviyo stops
         answering (retries exhausted on 429/5xx/timeouts) that event and the rest are left
-        unsettled and ``outcome.unavailable`` says why."""
-        outcome = BatchOutcome()
-        for record in records:
+        unsettled and ``outcome.unavailable`` says why. An event over Klaviyo's limits
+        (``EVENT_LIMITS``) fails unsent; a property string over 100 KB is cut to it."""
+        checked = self.checker.check(records, EVENT_LIMITS, self.event_body)
+        outcome = BatchOutcome(failed=dict(checked.failed))
+        for record in checked.sendable:
             try:
                 self.client.request("POST", "/api/events", body=self.event_body(record))
             except DestinationError as exc:

@@ -40,14 +40,18 @@ from .common import (
     json_size,
     merge,
     naive_utc,
-    response_json,
 )
+from .limits import LimitChecker, RecordLimits
+from .responses import json_body
 
 BULK_MEMBERS = 500
 SEGMENT_MEMBERS = 500
 SEGMENTS_PAGE = 1000
 MEMBERS_PAGE = 1000
 EVENT_NAME_LENGTH = (2, 30)
+# Mailchimp documents no size for a merge field value or a member: 64 KB is a cap of ours
+# (docs/esp_limits.md); nothing is cut
+MEMBER_LIMITS = RecordLimits("Mailchimp member", payload_bytes=64 * 1024)
 SUPPRESSED_STATUSES = {"unsubscribed": "unsubscribed", "cleaned": "hard_bounce"}
 
 
@@ -65,7 +69,7 @@ class MailchimpDestination:
     limits = BatchLimits(
         upsert_rows=BULK_MEMBERS,
         upsert_bytes=4 * 1024 * 1024,
-        record_bytes=64 * 1024,
+        record_bytes=MEMBER_LIMITS.payload_bytes or 0,
         membership_rows=SEGMENT_MEMBERS,
         event_rows=1,  # no bulk event call
     )
@@ -90,9 +94,13 @@ class MailchimpDestination:
         self.client = api_client(
             settings, basic_auth("nudge", settings.api_key.reveal()), self.rate_limits, sleep=sleep
         )
+        self.checker = LimitChecker(self.name)
 
     def close(self) -> None:
         self.client.close()
+
+    def _json(self, response: Any) -> Any:
+        return json_body(response, self.name, secrets=self.settings.secrets)
 
     @property
     def audience(self) -> str:
@@ -110,11 +118,13 @@ class MailchimpDestination:
         """The id of the audience's static segment named ``name`` (created if missing)."""
         offset = 0
         while True:
-            page = self.client.request(
-                "GET",
-                f"{self.audience}/segments",
-                params={"type": "static", "count": str(SEGMENTS_PAGE), "offset": str(offset)},
-            ).json()
+            page = self._json(
+                self.client.request(
+                    "GET",
+                    f"{self.audience}/segments",
+                    params={"type": "static", "count": str(SEGMENTS_PAGE), "offset": str(offset)},
+                )
+            )
             segments = page.get("segments") or []
             for segment in segments:
                 if segment.get("name") == name:
@@ -125,7 +135,7 @@ class MailchimpDestination:
         if not create:
             return None
         body = {"name": name, "static_segment": []}
-        created = self.client.request("POST", f"{self.audience}/segments", body=body).json()
+        created = self._json(self.client.request("POST", f"{self.audience}/segments", body=body))
         return str(created["id"])
 
     # ---------------------------------------------------------------- members
@@ -145,8 +155,10 @@ class MailchimpDestination:
         self, records: Sequence[ProfileRecord], list_id: str | None
     ) -> BatchOutcome:
         """Bulk upsert, then the confirmed members into the static segment ``list_id``."""
-        with_email = [r for r in records if r.email]
+        checked = self.checker.check([r for r in records if r.email], MEMBER_LIMITS, self.member)
+        with_email = checked.sendable
         outcome = merge(self._bulk(chunk) for chunk in chunked(with_email, BULK_MEMBERS))
+        outcome.failed.update(checked.failed)
         outcome.fail_all([r.record_key for r in records if not r.email], "no email address")
         if list_id is None:
             return outcome
@@ -161,7 +173,7 @@ class MailchimpDestination:
         keys = [r.record_key for r in records]
         body = {"members": [self.member(r) for r in records], "update_existing": True}
         try:
-            answer = self.client.request("POST", self.audience, body=body).json()
+            answer = self._json(self.client.request("POST", self.audience, body=body))
         except DestinationError as exc:
             return failed_batch(keys, exc)
         errors = RowErrors(keys, {str(r.email): r.record_key for r in records})
@@ -179,7 +191,7 @@ class MailchimpDestination:
             body = {change: [r.email for r in chunk]}
             path = f"{self.audience}/segments/{list_id}"
             try:
-                answer = self.client.request("POST", path, body=body).json()
+                answer = self._json(self.client.request("POST", path, body=body))
             except DestinationError as exc:
                 outcomes.append(failed_batch(keys, exc))
                 continue
@@ -247,7 +259,7 @@ class MailchimpDestination:
                 if since is not None:
                     params["since_last_changed"] = since.isoformat(timespec="seconds") + "+00:00"
                 response = self.client.request("GET", f"{self.audience}/members", params=params)
-                page = response_json(response) or {}
+                page = self._json(response)
                 members = page.get("members") or []
                 for member in members:
                     email = str(member["email_address"]).strip().lower()
@@ -288,7 +300,7 @@ class MailchimpDestination:
                 "offset": str(offset),
                 "fields": "lists.id,total_items",
             }
-            page = self.client.request("GET", "/lists", params=params).json()
+            page = self._json(self.client.request("GET", "/lists", params=params))
             lists = page.get("lists") or []
             yield from (str(found["id"]) for found in lists)
             offset += len(lists)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..destinations.responses import json_body
 from ..http import ApiClient
 
 PAGE_SIZE = 1000  # the spec's maximum page[size] for GET /api/events
@@ -64,7 +65,9 @@ def read_events(client: ApiClient, since: datetime | None, until: datetime) -> I
     }
     path: str | None = "/api/events"
     while path:
-        page = client.request("GET", path, params=params).json()
+        page = json_body(
+            client.request("GET", path, params=params), "klaviyo", secrets=client.secrets
+        )
         metrics: dict[str, str] = {}
         profiles: dict[str, dict[str, Any]] = {}
         for item in page.get("included") or []:

@@ -49,7 +49,8 @@ def json_response(
 class Fault:
     """Answer matching requests with ``status`` (and ``headers``, e.g. Retry-After) instead
     of handling them; ``path`` is a regex searched in the path; ``times`` None: forever;
-    ``share``: the chance a matching request is hit."""
+    ``share``: the chance a matching request is hit. With ``body`` the answer is that text as
+    ``content_type`` (a proxy's HTML page, a cut-off JSON body), whatever the status."""
 
     status: int
     method: str | None = None
@@ -57,6 +58,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
     share: float = 1.0
+    body: str | None = None
+    content_type: str = "text/html"
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
@@ -150,7 +153,11 @@ class ContractApp:
                         fault.times -= 1
                         if fault.times <= 0:
                             self._faults.remove(fault)
-                    response = self.error(fault.status, "injected fault")
+                    response = (
+                        self.error(fault.status, "injected fault")
+                        if fault.body is None
+                        else Response(fault.body, fault.status, content_type=fault.content_type)
+                    )
                     response.headers.update(fault.headers)
                     raise Refused(response)
 
@@ -264,9 +271,12 @@ class ServerHandle:
         retry_after: float | None = None,
         times: int | None = 1,
         share: float = 1.0,
+        body: str | None = None,
+        content_type: str = "text/html",
     ) -> None:
         headers = {} if retry_after is None else {"Retry-After": str(math.ceil(retry_after))}
-        self.app.inject_fault(Fault(status, method, path, headers, times, share))
+        fault = Fault(status, method, path, headers, times, share, body, content_type)
+        self.app.inject_fault(fault)
 
 
 def serve(app: ContractApp, host: str, port: int) -> None:

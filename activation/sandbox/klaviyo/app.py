@@ -404,6 +404,8 @@ def _throttled(retry_after: int) -> Response:
 
 
 def _fault_response(fault: Fault) -> Response:
+    if fault.body is not None:
+        return Response(fault.body, status=fault.status, content_type=fault.content_type)
     response = _error_response(fault.error())
     if fault.retry_after is not None:
         response.headers["Retry-After"] = fault.retry_after_header()

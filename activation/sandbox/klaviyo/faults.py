@@ -8,6 +8,7 @@ still says whether each request was valid.
     handle.inject_fault(status=None, delay=2.0)               # one slow answer (client timeout)
     handle.inject_fault(status=None, drop=True)               # connection closed, no answer
     handle.inject_fault(status=None, delay=2.0, drop=True)    # hangs, then closes, unprocessed
+    handle.inject_fault(status=200, body="<html>proxy</html>")  # a proxy's page, unprocessed
 
 A slow answer (``delay`` alone) is processed after the delay, even if the client gave up
 meanwhile (as a real server would); a dropped one (``drop``) is never processed.
@@ -37,7 +38,8 @@ _CODES = {
 class Fault:
     """``status`` None answers normally after ``delay`` (or, with ``drop``, closes the
     connection after it); ``path`` is a regex searched in the request path; ``times`` None
-    means unlimited; ``share`` is the chance a match is hit."""
+    means unlimited; ``share`` is the chance a match is hit. With ``body`` the answer is that
+    text as ``content_type`` (any status, 200 included) and the request is not processed."""
 
     status: int | None = 429
     method: str | None = None
@@ -47,10 +49,15 @@ class Fault:
     times: int | None = 1
     share: float = 1.0
     drop: bool = False
+    body: str | None = None
+    content_type: str = "text/html"
 
     def __post_init__(self) -> None:
-        if self.status is not None and not 400 <= self.status <= 599:
-            raise ValueError(f"fault status must be 4xx/5xx or None, got {self.status}")
+        lowest = 200 if self.body is not None else 400
+        if self.status is not None and not lowest <= self.status <= 599:
+            raise ValueError(
+                f"fault status must be 4xx/5xx (2xx with a body) or None, got {self.status}"
+            )
         if self.drop and self.status is not None:
             raise ValueError("a dropped connection has no status: use status=None with drop")
         if self.delay < 0:

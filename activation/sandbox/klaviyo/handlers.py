@@ -232,8 +232,31 @@ def list_profiles(ctx: Context, id: str) -> Result:
 # ------------------------------------------------------------------- events
 
 
+EVENT_PROPERTIES = 400  # the spec: "must not exceed 400 properties"
+EVENT_STRING_BYTES = 100 * 1024  # the spec: "each string cannot be larger than 100 KB"
+
+
+def _check_event_limits(properties: Any) -> None:
+    pointer = "/data/attributes/properties"
+    if isinstance(properties, dict) and len(properties) > EVENT_PROPERTIES:
+        raise invalid(
+            f"An event cannot have more than {EVENT_PROPERTIES} properties.", pointer=pointer
+        )
+    for text in _strings(properties):
+        if len(text.encode()) > EVENT_STRING_BYTES:
+            raise invalid("A string in the event is larger than 100 KB.", pointer=pointer)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _strings(item)]
+
+
 def create_event(ctx: Context) -> Result:
     attributes = _data(ctx)["attributes"]
+    _check_event_limits(attributes.get("properties"))
     profile_data = attributes["profile"]["data"]
     profile_attributes = dict(profile_data.get("attributes") or {})
     profile_attributes.pop("anonymous_id", None)

@@ -121,10 +121,15 @@ class SandboxHandle:
         times: int | None = 1,
         share: float = 1.0,
         drop: bool = False,
+        body: str | None = None,
+        content_type: str = "text/html",
     ) -> Fault:
         """Answer matching API requests with ``status`` (and ``Retry-After``), slowly, or
-        not at all (``drop``); see ``activation.sandbox.klaviyo.faults``."""
-        fault = Fault(status, method, path, retry_after, delay, times, share, drop)
+        not at all (``drop``), or with ``body`` as ``content_type`` (a proxy's HTML page, a
+        cut-off JSON body); see ``activation.sandbox.klaviyo.faults``."""
+        fault = Fault(
+            status, method, path, retry_after, delay, times, share, drop, body, content_type
+        )
         return self._app.faults.add(fault)
 
     def set_rate_limits(self, config: RateLimitConfig) -> None:
