@@ -24,7 +24,7 @@ from .destinations import Destination, build_destination
 from .destinations.base import MemberRecord, ProfileRecord
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import FreshSuppressions
-from .settings import DestinationSettings, redact
+from .settings import DestinationSettings, Secret, redact
 from .warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,17 @@ def run_sync(
         client = destination or build_destination(destination_settings, declaration.config)
         try:
             fresh = FreshSuppressions.load(warehouse, since=stamp.as_of)
-            _Runner(declaration, scope, warehouse, client, result, planned, fresh, progress).run()
+            _Runner(
+                declaration,
+                scope,
+                warehouse,
+                client,
+                result,
+                planned,
+                fresh,
+                progress,
+                secrets=destination_settings.secrets,
+            ).run()
             result.status = "partial" if result.failed else "success"
         except Exception as exc:
             result.status = "error"
@@ -202,8 +212,10 @@ class _Runner:
         planned: dict[str, int],
         fresh: FreshSuppressions,
         progress: Callable[[int, int], None] | None = None,
+        secrets: Sequence[Secret] = (),
     ) -> None:
         self.declaration = declaration
+        self.secrets = secrets
         self.fresh = fresh
         self.progress = progress
         self.total = planned.get("remove", 0) + sum(planned.get(a, 0) for a in diff.SEND_ACTIONS)
@@ -366,6 +378,8 @@ class _Runner:
     def _failed(self, rows: Sequence[_Row], errors: dict[str, str]) -> None:
         if not errors:
             return
+        # every reason is stored, logged and reported: no form of a key in any of them
+        errors = {key: redact(reason, self.secrets) for key, reason in errors.items()}
         previous = {row.record_key: (row.old_hash, row.destination_ref) for row in rows}
         state.mark_failed(self.warehouse, self.scope, errors, previous)
         self.result.failed += len(errors)
