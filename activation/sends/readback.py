@@ -10,8 +10,10 @@ addresses, manual suppressions) into the warehouse, idempotently:
 Suppressions of erased people (tombstones) are neither kept nor landed. Each suppression's
 id (also the raw event's message_id) is a hash of the destination, the ESP's profile id, the
 reason and the suppression time: a rerun adds nothing twice. Pulls are incremental: from the
-latest suppression already read for this account, minus a lookback (or from the first one
-whose raw event has gone, when the raw tables were reloaded).
+latest suppression of the last complete read of this account (``esp_suppression_reads``),
+minus a lookback, or from the first one whose raw event has gone, when the raw tables were
+reloaded. What a read cut short by an error landed stays, but it moves no cursor: the ESP
+does not return suppressions in time order, so a later page may hold older ones.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ from ..settings import DestinationSettings, redact
 from ..tombstones import Tombstones, load_tombstones
 from ..warehouse import Warehouse
 from .candidates import CONTACT_PROFILES
-from .suppressions import SUPPRESSION_COLUMNS, SUPPRESSIONS_TABLE, ensure_suppressions
+from .suppressions import (
+    READS_TABLE,
+    SUPPRESSION_COLUMNS,
+    SUPPRESSIONS_TABLE,
+    ensure_suppressions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +113,12 @@ def read_back_suppressions(
         result = ReadbackResult(settings.target, since, state.utcnow())
         owned = destination is None
         client = destination or build_destination(settings)
+        watermark = _watermark(warehouse, settings.target)
         try:
             for batch in chunks(client.read_suppressions(since), CHUNK):
                 result.pulled += len(batch)
+                latest = max(record.suppressed_at for record in batch)
+                watermark = latest if watermark is None else max(watermark, latest)
                 kept = [r for r in batch if not _erased(tombstones, r)]
                 result.erased += len(batch) - len(kept)
                 _land(warehouse, settings, kept, result)
@@ -122,6 +132,11 @@ def read_back_suppressions(
             if owned:
                 client.close()
         result.finished_at = state.utcnow()
+        warehouse.insert_rows(
+            READS_TABLE,
+            ("destination_target", "started_at", "finished_at", "since", "watermark"),
+            [(settings.target, result.started_at, result.finished_at, since, watermark)],
+        )
     log.info(
         "suppression read-back from %s: pulled=%d new=%d raw events=%d unmatched=%d",
         settings.destination,
@@ -139,21 +154,32 @@ def _erased(tombstones: Tombstones, record: SuppressionRecord) -> bool:
     return tombstones.covers(email=record.email, contact_id=record.external_id)
 
 
+def _watermark(warehouse: Warehouse, target: str) -> datetime | None:
+    """The latest suppression time a complete read of this account has seen."""
+    latest = warehouse.fetchall(
+        f"select max(watermark) from {READS_TABLE} where destination_target = ?", [target]
+    )[0][0]
+    return latest if isinstance(latest, datetime) else None
+
+
 def _since(warehouse: Warehouse, target: str, lookback: timedelta) -> datetime | None:
-    """Where the next pull starts: the latest suppression read for this account, or the
-    first one whose raw event is gone (raw tables reloaded), minus ``lookback``."""
-    first_missing, latest = warehouse.fetchall(
+    """Where the next pull starts: the latest suppression of the last complete read, or the
+    first one whose raw event is gone (raw tables reloaded), whichever is earlier, minus
+    ``lookback``; from the beginning when no read of this account has completed."""
+    (first_missing,) = warehouse.fetchall(
         "select"
         " min(case when s.contact_id is not null and e.message_id is null"
-        " then s.suppressed_at end),"
-        " max(s.suppressed_at)"
+        " then s.suppressed_at end)"
         f" from {SUPPRESSIONS_TABLE} as s"
         f" left join {'.'.join(RAW_EVENTS)} as e on s.message_id = e.message_id"
         " where s.destination_target = ?",
         [target],
     )[0]
-    start = first_missing or latest
-    return start - lookback if start is not None else None
+    watermark = _watermark(warehouse, target)
+    if watermark is None:
+        return None
+    start = min(first_missing, watermark) if isinstance(first_missing, datetime) else watermark
+    return start - lookback
 
 
 def _land(

@@ -9,6 +9,9 @@ from __future__ import annotations
 from ..warehouse import Warehouse
 
 SUPPRESSIONS_TABLE = "activation.esp_suppressions"
+# one row per complete read-back: where the next one starts (a read cut short by an error
+# advances nothing, since the ESP does not return suppressions in time order)
+READS_TABLE = "activation.esp_suppression_reads"
 
 SUPPRESSION_COLUMNS = (
     "message_id",
@@ -34,6 +37,13 @@ DDL = (
         reason varchar not null,
         suppressed_at timestamp not null,
         landed_at timestamp not null
+    )""",
+    f"""create table if not exists {READS_TABLE} (
+        destination_target varchar not null,
+        started_at timestamp not null,
+        finished_at timestamp not null,
+        since timestamp,
+        watermark timestamp
     )""",
 )
 
