@@ -22,6 +22,7 @@ from .build_stamps import require_live_build
 from .declarations import SyncDeclaration
 from .destinations import Destination, build_destination
 from .destinations.base import MemberRecord, ProfileRecord
+from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import FreshSuppressions
 from .settings import DestinationSettings, Secret, redact
@@ -60,6 +61,7 @@ class SyncRunResult:
     server_errors: int = 0
     timeouts: int = 0
     connection_errors: int = 0
+    truncated: int = 0  # rows sent with strings cut to the destination's limits
     throttle_seconds: float = 0.0
     duration_seconds: float = 0.0
     status: str = "running"
@@ -166,6 +168,7 @@ def run_sync(
             message = redact(f"sync {declaration.name} failed: {exc}", destination_settings.secrets)
             raise ActivationError(message) from None
         finally:
+            result.truncated = rows_truncated(client)
             stats = getattr(getattr(client, "client", None), "stats", None)
             if stats is not None:
                 result.api_calls = stats.api_calls

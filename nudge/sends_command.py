@@ -122,6 +122,7 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
             ("api calls", result.api_calls),
             ("write calls", result.write_calls),
             ("rate limited (429)", result.rate_limited),
+            ("sent with strings cut to the ESP's limits", result.truncated),
         ]
     rows += [(f"ledger: {status}", count) for status, count in sorted(result.ledger.items())]
     if readback is not None:

@@ -90,6 +90,7 @@ def run_declared_syncs(
 MEASURE_NOTES = {
     "rate_limited": " (429)",
     "held_back": " (may not be emailed now)",
+    "truncated": " (strings cut to the ESP's limits)",
 }
 
 
@@ -102,7 +103,14 @@ def results_table(results: list[SyncRunResult], *, dry_run: bool) -> Table:
         table.add_column(result.sync_name, justify="right")
     measures = ["added", "changed", "removed", "retried", "unchanged", "failed"]
     if not dry_run:
-        measures += ["held_back", "api_calls", "write_calls", "rate_limited", "request_retries"]
+        measures += [
+            "held_back",
+            "api_calls",
+            "write_calls",
+            "rate_limited",
+            "request_retries",
+            "truncated",
+        ]
     table.add_row("status", *(result.status for result in results))
     for measure in measures:
         label = measure.replace("_", " ") + MEASURE_NOTES.get(measure, "")

@@ -5,8 +5,10 @@ Klaviyo sandbox, which checks Klaviyo's limits, never sees an invalid request.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,19 @@ from activation.destinations.customerio import PERSON_LIMITS
 from activation.destinations.klaviyo import EVENT_LIMITS, KlaviyoDestination
 from activation.destinations.limits import LimitChecker, truncate_utf8
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from tests.sends_helpers import API_KEY, invalid_requests, settings
+from activation.sends import run_sends
+from tests.sends_helpers import (
+    API_KEY,
+    AS_OF,
+    FakeClock,
+    events_by_unique_id,
+    invalid_requests,
+    ledger,
+    make_warehouse,
+    profile_row,
+    send_row,
+    settings,
+)
 
 KB = 1024
 
@@ -130,3 +144,29 @@ def test_klaviyo_event_limits_are_the_specs() -> None:
         100 * KB,
         5 * KB * KB,
     )
+
+
+def test_triggered_sends_over_the_limits_fail_alone_in_the_ledger(
+    warehouse: Path, sandbox: SandboxHandle
+) -> None:
+    """Through the send runner: the cut send is sent and counted, the one over a hard limit
+    is 'failed' in the ledger with the limit named, never posted."""
+    payloads = {
+        "c-long": json.dumps({"note": "ü" * (60 * KB)}),
+        "c-many": json.dumps({f"p{i}": i for i in range(401)}),
+        "c-fine": None,
+    }
+    sends = [send_row(c, payload=p) for c, p in payloads.items()]
+    make_warehouse(warehouse, sends, [profile_row(c) for c in payloads])
+
+    result = run_sends(warehouse, settings(sandbox.base_url), clock=FakeClock(AS_OF))
+
+    assert (result.sent, result.failed, result.truncated, result.status) == (2, 1, 1, "partial")
+    rows = ledger(warehouse)
+    many = rows[send_row("c-many")["send_key"]]
+    assert many[:3] == ("failed", "send_failed", 1)
+    assert "over the limit of 400" in str(many)
+    assert set(events_by_unique_id(sandbox)) == {
+        send_row(c)["send_key"] for c in ("c-long", "c-fine")
+    }
+    assert invalid_requests(sandbox) == []

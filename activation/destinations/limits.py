@@ -169,3 +169,9 @@ def _string_limit(limits: RecordLimits) -> str:
     if limits.string_chars is not None:
         parts.append(f"{limits.string_chars} characters")
     return " and ".join(parts) + " per string" if parts else "none"
+
+
+def rows_truncated(destination: object) -> int:
+    """Rows a destination sent with strings cut to its limits (0 for one without a checker)."""
+    checker = getattr(destination, "checker", None)
+    return checker.truncations.rows if isinstance(checker, LimitChecker) else 0

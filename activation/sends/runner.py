@@ -34,6 +34,7 @@ from ..batching import chunks
 from ..build_stamps import require_live_build
 from ..destinations import Destination, build_destination
 from ..destinations.base import EventRecord
+from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
 from ..fresh_suppressions import ERASED, FreshSuppressions
 from ..settings import DestinationSettings, redact
@@ -108,6 +109,7 @@ class SendRunResult:
     api_calls: int = 0
     write_calls: int = 0
     rate_limited: int = 0
+    truncated: int = 0  # sends that left with strings cut to the destination's limits
     status: str = "running"
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     capped_by_reason: dict[str, int] = field(default_factory=dict)
@@ -315,6 +317,7 @@ def _deliver(
         message = redact(f"triggered sends failed: {exc}", settings.secrets)
         raise ActivationError(message) from None
     finally:
+        result.truncated = rows_truncated(client)
         stats = getattr(getattr(client, "client", None), "stats", None)
         if stats is not None:
             result.api_calls = stats.api_calls
