@@ -1,0 +1,43 @@
+"""bench/rfm_limit.sql, the hand-written limit `make bench-build` times `+contact_rfm`
+against, computes the same RFM as the models: on a small generated store and on the
+hand-made raw rows with every quarantine case (a correctness test; nothing is timed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from bench.limit import compare, run_limit
+from nudge.dbt_runner import run_dbt
+from nudge.generator import generate
+from tests.fixtures.raw_rows import AS_OF, write_raw_rows
+
+
+def _limit_equals_contact_rfm(warehouse: Path, as_of: datetime) -> int:
+    run_dbt(["seed"], warehouse, quiet=True)
+    run_dbt(
+        ["run", "--select", "+contact_rfm"],
+        warehouse,
+        dbt_vars={"as_of": as_of.isoformat(sep=" ")},
+        quiet=True,
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        rows = run_limit(con, as_of)
+        comparison = compare(con)
+    assert comparison.equal, comparison.summary()
+    return rows
+
+
+def test_limit_equals_contact_rfm_on_a_generated_store(tmp_path: Path) -> None:
+    warehouse = tmp_path / "nudge.duckdb"
+    end = datetime(2026, 11, 1)
+    generate(warehouse, contacts=100, seed=42, end=end, days=30)
+    assert _limit_equals_contact_rfm(warehouse, end) > 10
+
+
+def test_limit_equals_contact_rfm_on_hand_made_rows(tmp_path: Path) -> None:
+    warehouse = tmp_path / "nudge.duckdb"
+    write_raw_rows(warehouse)
+    assert _limit_equals_contact_rfm(warehouse, AS_OF) > 0
