@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint unit dagster bench clean
+.PHONY: install demo test lint unit dagster bench bench-build clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: lint unit
 CONTACTS ?= 100000
 bench: install
 	$(BIN)/python -m nudge.generator.bench --contacts $(CONTACTS)
+
+# BENCHMARKS.md "Model build (issue 14)": time the dbt builds on a generated store, cached in
+# warehouse/bench (CONTACTS=2000 make bench-build; 10000 unless CONTACTS is given; ARGS=
+# "--append BENCHMARKS.md" adds the rows)
+bench-build: install
+	$(BIN)/python -m bench.build --contacts $(if $(filter command line environment,$(origin CONTACTS)),$(CONTACTS),10000) $(ARGS)
 
 # `nudge dagster` installs orchestration/dagster.yaml (queued warehouse runs) in DAGSTER_HOME
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home

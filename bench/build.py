@@ -1,0 +1,188 @@
+"""Time the dbt project on a generated store and print (or append) a BENCHMARKS.md table.
+
+    python -m bench.build --contacts 10000
+    python -m bench.build --contacts 10000 --append BENCHMARKS.md
+
+The store (N contacts, 365 days to --end) is generated once and cached under --cache keyed
+by contacts, seed, days and end, with the seeds loaded. Every step runs on its own copy of
+it, in its own process (bench/step.py), measured by bench/measure.py:
+
+(a) limit   bench/rfm_limit.sql: contact_rfm from the raw tables in one DuckDB statement
+(a) rfm     dbt run --select +contact_rfm (the models the limit stands for)
+(b) run     dbt run: every model, no tests
+(c) build   dbt build: seeds, models and tests (what `nudge build` runs)
+(d) +15m    on a copy built by (b): 15 minutes of new events land after the end, then
+            dbt run as of end + 15 min (incremental models incrementally)
+(e) trigger on the same kind of copy: the dbt selection of Dagster's trigger_job
+            (orchestration/jobs.py: the `triggers` group and segment_transitions with
+            everything upstream; dbt build, so their tests too) as of end + 15 min
+
+and then checks that the limit's table equals contact_rfm (same contacts, every column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bench.limit import compare_files
+from bench.measure import Measured, run_step
+from bench.store import INCREMENT, append_increment, cached_store, copy_store
+from nudge.generator.bench import machine
+from nudge.paths import PROJECT_ROOT
+
+# Dagster's trigger_job (orchestration/jobs.py): AssetSelection.groups("triggers") |
+# segment_transitions, .upstream(), the dbt assets among them; groups are folders
+# (orchestration/translator.py), so `triggers` is models/marts/triggers/**.
+TRIGGER_SELECTION = ["+path:models/marts/triggers", "+segment_transitions"]
+
+STEPS = {
+    "limit": "(a) limit: `bench/rfm_limit.sql`, one DuckDB statement",
+    "rfm": "(a) `dbt run --select +contact_rfm`",
+    "run": "(b) `dbt run` (every model, no tests)",
+    "build": "(c) `dbt build` (seeds, models, tests; `nudge build`)",
+    "increment": "(d) +15 min of events, `dbt run` (incremental)",
+    "trigger": "(e) trigger_job's `dbt build --select " + " ".join(TRIGGER_SELECTION) + "`",
+}
+
+HEADER = (
+    "| contacts | events | step | wall s | CPU s | peak RSS | node s | wall ÷ limit | share | "
+    "machine | date |\n"
+    "|---:|---:|---|---:|---:|---:|---:|---:|---|---|---|\n"
+)
+
+
+def run_all(work: Path, store: Path, end: datetime) -> tuple[dict[str, Measured], str, int]:
+    as_of = f"{end:%Y-%m-%d %H:%M:%S}"
+    later = f"{end + INCREMENT:%Y-%m-%d %H:%M:%S}"
+    copies = {name: work / f"{name}.duckdb" for name in STEPS}
+    measured: dict[str, Measured] = {}
+
+    def step(name: str, kind: str, at: str, *dbt_args: str) -> None:
+        print(f"{STEPS[name]} ...", flush=True)
+        result = run_step(name, [kind, str(copies[name]), at, *dbt_args])
+        measured[name] = result
+        print(
+            f"  {result.wall_s:.1f} s wall, {result.cpu_s:.1f} s CPU, "
+            f"{result.peak_rss_mb:,.0f} MB peak; {result.detail}",
+            flush=True,
+        )
+
+    copy_store(store, copies["limit"])
+    step("limit", "limit", as_of)
+    copy_store(store, copies["rfm"])
+    step("rfm", "dbt", as_of, "run", "--select", "+contact_rfm")
+    equality = compare_files(copies["limit"], copies["rfm"]).summary()
+    print(f"limit vs contact_rfm: {equality}", flush=True)
+    for name in ("limit", "rfm"):
+        _remove(copies[name])
+
+    copy_store(store, copies["run"])
+    step("run", "dbt", as_of, "run")
+    copy_store(store, copies["build"])
+    step("build", "dbt", as_of, "build")
+    _remove(copies["build"])
+
+    # (d) and (e) start from the full build (b), as the live warehouse would be
+    appended = 0
+    for name in ("increment", "trigger"):
+        copy_store(copies["run"], copies[name])
+        shutil.copytree(_artifacts(copies["run"]), _artifacts(copies[name]), dirs_exist_ok=True)
+        appended = append_increment(copies[name], end)
+    _remove(copies["run"])
+    step("increment", "dbt", later, "run")
+    _remove(copies["increment"])
+    step("trigger", "dbt", later, "build", "--select", *TRIGGER_SELECTION)
+    _remove(copies["trigger"])
+    return measured, equality, appended
+
+
+def _artifacts(warehouse: Path) -> Path:
+    return warehouse.parent / f"{warehouse.stem}_dbt"
+
+
+def _remove(warehouse: Path) -> None:
+    warehouse.unlink(missing_ok=True)
+    shutil.rmtree(_artifacts(warehouse), ignore_errors=True)
+
+
+def node_time(m: Measured) -> float:
+    """dbt's summed node execution seconds (2 threads: may exceed wall); the limit's query."""
+    if "model_seconds" in m.detail:
+        return float(m.detail["model_seconds"]) + float(m.detail.get("test_seconds", 0))
+    return float(m.detail.get("inner_seconds", 0))
+
+
+def table_rows(
+    measured: dict[str, Measured], contacts: int, events: int, appended: int, where: str
+) -> str:
+    limit = measured["limit"].wall_s
+    run, build = measured["run"].wall_s, measured["build"].wall_s
+    build_detail = measured["build"].detail
+    node_seconds = float(build_detail.get("model_seconds", 0)) + float(
+        build_detail.get("test_seconds", 0)
+    )
+    shares = {
+        "build": (
+            f"tests {(build - run) / build:.0%} of wall ((c) - (b)); "
+            f"{float(build_detail.get('test_seconds', 0)) / node_seconds:.0%} of node time"
+            if build and node_seconds
+            else ""
+        ),
+        "increment": f"{measured['increment'].wall_s / run:.0%} of (b); {appended:,} events landed"
+        if run
+        else "",
+        "trigger": f"{measured['trigger'].wall_s / run:.0%} of (b)" if run else "",
+    }
+    rows = []
+    for name, label in STEPS.items():
+        m = measured[name]
+        rows.append(
+            f"| {contacts:,} | {events:,} | {label} | {m.wall_s:.1f} | {m.cpu_s:.1f} | "
+            f"{m.peak_rss_mb / 1024:.2f} GB | {node_time(m):.1f} | {m.wall_s / limit:.1f}x | "
+            f"{shares.get(name, '')} | {where} | {datetime.now():%Y-%m-%d} |\n"
+        )
+    return "".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--end", default="2026-11-01", help="ISO date or instant (UTC)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=PROJECT_ROOT / "warehouse" / "bench",
+        help="where generated stores are kept between runs (default: warehouse/bench)",
+    )
+    parser.add_argument("--append", type=Path, help="append the rows to this markdown file")
+    args = parser.parse_args(argv)
+
+    end = datetime.fromisoformat(args.end)
+    store, rows = cached_store(args.cache, args.contacts, args.seed, args.days, end)
+    work = args.cache / f"run-c{args.contacts}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        measured, equality, appended = run_all(work, store, end)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table = table_rows(measured, args.contacts, rows["events"], appended, machine())
+    print()
+    print(f"limit vs contact_rfm: {equality}")
+    print(HEADER + table, end="")
+    if args.append:
+        exists = args.append.exists() and HEADER.splitlines()[0] in args.append.read_text()
+        with args.append.open("a") as out:
+            out.write(table if exists else "\n" + HEADER + table)
+    if not equality.startswith("equal"):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
