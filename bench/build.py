@@ -125,6 +125,12 @@ def table_rows(
     node_seconds = float(build_detail.get("model_seconds", 0)) + float(
         build_detail.get("test_seconds", 0)
     )
+
+    def share(name: str) -> str:
+        """wall and CPU time as a share of the full `dbt run` (b)'s."""
+        m, b = measured[name], measured["run"]
+        return f"{m.wall_s / b.wall_s:.0%} of (b) wall, {m.cpu_s / b.cpu_s:.0%} of its CPU"
+
     shares = {
         "build": (
             f"tests {(build - run) / build:.0%} of wall ((c) - (b)); "
@@ -132,10 +138,8 @@ def table_rows(
             if build and node_seconds
             else ""
         ),
-        "increment": f"{measured['increment'].wall_s / run:.0%} of (b); {appended:,} events landed"
-        if run
-        else "",
-        "trigger": f"{measured['trigger'].wall_s / run:.0%} of (b)" if run else "",
+        "increment": f"{share('increment')}; {appended:,} events landed",
+        "trigger": share("trigger"),
     }
     rows = []
     for name, label in STEPS.items():

@@ -14,6 +14,12 @@ from datetime import datetime
 from pathlib import Path
 
 
+def node_name(unique_id: str) -> str:
+    """model.nudge.x -> x; test.nudge.not_null_x_c.<hash> -> not_null_x_c (not the hash)."""
+    parts = unique_id.split(".")
+    return parts[2] if parts[0] == "test" and len(parts) > 3 else parts[-1]
+
+
 def node_timings(run_results: Path) -> dict[str, object]:
     """Node counts and execution seconds from dbt's run_results.json: models and tests
     summed separately (seeds and hooks in neither), and the slowest nodes."""
@@ -32,7 +38,7 @@ def node_timings(run_results: Path) -> dict[str, object]:
         "unit_test_seconds": round(
             sum(t for t, node in timings if node.startswith("unit_test.")), 1
         ),
-        "slowest": [[round(t, 1), node.split(".")[-1]] for t, node in timings[:10]],
+        "slowest": [[round(t, 1), node_name(node)] for t, node in timings[:10]],
     }
 
 
