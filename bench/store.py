@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from nudge.dbt_runner import run_dbt
+from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
 from nudge.generator import generate
 
 INCREMENT = timedelta(minutes=15)
@@ -34,6 +34,7 @@ def cached_store(
         generate(partial, contacts=contacts, seed=seed, end=end, days=days)
         run_dbt(["seed"], partial, quiet=True)  # reference data `dbt run` reads, not timed
         partial.rename(path)
+        shutil.rmtree(dbt_artifacts_dir(partial), ignore_errors=True)
     with duckdb.connect(str(path), read_only=True) as con:
         rows = {
             table: int(con.execute(f"select count(*) from raw.{table}").fetchone()[0])  # type: ignore[index]
