@@ -66,6 +66,7 @@ MARTS = {  # table -> key
     "segments.segment_memberships": ["segment_key", "contact_id"],
     "staging.stg_quarantined_rows": [],
     "staging.stg_raw_row_reconciliation": ["source_table"],
+    "staging.stg_duplicate_conflicts": [],
 }
 TRIGGERED_SENDS = "triggers.triggered_sends"
 HAS_TRIGGERED_SENDS = (PROJECT_ROOT / "models/marts/triggers/triggered_sends.sql").exists()
@@ -93,6 +94,8 @@ ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]
 SELECTED = [
     *ENGINE_SELECTED,
     "stg_quarantined_rows",
+    "stg_held_rows",
+    "stg_duplicate_conflicts",
     "stg_raw_row_reconciliation",
     *(["+triggered_sends"] if HAS_TRIGGERED_SENDS else []),
 ]

@@ -131,7 +131,7 @@ def measured(
         ),
     }
     as_of = (now + timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S")
-    run_dbt(["seed", "--select", "flow_benchmarks"], path, quiet=True)
+    run_dbt(["seed", "--select", "flow_benchmarks", "placeholder_identities"], path, quiet=True)
     run_dbt(["run", "--select", *MODELS.split()], path, dbt_vars={"as_of": as_of}, quiet=True)
     yield path, planted
 
