@@ -3,9 +3,8 @@
 `generate()` (re)creates `raw.events`, `raw.identifies` and `raw.product_catalog` in a
 DuckDB warehouse exactly as docs/contracts/raw_events.md describes them, including the
 bad input the contract lists (each broken row has exactly one defect, so the staging
-models quarantine it for the reason counted here), rows stamped to land years after the
-end (held by staging), collector re-deliveries (a few conflicting with the copy kept),
-late arrivals, anonymous browsing stitched by later identify calls, and one drift column.
+models quarantine it for the reason counted here), collector re-deliveries, late
+arrivals, anonymous browsing stitched by later identify calls, and one drift column.
 
 Contacts are simulated in fixed blocks of `BLOCK_CONTACTS` with numpy (no Python loop per
 person or event) and appended block by block, so memory stays bounded whatever the size.
@@ -53,9 +52,7 @@ DUCKDB_MEMORY_LIMIT = "2GB"
 class GenerationResult:
     rows: dict[str, int]  # raw table name -> rows written (broken and duplicate rows included)
     bad_rows: dict[tuple[str, str], int]  # (table, quarantine reason) -> broken rows injected
-    duplicates: dict[str, int]  # table -> re-deliveries injected (conflicting ones included)
-    held: dict[str, int]  # table -> rows landing after `end` (a year or more)
-    conflicts: dict[str, int]  # table -> re-deliveries whose content differs from the kept copy
+    duplicates: dict[str, int]  # table -> exact re-deliveries injected
     contacts: int
     products: int
     seed: int
@@ -98,8 +95,7 @@ def generate(
 ) -> GenerationResult:
     """Write the three raw tables into the DuckDB file `warehouse` (replacing them).
 
-    History covers the `days` before `end` (naive = UTC); nothing lands after `end` but the
-    held rows, a year or more later.
+    History covers the `days` before `end` (naive = UTC); nothing lands after `end`.
     `bad_row_share` and `duplicate_share` are shares of the rows written per table (each
     quarantine reason gets at least one broken row when the share is above zero)."""
     started = time.perf_counter()
@@ -113,16 +109,12 @@ def generate(
 
     rows = {"events": 0, "identifies": 0, "product_catalog": 0}
     duplicates = dict.fromkeys(rows, 0)
-    held = dict.fromkeys(rows, 0)
-    conflicts = dict.fromkeys(rows, 0)
     bad_rows: dict[tuple[str, str], int] = {}
     invalid_emails = 0
 
     def tally(table: str, result: Corrupted) -> None:
         rows[table] += int(result.frame["ts"].shape[0])
         duplicates[table] += result.duplicates
-        held[table] += result.held
-        conflicts[table] += result.conflicts
         for reason, count in result.bad_rows.items():
             bad_rows[(table, reason)] = bad_rows.get((table, reason), 0) + count
 
@@ -131,7 +123,7 @@ def generate(
         writer = RawWriter(con, catalog, seed, contacts)
         writer.create_tables()
 
-        reasons = catalog_reasons(end_s)
+        reasons = catalog_reasons()
         history = corrupt(
             stream(seed, STREAM_CATALOG_BROKEN),
             catalog_history(catalog),
@@ -146,7 +138,7 @@ def generate(
         )
         tally("product_catalog", history)
 
-        e_reasons, i_reasons = event_reasons(start_s, end_s), identify_reasons(start_s, end_s)
+        e_reasons, i_reasons = event_reasons(start_s), identify_reasons(start_s)
         for block, (first, count) in enumerate(block_bounds(contacts)):
             simulated = simulate_block(seed, block, first, count, catalog, start_s, end_s)
             rng = stream(seed, STREAM_BLOCK_BROKEN, block)
@@ -187,8 +179,6 @@ def generate(
         rows=rows,
         bad_rows=dict(sorted(bad_rows.items())),
         duplicates=duplicates,
-        held=held,
-        conflicts=conflicts,
         contacts=contacts,
         products=catalog.n_products,
         seed=seed,

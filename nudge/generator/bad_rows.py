@@ -1,13 +1,10 @@
-"""Broken rows (each with exactly one defect), rows landing far in the future (held), and
-re-deliveries (duplicates, a few of them conflicting: same key, other content).
+"""Broken rows (each with exactly one defect) and exact re-deliveries (duplicates).
 
 A broken row is a copy of a valid row with a fresh message id and one defect, so that the
 downstream quarantine, checking in CONTRIBUTING.md's order, finds exactly that reason: every
 earlier check passes because the source row was valid. Text defects (missing message id,
-invalid text, missing event name, placeholder ids, invalid JSON, invalid numbers) are applied
-by the writer from the `defect`, `bad_col` and `bad_char` columns; the rest are applied to
-the columns here. A held row is a valid copy with a fresh id whose landing time is a year or
-more after the end: staging holds it (stg_held_rows, `received_in_future`) until then.
+invalid text, missing event name, invalid JSON) are applied by the writer from the `defect`,
+`bad_col` and `bad_char` columns; the rest are applied to the columns here.
 """
 
 from __future__ import annotations
@@ -17,20 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nudge.generator.common import DAY, EV, HOUR, I64, MINUTE, NULL, B, frame_len, take
+from nudge.generator.common import DAY, EV, HOUR, I64, NULL, B, frame_len, take
 
 EVENT_REASONS = [
     "missing_message_id",
     "invalid_text",
     "missing_event_name",
     "missing_identity",
-    "placeholder_identity",
     "missing_timestamp",
     "missing_received_at",
     "clock_skew",
-    "before_earliest_date",
     "invalid_json",
-    "invalid_number",
     "order_missing_id",
     "negative_order_total",
     "missing_required_property",
@@ -39,26 +33,16 @@ IDENTIFY_REASONS = [
     "missing_message_id",
     "invalid_text",
     "missing_user_id",
-    "placeholder_identity",
     "missing_timestamp",
     "missing_received_at",
     "clock_skew",
-    "before_earliest_date",
     "invalid_json",
 ]
-CATALOG_REASONS = [
-    "missing_product_id",
-    "invalid_text",
-    "missing_updated_at",
-    "before_earliest_date",
-    "invalid_price",
-]
-HELD = "received_in_future"  # stg_held_rows' reason for a landing time far after as_of
+CATALOG_REASONS = ["missing_product_id", "invalid_text", "missing_updated_at", "invalid_price"]
 
 # characters that make text invalid: C0 controls except tab/newline/CR, and U+FFFD (what a
 # non-UTF-8 byte decodes to)
 BAD_CHARS = np.array([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFD], dtype=np.int64)
-PRICED_EVENTS = [EV["Product Viewed"], EV["Product Added"], EV["Product Added to Wishlist"]]
 REQUIRED = {  # event code -> column holding its required property
     EV["Product Viewed"]: "product",
     EV["Product Added"]: "product",
@@ -70,21 +54,11 @@ REQUIRED = {  # event code -> column holding its required property
 }
 
 
-# var earliest_event_at (dbt_project.yml) and instants before it that broken clocks produce:
-# year 1900, epoch zero, the last second before the bound
-EARLIEST_EVENT_AT = 946_684_800  # 2000-01-01 00:00:00 UTC, in epoch seconds
-TOO_EARLY = np.array([-2_208_988_800, 0, EARLIEST_EVENT_AT - 1], dtype=np.int64)  # 1900, 1970
-# a conflicting re-delivery of an event or identify is stamped this many seconds later
-CONFLICT_SHIFT = (1, 60)
-CONFLICT_SHARE = 0.1  # of the re-deliveries
-
-
 @dataclass(frozen=True)
 class Reason:
     code: str
     eligible: Callable[[dict[str, I64]], B]
     apply: Callable[[np.random.Generator, dict[str, I64]], None]
-    held: bool = False  # a row held back (not read) rather than quarantined
 
 
 def _any(f: dict[str, I64]) -> B:
@@ -123,25 +97,6 @@ def _clock_skew(rng: np.random.Generator, f: dict[str, I64]) -> None:
     f["recv"][:] = f["ts"] - rng.integers(DAY + HOUR, 5 * DAY, frame_len(f))
 
 
-def _too_early(rng: np.random.Generator, f: dict[str, I64]) -> None:
-    f["ts"][:] = TOO_EARLY[rng.integers(0, len(TOO_EARLY), frame_len(f))]
-
-
-def _placeholders(rng: np.random.Generator, f: dict[str, I64]) -> None:
-    """The writer spells the row's ids as placeholders: bad_col picks the user_id's,
-    bad_char the anonymous_id's (PLACEHOLDER_IDS in the writer)."""
-    n = frame_len(f)
-    f["bad_col"][:] = rng.integers(0, 1 << 16, n)
-    f["bad_char"][:] = rng.integers(0, 1 << 16, n)
-
-
-def _far_future(end: int) -> Callable[[np.random.Generator, dict[str, I64]], None]:
-    def apply(rng: np.random.Generator, f: dict[str, I64]) -> None:
-        f["recv"][:] = end + rng.integers(366 * DAY, 3 * 365 * DAY, frame_len(f))
-
-    return apply
-
-
 def _negative_total(rng: np.random.Generator, f: dict[str, I64]) -> None:
     f["total"][:] = -np.maximum(f["total"], 100)
 
@@ -152,29 +107,18 @@ def _missing_required(rng: np.random.Generator, f: dict[str, I64]) -> None:
         f[col][m] = NULL
 
 
-def event_reasons(start: int, end: int) -> list[Reason]:
+def event_reasons(start: int) -> list[Reason]:
     skew_ok: Callable[[dict[str, I64]], B] = lambda f: f["ts"] >= start + 6 * DAY  # noqa: E731
     is_order: Callable[[dict[str, I64]], B] = lambda f: f["event"] == EV["Order Completed"]  # noqa: E731
-
-    def priced(f: dict[str, I64]) -> B:
-        """Rows carrying the amount the invalid_number defect spoils (a product may have no
-        price)."""
-        return (is_order(f) & (f["total"] != NULL)) | (
-            np.isin(f["event"], PRICED_EVENTS) & (f["price"] != NULL)
-        )
-
     return [
         Reason("missing_message_id", _any, _nothing),
         Reason("invalid_text", _any, _text_target(["message_id", "event", "user", "anon"])),
         Reason("missing_event_name", _any, _nothing),
         Reason("missing_identity", _any, _null("user", "anon")),
-        Reason("placeholder_identity", _any, _placeholders),
         Reason("missing_timestamp", _any, _null("ts")),
         Reason("missing_received_at", _any, _null("recv")),
         Reason("clock_skew", skew_ok, _clock_skew),
-        Reason("before_earliest_date", _any, _too_early),
         Reason("invalid_json", _any, _nothing),
-        Reason("invalid_number", priced, _nothing),
         Reason("order_missing_id", is_order, _null("order")),
         Reason("negative_order_total", is_order, _negative_total),
         Reason(
@@ -182,23 +126,19 @@ def event_reasons(start: int, end: int) -> list[Reason]:
             lambda f: np.isin(f["event"], list(REQUIRED)),
             _missing_required,
         ),
-        Reason(HELD, _any, _far_future(end), held=True),
     ]
 
 
-def identify_reasons(start: int, end: int) -> list[Reason]:
+def identify_reasons(start: int) -> list[Reason]:
     skew_ok: Callable[[dict[str, I64]], B] = lambda f: f["ts"] >= start + 6 * DAY  # noqa: E731
     return [
         Reason("missing_message_id", _any, _nothing),
         Reason("invalid_text", _any, _text_target(["message_id", "user", "anon"])),
         Reason("missing_user_id", _any, _null("user")),
-        Reason("placeholder_identity", _any, _placeholders),
         Reason("missing_timestamp", _any, _null("ts")),
         Reason("missing_received_at", _any, _null("recv")),
         Reason("clock_skew", skew_ok, _clock_skew),
-        Reason("before_earliest_date", _any, _too_early),
         Reason("invalid_json", lambda f: f["traits_kind"] != 2, _nothing),  # 2: NULL traits
-        Reason(HELD, _any, _far_future(end), held=True),
     ]
 
 
@@ -209,16 +149,9 @@ def _shift_key(rng: np.random.Generator, f: dict[str, I64], lo: int, hi: int) ->
     f["ts"][:] = f["ts"] + rng.integers(lo, hi, frame_len(f))
 
 
-def catalog_reasons(end: int) -> list[Reason]:
+def catalog_reasons() -> list[Reason]:
     def missing_updated_at(rng: np.random.Generator, f: dict[str, I64]) -> None:
         f["ts"][:] = NULL
-
-    def too_early(rng: np.random.Generator, f: dict[str, I64]) -> None:
-        # one second apart: no two broken copies share a key
-        f["ts"][:] = EARLIEST_EVENT_AT - DAY - np.arange(frame_len(f))
-
-    def far_future(rng: np.random.Generator, f: dict[str, I64]) -> None:
-        f["ts"][:] = end + 366 * DAY + np.arange(frame_len(f)) * MINUTE
 
     def invalid_price(rng: np.random.Generator, f: dict[str, I64]) -> None:
         _shift_key(rng, f, 30, 60)
@@ -232,9 +165,7 @@ def catalog_reasons(end: int) -> list[Reason]:
         Reason("missing_product_id", _any, _nothing),
         Reason("invalid_text", _any, invalid_text),
         Reason("missing_updated_at", _any, missing_updated_at),
-        Reason("before_earliest_date", _any, too_early),
         Reason("invalid_price", _any, invalid_price),
-        Reason(HELD, _any, far_future, held=True),
     ]
 
 
@@ -279,39 +210,25 @@ def inject_bad_rows(
 
 def duplicate_rows(
     rng: np.random.Generator, frame: dict[str, I64], n_dup: int, source_ok: B, end: int
-) -> tuple[dict[str, I64], int]:
-    """Re-deliveries: copies of valid rows, half of them landing later (received_at), and
-    (the frame with them, how many conflict). A tenth (at least one) conflict with the
-    copy kept: an event or identify re-stamped a little later, a catalog state with
-    another stock count. The kept copy stays the original: it landed first or at the same
-    time with an earlier timestamp (events, identifies), or its raw row as JSON sorts
-    first (catalog: its stock count is a prefix of the conflicting one's)."""
+) -> dict[str, I64]:
+    """Re-deliveries: exact copies of valid rows; half of them land later (received_at)."""
     pool = np.flatnonzero(source_ok)
     k = int(min(n_dup, pool.shape[0]))
     dup = take(frame, np.sort(rng.choice(pool, k, replace=False)))
     dup = {c: v.copy() for c, v in dup.items()}
-    conflict = np.zeros(k, dtype=bool)
-    if k:
-        conflict[rng.choice(k, max(1, round(CONFLICT_SHARE * k)), replace=False)] = True
     if "recv" in dup:
         later = rng.random(k) < 0.5
         dup["recv"] = np.where(
             later, np.minimum(dup["recv"] + rng.integers(1, 6 * HOUR, k), end), dup["recv"]
         )
-        dup["ts"] = np.where(conflict, dup["ts"] + rng.integers(*CONFLICT_SHIFT, k), dup["ts"])
-    else:
-        conflict &= dup["stock"] != NULL
-        dup["stock"] = np.where(conflict, dup["stock"] * 10 + 1, dup["stock"])
-    return {c: np.concatenate([frame[c], dup[c]]) for c in frame}, int(conflict.sum())
+    return {c: np.concatenate([frame[c], dup[c]]) for c in frame}
 
 
 @dataclass
 class Corrupted:
     frame: dict[str, I64]
-    bad_rows: dict[str, int]  # reason -> broken rows injected (held rows not included)
-    duplicates: int  # conflicting ones included
-    held: int
-    conflicts: int
+    bad_rows: dict[str, int]  # reason -> broken rows injected
+    duplicates: int
 
 
 def corrupt(
@@ -334,12 +251,5 @@ def corrupt(
     if keys is not None:
         out["mkey"] = keys(frame_len(out))
     before = frame_len(out)
-    out, conflicts = duplicate_rows(rng, out, n_dup, out["defect"] == 0, end)
-    held = {r.code for r in reasons if r.held}
-    return Corrupted(
-        out,
-        {code: n for code, n in counts.items() if code not in held},
-        frame_len(out) - before,
-        sum(n for code, n in counts.items() if code in held),
-        conflicts,
-    )
+    out = duplicate_rows(rng, out, n_dup, out["defect"] == 0, end)
+    return Corrupted(out, counts, frame_len(out) - before)

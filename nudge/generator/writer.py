@@ -302,52 +302,13 @@ def _truncated(column: str) -> str:
     return f"left({column}, length({column}) - 1)"
 
 
-def _sql_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
-# ids trackers send when they have none (macros/checks/identities.sql), spelled as they come
-PLACEHOLDER_IDS = ["null", "undefined", " None ", "NaN", "0", "-1", "\t", "[object Object]", "nil"]
-# numbers that are not (invalid_number): text, overflow, NaN as JSON text
-BAD_NUMBERS = ['"12,50"', "1e308", "-1e308", '"NaN"', '"Infinity"', "12345678901234567890123"]
-
-
-def _pick(values: Sequence[str], column: str) -> str:
-    """One of `values`, chosen by the integer `column` (negative keys too: a list index
-    below 1 is NULL, which would drop the property instead of spoiling it)."""
-    n = len(values)
-    return f"{_sql_list(values)}[1 + (({column} % {n}) + {n}) % {n}]"
-
-
-def _placeholder(pick: str) -> str:
-    """A placeholder id, chosen by the integer column `pick`."""
-    return _pick(PLACEHOLDER_IDS, pick)
-
-
-def _text_with_defects(
-    column: str, bad_col: int, missing: str | None = None, placeholder: str | None = None
-) -> str:
-    """`column`, blanked for the `missing` reason, spoiled when bad_col picks it, a
-    placeholder (chosen by the column `placeholder`) for the placeholder_identity reason."""
+def _text_with_defects(column: str, bad_col: int, missing: str | None = None) -> str:
+    """`column`, blanked for the `missing` reason, spoiled when bad_col picks it."""
     cases = []
     if missing:
         cases.append(f"when defect = '{missing}' then {_blank('key')}")
-    if placeholder:
-        cases.append(
-            f"when defect = 'placeholder_identity' and {column} is not null"
-            f" then {_placeholder(placeholder)}"
-        )
     cases.append(f"when defect = 'invalid_text' and bad_col = {bad_col} then {_spoil(column)}")
     return f"case {' '.join(cases)} else {column} end"
-
-
-def _amount(column: str) -> str:
-    """`_money(column)`, or a number that is not one for the invalid_number reason."""
-    bad = _pick(BAD_NUMBERS, "key")
-    return (
-        f"case when defect = 'invalid_number' and {column} is not null then {bad}"
-        f" else cast({_money(column)} as varchar) end"
-    )
 
 
 class RawWriter:
@@ -584,12 +545,12 @@ rows as (
             list_f,
             product_full,
             product_id,
-            '"price":' || {_amount("price")},
+            '"price":' || {_money("price")},
             '"quantity":' || qty,
             '"cart_id":"cart-' || cart || '"',
             '"value":' || {_money("value")},
             '"order_id":"ord-' || order_no || '"',
-            '"total":' || {_amount("total")},
+            '"total":' || {_money("total")},
             '"revenue":' || {_money("revenue")},
             '"discount":' || {_money("discount")},
             coupon,
@@ -629,8 +590,8 @@ select
         when defect = 'invalid_text' and bad_col = 1 then {_spoil("event")}
         else event
     end,
-    {_text_with_defects("user_id", 2, placeholder="bad_col")},
-    {_text_with_defects("anonymous_id", 3, placeholder="bad_char")},
+    {_text_with_defects("user_id", 2)},
+    {_text_with_defects("anonymous_id", 3)},
     ts,
     recv,
     case when defect = 'invalid_json' and key & 1 = 0 then {_truncated("properties")}
@@ -687,8 +648,8 @@ rows as (
 
 select
     {_text_with_defects("message_id", 0, "missing_message_id")},
-    {_text_with_defects("user_id", 1, placeholder="bad_col")},
-    {_text_with_defects("anonymous_id", 2, placeholder="bad_char")},
+    {_text_with_defects("user_id", 1)},
+    {_text_with_defects("anonymous_id", 2)},
     ts,
     recv,
     case when defect = 'invalid_json' then {_truncated("traits")} else traits end
