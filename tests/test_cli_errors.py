@@ -6,6 +6,7 @@ build (its nodes and its log named). nudge/errors.py is the one place mapping th
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -255,9 +256,8 @@ def test_a_failing_dbt_build_names_its_nodes_and_its_log(tmp_path: Path) -> None
     assert len(summaries) == 1, result.output
     log = tmp_path / "nudge_dbt" / "logs" / "dbt.log"
     assert summaries[0].startswith("dbt build failed at ")
-    assert (
-        "unit_test stg_product_catalog__checked_assigns_each_quarantine_reason (error)"
-        in (summaries[0])
-    )
+    # every unit test reading raw.product_catalog fails; which of the model's runs first
+    # (the others are then skipped) is dbt's choice
+    assert re.search(r"unit_test stg_product_catalog__checked_\w+ \(error\)", summaries[0])
     assert summaries[0].endswith(f"downstream skipped; details in {log}")
     assert "replenishment_days" in log.read_text(encoding="utf-8")
