@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 from dagster import AssetKey
 
+from activation.state import utcnow
+
 RAW_SOURCE = "raw"  # the dbt source of the raw contract (docs/contracts/raw_events.md)
 _PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -62,17 +64,22 @@ def _delta(rule: Mapping[str, Any] | None) -> timedelta | None:
 
 
 def newest_loaded_at(
-    connection: duckdb.DuckDBPyConnection, source: RawSource
+    connection: duckdb.DuckDBPyConnection, source: RawSource, now: datetime | None = None
 ) -> tuple[datetime | None, int]:
-    """(max loaded_at, row count) of one raw table; (None, 0) when it does not exist yet."""
+    """(max loaded_at up to ``now``, row count) of one raw table; (None, 0) when it does not
+    exist yet. A row stamped as landing in the future (a collector's clock) is left out:
+    it would make a stalled table look fresh until that date, and staging holds it anyway."""
     exists = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [source.schema, source.table],
     ).fetchone()
     if not exists or not exists[0]:
         return None, 0
+    column = f'"{source.loaded_at_field}"'
     row = connection.execute(
-        f'select max("{source.loaded_at_field}"), count(*) from "{source.schema}"."{source.table}"'
+        f"select max(case when {column} <= ? then {column} end), count(*)"
+        f' from "{source.schema}"."{source.table}"',
+        [now or utcnow()],
     ).fetchone()
     assert row is not None
     return row[0], int(row[1])

@@ -27,10 +27,12 @@ import orchestration
 from activation.errors import ConfigurationError
 from activation.state import RUNS_TABLE
 from nudge.generator import generate
+from nudge.raw_contract import create_table_sql
 from orchestration.assets.raw import freshness_result
 from orchestration.assets.syncs import FAILED_SHARE_CHECK, failed_share_check
 from orchestration.definitions import defs, sources
 from orchestration.jobs import DAILY_JOB, HOURLY_JOB, TRIGGER_JOB, WAREHOUSE_TAG
+from orchestration.raw_sources import newest_loaded_at
 from orchestration.resources import WarehouseResource
 from orchestration.settings import orchestration_settings
 from orchestration.translator import group_for_node
@@ -291,6 +293,28 @@ def test_raw_freshness_follows_dbt_source_freshness() -> None:
     assert (stale.passed, stale.severity) == (False, AssetCheckSeverity.WARN)
     assert (dead.passed, dead.severity) == (False, AssetCheckSeverity.ERROR)
     assert (empty.passed, empty.severity) == (False, AssetCheckSeverity.ERROR)
+
+
+def test_a_row_stamped_in_the_future_does_not_make_a_stalled_table_fresh(
+    tmp_path: Path,
+) -> None:
+    (events,) = [source for source in sources if source.key == RAW[0]]
+    now = datetime(2026, 11, 2, 12)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema raw")
+        con.execute(create_table_sql("events"))
+        for message_id, received_at in (
+            ("old", now - timedelta(days=4)),
+            ("skewed", now.replace(year=2027)),
+        ):
+            con.execute(
+                "insert into raw.events (message_id, received_at) values (?, ?)",
+                [message_id, received_at],
+            )
+        newest, rows = newest_loaded_at(con, events, now)
+    assert (newest, rows) == (now - timedelta(days=4), 2)
+    dead = freshness_result(events, newest, rows, now)
+    assert (dead.passed, dead.severity) == (False, AssetCheckSeverity.ERROR)
 
 
 def test_failed_share_check_reads_sync_runs(

@@ -72,7 +72,7 @@ def raw_freshness_checks(sources: Sequence[RawSource]) -> AssetsDefinition:
         with warehouse.read_only() as connection:
             for check_key in sorted(context.selected_asset_check_keys, key=str):
                 source = by_key[check_key.asset_key]
-                newest, rows = newest_loaded_at(connection, source)
+                newest, rows = newest_loaded_at(connection, source, now)
                 yield freshness_result(source, newest, rows, now)
 
     return _raw_freshness
