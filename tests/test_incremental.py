@@ -66,7 +66,6 @@ MARTS = {  # table -> key
     "segments.segment_memberships": ["segment_key", "contact_id"],
     "staging.stg_quarantined_rows": [],
     "staging.stg_raw_row_reconciliation": ["source_table"],
-    "staging.stg_duplicate_conflicts": [],
 }
 TRIGGERED_SENDS = "triggers.triggered_sends"
 HAS_TRIGGERED_SENDS = (PROJECT_ROOT / "models/marts/triggers/triggered_sends.sql").exists()
