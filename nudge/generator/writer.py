@@ -2,7 +2,7 @@
 
 Numpy code columns become Arrow columns: NULL codes become nulls, codes that stand for
 text are looked up (Arrow `take`) in lists of ready-made JSON fragments
-('"query":"espresso"'), and ids are rendered straight into Arrow string buffers. DuckDB
+('"query":"espresso"'), and ids are rendered straight into Arrow string buffers (`ids`). DuckDB
 then builds each row's JSON text in SQL with `concat_ws` (which skips nulls, so absent
 properties are absent keys), applies the text defects of broken rows (missing ids, bad
 characters, truncated JSON) and appends the block, keeping its row order. No Python code
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
 from nudge.generator.assemble import REFERRER_URLS
@@ -48,7 +47,6 @@ from nudge.generator.common import (
     USER_AGENTS,
     VIDEOS,
     B,
-    splitmix64,
 )
 from nudge.generator.contacts import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
 from nudge.generator.identifies import (
@@ -60,6 +58,7 @@ from nudge.generator.identifies import (
     TRAITS_LINK,
     TRAITS_NONE,
 )
+from nudge.generator.ids import anonymous_keys, user_id_strings, user_id_width, uuid_strings
 from nudge.raw_contract import create_table_sql
 
 SITE = "https://shop.example.com"
@@ -218,66 +217,6 @@ def _defect(defect: I64, reasons: Sequence[str]) -> pa.Array:
     mask = defect == 0
     indices = pa.array(np.where(mask, 0, defect - 1).astype(np.int32), pa.int32(), mask=mask)
     return pa.array(list(reasons), pa.string()).take(indices)
-
-
-# --- fixed-width ids, rendered with numpy into Arrow string buffers ----------------------
-
-HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-DEC_DIGITS = np.frombuffer(b"0123456789", dtype=np.uint8)
-
-
-def _fixed_width_strings(chars: npt.NDArray[np.uint8], mask: B) -> pa.Array:
-    """An Arrow string array from an (n, width) array of ASCII bytes; null where `mask`."""
-    n, width = chars.shape
-    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-    validity = pa.array(~mask).buffers()[1] if mask.any() else None
-    return pa.LargeStringArray.from_buffers(
-        n,
-        pa.py_buffer(offsets),
-        pa.py_buffer(np.ascontiguousarray(chars).reshape(-1)),
-        validity,
-        int(mask.sum()),
-    ).cast(pa.string())
-
-
-def _hex(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
-    shifts = np.arange(60, -4, -4, dtype=np.uint64)
-    return HEX_DIGITS[(values[:, None] >> shifts) & np.uint64(0xF)]
-
-
-def uuid_strings(key: I64) -> pa.Array:
-    """UUID-shaped text (8-4-4-4-12 hex digits) for 64-bit keys; distinct keys give
-    distinct ids (the first 16 digits are the key itself); NULL keys give null."""
-    mask = key == NULL
-    a = key.astype(np.uint64)
-    b = splitmix64(a)
-    da, db = _hex(a), _hex(b)
-    dash = np.full((key.shape[0], 1), ord("-"), dtype=np.uint8)
-    chars = np.hstack(
-        [da[:, :8], dash, da[:, 8:12], dash, da[:, 12:], dash, db[:, :4], dash, db[:, 4:]]
-    )
-    return _fixed_width_strings(chars, mask)
-
-
-def user_id_strings(user: I64, width: int) -> pa.Array:
-    """'u0000001' for contact index 0 (zero-padded to `width` digits)."""
-    mask = user == NULL
-    number = np.where(mask, 0, user + 1)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    digits = DEC_DIGITS[(number[:, None] // powers) % 10]
-    prefix = np.full((user.shape[0], 1), ord("u"), dtype=np.uint8)
-    return _fixed_width_strings(np.hstack([prefix, digits]), mask)
-
-
-def user_id_width(contacts: int) -> int:
-    return max(7, len(str(contacts)))
-
-
-def anonymous_keys(anon: I64, seed: int) -> I64:
-    """A bijective scramble of anonymous id numbers (per seed); NULL stays NULL."""
-    salt = splitmix64(np.array([seed % 2**64], dtype=np.uint64))[0] ^ np.uint64(0xA5A5)
-    keys = splitmix64(anon.astype(np.uint64) ^ salt).view(np.int64)
-    return np.where(anon == NULL, NULL, keys)
 
 
 # --- SQL pieces -------------------------------------------------------------------------
@@ -676,4 +615,4 @@ select
 from gen_catalog
 """
 
-__all__ = ["DRIFT_COLUMNS", "RawWriter", "product_ids", "user_id_width", "uuid_strings"]
+__all__ = ["DRIFT_COLUMNS", "RawWriter", "product_ids"]
