@@ -43,6 +43,14 @@ bench: install
 bench-build: install
 	$(BIN)/python -m bench.build --contacts $(if $(filter command line environment,$(origin CONTACTS)),$(CONTACTS),10000) $(ARGS)
 
+# issue 14: every mart of a generated store (with a send history; cached in warehouse/bench)
+# built at a git ref and by the working tree, compared row for row; fails on any difference
+# (REF=a94a2d6 make bench-marts; HEAD unless REF is given; 2000 contacts unless CONTACTS is)
+.PHONY: bench-marts
+REF ?= HEAD
+bench-marts: install
+	$(BIN)/python -m bench.marts compare-ref --ref $(REF) --contacts $(if $(filter command line environment,$(origin CONTACTS)),$(CONTACTS),2000) $(ARGS)
+
 # `nudge dagster` installs orchestration/dagster.yaml (queued warehouse runs) in DAGSTER_HOME
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 dagster: install
