@@ -12,9 +12,8 @@
 -- $skew_hours (var max_clock_skew_hours). Only the checks that decide whether a row passes
 -- are evaluated (not which reason quarantines it), and only the fields RFM reads are kept.
 -- One difference: among passing copies of a message_id with equal received_at and
--- timestamp, the models break the tie on the raw row serialised as JSON text, this on the
--- raw columns in that JSON's order (they order alike unless a value has a character below
--- '"' or a JSON escape at the first difference).
+-- timestamp, the models break the tie on an md5 hash of the raw row, this on the raw
+-- columns in order (such copies are conflicting re-deliveries landed in the same instant).
 with
 
 placeholders as (

@@ -6,10 +6,14 @@
     cannot be deduplicated and is quarantined on its own.
 -#}
 {% macro dedupe_rank(key_columns, tiebreak) -%}
-    row_number() over (
-        partition by {{ key_columns | join(', ') }}
-        order by case when quarantine_reason is null then 0 else 1 end, {{ tiebreak }}
-    )
+    row_number() over ({{ nudge.dedupe_window(key_columns, tiebreak) }})
+{%- endmacro %}
+
+
+{#- The window both dedupe_rank and kept_content_hash use (one sort on engines that share it). -#}
+{% macro dedupe_window(key_columns, tiebreak) -%}
+    partition by {{ key_columns | join(', ') }}
+    order by case when quarantine_reason is null then 0 else 1 end, {{ tiebreak }}
 {%- endmacro %}
 
 
@@ -33,16 +37,28 @@
 {% macro content_hash(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
-        {%- set text = dbt.cast(adapter.quote(column), dbt.type_string()) -%}
-        {%- do parts.append('coalesce(' ~ dbt.concat([dbt.cast('length(' ~ text ~ ')', dbt.type_string()), "':'", text]) ~ ", '-')") -%}
+        {%- do parts.append(nudge.length_prefixed_text(adapter.quote(column))) -%}
     {%- endfor -%}
     {{ dbt.hash(nudge.delimited_text(parts)) }}
 {%- endmacro %}
 
 
+{#- `expr` as text prefixed with its length ('3:abc'), '-' when null: parts of a hash input that cannot run into each other. -#}
+{% macro length_prefixed_text(expr) -%}
+    {%- set text = dbt.cast(expr, dbt.type_string()) -%}
+    coalesce({{ dbt.concat([dbt.cast('length(' ~ text ~ ')', dbt.type_string()), "':'", text]) }}, '-')
+{%- endmacro %}
+
+
+{#- `raw` where cleaning changed it, else null: enough to rebuild the raw value beside the cleaned one. -#}
+{% macro unless_equal(raw, cleaned) -%}
+    case when {{ raw }} = {{ cleaned }} then null else {{ raw }} end
+{%- endmacro %}
+
+
 {#- The content hash of the kept copy (dedupe_rank 1) of each key, on every copy. -#}
-{% macro kept_content_hash(key_columns) -%}
-    max(case when dedupe_rank = 1 then content_hash end) over (partition by {{ key_columns | join(', ') }})
+{% macro kept_content_hash(key_columns, tiebreak) -%}
+    first_value(content_hash) over ({{ nudge.dedupe_window(key_columns, tiebreak) }})
 {%- endmacro %}
 
 

@@ -10,11 +10,13 @@
     raw or as a JSON \uXXXX escape (JSON columns hide them that way). Null is not invalid.
 -#}
 {% macro has_invalid_text(expr) -%}
-    coalesce(
-        {{ nudge.regexp_like(expr, nudge.invalid_char_pattern()) }}
-        or {{ nudge.regexp_like(expr, '\\\\u(000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[fF][fF][fF][dD])') }},
-        false
-    )
+    coalesce({{ nudge.regexp_like(expr, nudge.invalid_text_pattern()) }}, false)
+{%- endmacro %}
+
+
+{#- One pattern for both forms, so a value is scanned once. -#}
+{% macro invalid_text_pattern() -%}
+    {{- return(nudge.invalid_char_pattern() ~ '|\\\\u(000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|[fF][fF][fF][dD])') -}}
 {%- endmacro %}
 
 

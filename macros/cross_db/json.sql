@@ -89,21 +89,29 @@
 
 {#-
     A row rendered as a JSON object in TEXT, for inspection (quarantine).
-    `columns` is a list of column names (quoted here, so reserved words like `timestamp`
-    are fine); values are rendered as text.
+    `columns` lists column names (quoted here, so reserved words like `timestamp` are fine)
+    or (key, expression) pairs; values are rendered as text.
 -#}
 {% macro row_to_json_text(columns) -%}
-    {{- return(adapter.dispatch('row_to_json_text', 'nudge')(columns)) -}}
+    {%- set pairs = [] -%}
+    {%- for c in columns -%}
+        {%- if c is string -%}
+            {%- do pairs.append((c, adapter.quote(c))) -%}
+        {%- else -%}
+            {%- do pairs.append((c[0], c[1])) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(adapter.dispatch('row_to_json_text', 'nudge')(pairs)) -}}
 {%- endmacro %}
 
-{% macro default__row_to_json_text(columns) -%}
-    cast(json_object({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as {{ dbt.type_string() }}){% if not loop.last %}, {% endif %}{% endfor %}) as {{ dbt.type_string() }})
+{% macro default__row_to_json_text(pairs) -%}
+    cast(json_object({% for key, value in pairs %}'{{ key }}', cast({{ value }} as {{ dbt.type_string() }}){% if not loop.last %}, {% endif %}{% endfor %}) as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{% macro postgres__row_to_json_text(columns) -%}
-    cast(json_build_object({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as text){% if not loop.last %}, {% endif %}{% endfor %}) as text)
+{% macro postgres__row_to_json_text(pairs) -%}
+    cast(json_build_object({% for key, value in pairs %}'{{ key }}', cast({{ value }} as text){% if not loop.last %}, {% endif %}{% endfor %}) as text)
 {%- endmacro %}
 
-{% macro spark__row_to_json_text(columns) -%}
-    to_json(named_struct({% for c in columns %}'{{ c }}', cast({{ adapter.quote(c) }} as string){% if not loop.last %}, {% endif %}{% endfor %}))
+{% macro spark__row_to_json_text(pairs) -%}
+    to_json(named_struct({% for key, value in pairs %}'{{ key }}', cast({{ value }} as string){% if not loop.last %}, {% endif %}{% endfor %}))
 {%- endmacro %}

@@ -3,17 +3,6 @@
 
 {#- Every raw event that had landed by as_of, typed, with its check result and outcome. -#}
 
-{%- set raw_columns = [
-    'message_id',
-    'event',
-    'user_id',
-    'anonymous_id',
-    'timestamp',
-    'received_at',
-    'properties',
-    'context',
-] %}
-
 with
 
 landed as (
@@ -65,8 +54,30 @@ renamed as (
             as has_invalid_text,
         {{ nudge.content_hash(['event', 'user_id', 'anonymous_id', 'timestamp', 'properties', 'context']) }}
             as content_hash,
-        {{ nudge.row_to_json_text(raw_columns) }} as raw_row
+        {# what the raw row needs beyond the cleaned columns, null where they hold it already -#}
+        {{ nudge.unless_equal('message_id', nudge.clean_text('message_id')) }} as raw_message_id,
+        {{ nudge.unless_equal('user_id', nudge.clean_text('user_id')) }} as raw_user_id,
+        {{ nudge.unless_equal('anonymous_id', nudge.clean_text('anonymous_id')) }} as raw_anonymous_id,
+        {{ adapter.quote('timestamp') }} as raw_timestamp,
+        received_at as raw_received_at,
+        case when not {{ nudge.is_valid_json('properties') }} then properties end as raw_invalid_properties,
+        case when not {{ nudge.is_valid_json('context') }} then context end as raw_invalid_context
     from source
+
+),
+
+{# a row's identity among raw rows: equal exactly when every raw column is equal -#}
+keyed as (
+
+    select
+        *,
+        {{ dbt.hash(nudge.delimited_text([
+            'content_hash',
+            nudge.length_prefixed_text('raw_message_id'),
+            nudge.length_prefixed_text('message_id'),
+            nudge.length_prefixed_text('raw_received_at'),
+        ])) }} as row_key
+    from renamed
 
 ),
 
@@ -77,7 +88,7 @@ identified as (
         renamed.*,
         {{ nudge.unless_placeholder('renamed.sent_user_id', 'user_placeholder') }} as user_id,
         {{ nudge.unless_placeholder('renamed.sent_anonymous_id', 'anonymous_placeholder') }} as anonymous_id
-    from renamed
+    from keyed as renamed
     left join placeholders as user_placeholder
         on {{ nudge.identity_key('renamed.sent_user_id') }} = user_placeholder.identity
     left join placeholders as anonymous_placeholder
@@ -87,7 +98,7 @@ identified as (
 
 order_lines as (
 
-    {{ nudge.order_line_numbers('identified', 'raw_row', 'properties') }}
+    {{ nudge.order_line_numbers('identified', 'row_key', 'properties') }}
 
 ),
 
@@ -96,7 +107,7 @@ checked as (
     select
         identified.*,
         -- copies of one message share it; a row without message_id is its own key
-        coalesce(identified.message_id, identified.raw_row) as dedupe_key,
+        coalesce(identified.message_id, identified.row_key) as dedupe_key,
         (identified.sent_user_id is not null and identified.user_id is null)
         or (identified.sent_anonymous_id is not null and identified.anonymous_id is null) as has_placeholder_identity,
         {{ nudge.first_failing_check([
@@ -117,7 +128,56 @@ checked as (
         ]) }} as quarantine_reason
     from identified
     left join order_lines
-        on identified.raw_row = order_lines.raw_row
+        on identified.row_key = order_lines.row_key
+
+),
+
+{# message_ids landed more than once: only their copies need ranking (read from raw, so checked is read once) -#}
+repeated_keys as (
+
+    select {{ nudge.clean_text('message_id') }} as message_id
+    from {{ source('raw', 'events') }}
+    where {{ nudge.landed_by_as_of('received_at') }}
+    group by {{ nudge.clean_text('message_id') }}
+    having count(*) > 1
+
+),
+
+{# the raw row as JSON only where someone will read it: quarantined rows and re-delivered keys -#}
+inspectable as (
+
+    select
+        checked.message_id,
+        checked.event_name,
+        checked.received_event_name,
+        checked.user_id,
+        checked.anonymous_id,
+        checked.event_at,
+        checked.received_at,
+        checked.properties,
+        checked.context,
+        checked.has_placeholder_identity,
+        checked.quarantine_reason,
+        checked.content_hash,
+        checked.row_key,
+        checked.dedupe_key,
+        -- a row without message_id is ranked too: identical copies of it share a dedupe_key
+        checked.message_id is null or repeated_keys.message_id is not null as is_repeated,
+        case when checked.quarantine_reason is not null or repeated_keys.message_id is not null then
+            {{ nudge.row_to_json_text([
+                ('message_id', 'coalesce(checked.raw_message_id, checked.message_id)'),
+                ('event', 'checked.received_event_name'),
+                ('user_id', 'coalesce(checked.raw_user_id, checked.sent_user_id)'),
+                ('anonymous_id', 'coalesce(checked.raw_anonymous_id, checked.sent_anonymous_id)'),
+                ('timestamp', 'checked.raw_timestamp'),
+                ('received_at', 'checked.raw_received_at'),
+                ('properties', 'coalesce(checked.raw_invalid_properties, checked.properties)'),
+                ('context', 'coalesce(checked.raw_invalid_context, checked.context)'),
+            ]) }}
+        end as raw_row
+    from checked
+    left join repeated_keys
+        on checked.message_id = repeated_keys.message_id
 
 ),
 
@@ -125,17 +185,19 @@ ranked as (
 
     select
         *,
-        {{ nudge.dedupe_rank(['dedupe_key'], 'received_at, event_at, raw_row') }} as dedupe_rank
-    from checked
+        1 as dedupe_rank,
+        content_hash as kept_content_hash
+    from inspectable
+    where not is_repeated
 
-),
-
-compared as (
+    union all
 
     select
         *,
-        {{ nudge.kept_content_hash(['dedupe_key']) }} as kept_content_hash
-    from ranked
+        {{ nudge.dedupe_rank(['dedupe_key'], 'received_at, event_at, row_key') }} as dedupe_rank,
+        {{ nudge.kept_content_hash(['dedupe_key'], 'received_at, event_at, row_key') }} as kept_content_hash
+    from inspectable
+    where is_repeated
 
 ),
 
@@ -165,7 +227,7 @@ final as (
         raw_row,
         dedupe_key,
         {{ nudge.as_of() }} as processed_as_of
-    from compared
+    from ranked
 
 )
 

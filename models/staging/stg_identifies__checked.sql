@@ -97,7 +97,8 @@ ranked as (
 
     select
         *,
-        {{ nudge.dedupe_rank(['dedupe_key'], 'received_at, identified_at, raw_row') }} as dedupe_rank
+        {{ nudge.dedupe_rank(['dedupe_key'], 'received_at, identified_at, raw_row') }} as dedupe_rank,
+        {{ nudge.kept_content_hash(['dedupe_key'], 'received_at, identified_at, raw_row') }} as kept_content_hash
     from checked
 
 ),
@@ -110,8 +111,7 @@ traits as (
         {{ nudge.clean_text(nudge.json_text('traits', 'birthday')) }} as birthday_trait,
         {{ nudge.safe_date(nudge.clean_text(nudge.json_text('traits', 'birthday'))) }} as birthday_date,
         {{ nudge.clean_text(nudge.json_text('traits', 'created_at')) }} as created_at_trait,
-        {{ nudge.safe_timestamp(nudge.clean_text(nudge.json_text('traits', 'created_at'))) }} as created_at_timestamp,
-        {{ nudge.kept_content_hash(['dedupe_key']) }} as kept_content_hash
+        {{ nudge.safe_timestamp(nudge.clean_text(nudge.json_text('traits', 'created_at'))) }} as created_at_timestamp
     from ranked
 
 ),

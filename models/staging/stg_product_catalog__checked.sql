@@ -65,17 +65,9 @@ ranked as (
 
     select
         *,
-        {{ nudge.dedupe_rank(['product_id', 'updated_at'], 'raw_row') }} as dedupe_rank
+        {{ nudge.dedupe_rank(['product_id', 'updated_at'], 'raw_row') }} as dedupe_rank,
+        {{ nudge.kept_content_hash(['product_id', 'updated_at'], 'raw_row') }} as kept_content_hash
     from checked
-
-),
-
-compared as (
-
-    select
-        *,
-        {{ nudge.kept_content_hash(['product_id', 'updated_at']) }} as kept_content_hash
-    from ranked
 
 )
 
@@ -98,4 +90,4 @@ select
     content_hash,
     kept_content_hash,
     raw_row
-from compared
+from ranked
