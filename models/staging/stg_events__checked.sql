@@ -132,12 +132,20 @@ checked as (
 
 ),
 
-{# message_ids landed more than once: only their copies need ranking (read from raw, so checked is read once) -#}
+{#
+    message_ids landed more than once: only their copies need ranking. A full build reads
+    raw again rather than `source` (read twice, the engine would copy it whole); an
+    incremental one reads `source`, which holds every copy of the keys it re-processes.
+-#}
 repeated_keys as (
 
     select {{ nudge.clean_text('message_id') }} as message_id
-    from {{ source('raw', 'events') }}
-    where {{ nudge.landed_by_as_of('received_at') }}
+    {%- if is_incremental() %}
+        from source
+    {%- else %}
+        from {{ source('raw', 'events') }}
+        where {{ nudge.landed_by_as_of('received_at') }}
+    {%- endif %}
     group by {{ nudge.clean_text('message_id') }}
     having count(*) > 1
 
