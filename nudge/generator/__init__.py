@@ -39,7 +39,7 @@ from nudge.generator.bad_rows import (
     identify_reasons,
 )
 from nudge.generator.catalog import Catalog, build_catalog, product_count
-from nudge.generator.common import DAY, I64, NULL, message_keys, take
+from nudge.generator.common import DAY, I64, NULL, Rows, message_keys
 from nudge.generator.writer import RawWriter
 
 TABLE_EVENTS, TABLE_IDENTIFIES = 0, 1
@@ -80,9 +80,9 @@ def catalog_history(catalog: Catalog) -> dict[str, I64]:
     }
 
 
-def _arrival_order(frame: dict[str, I64], cursor: str, tiebreak: str) -> dict[str, I64]:
+def _arrival_order(frame: Rows, cursor: str, tiebreak: str) -> Rows:
     """Rows in the order a collector appends them: by arrival (missing first)."""
-    return take(frame, np.lexsort((frame[tiebreak], frame[cursor])))
+    return frame.take(np.lexsort((frame[tiebreak], frame[cursor])))
 
 
 def generate(
@@ -116,7 +116,7 @@ def generate(
     invalid_emails = 0
 
     def tally(table: str, result: Corrupted) -> None:
-        rows[table] += int(result.frame["ts"].shape[0])
+        rows[table] += result.frame.n_rows
         duplicates[table] += result.duplicates
         for reason, count in result.bad_rows.items():
             bad_rows[(table, reason)] = bad_rows.get((table, reason), 0) + count
@@ -137,10 +137,9 @@ def generate(
             duplicate_share,
             end_s,
         )
-        history.frame["order"] = np.arange(history.frame["ts"].shape[0], dtype=np.int64)
-        writer.write_catalog(
-            _arrival_order(history.frame, "ts", "order"), [r.code for r in reasons]
-        )
+        # by update time; rows updated at the same time keep their order
+        by_time = np.argsort(history.frame["ts"], kind="stable")
+        writer.write_catalog(history.frame.take(by_time), [r.code for r in reasons])
         tally("product_catalog", history)
 
         e_reasons, i_reasons = event_reasons(start_s), identify_reasons(start_s)

@@ -24,6 +24,7 @@ from nudge.generator.common import (
     NULL,
     REFERRERS,
     VISITOR_SHARE,
+    Rows,
     concat_frames,
     frame_len,
     group_first,
@@ -151,7 +152,7 @@ def visitors_before(first_contact: int) -> int:
 
 @dataclass
 class BlockRows:
-    events: dict[str, I64]
+    events: Rows  # sorted by person, time and event (gathered when read)
     identifies: dict[str, I64]
     lines: dict[str, I64]  # order lines: order, product, qty, price
     invalid_emails: int  # identify rows stating an invalid email
@@ -262,7 +263,6 @@ def simulate_block(
     _device_context(people, rows)
     order = np.lexsort((rows["event"], rows["ts"], rows["person"]))
     order = order[rows["ts"][order] <= end - MINUTE]  # (drops nothing: a safety net)
-    rows = take(rows, order)
 
     ident = concat_frames([identifies], IDENTIFY_COLUMNS)
     ident["recv"] = np.minimum(ident["ts"] + rng.integers(1, 10, frame_len(ident)), end)
@@ -281,7 +281,9 @@ def simulate_block(
         "qty": orders.line_qty,
         "price": orders.line_price,
     }
-    return BlockRows(events=rows, identifies=ident, lines=lines, invalid_emails=invalid)
+    return BlockRows(
+        events=Rows(rows, order), identifies=ident, lines=lines, invalid_emails=invalid
+    )
 
 
 def _identify_rows(people: People, t_ident: I64, rows: dict[str, I64]) -> None:

@@ -9,12 +9,12 @@ invalid text, missing event name, invalid JSON) are applied by the writer from t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from nudge.generator.common import DAY, EV, HOUR, I64, NULL, B, frame_len, take
+from nudge.generator.common import DAY, EV, HOUR, I64, NULL, B, Rows, frame_len, take
 
 EVENT_REASONS = [
     "missing_message_id",
@@ -42,6 +42,7 @@ CATALOG_REASONS = ["missing_product_id", "invalid_text", "missing_updated_at", "
 
 # characters that make text invalid: C0 controls except tab/newline/CR, and U+FFFD (what a
 # non-UTF-8 byte decodes to)
+SOURCE_ROW = "_source_row"  # the clean row a corrupted frame's row is (a copy of)
 BAD_CHARS = np.array([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFD], dtype=np.int64)
 REQUIRED = {  # event code -> column holding its required property
     EV["Product Viewed"]: "product",
@@ -59,6 +60,9 @@ class Reason:
     code: str
     eligible: Callable[[dict[str, I64]], B]
     apply: Callable[[np.random.Generator, dict[str, I64]], None]
+    # every frame column `eligible` and `apply` read or change: `corrupt` hands them only
+    # these (plus ts and recv), so a column missing here is a KeyError, never a silent skip
+    columns: tuple[str, ...] = ()
 
 
 def _any(f: dict[str, I64]) -> B:
@@ -110,21 +114,23 @@ def _missing_required(rng: np.random.Generator, f: dict[str, I64]) -> None:
 def event_reasons(start: int) -> list[Reason]:
     skew_ok: Callable[[dict[str, I64]], B] = lambda f: f["ts"] >= start + 6 * DAY  # noqa: E731
     is_order: Callable[[dict[str, I64]], B] = lambda f: f["event"] == EV["Order Completed"]  # noqa: E731
+    text_columns = ("event", "user", "anon")  # message_id is rendered from mkey
     return [
         Reason("missing_message_id", _any, _nothing),
-        Reason("invalid_text", _any, _text_target(["message_id", "event", "user", "anon"])),
+        Reason("invalid_text", _any, _text_target(["message_id", *text_columns]), text_columns),
         Reason("missing_event_name", _any, _nothing),
-        Reason("missing_identity", _any, _null("user", "anon")),
-        Reason("missing_timestamp", _any, _null("ts")),
-        Reason("missing_received_at", _any, _null("recv")),
-        Reason("clock_skew", skew_ok, _clock_skew),
+        Reason("missing_identity", _any, _null("user", "anon"), ("user", "anon")),
+        Reason("missing_timestamp", _any, _null("ts"), ("ts",)),
+        Reason("missing_received_at", _any, _null("recv"), ("recv",)),
+        Reason("clock_skew", skew_ok, _clock_skew, ("ts", "recv")),
         Reason("invalid_json", _any, _nothing),
-        Reason("order_missing_id", is_order, _null("order")),
-        Reason("negative_order_total", is_order, _negative_total),
+        Reason("order_missing_id", is_order, _null("order"), ("event", "order")),
+        Reason("negative_order_total", is_order, _negative_total, ("event", "total")),
         Reason(
             "missing_required_property",
             lambda f: np.isin(f["event"], list(REQUIRED)),
             _missing_required,
+            ("event", *sorted(set(REQUIRED.values()))),
         ),
     ]
 
@@ -133,12 +139,15 @@ def identify_reasons(start: int) -> list[Reason]:
     skew_ok: Callable[[dict[str, I64]], B] = lambda f: f["ts"] >= start + 6 * DAY  # noqa: E731
     return [
         Reason("missing_message_id", _any, _nothing),
-        Reason("invalid_text", _any, _text_target(["message_id", "user", "anon"])),
-        Reason("missing_user_id", _any, _null("user")),
-        Reason("missing_timestamp", _any, _null("ts")),
-        Reason("missing_received_at", _any, _null("recv")),
-        Reason("clock_skew", skew_ok, _clock_skew),
-        Reason("invalid_json", lambda f: f["traits_kind"] != 2, _nothing),  # 2: NULL traits
+        Reason(
+            "invalid_text", _any, _text_target(["message_id", "user", "anon"]), ("user", "anon")
+        ),
+        Reason("missing_user_id", _any, _null("user"), ("user",)),
+        Reason("missing_timestamp", _any, _null("ts"), ("ts",)),
+        Reason("missing_received_at", _any, _null("recv"), ("recv",)),
+        Reason("clock_skew", skew_ok, _clock_skew, ("ts", "recv")),
+        # 2: NULL traits
+        Reason("invalid_json", lambda f: f["traits_kind"] != 2, _nothing, ("traits_kind",)),
     ]
 
 
@@ -161,11 +170,11 @@ def catalog_reasons() -> list[Reason]:
         _shift_key(rng, f, 1, 30)
         _text_target(["product_id", "name", "category"])(rng, f)
 
-    return [
+    return [  # (product_id, name and category are rendered from product)
         Reason("missing_product_id", _any, _nothing),
-        Reason("invalid_text", _any, invalid_text),
-        Reason("missing_updated_at", _any, missing_updated_at),
-        Reason("invalid_price", _any, invalid_price),
+        Reason("invalid_text", _any, invalid_text, ("ts",)),
+        Reason("missing_updated_at", _any, missing_updated_at, ("ts",)),
+        Reason("invalid_price", _any, invalid_price, ("ts", "price")),
     ]
 
 
@@ -226,14 +235,14 @@ def duplicate_rows(
 
 @dataclass
 class Corrupted:
-    frame: dict[str, I64]
+    frame: Rows  # the clean rows, then the broken copies, then the re-deliveries
     bad_rows: dict[str, int]  # reason -> broken rows injected
     duplicates: int
 
 
 def corrupt(
     rng: np.random.Generator,
-    frame: dict[str, I64],
+    frame: Mapping[str, I64],
     reasons: list[Reason],
     bad_share: float,
     duplicate_share: float,
@@ -243,13 +252,19 @@ def corrupt(
     """Broken copies (fresh keys) and exact re-deliveries (same key) of a clean frame, so
     that they are `bad_share` and `duplicate_share` of the rows written.
 
-    `keys(n)` numbers the clean and broken rows (message ids); re-deliveries copy them."""
-    n = frame_len(frame)
+    `keys(n)` numbers the clean and broken rows (message ids); re-deliveries copy them.
+    Only the columns the reasons use are copied here (with each row's source row number);
+    the others are gathered from `frame` when the result is read."""
+    touched = {"ts", "recv"}.union(*(reason.columns for reason in reasons))
+    n = frame["ts"].shape[0]
+    clean = {c: frame[c] for c in sorted(touched) if c in frame}
+    clean[SOURCE_ROW] = np.arange(n, dtype=np.int64)
     n_dup = round(duplicate_share * n / (1 - bad_share - duplicate_share))
     n_bad = bad_row_count(bad_share, n, n_dup, len(reasons))
-    out, counts = inject_bad_rows(rng, frame, reasons, n_bad, np.ones(n, dtype=bool))
+    out, counts = inject_bad_rows(rng, clean, reasons, n_bad, np.ones(n, dtype=bool))
     if keys is not None:
         out["mkey"] = keys(frame_len(out))
     before = frame_len(out)
     out = duplicate_rows(rng, out, n_dup, out["defect"] == 0, end)
-    return Corrupted(out, counts, frame_len(out) - before)
+    source = out.pop(SOURCE_ROW)
+    return Corrupted(Rows(frame, source, out), counts, source.shape[0] - before)

@@ -7,6 +7,8 @@ lists defined here and become Arrow dictionary columns in the writer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import numpy.typing as npt
 
@@ -172,6 +174,44 @@ def concat_frames(parts: list[dict[str, I64]], columns: list[str]) -> dict[str, 
 
 def take(frame: dict[str, I64], index: I64 | B) -> dict[str, I64]:
     return {k: v[index] for k, v in frame.items()}
+
+
+class Rows(Mapping[str, I64]):
+    """A frame whose row i is row `index[i]` of `base`, except for the columns in `own`
+    (already in this frame's row order). A base column is gathered the first time it is
+    read, so reordering, filtering and copying rows costs one gather per column read in
+    the end, not one per step and column."""
+
+    def __init__(
+        self, base: Mapping[str, I64], index: I64, own: Mapping[str, I64] | None = None
+    ) -> None:
+        if isinstance(base, Rows):  # compose: gather from the innermost frame once
+            inner, own = base, own or {}
+            own = {**{k: v[index] for k, v in inner._own.items() if k not in own}, **own}
+            base, index = inner._base, inner._index[index]
+        self._base: Mapping[str, I64] = base
+        self._index: I64 = index
+        self._own: dict[str, I64] = dict(own or {})
+
+    @property
+    def n_rows(self) -> int:
+        return int(self._index.shape[0])
+
+    def take(self, index: I64) -> Rows:
+        return Rows(self, index)
+
+    def __getitem__(self, name: str) -> I64:
+        column = self._own.get(name)
+        if column is None:
+            column = self._own[name] = self._base[name][self._index]
+        return column
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._own
+        yield from (name for name in self._base if name not in self._own)
+
+    def __len__(self) -> int:
+        return len(self._own.keys() | self._base.keys())
 
 
 def frame_len(frame: dict[str, I64]) -> int:

@@ -1,7 +1,7 @@
 """Write assembled frames into the raw tables of a DuckDB warehouse.
 
 Numpy code columns become Arrow columns: NULL codes become nulls, codes that stand for
-text are looked up (Arrow `take`) in lists of ready-made JSON fragments
+text become Arrow dictionary arrays over lists of ready-made JSON fragments
 ('"query":"espresso"'), and ids are rendered straight into Arrow string buffers (`ids`). DuckDB
 then builds each row's JSON text in SQL with `concat_ws` (which skips nulls, so absent
 properties are absent keys), applies the text defects of broken rows (missing ids, bad
@@ -12,7 +12,7 @@ runs per row.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -195,11 +195,13 @@ class Dictionaries:
         return cls({k: pa.array(list(v), pa.string()) for k, v in lists.items()})
 
     def column(self, name: str, codes: I64) -> pa.Array:
-        """The text each code stands for (null for NULL codes), as a plain string array:
-        DuckDB scans plain strings much faster than large Arrow dictionaries."""
+        """The text each code stands for (null for NULL codes), as an Arrow dictionary
+        array over the ready-made texts: DuckDB reads it as a dictionary vector, so no text
+        is copied per row before the JSON is built (copying them first with Arrow `take`
+        cost ~0.2 s of CPU per block, and DuckDB was no faster on the copies)."""
         mask = codes == NULL
         indices = pa.array(np.where(mask, 0, codes).astype(np.int32), pa.int32(), mask=mask)
-        return self.values[name].take(indices)
+        return pa.DictionaryArray.from_arrays(indices, self.values[name])
 
 
 def _int(values: I64, type_: pa.DataType | None = None) -> pa.Array:
@@ -279,7 +281,7 @@ class RawWriter:
         finally:
             self.con.unregister(name)
 
-    def _ids(self, f: dict[str, I64]) -> dict[str, pa.Array]:
+    def _ids(self, f: Mapping[str, I64]) -> dict[str, pa.Array]:
         return {
             "key": _int(f["mkey"]),
             "message_id": uuid_strings(f["mkey"]),
@@ -287,7 +289,7 @@ class RawWriter:
             "anonymous_id": uuid_strings(anonymous_keys(f["anon"], self.seed)),
         }
 
-    def _defects(self, f: dict[str, I64], reasons: Sequence[str]) -> dict[str, pa.Array]:
+    def _defects(self, f: Mapping[str, I64], reasons: Sequence[str]) -> dict[str, pa.Array]:
         return {
             "defect": _defect(f["defect"], reasons),
             "bad_col": _int(f["bad_col"], pa.int32()),
@@ -317,7 +319,7 @@ class RawWriter:
         return result["order_no"].to_numpy(), result["products"].combine_chunks()
 
     def append_events(
-        self, f: dict[str, I64], lines: dict[str, I64], reasons: Sequence[str]
+        self, f: Mapping[str, I64], lines: dict[str, I64], reasons: Sequence[str]
     ) -> None:
         d = self.d
         event = f["event"]
@@ -386,7 +388,7 @@ class RawWriter:
 
     # --- identifies ---------------------------------------------------------------------
 
-    def append_identifies(self, f: dict[str, I64], reasons: Sequence[str]) -> None:
+    def append_identifies(self, f: Mapping[str, I64], reasons: Sequence[str]) -> None:
         d = self.d
         kind = f["traits_kind"]
         full = kind == TRAITS_FULL
@@ -428,7 +430,7 @@ class RawWriter:
 
     # --- catalog ------------------------------------------------------------------------
 
-    def write_catalog(self, f: dict[str, I64], reasons: Sequence[str]) -> None:
+    def write_catalog(self, f: Mapping[str, I64], reasons: Sequence[str]) -> None:
         d = self.d
         product = f["product"]
         category = self.catalog.category[product]
