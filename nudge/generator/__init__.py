@@ -39,7 +39,7 @@ from nudge.generator.bad_rows import (
     identify_reasons,
 )
 from nudge.generator.catalog import Catalog, build_catalog, product_count
-from nudge.generator.common import DAY, I64, NULL, Rows, message_keys
+from nudge.generator.common import DAY, I64, NULL, Rows, lexsort, message_keys
 from nudge.generator.writer import RawWriter
 
 TABLE_EVENTS, TABLE_IDENTIFIES = 0, 1
@@ -82,7 +82,7 @@ def catalog_history(catalog: Catalog) -> dict[str, I64]:
 
 def _arrival_order(frame: Rows, cursor: str, tiebreak: str) -> Rows:
     """Rows in the order a collector appends them: by arrival (missing first)."""
-    return frame.take(np.lexsort((frame[tiebreak], frame[cursor])))
+    return frame.take(lexsort((frame[tiebreak], frame[cursor])))
 
 
 def generate(

@@ -28,6 +28,7 @@ from nudge.generator.common import (
     concat_frames,
     frame_len,
     group_first,
+    lexsort,
     splitmix64,
     take,
 )
@@ -261,7 +262,7 @@ def simulate_block(
 
     rows["recv"] = _received_at(rng, rows, sessions.n, end)
     _device_context(people, rows)
-    order = np.lexsort((rows["event"], rows["ts"], rows["person"]))
+    order = lexsort((rows["event"], rows["ts"], rows["person"]))
     order = order[rows["ts"][order] <= end - MINUTE]  # (drops nothing: a safety net)
 
     ident = concat_frames([identifies], IDENTIFY_COLUMNS)
@@ -272,7 +273,7 @@ def simulate_block(
     ident["last_name"] = people.last_name[p]
     ident["domain"] = people.domain[p]
     ident["email_user"] = people.user[p]
-    ident = take(ident, np.lexsort((ident["ts"], ident["person"])))
+    ident = take(ident, lexsort((ident["ts"], ident["person"])))
     invalid = int(np.isin(ident["email_kind"], [EMAIL_DOUBLE_AT, EMAIL_NO_AT]).sum())
 
     lines = {

@@ -16,6 +16,7 @@ from nudge.generator.common import (
     MINUTE,
     NULL,
     REPLENISHMENT_DAYS,
+    lexsort,
 )
 
 ADJECTIVES = [
@@ -205,7 +206,7 @@ def build_catalog(rng: np.random.Generator, n: int, start: int, end: int) -> Cat
     ht = np.concatenate(rows_t)
     hk = np.concatenate(rows_k).astype(np.int64)
     hv = np.concatenate(rows_v)
-    order = np.lexsort((hk, ht, hp))
+    order = lexsort((hk, ht, hp))
     hp, ht, hk, hv = hp[order], ht[order], hk[order], hv[order]
     keep = np.ones(hp.shape[0], dtype=bool)  # one row per (product, minute)
     keep[1:] = (hp[1:] != hp[:-1]) | (ht[1:] != ht[:-1])

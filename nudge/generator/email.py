@@ -17,6 +17,7 @@ from nudge.generator.common import (
     UNSUB_REASONS,
     B,
     group_first,
+    lexsort,
     repeat_arange,
     weighted_choice,
 )
@@ -141,7 +142,7 @@ def email_events(
     ts = np.concatenate([ts, w_ts[ok]])
     trigger = np.concatenate([trigger, np.full(int(ok.sum()), TRIGGER_KEYS.index("welcome"))])
     step = np.concatenate([step, w_step[ok] + 1])
-    order = np.lexsort((ts, person))
+    order = lexsort((ts, person))
     person, ts, trigger, step = person[order], ts[order], trigger[order], step[order]
     d = person.shape[0]
     email_id = block * ID_SPACE + np.arange(d, dtype=np.int64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nudge.generator.common import DAY, HOUR, I64, NULL, B, group_first
+from nudge.generator.common import DAY, HOUR, I64, NULL, B, group_first, lexsort
 
 # email_kind codes (the writer turns them into the email trait)
 EMAIL_VALID, EMAIL_DOUBLE_AT, EMAIL_NO_AT, EMAIL_CHANGED, EMAIL_NONE = range(5)
@@ -33,11 +33,11 @@ def build_identifies(
     n = people_user.shape[0]
     known = (rows["user"] != NULL) & (rows["anon"] != NULL)
     person, device, ts = rows["person"][known], rows["device"][known], rows["ts"][known]
-    order = np.lexsort((ts, device, person))
+    order = lexsort((ts, device, person))
     person, device, ts = person[order], device[order], ts[order]
     firsts = group_first(person * 8 + device)
     person, device, ts = person[firsts], device[firsts], ts[firsts] - 1
-    order = np.lexsort((ts, person))
+    order = lexsort((ts, person))
     person, device, ts = person[order], device[order], ts[order]
     primary = group_first(person)
     k = person.shape[0]

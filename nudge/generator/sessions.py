@@ -32,6 +32,7 @@ from nudge.generator.common import (
     category_page,
     concat_frames,
     group_first,
+    lexsort,
     local_day_and_dow,
     product_page,
     repeat_arange,
@@ -130,7 +131,7 @@ def _finish_sessions(
         NULL,
         np.where(rng.random(s) < 0.35, rng.integers(0, len(REFERRERS), s), NULL),
     )
-    order = np.lexsort((start, person))
+    order = lexsort((start, person))
     return Sessions(
         person=person[order],
         device=device[order],
@@ -197,7 +198,7 @@ def add_sessions(
             for f in Sessions.__dataclass_fields__
         )
     )
-    order = np.lexsort((merged.start, merged.person))
+    order = lexsort((merged.start, merged.person))
     return Sessions(*(getattr(merged, f)[order] for f in Sessions.__dataclass_fields__))
 
 
@@ -387,7 +388,7 @@ def session_activity(
     added_first = sum(p["session"].shape[0] for p in parts[:added_part])
     cols = sorted({c for p in parts for c in p})
     rows = concat_frames(parts, cols)
-    order = np.lexsort((rows["sub"], rows["slot"], rows["session"]))
+    order = lexsort((rows["sub"], rows["slot"], rows["session"]))
     rows = {c: v[order] for c, v in rows.items()}
     position = np.empty_like(order)
     position[order] = np.arange(order.shape[0])
