@@ -1,7 +1,9 @@
 {#-
     One row per Product Viewed or Product Added to Wishlist of a known contact up to as_of,
     with the price the contact saw: the event's own price, else the catalog price in effect
-    at that instant (int_product_changes_detected), null when neither is known.
+    at that instant (int_product_changes_detected), null when neither is known. The current
+    version's open end is far_future_timestamp(), not `valid_until is null or ...`: with
+    only comparisons the join is a hash join on product_id, not a nested loop.
 -#}
 
 with
@@ -70,4 +72,4 @@ left join catalog_versions
     on
         sightings.product_id = catalog_versions.product_id
         and sightings.sighted_at >= catalog_versions.changed_at
-        and (catalog_versions.valid_until is null or sightings.sighted_at < catalog_versions.valid_until)
+        and sightings.sighted_at < coalesce(catalog_versions.valid_until, {{ nudge.far_future_timestamp() }})

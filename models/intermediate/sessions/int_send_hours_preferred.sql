@@ -3,6 +3,12 @@
     hour (0–23, in the contact's resolved timezone, UTC when unknown) with the most email
     opens and clicks; without any, the hour with the most web/app events. Ties: the
     earlier hour.
+    Converting every signal to local time is the costly part: only the best basis's
+    signals are converted, and each (zone, UTC hour) once, at both ends. When the local
+    clock runs exactly one hour over that UTC hour (no offset change inside it) and starts
+    on a whole minute, a signal at minute m of the UTC hour is at the hour's local start +
+    m minutes, to the hour; a signal in an hour with an offset change is converted by
+    itself.
 -#}
 
 with
@@ -45,41 +51,79 @@ signals as (
 
 ),
 
-localized as (
-
-    select
-        signals.contact_id,
-        signals.basis_rank,
-        {{ nudge.hour_of_day(nudge.utc_to_local('signals.event_at', "coalesce(timezones.timezone, 'UTC')")) }} as local_hour
-    from signals
-    left join timezones
-        on signals.contact_id = timezones.contact_id
-
-),
-
 best_basis as (
 
     select
         contact_id,
         min(basis_rank) as basis_rank
-    from localized
+    from signals
     group by contact_id
+
+),
+
+kept as (
+
+    select
+        signals.contact_id,
+        signals.basis_rank,
+        signals.event_at,
+        {{ dbt.date_trunc('hour', 'signals.event_at') }} as utc_hour,
+        coalesce(timezones.timezone, 'UTC') as timezone
+    from signals
+    inner join best_basis
+        on
+            signals.contact_id = best_basis.contact_id
+            and signals.basis_rank = best_basis.basis_rank
+    left join timezones
+        on signals.contact_id = timezones.contact_id
+
+),
+
+zone_hours as (
+
+    select
+        timezone,
+        utc_hour,
+        {{ nudge.utc_to_local('utc_hour', 'timezone') }} as local_start,
+        {{ nudge.utc_to_local(dbt.dateadd('hour', 1, 'utc_hour'), 'timezone') }} as local_end
+    from (
+        select distinct
+            timezone,
+            utc_hour
+        from kept
+    ) as distinct_zone_hours
+
+),
+
+localized as (
+
+    select
+        kept.contact_id,
+        kept.basis_rank,
+        case
+            when
+                zone_hours.local_end = {{ dbt.dateadd('hour', 1, 'zone_hours.local_start') }}
+                and zone_hours.local_start = {{ dbt.date_trunc('minute', 'zone_hours.local_start') }}
+                then {{ nudge.hour_of_day(dbt.dateadd('minute', nudge.minute_of_hour('kept.event_at'), 'zone_hours.local_start')) }}
+            else {{ nudge.hour_of_day(nudge.utc_to_local('kept.event_at', 'kept.timezone')) }}
+        end as local_hour
+    from kept
+    left join zone_hours
+        on
+            kept.timezone = zone_hours.timezone
+            and kept.utc_hour = zone_hours.utc_hour
 
 ),
 
 hour_counts as (
 
     select
-        localized.contact_id,
-        localized.basis_rank,
-        localized.local_hour,
+        contact_id,
+        basis_rank,
+        local_hour,
         count(*) as signal_count
     from localized
-    inner join best_basis
-        on
-            localized.contact_id = best_basis.contact_id
-            and localized.basis_rank = best_basis.basis_rank
-    group by localized.contact_id, localized.basis_rank, localized.local_hour
+    group by contact_id, basis_rank, local_hour
 
 ),
 

@@ -5,6 +5,17 @@
     every contact's orders up to `as_of`; summed over the order's products, ties by
     product_id), never one of the order's own; an order with no such product is no series.
     Cancelled ('order_completed') by the contact's next order.
+    Performance (same result as ranking every partner of every order): recommendations
+    depend only on the order's set of products (its basket), which many orders share, so
+    they are ranked once per basket (basket_id: the basket's first order_id). A basket's
+    score for a product is the sum of its pair counts with the basket's products; rather
+    than scoring every partner of every basket product (baskets × partners per product),
+    a few seeds set a bar first: each basket product's best partners, enough that at
+    least N (var trigger_recommended_products) are not in the basket, scored in full.
+    Their Nth best score is at most the basket's Nth best, and a product scoring at least
+    the bar has a pair count of at least bar / basket size with one of the basket's
+    products (its score is a sum of basket size counts): only those contenders are
+    scored in full and ranked, which gives the same N in the same order.
 -#}
 
 {%- set recommendations = var('trigger_recommended_products') %}
@@ -38,21 +49,34 @@ order_products as (
 
 ),
 
-candidates as (
+bought as (
 
     select
-        order_products.order_id,
-        pairs.paired_product_id as product_id,
-        sum(pairs.orders_together) as score
+        order_id,
+        {{ nudge.json_array_agg_text(nudge.json_value_text('product_id', 'string'), 'product_id') }} as product_ids
     from order_products
-    inner join {{ ref('int_product_pairs_counted') }} as pairs
-        on order_products.product_id = pairs.product_id
-    left join order_products as already_bought
-        on
-            order_products.order_id = already_bought.order_id
-            and pairs.paired_product_id = already_bought.product_id
-    where already_bought.product_id is null
-    group by order_products.order_id, pairs.paired_product_id
+    group by order_id
+
+),
+
+baskets as (
+
+    select
+        product_ids,
+        min(order_id) as basket_id
+    from bought
+    group by product_ids
+
+),
+
+basket_products as (
+
+    select
+        order_products.order_id as basket_id,
+        order_products.product_id
+    from order_products
+    inner join baskets
+        on order_products.order_id = baskets.basket_id
 
 ),
 
@@ -62,55 +86,184 @@ products as (
 
 ),
 
+-- the pairs whose partner may be recommended: a current product in stock
+eligible_pairs as (
+
+    select
+        pairs.product_id,
+        pairs.paired_product_id,
+        pairs.orders_together
+    from {{ ref('int_product_pairs_counted') }} as pairs
+    inner join products
+        on pairs.paired_product_id = products.product_id
+    where coalesce(products.stock_quantity, 1) > 0
+
+),
+
+partner_ranks as (
+
+    select
+        product_id,
+        paired_product_id,
+        orders_together,
+        row_number() over (
+            partition by product_id
+            order by orders_together desc, paired_product_id asc
+        ) as partner_rank
+    from eligible_pairs
+
+),
+
+basket_sizes as (
+
+    select
+        basket_id,
+        count(*) as basket_size
+    from basket_products
+    group by basket_id
+
+),
+
+seeds as (
+
+    select distinct
+        basket_products.basket_id,
+        partner_ranks.paired_product_id as product_id
+    from basket_products
+    inner join basket_sizes
+        on basket_products.basket_id = basket_sizes.basket_id
+    inner join partner_ranks
+        on
+            basket_products.product_id = partner_ranks.product_id
+            and partner_ranks.partner_rank < {{ recommendations }} + basket_sizes.basket_size
+    left join basket_products as already_bought
+        on
+            basket_products.basket_id = already_bought.basket_id
+            and partner_ranks.paired_product_id = already_bought.product_id
+    where already_bought.product_id is null
+
+),
+
+seed_scores as (
+
+    select
+        seeds.basket_id,
+        seeds.product_id,
+        sum(eligible_pairs.orders_together) as score
+    from seeds
+    inner join basket_products
+        on seeds.basket_id = basket_products.basket_id
+    inner join eligible_pairs
+        on
+            basket_products.product_id = eligible_pairs.product_id
+            and seeds.product_id = eligible_pairs.paired_product_id
+    group by seeds.basket_id, seeds.product_id
+
+),
+
+seed_ranks as (
+
+    select
+        basket_id,
+        score,
+        row_number() over (
+            partition by basket_id
+            order by score desc, product_id asc
+        ) as seed_rank
+    from seed_scores
+
+),
+
+-- the bar: the Nth best seed score; 0 (score every partner) for a basket with fewer seeds
+bars as (
+
+    select
+        basket_sizes.basket_id,
+        basket_sizes.basket_size,
+        case
+            when count(seed_ranks.score) = {{ recommendations }} then min(seed_ranks.score)
+            else 0
+        end as bar
+    from basket_sizes
+    left join seed_ranks
+        on
+            basket_sizes.basket_id = seed_ranks.basket_id
+            and seed_ranks.seed_rank <= {{ recommendations }}
+    group by basket_sizes.basket_id, basket_sizes.basket_size
+
+),
+
+contenders as (
+
+    select distinct
+        basket_products.basket_id,
+        eligible_pairs.paired_product_id as product_id
+    from basket_products
+    inner join bars
+        on basket_products.basket_id = bars.basket_id
+    inner join eligible_pairs
+        on
+            basket_products.product_id = eligible_pairs.product_id
+            and eligible_pairs.orders_together * bars.basket_size >= bars.bar
+    left join basket_products as already_bought
+        on
+            basket_products.basket_id = already_bought.basket_id
+            and eligible_pairs.paired_product_id = already_bought.product_id
+    where already_bought.product_id is null
+
+),
+
+candidates as (
+
+    select
+        contenders.basket_id,
+        contenders.product_id,
+        sum(eligible_pairs.orders_together) as score
+    from contenders
+    inner join basket_products
+        on contenders.basket_id = basket_products.basket_id
+    inner join eligible_pairs
+        on
+            basket_products.product_id = eligible_pairs.product_id
+            and contenders.product_id = eligible_pairs.paired_product_id
+    group by contenders.basket_id, contenders.product_id
+
+),
+
 ranked as (
 
     select
-        candidates.order_id,
-        candidates.product_id,
-        candidates.score,
-        products.product_name,
-        products.price,
-        products.image_url,
-        products.product_url,
+        basket_id,
+        product_id,
+        score,
         row_number() over (
-            partition by candidates.order_id
-            order by candidates.score desc, candidates.product_id asc
+            partition by basket_id
+            order by score desc, product_id asc
         ) as pick_rank
     from candidates
-    inner join products
-        on candidates.product_id = products.product_id
-    where coalesce(products.stock_quantity, 1) > 0
 
 ),
 
 recommended as (
 
     select
-        order_id,
+        ranked.basket_id,
         {{ nudge.json_array_agg_text(
             nudge.json_object_text([
-                ('product_id', 'product_id', 'string'),
-                ('name', 'product_name', 'string'),
-                ('price', 'price', 'number'),
-                ('image_url', 'image_url', 'string'),
-                ('url', 'product_url', 'string'),
-                ('bought_together', 'cast(score as ' ~ dbt.type_int() ~ ')', 'number'),
+                ('product_id', 'ranked.product_id', 'string'),
+                ('name', 'products.product_name', 'string'),
+                ('price', 'products.price', 'number'),
+                ('image_url', 'products.image_url', 'string'),
+                ('url', 'products.product_url', 'string'),
+                ('bought_together', 'cast(ranked.score as ' ~ dbt.type_int() ~ ')', 'number'),
             ]),
-            'pick_rank',
+            'ranked.pick_rank',
         ) }} as recommended_products
     from ranked
-    where pick_rank <= {{ recommendations }}
-    group by order_id
-
-),
-
-bought as (
-
-    select
-        order_id,
-        {{ nudge.json_array_agg_text(nudge.json_value_text('product_id', 'string'), 'product_id') }} as product_ids
-    from order_products
-    group by order_id
+    inner join products
+        on ranked.product_id = products.product_id
+    where ranked.pick_rank <= {{ recommendations }}
+    group by ranked.basket_id
 
 )
 
@@ -129,7 +282,9 @@ select
         ('recommended_products', 'recommended.recommended_products', 'json'),
     ]) }} as payload
 from orders
-inner join recommended
-    on orders.order_id = recommended.order_id
 inner join bought
     on orders.order_id = bought.order_id
+inner join baskets
+    on bought.product_ids = baskets.product_ids
+inner join recommended
+    on baskets.basket_id = recommended.basket_id
