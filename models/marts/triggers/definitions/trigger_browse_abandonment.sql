@@ -228,28 +228,25 @@ latest_views as (
 
 ),
 
+-- the picks depend only on the viewed product: made once per product, not per series
 picks as (
 
     select
-        qualified.contact_id,
-        qualified.product_id,
-        qualified.first_viewed_at,
+        viewed.product_id,
         candidates.product_id as pick_product_id,
         candidates.product_name,
         candidates.price,
         candidates.image_url,
         candidates.product_url,
         row_number() over (
-            partition by qualified.contact_id, qualified.product_id, qualified.first_viewed_at
+            partition by viewed.product_id
             order by candidates.category_rank
         ) as pick_rank
-    from qualified
-    inner join products as viewed
-        on qualified.product_id = viewed.product_id
+    from products as viewed
     inner join products as candidates
         on
             viewed.category = candidates.category
-            and qualified.product_id <> candidates.product_id
+            and viewed.product_id <> candidates.product_id
             and candidates.is_in_stock
             and candidates.category_rank <= {{ recommendations }} + 1
 
@@ -258,9 +255,7 @@ picks as (
 recommended as (
 
     select
-        contact_id,
         product_id,
-        first_viewed_at,
         {{ nudge.json_array_agg_text(
             nudge.json_object_text([
                 ('product_id', 'pick_product_id', 'string'),
@@ -273,7 +268,7 @@ recommended as (
         ) }} as recommended_products
     from picks
     where pick_rank <= {{ recommendations }}
-    group by contact_id, product_id, first_viewed_at
+    group by product_id
 
 )
 
@@ -313,7 +308,4 @@ left join latest_views
         and qualified.product_id = latest_views.product_id
         and latest_views.recency_rank = 1
 left join recommended
-    on
-        qualified.contact_id = recommended.contact_id
-        and qualified.product_id = recommended.product_id
-        and qualified.first_viewed_at = recommended.first_viewed_at
+    on qualified.product_id = recommended.product_id
