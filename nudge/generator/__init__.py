@@ -46,8 +46,8 @@ TABLE_EVENTS, TABLE_IDENTIFIES = 0, 1
 # DuckDB only streams appends to disk here; capping its buffer pool keeps the process small
 # (the default, 80% of RAM, lets cached table blocks pile up on large runs)
 DUCKDB_MEMORY_LIMIT = "2GB"
-# one DuckDB thread: a block's INSERT split over threads writes partial row groups that are
-# merged and compressed again, ~1.7x the CPU time of one thread for no faster a run
+# one DuckDB thread: on the 2-core VM of BENCHMARKS.md a block's INSERT with two threads
+# cost 17-60% more CPU time than with one and was no faster by the clock
 DUCKDB_THREADS = 1
 
 
@@ -125,6 +125,8 @@ def generate(
     with duckdb.connect(
         str(warehouse), config={"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": DUCKDB_THREADS}
     ) as con:
+        # DuckDB's own bar for long queries would cut into the caller's progress output
+        con.execute("set enable_progress_bar = false")
         writer = RawWriter(con, catalog, seed, contacts)
         writer.create_tables()
 
