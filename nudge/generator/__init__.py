@@ -39,7 +39,8 @@ from nudge.generator.bad_rows import (
     identify_reasons,
 )
 from nudge.generator.catalog import Catalog, build_catalog, product_count
-from nudge.generator.common import DAY, I64, NULL, Rows, lexsort, message_keys
+from nudge.generator.common import DAY, I64, NULL, message_keys
+from nudge.generator.frames import Rows, lexsort
 from nudge.generator.writer import RawWriter
 
 TABLE_EVENTS, TABLE_IDENTIFIES = 0, 1

@@ -24,16 +24,12 @@ from nudge.generator.common import (
     NULL,
     REFERRERS,
     VISITOR_SHARE,
-    Rows,
-    concat_frames,
-    frame_len,
     group_first,
-    lexsort,
     splitmix64,
-    take,
 )
 from nudge.generator.contacts import People, build_people
 from nudge.generator.email import consent_events, email_events
+from nudge.generator.frames import Rows, concat_frames, frame_len, lexsort, take
 from nudge.generator.identifies import (
     EMAIL_DOUBLE_AT,
     EMAIL_NO_AT,

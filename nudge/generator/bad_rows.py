@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nudge.generator.common import DAY, EV, HOUR, I64, NULL, B, Rows, frame_len, take
+from nudge.generator.common import DAY, EV, HOUR, I64, NULL, B
+from nudge.generator.frames import Rows, frame_len, take
 
 EVENT_REASONS = [
     "missing_message_id",

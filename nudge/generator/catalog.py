@@ -16,8 +16,8 @@ from nudge.generator.common import (
     MINUTE,
     NULL,
     REPLENISHMENT_DAYS,
-    lexsort,
 )
+from nudge.generator.frames import lexsort
 
 ADJECTIVES = [
     "Classic",

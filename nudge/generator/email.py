@@ -17,11 +17,11 @@ from nudge.generator.common import (
     UNSUB_REASONS,
     B,
     group_first,
-    lexsort,
     repeat_arange,
     weighted_choice,
 )
 from nudge.generator.contacts import People
+from nudge.generator.frames import lexsort
 from nudge.generator.sessions import ID_SPACE
 
 CAMPAIGN_EVERY = 7 * DAY

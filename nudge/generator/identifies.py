@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nudge.generator.common import DAY, HOUR, I64, NULL, B, group_first, lexsort
+from nudge.generator.common import DAY, HOUR, I64, NULL, B, group_first
+from nudge.generator.frames import lexsort
 
 # email_kind codes (the writer turns them into the email trait)
 EMAIL_VALID, EMAIL_DOUBLE_AT, EMAIL_NO_AT, EMAIL_CHANGED, EMAIL_NONE = range(5)

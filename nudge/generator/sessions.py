@@ -30,15 +30,14 @@ from nudge.generator.common import (
     B,
     at_local_hour,
     category_page,
-    concat_frames,
     group_first,
-    lexsort,
     local_day_and_dow,
     product_page,
     repeat_arange,
     weighted_choice,
 )
 from nudge.generator.contacts import People
+from nudge.generator.frames import concat_frames, lexsort
 
 BROWSE, CART, ORDER = 0, 1, 2
 LATEST_SESSION_START = 3 * HOUR  # sessions start at least this long before `end`
