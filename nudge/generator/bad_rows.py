@@ -41,9 +41,9 @@ IDENTIFY_REASONS = [
 ]
 CATALOG_REASONS = ["missing_product_id", "invalid_text", "missing_updated_at", "invalid_price"]
 
+SOURCE_ROW = "_source_row"  # the clean row a corrupted frame's row is (a copy of)
 # characters that make text invalid: C0 controls except tab/newline/CR, and U+FFFD (what a
 # non-UTF-8 byte decodes to)
-SOURCE_ROW = "_source_row"  # the clean row a corrupted frame's row is (a copy of)
 BAD_CHARS = np.array([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFD], dtype=np.int64)
 REQUIRED = {  # event code -> column holding its required property
     EV["Product Viewed"]: "product",
@@ -62,7 +62,8 @@ class Reason:
     eligible: Callable[[dict[str, I64]], B]
     apply: Callable[[np.random.Generator, dict[str, I64]], None]
     # every frame column `eligible` and `apply` read or change: `corrupt` hands them only
-    # these (plus ts and recv), so a column missing here is a KeyError, never a silent skip
+    # these (plus ts and recv). Reading one left out raises KeyError, but `_text_target`
+    # skips the columns a frame lacks, so its frame columns must be listed here too
     columns: tuple[str, ...] = ()
 
 

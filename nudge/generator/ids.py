@@ -21,6 +21,8 @@ DASH = ord("-")
 def fixed_width_strings(chars: U8, mask: B) -> pa.Array:
     """An Arrow string array from an (n, width) array of ASCII bytes; null where `mask`."""
     n, width = chars.shape
+    if n * width >= 2**31:  # (a block is far smaller)
+        raise ValueError("too much text for an Arrow string array's 32-bit offsets")
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
     validity = pa.array(~mask).buffers()[1] if mask.any() else None
     return pa.StringArray.from_buffers(
