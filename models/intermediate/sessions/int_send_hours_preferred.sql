@@ -85,7 +85,7 @@ zone_hours as (
         timezone,
         utc_hour,
         {{ nudge.utc_to_local('utc_hour', 'timezone') }} as local_start,
-        {{ nudge.utc_to_local(dbt.dateadd('hour', 1, 'utc_hour'), 'timezone') }} as local_end
+        {{ nudge.utc_to_local('(' ~ dbt.dateadd('hour', 1, 'utc_hour') ~ ')', 'timezone') }} as local_end
     from (
         select distinct
             timezone,
