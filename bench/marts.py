@@ -273,9 +273,8 @@ def _mart_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[st
         if old.get("missing") != new.get("missing"):
             return ["not built" if new.get("missing") else "built now, was not"]
         return []
+    # a view becoming a table (or back) is a speed decision, not a different result
     problems = []
-    if old["materialized"] != new["materialized"]:
-        problems.append(f"materialized {old['materialized']} -> {new['materialized']}")
     if old["rows"] != new["rows"]:
         problems.append(f"rows {old['rows']:,} -> {new['rows']:,}")
     old_cols, new_cols = old["columns"], new["columns"]
