@@ -85,14 +85,14 @@ keyed as (
 identified as (
 
     select
-        renamed.*,
-        {{ nudge.unless_placeholder('renamed.sent_user_id', 'user_placeholder') }} as user_id,
-        {{ nudge.unless_placeholder('renamed.sent_anonymous_id', 'anonymous_placeholder') }} as anonymous_id
-    from keyed as renamed
+        keyed.*,
+        {{ nudge.unless_placeholder('keyed.sent_user_id', 'user_placeholder') }} as user_id,
+        {{ nudge.unless_placeholder('keyed.sent_anonymous_id', 'anonymous_placeholder') }} as anonymous_id
+    from keyed
     left join placeholders as user_placeholder
-        on {{ nudge.identity_key('renamed.sent_user_id') }} = user_placeholder.identity
+        on {{ nudge.identity_key('keyed.sent_user_id') }} = user_placeholder.identity
     left join placeholders as anonymous_placeholder
-        on {{ nudge.identity_key('renamed.sent_anonymous_id') }} = anonymous_placeholder.identity
+        on {{ nudge.identity_key('keyed.sent_anonymous_id') }} = anonymous_placeholder.identity
 
 ),
 

@@ -146,18 +146,7 @@ seeds as (
 
 seed_scores as (
 
-    select
-        seeds.basket_id,
-        seeds.product_id,
-        sum(eligible_pairs.orders_together) as score
-    from seeds
-    inner join basket_products
-        on seeds.basket_id = basket_products.basket_id
-    inner join eligible_pairs
-        on
-            basket_products.product_id = eligible_pairs.product_id
-            and seeds.product_id = eligible_pairs.paired_product_id
-    group by seeds.basket_id, seeds.product_id
+    {{ nudge.basket_scores('seeds') }}
 
 ),
 
@@ -215,18 +204,7 @@ contenders as (
 
 candidates as (
 
-    select
-        contenders.basket_id,
-        contenders.product_id,
-        sum(eligible_pairs.orders_together) as score
-    from contenders
-    inner join basket_products
-        on contenders.basket_id = basket_products.basket_id
-    inner join eligible_pairs
-        on
-            basket_products.product_id = eligible_pairs.product_id
-            and contenders.product_id = eligible_pairs.paired_product_id
-    group by contenders.basket_id, contenders.product_id
+    {{ nudge.basket_scores('contenders') }}
 
 ),
 
