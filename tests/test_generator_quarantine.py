@@ -32,8 +32,8 @@ def test_dbt_quarantines_exactly_what_the_generator_injected(tmp_path: Path) -> 
             ).fetchall()
         }
         reconciliation = {
-            str(table): (int(read), int(kept), int(duplicates), int(held))
-            for table, read, kept, duplicates, held in con.execute(
+            str(table): (int(read), int(kept), int(duplicates), int(quarantined_count))
+            for table, read, kept, duplicates, quarantined_count in con.execute(
                 "select source_table, rows_read, rows_kept, duplicates, quarantined"
                 " from staging.stg_raw_row_reconciliation"
             ).fetchall()
@@ -44,9 +44,9 @@ def test_dbt_quarantines_exactly_what_the_generator_injected(tmp_path: Path) -> 
 
     assert quarantined == result.bad_rows
     assert {t: r[2] for t, r in reconciliation.items()} == result.duplicates
-    for table, (read, kept, duplicates, held) in reconciliation.items():
-        assert read == kept + duplicates + held, table
+    for table, (read, kept, duplicates, quarantined_rows) in reconciliation.items():
+        assert read == kept + duplicates + quarantined_rows, table
         assert read == result.rows[table], table  # nothing landed after as_of
-        assert held == sum(n for (t, _), n in result.bad_rows.items() if t == table)
+        assert quarantined_rows == sum(n for (t, _), n in result.bad_rows.items() if t == table)
     assert invalid_emails == (result.invalid_emails,)
     assert result.invalid_emails > 0
