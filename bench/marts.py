@@ -4,8 +4,8 @@ builds of one generated store (issue 14: a faster model must give the same marts
     python -m bench.marts fingerprint --warehouse X [--write FILE]
     python -m bench.marts compare-ref --ref <git ref> [--contacts N]
 
-A mart is every relation built from models/marts/** (tables and the segment and trigger
-definition views), read from the manifest dbt wrote next to the warehouse (`<stem>_dbt/target/
+A mart is every relation built from models/marts/** (tables, and the segment definitions,
+which are views), read from the manifest dbt wrote next to the warehouse (`<stem>_dbt/target/
 manifest.json`, nudge.dbt_runner), or `--manifest`.
 
 Values are compared in a canonical text form (`canonical`): DOUBLE and FLOAT rounded to
