@@ -93,8 +93,9 @@ def run_dbt(
     `profiles_dir` replaces the project's profiles.yml folder. `quiet` keeps dbt's log
     off the console (errors and the log file stay); `on_node_finished` is called with each
     node's unique_id as it completes, for progress display. `manifest` (from
-    parse_manifest) skips parsing, which dbt otherwise redoes whenever the vars change:
-    for callers running the same project many times with only the vars changing.
+    parse_manifest) skips parsing: for callers running the same project many times.
+    `dbt_vars["as_of"]` goes to dbt as the environment variable NUDGE_AS_OF, not as a var,
+    so a new as_of does not make dbt re-parse the project.
     """
     from dbt.cli.main import dbtRunner
 
@@ -115,9 +116,16 @@ def run_dbt(
     if quiet:
         command += ["--quiet"]
     callbacks = [_node_finished_callback(on_node_finished)] if on_node_finished else []
-    if dbt_vars:
-        command += ["--vars", json.dumps(dict(dbt_vars), default=str)]
-    with _environment({**(env or {}), "NUDGE_WAREHOUSE": str(warehouse)}):
+    other_vars = {name: value for name, value in (dbt_vars or {}).items() if name != "as_of"}
+    if other_vars:
+        command += ["--vars", json.dumps(other_vars, default=str)]
+    overrides = {
+        **(env or {}),
+        "NUDGE_WAREHOUSE": str(warehouse),
+        # macros/cross_db/as_of.sql reads it: as a var it would force a full re-parse
+        "NUDGE_AS_OF": _as_of_text((dbt_vars or {}).get("as_of")),
+    }
+    with _environment(overrides):
         try:
             outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(command)
         finally:
@@ -135,6 +143,11 @@ def run_dbt(
             log_file=artifacts / "logs" / "dbt.log",
         )
     return DbtResult(success=outcome.success, results=results)
+
+
+def _as_of_text(as_of: object) -> str:
+    """The as_of handed to dbt; empty means "the instant dbt starts"."""
+    return "" if as_of is None else str(as_of)
 
 
 def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:

@@ -1,11 +1,19 @@
 {#-
     "Now" for every time-dependent model: the dbt var `as_of` (an ISO instant; UTC when it
-    carries no offset), else the instant this dbt invocation started, in UTC. Both are
-    resolved in Jinja at compile time, so every model of one run shares the same literal and
-    a run can be replayed as of any past moment. Rendered as a naive timestamp literal.
+    carries no offset), else the environment variable NUDGE_AS_OF (same format), else the
+    instant this dbt invocation started, in UTC. All are resolved in Jinja at compile time, so
+    every model of one run shares the same literal and a run can be replayed as of any past
+    moment. Rendered as a naive timestamp literal.
+
+    NUDGE_AS_OF is read only while executing, never while parsing: dbt re-parses the whole
+    project whenever `--vars` change, so nudge passes as_of this way and one parse serves
+    every as_of.
 -#}
 {% macro as_of_instant() -%}
     {%- set configured = var('as_of', none) -%}
+    {%- if execute and (configured is none or (configured | string | trim) == '') -%}
+        {%- set configured = env_var('NUDGE_AS_OF', '') -%}
+    {%- endif -%}
     {%- if configured is none or (configured | string | trim) == '' -%}
         {%- set instant = run_started_at.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
     {%- else -%}
