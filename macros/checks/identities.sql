@@ -16,7 +16,7 @@
 
 {#- The comparison key of an id: lower case, without surrounding spaces, tabs and line breaks. -#}
 {% macro identity_key(expr) -%}
-    lower(trim(both ' ' || chr(9) || chr(10) || chr(13) from {{ expr }}))
+    lower({{ nudge.trim_whitespace(expr) }})
 {%- endmacro %}
 
 
@@ -30,7 +30,7 @@
     from {{ ref('placeholder_identities') }}
     where identity is not null
     {%- for value in nudge.builtin_placeholder_identities() %}
-    union
+    {{ nudge.set_union() }}
     select '{{ value }}' as identity
     {%- endfor %}
 {%- endmacro %}

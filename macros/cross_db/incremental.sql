@@ -32,6 +32,14 @@
     {{- return({'materialized': 'table'}) -}}
 {%- endmacro %}
 
+{#-
+    dbt-bigquery's incremental materialization accepts only its own strategies (merge,
+    insert_overwrite, microbatch), not replace_keys: rebuild the table each run, as on Spark.
+-#}
+{% macro bigquery__incremental_config(unique_key) -%}
+    {{- return({'materialized': 'table'}) -}}
+{%- endmacro %}
+
 
 {#-
     The instant after which this run re-reads input: W − var incremental_lookback_hours, W the

@@ -9,7 +9,7 @@ with
 contacts as (
 
     select user_id as contact_id from {{ ref('stg_identifies') }}
-    union
+    {{ nudge.set_union() }}
     select user_id as contact_id from {{ ref('stg_events') }}
     where user_id is not null
 
