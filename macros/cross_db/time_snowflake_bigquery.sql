@@ -36,3 +36,18 @@
 {% macro bigquery__timestamp_key(ts) -%}
     format_datetime('%Y-%m-%dT%H:%M:%S', cast({{ ts }} as datetime))
 {%- endmacro %}
+
+
+{#-
+    Naive timestamps are DATETIME on BigQuery (bigquery__as_of), and BigQuery compares no
+    TIMESTAMP with a DATETIME: dbt's own type_timestamp and date_trunc (which cast to
+    TIMESTAMP there) are overridden from the root project, as dbt dispatches its macros to
+    it first. dbt-bigquery's dateadd and datediff already work on DATETIME.
+-#}
+{% macro bigquery__type_timestamp() -%}
+    datetime
+{%- endmacro %}
+
+{% macro bigquery__date_trunc(datepart, date) -%}
+    datetime_trunc(cast({{ date }} as datetime), {{ datepart }})
+{%- endmacro %}
