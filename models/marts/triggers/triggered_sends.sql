@@ -110,10 +110,7 @@ timed as (
 
 deferred as (
 
-    select
-        timed.*,
-        {{ nudge.quiet_hours_due_at('timed.scheduled_at', 'timed.timezone', 'timed.quiet_hours_opt_out') }} as due_at
-    from timed
+    {{ nudge.quiet_hours_deferred('timed', 'scheduled_at', 'timezone', 'quiet_hours_opt_out') }}
 
 ),
 
