@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from .errors import ActivationError, ConfigurationError
 from .state import utcnow
-from .warehouse import Warehouse
+from .warehouse import WarehouseConnection
 
 STAMPS_SCHEMA = "nudge_meta"
 STAMPS_TABLE = f"{STAMPS_SCHEMA}.model_builds"
@@ -82,7 +82,7 @@ class BuildStamp:
         return is_replay(self.as_of, self.built_at, self.tolerance)
 
 
-def latest_build(warehouse: Warehouse, relation: str) -> BuildStamp | None:
+def latest_build(warehouse: WarehouseConnection, relation: str) -> BuildStamp | None:
     """The newest stamp of ``relation`` ('schema.table'), or None. Of stamps with the same
     newest ``built_at`` (builds within one second), a replay wins: when in doubt, do not
     send."""
@@ -100,13 +100,13 @@ def latest_build(warehouse: Warehouse, relation: str) -> BuildStamp | None:
     return BuildStamp(relation, as_of, built_at, replay_tolerance())
 
 
-def require_live_build(warehouse: Warehouse, relation: str) -> BuildStamp:
+def require_live_build(warehouse: WarehouseConnection, relation: str) -> BuildStamp:
     """The newest stamp of ``relation``; ReplayBuildError when it was a replay or there is
     none (one line, saying what to do)."""
     stamp = latest_build(warehouse, relation)
     if stamp is None:
         raise ReplayBuildError(
-            f"no build record for {relation} in {warehouse.path}: build it with `nudge build` "
+            f"no build record for {relation} in {warehouse.location}: build it with `nudge build` "
             "(activation only syncs and sends from a build it knows is live)"
         )
     if stamp.is_replay:
@@ -122,7 +122,7 @@ def require_live_build(warehouse: Warehouse, relation: str) -> BuildStamp:
 
 
 def record_build_stamp(
-    warehouse: Warehouse, relation: str, as_of: datetime, built_at: datetime | None = None
+    warehouse: WarehouseConnection, relation: str, as_of: datetime, built_at: datetime | None = None
 ) -> None:
     """Stamp ``relation`` as built as of ``as_of`` (for warehouses filled without dbt:
     tests, loaders); the same table and columns as the dbt hook."""

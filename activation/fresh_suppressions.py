@@ -23,7 +23,7 @@ from datetime import datetime
 
 from .batching import chunks
 from .tombstones import Tombstones, load_tombstones, normalize_email
-from .warehouse import Warehouse
+from .warehouse import WarehouseConnection
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class FreshSuppressions:
     esp_by_address: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, warehouse: Warehouse, since: datetime) -> FreshSuppressions:
+    def load(cls, warehouse: WarehouseConnection, since: datetime) -> FreshSuppressions:
         fresh = cls(since, load_tombstones(warehouse))
         fresh._load_raw_consent_ends(warehouse)
         fresh._load_esp_suppressions(warehouse)
@@ -96,7 +96,7 @@ class FreshSuppressions:
                 return f"{end.reason}_after_build"
         return None
 
-    def _load_raw_consent_ends(self, warehouse: Warehouse) -> None:
+    def _load_raw_consent_ends(self, warehouse: WarehouseConnection) -> None:
         if warehouse.columns(*RAW_EVENTS) is None:
             return
         names = ", ".join(f"'{name}'" for name in ENDING_EVENTS)
@@ -124,7 +124,7 @@ class FreshSuppressions:
         if ends:
             log.info("%d contacts ended email consent after the build of %s", len(ends), self.since)
 
-    def _load_esp_suppressions(self, warehouse: Warehouse) -> None:
+    def _load_esp_suppressions(self, warehouse: WarehouseConnection) -> None:
         if warehouse.columns(*ESP_SUPPRESSIONS) is None:
             return
         rows = warehouse.fetchall(
@@ -141,7 +141,7 @@ class FreshSuppressions:
             self.esp_by_address.setdefault(address, self.esp_by_contact[contact])
 
 
-def _addresses(warehouse: Warehouse, contact_ids: Iterable[str]) -> list[tuple[str, str]]:
+def _addresses(warehouse: WarehouseConnection, contact_ids: Iterable[str]) -> list[tuple[str, str]]:
     """(contact_id, normalized email) of the contacts that have an email in the profiles."""
     ids: Sequence[str] = sorted(contact_ids)
     if not ids or warehouse.columns(*CONTACT_PROFILES) is None:

@@ -2,7 +2,8 @@
 with the last hash the destination confirmed) and ``activation.sync_runs`` (run history:
 rows added / changed / removed / failed / retried, API calls, writes, 429s, 5xx, timeouts,
 dropped connections, retried requests, seconds held by the rate limiter, duration).
-Plain SQL, portable beyond DuckDB.
+Declared once (``STATE``, ``RUNS``) and created, migrated and written through the
+warehouse interface, the same on every engine.
 
 State is kept per *scope*: the sync's name and the destination target it was sent to
 (``DestinationSettings.target``), so pointing one declaration at another account (the
@@ -16,70 +17,68 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .warehouse import Warehouse
+from .warehouse import WarehouseConnection
+from .warehouse.tables import Table, double, integer, text, timestamp
 
 if TYPE_CHECKING:
     from .sync import SyncRunResult
 
 SCHEMA = "activation"
-STATE_TABLE = f"{SCHEMA}.sync_state"
-RUNS_TABLE = f"{SCHEMA}.sync_runs"
 
 Scope = tuple[str, str]  # (sync_name, destination_target)
 
-STATE_COLUMNS = (
-    "sync_name",
-    "destination_target",
-    "record_key",
-    "row_hash",
-    "status",
-    "last_error",
-    "destination_ref",
-    "updated_at",
-)
-
-DDL = (
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {STATE_TABLE} (
-        sync_name varchar not null,
-        destination_target varchar not null,
-        record_key varchar not null,
-        row_hash varchar,
-        status varchar not null,
-        last_error varchar,
-        destination_ref varchar,
-        updated_at timestamp not null,
-        primary key (sync_name, destination_target, record_key)
-    )""",
-    f"""create table if not exists {RUNS_TABLE} (
-        run_id varchar primary key,
-        sync_name varchar not null,
-        destination_target varchar not null,
-        started_at timestamp not null,
-        finished_at timestamp,
-        added integer,
-        changed integer,
-        removed integer,
-        unchanged integer,
-        failed integer,
-        retried integer,
-        api_calls integer,
-        write_calls integer,
-        rate_limited integer,
-        status varchar not null
-    )""",
-    *(
-        f"alter table {RUNS_TABLE} add column if not exists {name} {kind}"
-        for name, kind in (
-            ("request_retries", "integer"),
-            ("server_errors", "integer"),
-            ("timeouts", "integer"),
-            ("connection_errors", "integer"),
-            ("throttle_seconds", "double"),
-            ("duration_seconds", "double"),
-        )
+STATE = Table(
+    SCHEMA,
+    "sync_state",
+    (
+        text("sync_name", nullable=False),
+        text("destination_target", nullable=False),
+        text("record_key", nullable=False),
+        text("row_hash"),
+        text("status", nullable=False),
+        text("last_error"),
+        text("destination_ref"),
+        timestamp("updated_at", nullable=False),
     ),
+    primary_key=("sync_name", "destination_target", "record_key"),
 )
+STATE_COLUMNS = STATE.column_names
+RUNS = Table(
+    SCHEMA,
+    "sync_runs",
+    (
+        text("run_id", nullable=False),
+        text("sync_name", nullable=False),
+        text("destination_target", nullable=False),
+        timestamp("started_at", nullable=False),
+        timestamp("finished_at"),
+        *(
+            integer(name)
+            for name in (
+                "added",
+                "changed",
+                "removed",
+                "unchanged",
+                "failed",
+                "retried",
+                "api_calls",
+                "write_calls",
+                "rate_limited",
+            )
+        ),
+        text("status", nullable=False),
+        # added later: appended, nullable (Table's migration rule)
+        *(
+            integer(name)
+            for name in ("request_retries", "server_errors", "timeouts", "connection_errors")
+        ),
+        double("throttle_seconds"),
+        double("duration_seconds"),
+    ),
+    primary_key=("run_id",),
+)
+STATE_TABLE = STATE.qualified
+RUNS_TABLE = RUNS.qualified
 # sync_runs columns written from ``SyncRunResult`` attributes of the same name
 RUN_MEASURES = (
     "finished_at",
@@ -107,13 +106,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def ensure_tables(warehouse: Warehouse) -> None:
-    for statement in DDL:
-        warehouse.execute(statement)
+def ensure_tables(warehouse: WarehouseConnection) -> None:
+    warehouse.ensure_table(STATE)
+    warehouse.ensure_table(RUNS)
 
 
 def _upsert_state(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     scope: Scope,
     rows: Sequence[tuple[str, str | None, str, str | None, str | None]],
 ) -> None:
@@ -122,17 +121,18 @@ def _upsert_state(
         return
     now = utcnow()
     with warehouse.transaction():
-        _delete(warehouse, scope, [row[0] for row in rows])
-        warehouse.insert_rows(STATE_TABLE, STATE_COLUMNS, [(*scope, *row, now) for row in rows])
+        warehouse.upsert_rows(
+            STATE_TABLE, STATE_COLUMNS, STATE.primary_key, [(*scope, *row, now) for row in rows]
+        )
 
 
-def _delete(warehouse: Warehouse, scope: Scope, keys: Sequence[str]) -> None:
+def _delete(warehouse: WarehouseConnection, scope: Scope, keys: Sequence[str]) -> None:
     where = "sync_name = ? and destination_target = ?"
     warehouse.delete_keys(STATE_TABLE, where, list(scope), "record_key", keys)
 
 
 def mark_synced(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     scope: Scope,
     hashes: Mapping[str, str],
     refs: Mapping[str, str | None],
@@ -146,7 +146,7 @@ def mark_synced(
 
 
 def mark_failed(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     scope: Scope,
     errors: Mapping[str, str],
     previous: Mapping[str, tuple[str | None, str | None]],
@@ -159,17 +159,21 @@ def mark_failed(
     _upsert_state(warehouse, scope, rows)
 
 
-def mark_removed(warehouse: Warehouse, scope: Scope, refs: Mapping[str, str | None]) -> None:
+def mark_removed(
+    warehouse: WarehouseConnection, scope: Scope, refs: Mapping[str, str | None]
+) -> None:
     _upsert_state(
         warehouse, scope, [(key, None, "removed", None, ref) for key, ref in refs.items()]
     )
 
 
-def forget(warehouse: Warehouse, scope: Scope, keys: Sequence[str]) -> None:
+def forget(warehouse: WarehouseConnection, scope: Scope, keys: Sequence[str]) -> None:
     _delete(warehouse, scope, keys)
 
 
-def start_run(warehouse: Warehouse, run_id: str, scope: Scope, started_at: datetime) -> None:
+def start_run(
+    warehouse: WarehouseConnection, run_id: str, scope: Scope, started_at: datetime
+) -> None:
     warehouse.execute(
         f"insert into {RUNS_TABLE} (run_id, sync_name, destination_target, started_at, status)"
         " values (?, ?, ?, ?, ?)",
@@ -177,7 +181,7 @@ def start_run(warehouse: Warehouse, run_id: str, scope: Scope, started_at: datet
     )
 
 
-def finish_run(warehouse: Warehouse, result: SyncRunResult) -> None:
+def finish_run(warehouse: WarehouseConnection, result: SyncRunResult) -> None:
     assignments = ", ".join(f"{name} = ?" for name in RUN_MEASURES)
     warehouse.execute(
         f"update {RUNS_TABLE} set {assignments} where run_id = ?",

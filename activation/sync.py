@@ -26,7 +26,7 @@ from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import FreshSuppressions
 from .settings import DestinationSettings, Secret, redact
-from .warehouse import Warehouse
+from .warehouse import Warehouse, WarehouseConnection
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,9 @@ class _Row:
     values: dict[str, Any]
 
 
-def plan_sync(declaration: SyncDeclaration, warehouse: Warehouse, target: str) -> dict[str, int]:
+def plan_sync(
+    declaration: SyncDeclaration, warehouse: WarehouseConnection, target: str
+) -> dict[str, int]:
     """Planned action counts (see ``activation.diff``) against the state kept for
     ``target`` (``DestinationSettings.target``); read-only apart from creating the empty
     state tables."""
@@ -209,7 +211,7 @@ class _Runner:
         self,
         declaration: SyncDeclaration,
         scope: state.Scope,
-        warehouse: Warehouse,
+        warehouse: WarehouseConnection,
         destination: Destination,
         result: SyncRunResult,
         planned: dict[str, int],
@@ -398,14 +400,14 @@ class _Runner:
             log.warning("sync %s: %s failed: %s", self.declaration.name, key, reason)
 
 
-def _check_columns(declaration: SyncDeclaration, warehouse: Warehouse) -> None:
+def _check_columns(declaration: SyncDeclaration, warehouse: WarehouseConnection) -> None:
     columns = warehouse.columns(declaration.schema_name, declaration.table_name)
     if columns is None:
         raise DeclarationError(
             [
                 f"exposure {declaration.name}: its model {declaration.model_unique_id} has no "
                 f"table {declaration.schema_name}.{declaration.table_name} in "
-                f"{warehouse.path}; build it with dbt first"
+                f"{warehouse.location}; build it with dbt first"
             ]
         )
     cfg = declaration.config

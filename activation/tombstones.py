@@ -18,47 +18,47 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .warehouse import Warehouse
+from .warehouse import WarehouseConnection
+from .warehouse.tables import Table, text, timestamp
 
-SCHEMA = "activation"
-TOMBSTONES_TABLE = f"{SCHEMA}.erasure_tombstones"
-SALT_TABLE = f"{SCHEMA}.erasure_salt"
 SALT_ENV = "NUDGE_ERASURE_SALT"
 
-DDL = (
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {TOMBSTONES_TABLE} (
-        kind varchar not null,
-        value_hash varchar not null,
-        erased_at timestamp not null,
-        primary key (kind, value_hash)
-    )""",
+TOMBSTONES = Table(
+    "activation",
+    "erasure_tombstones",
+    (
+        text("kind", nullable=False),
+        text("value_hash", nullable=False),
+        timestamp("erased_at", nullable=False),
+    ),
+    primary_key=("kind", "value_hash"),
 )
+SALT = Table("activation", "erasure_salt", (text("salt", nullable=False),))
+TOMBSTONES_TABLE = TOMBSTONES.qualified
+SALT_TABLE = SALT.qualified
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def stored_salt(warehouse: Warehouse) -> str | None:
+def stored_salt(warehouse: WarehouseConnection) -> str | None:
     """The salt if one is set or was made (nobody erased yet: None); writes nothing."""
     configured = os.environ.get(SALT_ENV, "").strip()
     if configured:
         return configured
-    schema, table = SALT_TABLE.split(".")
-    if warehouse.columns(schema, table) is None:
+    if warehouse.columns(SALT.schema, SALT.name) is None:
         return None
     rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
     return str(rows[0][0]) if rows else None
 
 
-def erasure_salt(warehouse: Warehouse) -> str:
+def erasure_salt(warehouse: WarehouseConnection) -> str:
     """The warehouse's salt for pseudonyms and tombstones (created on first use)."""
     salt = stored_salt(warehouse)
     if salt is not None:
         return salt
-    warehouse.execute(f"create schema if not exists {SCHEMA}")
-    warehouse.execute(f"create table if not exists {SALT_TABLE} (salt varchar not null)")
+    warehouse.ensure_table(SALT)
     salt = secrets.token_hex(16)
     warehouse.execute(f"insert into {SALT_TABLE} values (?)", [salt])
     return salt
@@ -68,22 +68,22 @@ def tombstone_hash(value: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}\x1f{value}".encode()).hexdigest()
 
 
-def ensure_tombstones(warehouse: Warehouse) -> None:
-    for statement in DDL:
-        warehouse.execute(statement)
+def ensure_tombstones(warehouse: WarehouseConnection) -> None:
+    warehouse.ensure_table(TOMBSTONES)
 
 
 def add_tombstones(
-    warehouse: Warehouse, *, email: str, contact_ids: Sequence[str], erased_at: datetime
+    warehouse: WarehouseConnection, *, email: str, contact_ids: Sequence[str], erased_at: datetime
 ) -> None:
     """Tombstones for a normalized email and contact ids (already present ones are kept)."""
     ensure_tombstones(warehouse)
     salt = erasure_salt(warehouse)
     wanted = {("email", tombstone_hash(normalize_email(email), salt))}
     wanted |= {("contact_id", tombstone_hash(contact_id, salt)) for contact_id in contact_ids}
-    present = set(warehouse.fetchall(f"select kind, value_hash from {TOMBSTONES_TABLE}"))
-    rows = [(kind, value, erased_at) for kind, value in sorted(wanted - present)]
-    warehouse.insert_rows(TOMBSTONES_TABLE, ("kind", "value_hash", "erased_at"), rows)
+    rows = [(kind, value, erased_at) for kind, value in sorted(wanted)]
+    warehouse.upsert_rows(
+        TOMBSTONES_TABLE, TOMBSTONES.column_names, TOMBSTONES.primary_key, rows, keep_existing=True
+    )
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,9 @@ class Tombstones:
         return len(self.hashes)
 
 
-def load_tombstones(warehouse: Warehouse) -> Tombstones:
+def load_tombstones(warehouse: WarehouseConnection) -> Tombstones:
     """Every tombstone of the warehouse (none when nobody was erased yet)."""
-    schema, table = TOMBSTONES_TABLE.split(".")
-    if warehouse.columns(schema, table) is None:
+    if warehouse.columns(TOMBSTONES.schema, TOMBSTONES.name) is None:
         return Tombstones()
     rows = warehouse.fetchall(f"select kind, value_hash from {TOMBSTONES_TABLE}")
     if not rows:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
 from .candidates import CONTACT_PROFILES, TRIGGERED_SENDS
 from .ledger import LEDGER_TABLE
 from .policy import SendPolicy, load_policy
@@ -28,7 +28,7 @@ class SendAudit:
     over_caps: int  # sends that made their address exceed a cap
 
 
-def audit_sends(warehouse: Warehouse, since: datetime) -> SendAudit:
+def audit_sends(warehouse: WarehouseConnection, since: datetime) -> SendAudit:
     """Audit the sends the ledger recorded 'sent' at or after ``since``."""
     policy = load_policy(warehouse)
     opt_outs = {

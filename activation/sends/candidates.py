@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import DeclarationError
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
 from .ledger import LEDGER_TABLE
 
 TRIGGERED_SENDS = ("triggers", "triggered_sends")
@@ -61,14 +61,14 @@ class CandidateQuery:
     params: list[object]
 
 
-def check_tables(warehouse: Warehouse) -> None:
+def check_tables(warehouse: WarehouseConnection) -> None:
     """The tables the candidates read, with the columns the gate needs: a warehouse built by
     an older Nudge is named, with the fix."""
     for relation, needed in REQUIRED_COLUMNS.items():
         columns = warehouse.columns(*relation)
         name = ".".join(relation)
         if columns is None:
-            problem = f"triggered sends need {name}, which {warehouse.path} does not have yet"
+            problem = f"triggered sends need {name}, which {warehouse.location} does not have yet"
         elif missing := [column for column in needed if column not in columns]:
             problem = f"{name} lacks {', '.join(missing)} (built by an older Nudge)"
         else:

@@ -4,40 +4,46 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
+from ..warehouse.tables import Table, integer, text, timestamp
 
 if TYPE_CHECKING:
     from .runner import SendRunResult
 
-RUNS_TABLE = "activation.send_runs"
-
-DDL = (
-    "create schema if not exists activation",
-    f"""create table if not exists {RUNS_TABLE} (
-        run_id varchar primary key,
-        destination_target varchar not null,
-        trigger_key varchar,
-        started_at timestamp not null,
-        finished_at timestamp,
-        candidates integer,
-        sent integer,
-        failed integer,
-        skipped integer,
-        not_attempted integer,
-        api_calls integer,
-        write_calls integer,
-        rate_limited integer,
-        status varchar not null
-    )""",
+RUNS = Table(
+    "activation",
+    "send_runs",
+    (
+        text("run_id", nullable=False),
+        text("destination_target", nullable=False),
+        text("trigger_key"),
+        timestamp("started_at", nullable=False),
+        timestamp("finished_at"),
+        *(
+            integer(name)
+            for name in (
+                "candidates",
+                "sent",
+                "failed",
+                "skipped",
+                "not_attempted",
+                "api_calls",
+                "write_calls",
+                "rate_limited",
+            )
+        ),
+        text("status", nullable=False),
+    ),
+    primary_key=("run_id",),
 )
+RUNS_TABLE = RUNS.qualified
 
 
-def ensure_runs(warehouse: Warehouse) -> None:
-    for statement in DDL:
-        warehouse.execute(statement)
+def ensure_runs(warehouse: WarehouseConnection) -> None:
+    warehouse.ensure_table(RUNS)
 
 
-def start_run(warehouse: Warehouse, result: SendRunResult) -> None:
+def start_run(warehouse: WarehouseConnection, result: SendRunResult) -> None:
     warehouse.execute(
         f"insert into {RUNS_TABLE} (run_id, destination_target, trigger_key, started_at, status)"
         " values (?, ?, ?, ?, 'running')",
@@ -45,7 +51,7 @@ def start_run(warehouse: Warehouse, result: SendRunResult) -> None:
     )
 
 
-def finish_run(warehouse: Warehouse, result: SendRunResult) -> None:
+def finish_run(warehouse: WarehouseConnection, result: SendRunResult) -> None:
     warehouse.execute(
         f"update {RUNS_TABLE} set finished_at = ?, candidates = ?, sent = ?, failed = ?,"
         " skipped = ?, not_attempted = ?, api_calls = ?, write_calls = ?, rate_limited = ?,"

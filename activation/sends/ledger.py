@@ -28,7 +28,9 @@ A 'pending' send whose contact is suppressed by the next run is recorded 'skippe
 the interrupted attempt may have reached the ESP: not sending to a suppressed contact wins
 over a ledger that could only guess.
 
-Plain SQL (insert, update by key), portable beyond DuckDB.
+Declared once (``LEDGER``), created and migrated through the warehouse interface; written
+with set-based statements (multi-row inserts, ``update ... from (values ...)``) in the
+portable SQL core, the same on every engine.
 """
 
 from __future__ import annotations
@@ -38,62 +40,40 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..state import utcnow
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
+from ..warehouse.tables import Table, integer, text, timestamp
 
 SCHEMA = "activation"
-LEDGER_TABLE = f"{SCHEMA}.send_ledger"
 KEY_CHUNK = 500
 
-LEDGER_COLUMNS = (
-    "send_key",
-    "destination_target",
-    "contact_id",
-    "trigger_key",
-    "step",
-    "series_id",
-    "variant",
-    "status",
-    "status_reason",
-    "attempts",
-    "last_error",
-    "created_at",
-    "sent_at",
-    "updated_at",
-    "due_at",
-    "deferred_until",
-    "expires_at",
-    "timezone",
-)
-
-DDL = (
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {LEDGER_TABLE} (
-        send_key varchar not null,
-        destination_target varchar not null,
-        contact_id varchar not null,
-        trigger_key varchar not null,
-        step integer not null,
-        series_id varchar not null,
-        variant varchar,
-        status varchar not null,
-        status_reason varchar,
-        attempts integer not null,
-        last_error varchar,
-        created_at timestamp not null,
-        sent_at timestamp,
-        updated_at timestamp not null,
-        primary key (send_key, destination_target)
-    )""",
-    *(
-        f"alter table {LEDGER_TABLE} add column if not exists {name} {kind}"
-        for name, kind in (
-            ("due_at", "timestamp"),
-            ("deferred_until", "timestamp"),
-            ("expires_at", "timestamp"),
-            ("timezone", "varchar"),
-        )
+LEDGER = Table(
+    SCHEMA,
+    "send_ledger",
+    (
+        text("send_key", nullable=False),
+        text("destination_target", nullable=False),
+        text("contact_id", nullable=False),
+        text("trigger_key", nullable=False),
+        integer("step", nullable=False),
+        text("series_id", nullable=False),
+        text("variant"),
+        text("status", nullable=False),
+        text("status_reason"),
+        integer("attempts", nullable=False),
+        text("last_error"),
+        timestamp("created_at", nullable=False),
+        timestamp("sent_at"),
+        timestamp("updated_at", nullable=False),
+        # added later: appended, nullable (Table's migration rule)
+        timestamp("due_at"),
+        timestamp("deferred_until"),
+        timestamp("expires_at"),
+        text("timezone"),
     ),
+    primary_key=("send_key", "destination_target"),
 )
+LEDGER_TABLE = LEDGER.qualified
+LEDGER_COLUMNS = LEDGER.column_names
 
 FINAL_STATUSES = ("sent", "skipped", "expired")
 # status_reason of a 'failed' send the ESP never answered for (no attempt counted)
@@ -117,9 +97,8 @@ class LedgerKey:
     ledger_status: str | None
 
 
-def ensure_ledger(warehouse: Warehouse) -> None:
-    for statement in DDL:
-        warehouse.execute(statement)
+def ensure_ledger(warehouse: WarehouseConnection) -> None:
+    warehouse.ensure_table(LEDGER)
 
 
 def _new_rows(
@@ -159,7 +138,11 @@ def _new_rows(
 
 
 def _update_keys(
-    warehouse: Warehouse, target: str, assignments: str, params: Sequence[object], keys: list[str]
+    warehouse: WarehouseConnection,
+    target: str,
+    assignments: str,
+    params: Sequence[object],
+    keys: list[str],
 ) -> None:
     for start in range(0, len(keys), KEY_CHUNK):
         part = keys[start : start + KEY_CHUNK]
@@ -171,31 +154,58 @@ def _update_keys(
         )
 
 
+def _update_each(
+    warehouse: WarehouseConnection,
+    target: str,
+    assignments: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """One set-based ``update ... from (values ...)`` per chunk: each row is (send_key,
+    *values of ``columns``), ``columns`` being (name, SQL type) pairs read as ``v.<name>``
+    by ``assignments`` (ledger columns there are ``l.<name>``). Every parameter sits inside
+    VALUES or WHERE (engines number UPDATE ... FROM parameters in different orders) and is
+    cast, so a column of nulls still has its type. Of rows repeating a key, the last wins."""
+    latest = list({row[0]: row for row in rows}.values())
+    casts = ", ".join(["cast(? as varchar)", *(f"cast(? as {kind})" for _, kind in columns)])
+    names = ", ".join(["send_key", *(name for name, _ in columns)])
+    for start in range(0, len(latest), KEY_CHUNK):
+        part = latest[start : start + KEY_CHUNK]
+        values = ", ".join(f"({casts})" for _ in part)
+        warehouse.execute(
+            f"update {LEDGER_TABLE} as l set {assignments} from (values {values}) as v({names})"
+            " where l.send_key = v.send_key and l.destination_target = ?",
+            [*(value for row in part for value in row), target],
+        )
+
+
 def mark_pending(
-    warehouse: Warehouse, target: str, rows: Sequence[LedgerKey], now: datetime
+    warehouse: WarehouseConnection, target: str, rows: Sequence[LedgerKey], now: datetime
 ) -> None:
     """Before the ESP call: the sends about to leave. Commits before returning."""
     write(warehouse, target, now, pending=rows)
 
 
 def _mark_pending(
-    warehouse: Warehouse, target: str, rows: Sequence[LedgerKey], now: datetime
+    warehouse: WarehouseConnection, target: str, rows: Sequence[LedgerKey], now: datetime
 ) -> None:
     warehouse.insert_rows(LEDGER_TABLE, LEDGER_COLUMNS, _new_rows(target, rows, "pending", {}, now))
-    for row in rows:
-        if row.ledger_status is not None:
-            _update_keys(
-                warehouse,
-                target,
-                "status = 'pending', status_reason = null, updated_at = ?, due_at = ?,"
-                " timezone = ?",
-                [now, row.due_at, row.timezone],
-                [row.send_key],
-            )
+    _update_each(
+        warehouse,
+        target,
+        "status = 'pending', status_reason = null, updated_at = v.updated_at,"
+        " due_at = v.due_at, timezone = v.timezone",
+        (("updated_at", "timestamp"), ("due_at", "timestamp"), ("timezone", "varchar")),
+        [
+            (row.send_key, now, row.due_at, row.timezone)
+            for row in rows
+            if row.ledger_status is not None
+        ],
+    )
 
 
 def mark_not_sent(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     target: str,
     status: str,
     rows: Sequence[LedgerKey],
@@ -216,29 +226,41 @@ def mark_not_sent(
             LEDGER_COLUMNS,
             _new_rows(target, rows, status, reasons, now, until, expires),
         )
-        for row in rows:
-            if row.ledger_status is not None:
-                _update_keys(
-                    warehouse,
-                    target,
-                    "status = ?, status_reason = ?, updated_at = ?,"
-                    " deferred_until = coalesce(?, deferred_until),"
-                    " expires_at = coalesce(?, expires_at), due_at = ?, timezone = ?",
-                    [
-                        status,
-                        reasons[row.send_key],
-                        now,
-                        until.get(row.send_key),
-                        expires.get(row.send_key),
-                        row.due_at,
-                        row.timezone,
-                    ],
-                    [row.send_key],
+        _update_each(
+            warehouse,
+            target,
+            "status = v.status, status_reason = v.status_reason, updated_at = v.updated_at,"
+            " deferred_until = coalesce(v.deferred_until, l.deferred_until),"
+            " expires_at = coalesce(v.expires_at, l.expires_at), due_at = v.due_at,"
+            " timezone = v.timezone",
+            (
+                ("status", "varchar"),
+                ("status_reason", "varchar"),
+                ("updated_at", "timestamp"),
+                ("deferred_until", "timestamp"),
+                ("expires_at", "timestamp"),
+                ("due_at", "timestamp"),
+                ("timezone", "varchar"),
+            ),
+            [
+                (
+                    row.send_key,
+                    status,
+                    reasons[row.send_key],
+                    now,
+                    until.get(row.send_key),
+                    expires.get(row.send_key),
+                    row.due_at,
+                    row.timezone,
                 )
+                for row in rows
+                if row.ledger_status is not None
+            ],
+        )
 
 
 def record_outcome(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     target: str,
     sent: Mapping[str, datetime],
     failed: Mapping[str, str],
@@ -250,7 +272,7 @@ def record_outcome(
 
 
 def write(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     target: str,
     now: datetime,
     *,
@@ -269,44 +291,34 @@ def write(
     with warehouse.transaction():
         if pending:
             _mark_pending(warehouse, target, pending, now)
-        for part in _chunked(list((sent or {}).items())):
-            # every parameter inside VALUES or WHERE: engines number UPDATE ... FROM
-            # parameters in different orders
-            values = ", ".join("(?, cast(? as timestamp), cast(? as timestamp))" for _ in part)
-            warehouse.execute(
-                f"update {LEDGER_TABLE} as l set status = 'sent', status_reason = null,"
-                " last_error = null, attempts = l.attempts + 1, sent_at = v.sent_at,"
-                f" updated_at = v.updated_at from (values {values})"
-                " as v(send_key, sent_at, updated_at)"
-                " where l.send_key = v.send_key and l.destination_target = ?",
-                [*(value for key, at in part for value in (key, at, now)), target],
-            )
-        for key, reason in (failed or {}).items():
-            _update_keys(
-                warehouse,
-                target,
-                "status = 'failed', status_reason = 'send_failed', last_error = ?,"
-                " attempts = attempts + 1, updated_at = ?",
-                [reason[:2000], now],
-                [key],
-            )
-        for key, reason in (waiting or {}).items():
-            _update_keys(
-                warehouse,
-                target,
-                f"status = 'failed', status_reason = '{ESP_UNAVAILABLE}', last_error = ?,"
-                " updated_at = ?",
-                [reason[:2000], now],
-                [key],
-            )
-
-
-def _chunked(items: list[tuple[str, datetime]]) -> list[list[tuple[str, datetime]]]:
-    return [items[start : start + KEY_CHUNK] for start in range(0, len(items), KEY_CHUNK)]
+        _update_each(
+            warehouse,
+            target,
+            "status = 'sent', status_reason = null, last_error = null,"
+            " attempts = l.attempts + 1, sent_at = v.sent_at, updated_at = v.updated_at",
+            (("sent_at", "timestamp"), ("updated_at", "timestamp")),
+            [(key, at, now) for key, at in (sent or {}).items()],
+        )
+        _update_each(
+            warehouse,
+            target,
+            "status = 'failed', status_reason = 'send_failed', last_error = v.last_error,"
+            " attempts = l.attempts + 1, updated_at = v.updated_at",
+            (("last_error", "varchar"), ("updated_at", "timestamp")),
+            [(key, reason[:2000], now) for key, reason in (failed or {}).items()],
+        )
+        _update_each(
+            warehouse,
+            target,
+            f"status = 'failed', status_reason = '{ESP_UNAVAILABLE}',"
+            " last_error = v.last_error, updated_at = v.updated_at",
+            (("last_error", "varchar"), ("updated_at", "timestamp")),
+            [(key, reason[:2000], now) for key, reason in (waiting or {}).items()],
+        )
 
 
 def give_up(
-    warehouse: Warehouse, target: str, keys: Sequence[str], reason: str, attempts: int
+    warehouse: WarehouseConnection, target: str, keys: Sequence[str], reason: str, attempts: int
 ) -> None:
     """'failed' with status_reason 'outcome_unknown' and ``attempts`` at the limit: never
     retried (for interrupted sends a destination cannot de-duplicate)."""
@@ -322,7 +334,7 @@ def give_up(
 
 
 def status_counts(
-    warehouse: Warehouse, target: str, trigger_key: str | None = None
+    warehouse: WarehouseConnection, target: str, trigger_key: str | None = None
 ) -> dict[str, int]:
     """Ledger rows by status for one destination target (and one trigger)."""
     sql = f"select status, count(*) from {LEDGER_TABLE} where destination_target = ?"

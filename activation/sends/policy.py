@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import DeclarationError
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
 
 SEND_POLICY = ("triggers", "send_policy")
 POLICY_COLUMNS = (
@@ -35,13 +35,13 @@ class SendPolicy:
         return self.quiet_hours_start != self.quiet_hours_end
 
 
-def load_policy(warehouse: Warehouse) -> SendPolicy:
+def load_policy(warehouse: WarehouseConnection) -> SendPolicy:
     relation = ".".join(SEND_POLICY)
     if warehouse.columns(*SEND_POLICY) is None:
         raise DeclarationError(
             [
                 f"triggered sends need {relation} (the guardrail settings of the build), which "
-                f"{warehouse.path} does not have yet; build the dbt project (nudge build)"
+                f"{warehouse.location} does not have yet; build the dbt project (nudge build)"
             ]
         )
     rows = warehouse.fetchall(f"select {', '.join(POLICY_COLUMNS)} from {relation}")

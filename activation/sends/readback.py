@@ -33,7 +33,7 @@ from ..destinations.base import SuppressionRecord
 from ..errors import ActivationError, ConfigurationError
 from ..settings import DestinationSettings, redact
 from ..tombstones import Tombstones, load_tombstones
-from ..warehouse import Warehouse
+from ..warehouse import Warehouse, WarehouseConnection
 from .candidates import CONTACT_PROFILES
 from .suppressions import (
     READS_TABLE,
@@ -103,7 +103,7 @@ def read_back_suppressions(
     with Warehouse(warehouse_path) as warehouse:
         if warehouse.columns(*RAW_EVENTS) is None:
             raise ConfigurationError(
-                f"{'.'.join(RAW_EVENTS)} does not exist in {warehouse.path}: the suppression "
+                f"{'.'.join(RAW_EVENTS)} does not exist in {warehouse.location}: the suppression "
                 "read-back lands ESP feedback there (docs/contracts/raw_events.md); load or "
                 "generate the raw tables first"
             )
@@ -154,7 +154,7 @@ def _erased(tombstones: Tombstones, record: SuppressionRecord) -> bool:
     return tombstones.covers(email=record.email, contact_id=record.external_id)
 
 
-def _watermark(warehouse: Warehouse, target: str) -> datetime | None:
+def _watermark(warehouse: WarehouseConnection, target: str) -> datetime | None:
     """The latest suppression time a complete read of this account has seen."""
     latest = warehouse.fetchall(
         f"select max(watermark) from {READS_TABLE} where destination_target = ?", [target]
@@ -162,7 +162,7 @@ def _watermark(warehouse: Warehouse, target: str) -> datetime | None:
     return latest if isinstance(latest, datetime) else None
 
 
-def _since(warehouse: Warehouse, target: str, lookback: timedelta) -> datetime | None:
+def _since(warehouse: WarehouseConnection, target: str, lookback: timedelta) -> datetime | None:
     """Where the next pull starts: the latest suppression of the last complete read, or the
     first one whose raw event is gone (raw tables reloaded), whichever is earlier, minus
     ``lookback``; from the beginning when no read of this account has completed."""
@@ -183,7 +183,7 @@ def _since(warehouse: Warehouse, target: str, lookback: timedelta) -> datetime |
 
 
 def _land(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     settings: DestinationSettings,
     batch: Sequence[SuppressionRecord],
     result: ReadbackResult,
@@ -261,7 +261,7 @@ def _raw_event(
     )
 
 
-def _existing(warehouse: Warehouse, table: str, ids: list[str]) -> set[str]:
+def _existing(warehouse: WarehouseConnection, table: str, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for part in chunks(ids, CHUNK):
         listed = ", ".join("?" for _ in part)
@@ -272,7 +272,9 @@ def _existing(warehouse: Warehouse, table: str, ids: list[str]) -> set[str]:
     return found
 
 
-def _contact_ids(warehouse: Warehouse, records: Sequence[SuppressionRecord]) -> dict[str, str]:
+def _contact_ids(
+    warehouse: WarehouseConnection, records: Sequence[SuppressionRecord]
+) -> dict[str, str]:
     """contact_id by lowercased email, for records without an external_id."""
     emails = sorted({r.email.strip().lower() for r in records if r.email and not r.external_id})
     if not emails or warehouse.columns(*CONTACT_PROFILES) is None:

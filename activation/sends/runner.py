@@ -38,7 +38,7 @@ from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
 from ..fresh_suppressions import ERASED, FreshSuppressions
 from ..settings import DestinationSettings, redact
-from ..warehouse import Warehouse
+from ..warehouse import Warehouse, WarehouseConnection
 from . import history, ledger
 from .candidates import CANDIDATE_COLUMNS, TRIGGERED_SENDS, candidates, check_tables, count_sql
 from .events import BadSend, SendRow, event_record
@@ -158,12 +158,12 @@ Progress = Callable[[int, int], None]  # (rows done, rows in this run)
 Checkpoint = Callable[[str], None]
 
 
-def triggered_sends_exists(warehouse: Warehouse) -> bool:
+def triggered_sends_exists(warehouse: WarehouseConnection) -> bool:
     return warehouse.columns(*TRIGGERED_SENDS) is not None
 
 
 def run_sends(
-    warehouse_path: str | Path | Warehouse,
+    warehouse_path: str | Path | WarehouseConnection,
     settings: DestinationSettings,
     *,
     dry_run: bool = False,
@@ -235,15 +235,15 @@ def run_sends(
 
 
 @contextmanager
-def _opened(warehouse: str | Path | Warehouse) -> Iterator[Warehouse]:
-    if isinstance(warehouse, Warehouse):
+def _opened(warehouse: str | Path | WarehouseConnection) -> Iterator[WarehouseConnection]:
+    if isinstance(warehouse, WarehouseConnection):
         yield warehouse
         return
     with Warehouse(warehouse) as opened:
         yield opened
 
 
-def _built_as_of(warehouse: Warehouse, policy_as_of: datetime) -> datetime:
+def _built_as_of(warehouse: WarehouseConnection, policy_as_of: datetime) -> datetime:
     """The as_of of the build the candidates come from (the earlier of triggered_sends' and
     send_policy's, should they come from different builds): what landed after it is news."""
     row = warehouse.fetchall(f"select min(as_of) from {'.'.join(TRIGGERED_SENDS)}")[0]
@@ -251,7 +251,7 @@ def _built_as_of(warehouse: Warehouse, policy_as_of: datetime) -> datetime:
 
 
 def _rows(
-    warehouse: Warehouse, sql: str, params: list[object], batch_rows: int
+    warehouse: WarehouseConnection, sql: str, params: list[object], batch_rows: int
 ) -> Iterator[list[SendRow]]:
     for batch in warehouse.stream(sql, params, batch_rows=batch_rows):
         yield [SendRow(**dict(zip(CANDIDATE_COLUMNS, row, strict=True))) for row in batch]
@@ -290,7 +290,7 @@ def _plan(
 
 
 def _deliver(
-    warehouse: Warehouse,
+    warehouse: WarehouseConnection,
     settings: DestinationSettings,
     gate: SendGate,
     rows: Iterator[list[SendRow]],
@@ -369,7 +369,7 @@ class _Delivery:
 
     def __init__(
         self,
-        warehouse: Warehouse,
+        warehouse: WarehouseConnection,
         settings: DestinationSettings,
         destination: Destination,
         gate: SendGate,

@@ -6,48 +6,43 @@ of the raw event landed for it. The send-time check reads the ones that landed a
 
 from __future__ import annotations
 
-from ..warehouse import Warehouse
+from ..warehouse import WarehouseConnection
+from ..warehouse.tables import Table, text, timestamp
 
-SUPPRESSIONS_TABLE = "activation.esp_suppressions"
+SUPPRESSIONS = Table(
+    "activation",
+    "esp_suppressions",
+    (
+        text("message_id", nullable=False),
+        text("destination_target", nullable=False),
+        text("destination_ref", nullable=False),
+        text("email"),
+        text("external_id"),
+        text("contact_id"),
+        text("reason", nullable=False),
+        timestamp("suppressed_at", nullable=False),
+        timestamp("landed_at", nullable=False),
+    ),
+    primary_key=("message_id",),
+)
+SUPPRESSIONS_TABLE = SUPPRESSIONS.qualified
+SUPPRESSION_COLUMNS = SUPPRESSIONS.column_names
 # one row per complete read-back: where the next one starts (a read cut short by an error
 # advances nothing, since the ESP does not return suppressions in time order)
-READS_TABLE = "activation.esp_suppression_reads"
-
-SUPPRESSION_COLUMNS = (
-    "message_id",
-    "destination_target",
-    "destination_ref",
-    "email",
-    "external_id",
-    "contact_id",
-    "reason",
-    "suppressed_at",
-    "landed_at",
+READS = Table(
+    "activation",
+    "esp_suppression_reads",
+    (
+        text("destination_target", nullable=False),
+        timestamp("started_at", nullable=False),
+        timestamp("finished_at", nullable=False),
+        timestamp("since"),
+        timestamp("watermark"),
+    ),
 )
-
-DDL = (
-    "create schema if not exists activation",
-    f"""create table if not exists {SUPPRESSIONS_TABLE} (
-        message_id varchar primary key,
-        destination_target varchar not null,
-        destination_ref varchar not null,
-        email varchar,
-        external_id varchar,
-        contact_id varchar,
-        reason varchar not null,
-        suppressed_at timestamp not null,
-        landed_at timestamp not null
-    )""",
-    f"""create table if not exists {READS_TABLE} (
-        destination_target varchar not null,
-        started_at timestamp not null,
-        finished_at timestamp not null,
-        since timestamp,
-        watermark timestamp
-    )""",
-)
+READS_TABLE = READS.qualified
 
 
-def ensure_suppressions(warehouse: Warehouse) -> None:
-    for statement in DDL:
-        warehouse.execute(statement)
+def ensure_suppressions(warehouse: WarehouseConnection) -> None:
+    warehouse.ensure_table(SUPPRESSIONS)
+    warehouse.ensure_table(READS)

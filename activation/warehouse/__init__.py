@@ -1,0 +1,36 @@
+"""The warehouse interface (``WarehouseConnection``, base.py), its engines (DuckDB,
+PostgreSQL) and the factory that opens the one the dbt profile's target names
+(``open_warehouse``, profile.py). docs/warehouse_interface.md explains the choices.
+
+``Warehouse`` is the DuckDB implementation under its historical name: existing callers
+open a DuckDB file with ``Warehouse(path)``; new code calls ``open_warehouse`` and
+annotates ``WarehouseConnection``.
+"""
+
+from .base import (
+    DEFAULT_FETCH_ROWS,
+    NestedTransactionError,
+    WarehouseConnection,
+    quote,
+)
+from .duckdb_engine import DuckDBWarehouse
+from .postgres_engine import PostgresWarehouse
+from .profile import WarehouseTarget, open_warehouse, warehouse_target
+from .tables import Column, Table
+
+Warehouse = DuckDBWarehouse
+
+__all__ = [
+    "DEFAULT_FETCH_ROWS",
+    "Column",
+    "DuckDBWarehouse",
+    "NestedTransactionError",
+    "PostgresWarehouse",
+    "Table",
+    "Warehouse",
+    "WarehouseConnection",
+    "WarehouseTarget",
+    "open_warehouse",
+    "quote",
+    "warehouse_target",
+]
