@@ -8,6 +8,7 @@ Prints one JSON line of detail last."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime
@@ -51,13 +52,17 @@ def main(argv: list[str]) -> None:
 
         from bench.limit import run_limit
 
-        with duckdb.connect(str(warehouse)) as con:
+        # the same bound as dbt's DuckDB (profiles.yml, settings.memory_limit)
+        bound = os.environ.get("NUDGE_DUCKDB_MEMORY_LIMIT", "4GB")
+        with duckdb.connect(str(warehouse), config={"memory_limit": bound}) as con:
             detail = {"rows": run_limit(con, datetime.fromisoformat(as_of))}
     elif kind == "dbt":
         from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
 
         run_dbt(argv[3:], warehouse, dbt_vars={"as_of": as_of}, quiet=True)
-        detail = node_timings(dbt_artifacts_dir(warehouse) / "target" / "run_results.json")
+        ran_nodes = argv[3] != "parse"
+        results = dbt_artifacts_dir(warehouse) / "target" / "run_results.json"
+        detail = node_timings(results) if ran_nodes else {}
     else:
         raise SystemExit(f"unknown step kind {kind!r}")
     detail["inner_seconds"] = round(time.perf_counter() - started, 2)
