@@ -26,7 +26,7 @@ from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import FreshSuppressions
 from .settings import DestinationSettings, Secret, redact
-from .warehouse import Warehouse, WarehouseConnection
+from .warehouse import WarehouseConnection, open_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ def run_sync(
     destination: Destination | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SyncRunResult:
-    """Run one sync against the warehouse file; ``dry_run`` plans without any API call.
+    """Run one sync against the warehouse of the dbt target (``open_warehouse``:
+    ``warehouse_path`` is its DuckDB file); ``dry_run`` plans without any API call.
     ``progress(done, total)`` is called as rows to send or remove are settled."""
     if destination_settings.destination != declaration.config.destination:
         raise DeclarationError(
@@ -134,7 +135,7 @@ def run_sync(
         dry_run=dry_run,
         started_at=state.utcnow(),
     )
-    with Warehouse(warehouse_path) as warehouse:
+    with open_warehouse(warehouse_path) as warehouse:
         _check_columns(declaration, warehouse)  # a missing table says so before its stamp
         stamp = require_live_build(warehouse, f"{declaration.schema_name}.{declaration.table_name}")
         planned = plan_sync(declaration, warehouse, destination_settings.target)

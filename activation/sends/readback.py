@@ -33,7 +33,7 @@ from ..destinations.base import SuppressionRecord
 from ..errors import ActivationError, ConfigurationError
 from ..settings import DestinationSettings, redact
 from ..tombstones import Tombstones, load_tombstones
-from ..warehouse import Warehouse, WarehouseConnection
+from ..warehouse import WarehouseConnection, open_warehouse
 from .candidates import CONTACT_PROFILES
 from .suppressions import (
     READS_TABLE,
@@ -100,7 +100,7 @@ def read_back_suppressions(
     lookback: timedelta = LOOKBACK,
 ) -> ReadbackResult:
     """Land the ESP's suppressions since the last read into the warehouse (see module)."""
-    with Warehouse(warehouse_path) as warehouse:
+    with open_warehouse(warehouse_path) as warehouse:
         if warehouse.columns(*RAW_EVENTS) is None:
             raise ConfigurationError(
                 f"{'.'.join(RAW_EVENTS)} does not exist in {warehouse.location}: the suppression "

@@ -38,7 +38,7 @@ from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
 from ..fresh_suppressions import ERASED, FreshSuppressions
 from ..settings import DestinationSettings, redact
-from ..warehouse import Warehouse, WarehouseConnection
+from ..warehouse import WarehouseConnection, open_warehouse
 from . import history, ledger
 from .candidates import CANDIDATE_COLUMNS, TRIGGERED_SENDS, candidates, check_tables, count_sql
 from .events import BadSend, SendRow, event_record
@@ -239,7 +239,7 @@ def _opened(warehouse: str | Path | WarehouseConnection) -> Iterator[WarehouseCo
     if isinstance(warehouse, WarehouseConnection):
         yield warehouse
         return
-    with Warehouse(warehouse) as opened:
+    with open_warehouse(warehouse) as opened:
         yield opened
 
 
