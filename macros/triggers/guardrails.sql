@@ -99,7 +99,9 @@
     cap_key) and `recent_sends` (one row per cap_key: sent_24h, sent_7d from the ledger):
     per address (send_cap_key), the due sends are ranked by catalog priority (1 first),
     then due_at and send_key; the first max_sends_per_day − sent_24h (and
-    max_sends_per_week − sent_7d) stay due, the rest are 'capped'.
+    max_sends_per_week − sent_7d) stay due, the rest are 'capped'. Only the due sends are
+    ranked (a few hundred of a year's sends), joined back by send_key (unique), so the
+    window does not sort every send with its payload.
 -#}
 {% macro trigger_sends_capped(statused, recent_sends) -%}
     {%- set per_day = var('max_sends_per_day') | int -%}
@@ -123,16 +125,21 @@
             {{ statused }}.*,
             coalesce({{ recent_sends }}.sent_24h, 0) as sent_24h,
             coalesce({{ recent_sends }}.sent_7d, 0) as sent_7d,
-            case
-                when {{ statused }}.status = 'due'
-                    then row_number() over (
-                        partition by {{ statused }}.cap_key, {{ statused }}.status
-                        order by {{ statused }}.priority, {{ statused }}.due_at, {{ statused }}.send_key
-                    )
-            end as due_rank
+            due_ranks.due_rank
         from {{ statused }}
         left join {{ recent_sends }}
             on {{ statused }}.cap_key = {{ recent_sends }}.cap_key
+        left join (
+            select
+                send_key,
+                row_number() over (
+                    partition by cap_key
+                    order by priority, due_at, send_key
+                ) as due_rank
+            from {{ statused }}
+            where status = 'due'
+        ) as due_ranks
+            on {{ statused }}.send_key = due_ranks.send_key
     ) as ranked
 {%- endmacro %}
 
