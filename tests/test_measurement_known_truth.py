@@ -4,7 +4,11 @@
   X = 6 points more than its held-out ones (10% → 16%, 1,500 units per arm), and 'reengagement'
   with no effect (10% both). experiment_results must put X inside the 95% confidence
   interval of the measured lift (and call it significant), and must not call the zero
-  effect significant (p ≥ 0.05, interval covering 0).
+  effect significant (p ≥ 0.05, interval covering 0). Each result is one method (the
+  Miettinen-Nurminen score interval and the score test it inverts, docs/measurement.md):
+  its interval equals the reference of tests/test_statistics_score.py, its p-value
+  statsmodels' score test, and "significant" is both "p < 0.05" and "the interval
+  excludes 0".
 - Clicks: 2,000 'welcome' sends really go to the Klaviyo sandbox, whose engagement
   simulation makes variant B click twice as often per open as A (expected difference
   Y = P(delivered) * open rate * click rate = 0.98 * 0.5 * 0.3 = 14.7 points); the
@@ -20,7 +24,6 @@ deterministic run of a 95% procedure (about 1 seed in 20 would miss; these do no
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from statsmodels.stats import proportion as sm_proportion
 
 from activation.engagement import pull_engagement
 from activation.sandbox.klaviyo import start_sandbox
@@ -40,6 +44,7 @@ from nudge.raw_contract import create_table_sql
 from nudge.report import write_report
 from tests.sends_helpers import API_KEY, make_warehouse, profile_row, send_row, settings
 from tests.test_report import assert_report_matches_marts
+from tests.test_statistics_score import reference_interval
 
 PER_ARM = 1500
 WELCOME_SENDS = 2000
@@ -150,11 +155,39 @@ def _result(path: Path, trigger_key: str, comparison: str, metric: str) -> dict[
 
 
 def _p_value(r: dict[str, Any]) -> float:
-    n_c, x_c = r["control_units"], r["control_successes"]
-    n_t, x_t = r["treatment_units"], r["treatment_successes"]
-    pooled = (x_c + x_t) / (n_c + n_t)
-    z = (x_t / n_t - x_c / n_c) / math.sqrt(pooled * (1 - pooled) * (1 / n_c + 1 / n_t))
-    return math.erfc(abs(z) / math.sqrt(2))
+    """statsmodels' score test of no difference, the test experiment_results reports."""
+    result = sm_proportion.test_proportions_2indep(
+        r["treatment_successes"],
+        r["treatment_units"],
+        r["control_successes"],
+        r["control_units"],
+        method="score",
+        correction=True,
+    )
+    return float(result.pvalue)
+
+
+def _interval(r: dict[str, Any]) -> tuple[float, float]:
+    """The reference score interval of tests/test_statistics_score.py."""
+    return reference_interval(
+        (
+            r["treatment_successes"],
+            r["treatment_units"],
+            r["control_successes"],
+            r["control_units"],
+        )
+    )
+
+
+def _assert_one_method(r: dict[str, Any]) -> None:
+    """The interval is the score interval, the p-value the test it inverts, and they agree."""
+    low, high = _interval(r)
+    assert float(r["ci_low"]) == pytest.approx(low, abs=1e-6)
+    assert float(r["ci_high"]) == pytest.approx(high, abs=1e-6)
+    assert abs(float(r["p_value"]) - _p_value(r)) < 2e-6
+    assert r["is_significant"] == (float(r["ci_low"]) > 0 or float(r["ci_high"]) < 0)
+    assert r["is_significant"] == (float(r["p_value"]) < 0.05)
+    assert r["sample_warning"] is None  # 1,000+ units per group
 
 
 def test_a_planted_conversion_lift_is_recovered_within_its_interval(
@@ -171,7 +204,8 @@ def test_a_planted_conversion_lift_is_recovered_within_its_interval(
     assert float(r["ci_low"]) <= X <= float(r["ci_high"])
     assert float(r["ci_high"]) - float(r["ci_low"]) < 0.06  # narrow enough to mean something
     assert r["is_significant"] and float(r["p_value"]) < 0.05
-    assert abs(float(r["p_value"]) - _p_value(r)) < 2e-6
+    _assert_one_method(r)
+    assert r["success_definition"] == "any order within 7 days after the due time"
     assert float(r["relative_lift"]) == pytest.approx(
         float(r["absolute_lift"]) / float(r["control_rate"]), abs=1e-4
     )
@@ -185,7 +219,7 @@ def test_a_planted_zero_effect_is_not_reported_significant(
     assert (r["control_units"], r["treatment_units"]) == (PER_ARM, PER_ARM)
     assert float(r["p_value"]) >= 0.05 and not r["is_significant"]
     assert float(r["ci_low"]) <= 0.0 <= float(r["ci_high"])
-    assert abs(float(r["p_value"]) - _p_value(r)) < 2e-6
+    _assert_one_method(r)
 
 
 def test_a_planted_variant_click_difference_is_recovered(
@@ -196,6 +230,8 @@ def test_a_planted_variant_click_difference_is_recovered(
     assert r["control_units"] + r["treatment_units"] == WELCOME_SENDS
     assert float(r["ci_low"]) <= Y <= float(r["ci_high"])
     assert r["is_significant"]
+    _assert_one_method(r)
+    assert r["success_definition"] == "a click on any email of the series"
     with duckdb.connect(str(path), read_only=True) as con:
         flows = dict(
             con.execute(

@@ -1,12 +1,14 @@
 {#-
-    One row per trigger_key and comparison (docs/contracts/behaviors.md, "Measurement"):
-    'sent_vs_held_out' on conversion within `experiment_conversion_window_days` of due_at
-    (int_experiment_units_assigned: one unit per contact and series), and 'variant_b_vs_a'
-    among sent units on the same conversion and on clicking. Two-proportion z-test: absolute
-    lift (treatment − control rate), relative lift, 95% confidence interval of the absolute
-    lift (unpooled standard error), pooled z-score and two-sided p-value
-    (macros/statistics/two_proportion_test.sql). Each comparison's units and successes:
-    macros/statistics/arm_comparison.sql.
+    One row per trigger_key and comparison (docs/contracts/behaviors.md, "Measurement";
+    the method: docs/measurement.md): 'sent_vs_held_out' on conversion within
+    `experiment_conversion_window_days` of due_at (int_experiment_units_assigned: one unit
+    per contact and series), and 'variant_b_vs_a' among sent units on the same conversion
+    and on clicking. One method per comparison, whose interval and test agree: the score
+    test of no difference (z_score, p_value: macros/statistics/two_proportion_test.sql) and
+    the 95% score interval that inverts it (ci_low, ci_high: score_interval.sql), so
+    is_significant (the interval excludes 0) and p_value < 0.05 say the same. Each
+    comparison's units and successes: arm_comparison.sql; what a success is:
+    success_definition; sample_warning flags groups too small to read.
 -#}
 
 with
@@ -56,14 +58,37 @@ comparisons as (
 
 ),
 
+{{ nudge.score_interval_ctes(
+    'intervals', 'comparisons', ['trigger_key', 'comparison', 'metric'],
+    'control_units', 'control_successes', 'treatment_units', 'treatment_successes'
+) }},
+
 tested as (
 
     select
         comparisons.*,
+        intervals.ci_low,
+        intervals.ci_high,
         {{ nudge.two_proportion_test_columns(
-            'control_units', 'control_successes', 'treatment_units', 'treatment_successes'
+            'comparisons.control_units', 'comparisons.control_successes',
+            'comparisons.treatment_units', 'comparisons.treatment_successes'
         ) }}
     from comparisons
+    left join intervals
+        on
+            comparisons.trigger_key = intervals.trigger_key
+            and comparisons.comparison = intervals.comparison
+            and comparisons.metric = intervals.metric
+
+),
+
+rounded as (
+
+    select
+        tested.*,
+        cast(tested.ci_low as decimal(18, 6)) as ci_low_rounded,
+        cast(tested.ci_high as decimal(18, 6)) as ci_high_rounded
+    from tested
 
 )
 
@@ -72,6 +97,10 @@ select
     trigger_key,
     comparison,
     metric,
+    case
+        when metric = 'click' then {{ nudge.conversion_definition('click') }}
+        else {{ nudge.conversion_definition('in_window') }}
+    end as success_definition,
     control_group,
     treatment_group,
     cast(control_units as {{ dbt.type_int() }}) as control_units,
@@ -82,10 +111,11 @@ select
     cast(treatment_rate as decimal(18, 6)) as treatment_rate,
     cast(absolute_lift as decimal(18, 6)) as absolute_lift,
     cast(relative_lift as decimal(18, 6)) as relative_lift,
-    cast(ci_low as decimal(18, 6)) as ci_low,
-    cast(ci_high as decimal(18, 6)) as ci_high,
+    ci_low_rounded as ci_low,
+    ci_high_rounded as ci_high,
     cast(z_score as decimal(18, 6)) as z_score,
     cast(p_value as decimal(18, 6)) as p_value,
-    coalesce(p_value < 0.05, false) as is_significant,
+    coalesce(ci_low_rounded > 0 or ci_high_rounded < 0, false) as is_significant,
+    {{ nudge.experiment_sample_warning('control_units', 'treatment_units') }} as sample_warning,
     {{ nudge.as_of() }} as as_of
-from tested
+from rounded

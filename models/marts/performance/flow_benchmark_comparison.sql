@@ -2,7 +2,8 @@
     One row per trigger_key with sends: its rates over all steps and variants (sums of
     flow_performance) beside the typical published ranges of its flow family
     (seeds/flow_benchmarks.csv), each rate 'below', 'within' or 'above' its range, or
-    'too_few_sends' under var('benchmark_min_delivered') delivered emails.
+    'too_few_sends' under var('benchmark_min_delivered') delivered emails. Conversions are
+    flow_performance's, attributed ones (conversion_definition).
 -#}
 
 {%- set dbl = nudge.type_double() %}
@@ -64,6 +65,7 @@ select
     cast(opens as {{ dbt.type_int() }}) as opens,
     cast(clicks as {{ dbt.type_int() }}) as clicks,
     cast(conversions as {{ dbt.type_int() }}) as conversions,
+    {{ nudge.conversion_definition('attributed') }} as conversion_definition,
     cast(revenue as decimal(18, 2)) as revenue,
     cast(open_rate_pct as decimal(9, 2)) as open_rate_pct,
     cast(click_rate_pct as decimal(9, 2)) as click_rate_pct,

@@ -3,7 +3,10 @@
     (docs/contracts/behaviors.md, "Measurement"): volumes, attributed conversions and
     revenue (int_orders_attributed: the latest send opened or clicked within
     `attribution_window_days` before the order) and rates. Rates are fractions of the
-    delivered emails, null when none was delivered.
+    delivered emails, null when none was delivered. conversion_definition names the
+    measure (macros/statistics/conversion_definitions.sql); sample_warning is
+    'too_few_delivered' under var('benchmark_min_delivered') delivered emails, where one
+    email moves a rate by a point or more.
 -#}
 
 {%- set dbl = nudge.type_double() %}
@@ -118,6 +121,7 @@ select
     cast(opens as {{ dbt.type_int() }}) as opens,
     cast(clicks as {{ dbt.type_int() }}) as clicks,
     cast(conversions as {{ dbt.type_int() }}) as conversions,
+    {{ nudge.conversion_definition('attributed') }} as conversion_definition,
     cast(revenue as decimal(18, 2)) as revenue,
     cast(unsubscribes as {{ dbt.type_int() }}) as unsubscribes,
     cast(spam_complaints as {{ dbt.type_int() }}) as spam_complaints,
@@ -129,5 +133,6 @@ select
     cast(cast(unsubscribes as {{ dbl }}) / nullif(delivered, 0) as decimal(18, 6)) as unsubscribe_rate,
     cast(cast(spam_complaints as {{ dbl }}) / nullif(delivered, 0) as decimal(18, 6)) as complaint_rate,
     cast(median_minutes_to_conversion as decimal(18, 1)) as median_minutes_to_conversion,
+    {{ nudge.delivered_sample_warning('delivered') }} as sample_warning,
     {{ nudge.as_of() }} as as_of
 from joined
