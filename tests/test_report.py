@@ -20,6 +20,9 @@ from nudge.report import write_report
 CHROMIUM = Path("/usr/bin/chromium")
 AS_OF = datetime(2026, 11, 30)
 T1, T2 = datetime(2026, 11, 29), datetime(2026, 11, 30)
+ATTRIBUTED = "attributed order: within 5 days after opening or clicking the email"
+IN_WINDOW = "any order within 7 days after the due time"
+CLICK = "a click on any email of the series"
 ROW_KEYS = {
     "flow-benchmarks": "data-trigger",
     "lift-table": "data-result",
@@ -101,6 +104,7 @@ def _flow_step(trigger: str, step: int, variant: str, sends: int, opens: int) ->
         "opens": opens,
         "clicks": opens // 3,
         "conversions": opens // 6,
+        "conversion_definition": ATTRIBUTED,
         "revenue": Decimal("123.45"),
         "unsubscribes": 0,
         "spam_complaints": 0,
@@ -112,6 +116,7 @@ def _flow_step(trigger: str, step: int, variant: str, sends: int, opens: int) ->
         "unsubscribe_rate": Decimal(0),
         "complaint_rate": Decimal(0),
         "median_minutes_to_conversion": Decimal("95.5"),
+        "sample_warning": "too_few_delivered" if delivered < 100 else None,
         "as_of": AS_OF,
     }
 
@@ -169,6 +174,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             _flow_step("welcome", 1, "A", 400, 260),
             _flow_step("welcome", 1, "B", 380, 250),
             _flow_step("winback", 1, "A", 300, 40),
+            _flow_step("winback", 2, "A", 50, 10),
         ]
         _table(con, "performance.flow_performance", steps)
         benchmarks = []
@@ -187,6 +193,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     "opens": 300,
                     "clicks": 90,
                     "conversions": 20,
+                    "conversion_definition": ATTRIBUTED,
                     "revenue": Decimal("999.10"),
                     "open_rate_pct": Decimal(str(opens_pct)),
                     "click_rate_pct": Decimal("13.04"),
@@ -205,7 +212,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             )
         _table(con, "performance.flow_benchmark_comparison", benchmarks)
         lifts = []
-        for trigger, comparison, metric, lift, low, high, p, significant in (
+        for trigger, comparison, metric, lift, low, high, p, significant, units in (
             (
                 "welcome",
                 "sent_vs_held_out",
@@ -215,6 +222,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                 "0.090",
                 "0.000042",
                 True,
+                1500,
             ),
             (
                 "winback",
@@ -225,8 +233,31 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                 "0.028",
                 "0.741",
                 False,
+                1500,
             ),
-            ("welcome", "variant_b_vs_a", "click", "0.150", "0.110", "0.190", "0.000001", True),
+            (
+                "welcome",
+                "variant_b_vs_a",
+                "click",
+                "0.150",
+                "0.110",
+                "0.190",
+                "0.000001",
+                True,
+                1500,
+            ),
+            # significant at 5% but not after Holm's correction for 4 comparisons, and small
+            (
+                "welcome",
+                "variant_b_vs_a",
+                "conversion",
+                "0.300",
+                "0.010",
+                "0.560",
+                "0.0400",
+                True,
+                40,
+            ),
         ):
             lifts.append(
                 {
@@ -234,12 +265,13 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     "trigger_key": trigger,
                     "comparison": comparison,
                     "metric": metric,
+                    "success_definition": CLICK if metric == "click" else IN_WINDOW,
                     "control_group": "held_out",
                     "treatment_group": "sent",
-                    "control_units": 1500,
-                    "control_successes": 150,
-                    "treatment_units": 1500,
-                    "treatment_successes": 240,
+                    "control_units": units,
+                    "control_successes": units // 10,
+                    "treatment_units": units,
+                    "treatment_successes": units * 16 // 100,
                     "control_rate": Decimal("0.1"),
                     "treatment_rate": Decimal("0.16"),
                     "absolute_lift": Decimal(lift),
@@ -249,6 +281,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     "z_score": Decimal("4.9"),
                     "p_value": Decimal(p),
                     "is_significant": significant,
+                    "sample_warning": "too_few_units" if units < 100 else None,
                     "as_of": AS_OF,
                 }
             )
@@ -264,6 +297,46 @@ def test_the_report_numbers_are_the_marts(report: tuple[Path, Path]) -> None:
     assert "▼ under par" in html  # winback's open rate is below its range
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in html
+
+
+def test_each_conversion_number_is_named(report: tuple[Path, Path]) -> None:
+    """The funnels count attributed orders, the lift table orders in a window; both are
+    named on the page as the marts name them, and the funnel shows the lift's number for
+    the same flow under the lift's name."""
+    _, path = report
+    html = path.read_text()
+    assert 'id="definitions"' in html
+    assert html.count(ATTRIBUTED) >= 3  # definitions, each funnel
+    assert IN_WINDOW in html
+    assert ">converted<" not in html and "attributed orders" in html
+    # welcome's sent group in the lift table: 240 of 1,500 (16.00%)
+    assert f"240 of 1,500 (16.00%) had {IN_WINDOW}." in html
+
+
+def test_small_samples_and_multiple_comparisons_are_flagged(report: tuple[Path, Path]) -> None:
+    _, path = report
+    html = path.read_text()
+    note = html[html.index('id="multiple-comparisons"') :]
+    note = note[: note.index("</p>")]
+    assert "4 comparisons tested at the 5% level each; 3 look significant" in note
+    assert "about 0.2 of 4 would still look significant" in note
+    assert "2 stay significant after Holm" in note
+    assert html.count("yes ✓✓") == 2  # the two that survive Holm
+    assert "few units: under 100 in a group" in html
+    assert "few delivered: under 100" in html  # winback step 2: 49 delivered
+
+
+def test_holm_matches_statsmodels() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    from nudge.report.comparisons import holm_significant
+
+    p_values = [0.04, 0.009, 0.3, 0.001, 0.012, 0.004, 0.026]
+    keys = [f"k{i}" for i in range(len(p_values))]
+    reject, *_ = multipletests(p_values, alpha=0.05, method="holm")
+    expected = {k for k, r in zip(keys, reject, strict=True) if r}
+    assert holm_significant(dict(zip(keys, p_values, strict=True))) == expected
+    assert len(expected) == 4  # 0.026 fails at 0.05 / 3, 0.04 would pass alone
 
 
 def test_chromium_renders_every_chart(report: tuple[Path, Path], tmp_path: Path) -> None:

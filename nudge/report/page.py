@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from . import svg
+from .comparisons import note as comparison_note
+from .comparisons import summarize
 from .data import ReportData, read_report_data
 
 STYLE = """
@@ -21,7 +23,9 @@ th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}
 td.below{background:#fed7d7;color:#822727;font-weight:600}td.too_few_sends{color:#718096}td.above{background:#c6f6d5}
 .muted{color:#718096}.funnels{display:flex;flex-wrap:wrap;gap:12px 32px}
-.funnel h3{margin:8px 0 2px;font-size:14px}
+.funnel h3{margin:8px 0 2px;font-size:14px}.funnel p{margin:2px 0;font-size:12px;max-width:520px}
+td.few{color:#975a16;font-style:italic}td.text{text-align:left;min-width:150px}
+.definitions dt{font-weight:600}.definitions dd{margin:0 0 6px 16px}
 """
 
 
@@ -52,7 +56,7 @@ def _range(low: Any, high: Any) -> str:
 def _benchmark_table(flows: Sequence[dict[str, Any]]) -> str:
     head = (
         "<tr><th>flow</th><th>family</th><th>sends</th><th>open rate</th><th>typical</th>"
-        "<th>click-through</th><th>typical</th><th>conversion</th><th>typical</th>"
+        "<th>click-through</th><th>typical</th><th>attributed conversion</th><th>typical</th>"
         "<th>revenue</th></tr>"
     )
     rows = []
@@ -84,36 +88,65 @@ def _benchmark_table(flows: Sequence[dict[str, Any]]) -> str:
 POSITION_NOTES = {"below": " ▼ under par", "too_few_sends": " (too few sends to judge)"}
 
 
+SAMPLE_NOTES = {
+    "too_few_units": "few units: under 100 in a group, read with care",
+    "empty_arm": "a group is empty: nothing to compare",
+    "too_few_delivered": "few delivered: under 100, rates move a point or more per email",
+}
+
+
+def _sample_cell(warning: str | None) -> str:
+    """The row's sample_warning, in words; empty when the sample is large enough."""
+    shown = SAMPLE_NOTES.get(warning, warning) if warning else "ok"
+    return _cell(warning, shown, "few text" if warning else "text", "sample_warning")
+
+
+def _p(value: float) -> str:
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
+def _points(value: Any) -> str:
+    return "—" if value is None else f"{100 * float(value):+.2f}"
+
+
 LIFT_COLUMNS = (
     ("control_units", "control n", _int),
     ("control_rate", "control rate", lambda v: _pct(v, 100)),
     ("treatment_units", "treatment n", _int),
     ("treatment_rate", "treatment rate", lambda v: _pct(v, 100)),
-    ("absolute_lift", "lift (points)", lambda v: "—" if v is None else f"{100 * float(v):+.2f}"),
+    ("absolute_lift", "lift (points)", _points),
     ("relative_lift", "relative lift", lambda v: _pct(v, 100)),
-    ("ci_low", "95% CI low", lambda v: "—" if v is None else f"{100 * float(v):+.2f}"),
-    ("ci_high", "95% CI high", lambda v: "—" if v is None else f"{100 * float(v):+.2f}"),
-    ("p_value", "p-value", lambda v: "—" if v is None else f"{float(v):.4f}"),
+    ("ci_low", "95% CI low", _points),
+    ("ci_high", "95% CI high", _points),
+    ("p_value", "p-value", lambda v: "—" if v is None else _p(float(v))),
 )
 
 
-def _lift_table(lifts: Sequence[dict[str, Any]]) -> str:
+def _lift_table(lifts: Sequence[dict[str, Any]], holm: frozenset[str]) -> str:
     head = (
-        "<tr><th>flow</th><th>comparison</th><th>metric</th>"
+        "<tr><th>flow</th><th>comparison</th><th>success counted</th>"
         + "".join(f"<th>{escape(label)}</th>" for _, label, _ in LIFT_COLUMNS)
-        + "<th>significant</th></tr>"
+        + "<th>significant (interval excludes 0)</th><th>sample</th></tr>"
     )
     rows = []
     for r in lifts:
+        warning = r["sample_warning"]
         cells = [
             f"<td>{escape(r['trigger_key'])}</td>",
             f"<td>{escape(r['comparison'].replace('_', ' '))}</td>",
-            f"<td>{escape(r['metric'])}</td>",
+            _cell(
+                r["success_definition"], r["success_definition"] or "—", "", "success_definition"
+            ),
         ]
         cells += [
-            _cell(r[column], show(r[column]), column=column) for column, _, show in LIFT_COLUMNS
+            _cell(r[column], show(r[column]), "few" if warning else "", column)
+            for column, _, show in LIFT_COLUMNS
         ]
-        cells.append(f"<td>{'yes' if r['is_significant'] else 'no'}</td>")
+        verdict = "no"
+        if r["is_significant"]:
+            verdict = "yes ✓✓" if r["result_key"] in holm else "yes"
+        cells.append(_cell(r["is_significant"], verdict, column="is_significant"))
+        cells.append(_sample_cell(warning))
         rows.append(f'<tr data-result="{escape(r["result_key"])}">{"".join(cells)}</tr>')
     return f'<table id="lift-table">{head}{"".join(rows)}</table>'
 
@@ -133,22 +166,98 @@ STEP_COLUMNS = (
     ("complaint_rate", lambda v: _pct(v, 100)),
     ("median_minutes_to_conversion", lambda v: "—" if v is None else f"{float(v):,.0f} min"),
 )
+STEP_RATES = {
+    "open_rate",
+    "click_through_rate",
+    "conversion_rate",
+    "revenue_per_email",
+    "unsubscribe_rate",
+    "complaint_rate",
+}
+
+
+STEP_LABELS = {
+    "conversions": "attributed orders",
+    "conversion_rate": "attributed conversion rate",
+}
 
 
 def _steps_table(steps: Sequence[dict[str, Any]]) -> str:
     head = (
         "<tr><th>flow</th><th>step</th><th>variant</th>"
-        + "".join(f"<th>{escape(column.replace('_', ' '))}</th>" for column, _ in STEP_COLUMNS)
-        + "</tr>"
+        + "".join(
+            f"<th>{escape(STEP_LABELS.get(c, c.replace('_', ' ')))}</th>" for c, _ in STEP_COLUMNS
+        )
+        + "<th>sample</th></tr>"
     )
     rows = []
     for s in steps:
         cells = [f"<td>{escape(s['trigger_key'])}</td>", f"<td>{s['step']}</td>"]
         cells.append(f"<td>{escape(s['variant'])}</td>")
-        cells += [_cell(s[column], show(s[column]), column=column) for column, show in STEP_COLUMNS]
+        warning = s["sample_warning"]
+        cells += [
+            _cell(
+                s[column],
+                show(s[column]),
+                "few" if warning and column in STEP_RATES else "",
+                column,
+            )
+            for column, show in STEP_COLUMNS
+        ]
+        cells.append(_sample_cell(warning))
         rows.append(f'<tr data-key="{escape(s["performance_key"])}">{"".join(cells)}</tr>')
     table = f'<table id="flow-performance">{head}{"".join(rows)}</table>'
     return f'<div style="overflow-x:auto">{table}</div>'
+
+
+def _holdout_definition(holdout: Sequence[dict[str, Any]]) -> str:
+    named = {r["success_definition"] for r in holdout if r["success_definition"]}
+    return " / ".join(sorted(named)) or "an order in the experiment's window"
+
+
+def _definitions(data: ReportData) -> str:
+    """The two conversion measures, named as the marts name them."""
+    attributed = sorted({str(f["conversion_definition"]) for f in data.flows})
+    in_window = sorted(
+        {str(r["success_definition"]) for r in data.lifts if r["metric"] == "conversion"}
+    )
+    if not attributed and not in_window:
+        return ""
+    items = "".join(
+        f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>"
+        for term, texts in (
+            ("Attributed conversions (funnels, flow tables)", attributed),
+            ("Conversions in the window (lift tables)", in_window),
+        )
+        for text in texts
+    )
+    return (
+        '<h2>Two ways to count a conversion</h2><dl class="definitions" id="definitions">'
+        f'{items}</dl><p class="muted">The two numbers differ by design: an order is '
+        "attributed only when it follows an opened or clicked email, while the lift counts "
+        "any order in its window, emailed or not.</p>"
+    )
+
+
+def _funnel(flow: dict[str, Any], holdout: Sequence[dict[str, Any]]) -> str:
+    """One flow's funnel of attributed orders, with the same flow's in-window conversion
+    from the lift table beside it, each under its own name."""
+    key = str(flow["trigger_key"])
+    lines = [f"Last stage, {flow['conversion_definition']}."]
+    for r in holdout:
+        if r["trigger_key"] == key and r["treatment_units"]:
+            lines.append(
+                f"Lift table, sent group: {int(r['treatment_successes']):,} of "
+                f"{int(r['treatment_units']):,} ({_pct(r['treatment_rate'], 100)}) had "
+                f"{r['success_definition']}."
+            )
+    if "too_few_sends" in (flow["open_rate_position"], flow["conversion_rate_position"]):
+        lines.append(SAMPLE_NOTES["too_few_delivered"].capitalize() + ".")
+    captions = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return (
+        f'<div class="funnel" data-trigger="{escape(key)}"><h3>{escape(key)}</h3>'
+        f"{svg.funnel(flow, 'funnel-' + key)}{captions}</div>"
+    )
 
 
 def render(data: ReportData) -> str:
@@ -158,15 +267,11 @@ def render(data: ReportData) -> str:
         if data.missing
         else ""
     )
-    funnels = (
-        "".join(
-            f'<div class="funnel"><h3>{escape(f["trigger_key"])}</h3>'
-            f"{svg.funnel(f, 'funnel-' + f['trigger_key'])}</div>"
-            for f in data.flows
-        )
-        or '<p class="muted">No send has been confirmed sent yet.</p>'
-    )
     holdout = [r for r in data.lifts if r["comparison"] == "sent_vs_held_out"]
+    funnels = "".join(_funnel(f, holdout) for f in data.flows) or (
+        '<p class="muted">No send has been confirmed sent yet.</p>'
+    )
+    summary = summarize(data.lifts)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nudge — email performance</title>
 <style>{STYLE}</style></head><body>
@@ -180,6 +285,7 @@ from the marts in schemas contacts, segments and performance.</p>{missing}
 {svg.segment_lines(data.segment_sizes)}
 <h3>Movement between RFM segments</h3>
 {svg.movement_matrix(data.rfm_moves)}
+{_definitions(data)}
 <h2>Flows against typical ranges</h2>
 <p>Rates over delivered emails, all steps and variants; <span class="muted">typical</span>
 ranges from seeds/flow_benchmarks.csv; a rate below its range is under par. A flow with
@@ -188,11 +294,18 @@ fewer delivered emails than the dbt var benchmark_min_delivered is not judged ye
 <h2>Funnels</h2>
 <div class="funnels">{funnels}</div>
 <h2>Did it work? Lift over the holdout</h2>
-<p>Conversion within 7 days of the due time, sent vs held-out contacts, with the 95%
-confidence interval of the difference (grey: not significant at 5%).</p>
+<p>Sent vs held-out contacts, each counted as a success when they had
+{escape(_holdout_definition(holdout))}: a held-out contact gets no email, so no order of
+theirs can be attributed to one, and the lift compares orders in the window instead. With
+the 95% interval of the difference (grey: the interval includes 0, not significant).</p>
 {svg.lift_forest(holdout)}
 <h3>All comparisons (holdout and A/B variants)</h3>
-{_lift_table(data.lifts)}
+<p>One method per comparison (docs/measurement.md): the interval is the score interval
+that inverts the score test whose p-value is shown, so "significant" means both "the 95%
+interval excludes 0" and "p &lt; 0.05"; they cannot disagree. Groups under 100 units are
+flagged: their rates move a point or more per unit and the interval is wide.</p>
+{_lift_table(data.lifts, summary.holm_significant)}
+<p id="multiple-comparisons">{escape(comparison_note(summary))}</p>
 <h2>Per step and variant</h2>
 {_steps_table(data.flow_steps)}
 </body></html>

@@ -153,13 +153,13 @@ FUNNEL_STAGES = (
     ("sends", "sent"),
     ("opens", "opened"),
     ("clicks", "clicked"),
-    ("conversions", "converted"),
+    ("conversions", "attributed orders"),
 )
 
 
 def funnel(flow: dict[str, Any], chart_id: str) -> str:
     """sent → opened → clicked → converted for one flow (flow_benchmark_comparison row)."""
-    width, left, bar_h = 520, 90, 22
+    width, left, bar_h = 520, 120, 22
     top = 8
     most = int(flow["sends"] or 0) or 1
     parts = []
@@ -203,7 +203,7 @@ def lift_forest(lifts: Sequence[dict[str, Any]], chart_id: str = "lift-chart") -
     ]
     for index, r in enumerate(rows):
         y = top + index * row_h + row_h / 2
-        label = str(r["trigger_key"])
+        label = str(r["trigger_key"]) + (" (few units)" if r.get("sample_warning") else "")
         color = PALETTE[0] if r["is_significant"] else "#a0aec0"
         lift = float(r["absolute_lift"])
         parts.append(_text(left - 8, y + 4, label, "end"))
