@@ -55,7 +55,7 @@
         select
             quiet_zone,
             utc_hour,
-            {{ nudge.utc_to_local(dbt.dateadd('hour', 1, 'utc_hour'), 'quiet_zone') }}
+            {{ nudge.utc_to_local('(' ~ dbt.dateadd('hour', 1, 'utc_hour') ~ ')', 'quiet_zone') }}
             = {{ dbt.dateadd('hour', 1, nudge.utc_to_local('utc_hour', 'quiet_zone')) }}
             and {{ nudge.utc_to_local('utc_hour', 'quiet_zone') }}
             = {{ dbt.date_trunc('hour', nudge.utc_to_local('utc_hour', 'quiet_zone')) }} as is_whole_hour,
