@@ -226,6 +226,7 @@ def _node_results(result: object) -> list[dict[str, Any]]:
                 "status": str(getattr(node_result, "status", "")),
                 "message": getattr(node_result, "message", "") or "",
                 "rows": (getattr(node_result, "adapter_response", None) or {}).get("rows_affected"),
+                "compiled_code": getattr(node, "compiled_code", None),
             }
         )
     return rows

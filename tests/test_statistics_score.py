@@ -21,7 +21,6 @@ of issue 17 (0/5 vs 0/2, 5/5 vs 0/5, an empty group). They are checked against:
 from __future__ import annotations
 
 import math
-import os
 import random
 import warnings
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from scipy.optimize import brentq
 from scipy.stats import chi2_contingency
 from statsmodels.stats import proportion as sm_proportion
 
-from nudge.paths import PROJECT_ROOT
+from nudge.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -89,37 +88,10 @@ def compile_sql(
     sql: str, folder: Path, target: str | None = None, env: dict[str, str] | None = None
 ) -> str:
     """The SQL dbt compiles from `sql` with the project's macros, for `target`."""
-    from dbt.cli.main import dbtRunner
-
-    overrides = {"NUDGE_WAREHOUSE": str(folder / "compile.duckdb"), **(env or {})}
-    previous = {name: os.environ.get(name) for name in overrides}
-    os.environ.update(overrides)
-    try:
-        outcome = dbtRunner().invoke(
-            [
-                "compile",
-                "--quiet",
-                "--inline",
-                sql,
-                "--project-dir",
-                str(PROJECT_ROOT),
-                "--profiles-dir",
-                str(PROJECT_ROOT),
-                "--target-path",
-                str(folder / "target"),
-                "--log-path",
-                str(folder / "logs"),
-                *(["--target", target] if target else []),
-            ]
-        )
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    assert outcome.success, outcome.exception
-    return str(outcome.result.results[0].node.compiled_code)
+    result = run_dbt(
+        ["compile", "--inline", sql], folder / "compile.duckdb", target=target, env=env, quiet=True
+    )
+    return str(result.results[0]["compiled_code"])
 
 
 @pytest.fixture(scope="module")
