@@ -79,25 +79,12 @@ RUNS = Table(
 )
 STATE_TABLE = STATE.qualified
 RUNS_TABLE = RUNS.qualified
-# sync_runs columns written from ``SyncRunResult`` attributes of the same name
-RUN_MEASURES = (
-    "finished_at",
-    "added",
-    "changed",
-    "removed",
-    "unchanged",
-    "failed",
-    "retried",
-    "api_calls",
-    "write_calls",
-    "rate_limited",
-    "request_retries",
-    "server_errors",
-    "timeouts",
-    "connection_errors",
-    "throttle_seconds",
-    "duration_seconds",
-    "status",
+# sync_runs columns written from ``SyncRunResult`` attributes of the same name: all but the
+# ones that identify the run, which are written when it starts
+RUN_MEASURES = tuple(
+    name
+    for name in RUNS.column_names
+    if name not in ("run_id", "sync_name", "destination_target", "started_at")
 )
 
 
