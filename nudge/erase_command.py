@@ -50,7 +50,9 @@ from activation.tombstones import (
     stored_salt,
     tombstone_hash,
 )
-from activation.warehouse import Warehouse
+from activation.warehouse import Table as StateTable
+from activation.warehouse import WarehouseConnection, open_warehouse
+from activation.warehouse.tables import ColumnKind, text, timestamp
 from nudge.personal_data import (
     LEDGER,
     SUPPRESSIONS,
@@ -65,9 +67,25 @@ from nudge.personal_data import (
     raw_selections,
 )
 
-ERASURES_TABLE = "activation.erasures"
+ERASURES = StateTable(
+    "activation",
+    "erasures",
+    (
+        text("pseudonym", nullable=False),
+        timestamp("erased_at", nullable=False),
+        text("erased_targets", nullable=False),
+        text("failed_targets", nullable=False),
+    ),
+)
+ERASURES_TABLE = ERASURES.qualified
 RAW_OWNED_ENV = "NUDGE_RAW_TABLES_OWNED"
 LEDGER_PSEUDONYMIZED = ("contact_id", "send_key", "series_id", "last_error")
+SUPPRESSION_PSEUDONYMS: tuple[tuple[str, ColumnKind], ...] = (
+    ("email", "text"),
+    ("external_id", "text"),
+    ("destination_ref", "text"),
+    ("contact_id", "text"),
+)
 
 SettingsFor = Callable[[str], DestinationSettings]
 
@@ -116,7 +134,7 @@ def pseudonym(value: str, salt: str) -> str:
     return "erased:" + tombstone_hash(value, salt)[:32]
 
 
-def _targets(warehouse: Warehouse, person: Person) -> set[str]:
+def _targets(warehouse: WarehouseConnection, person: Person) -> set[str]:
     """Accounts holding the person now: from the sync state, ledger and suppressions."""
     found: set[str] = set()
     for selection in activation_selections(warehouse, person):
@@ -128,7 +146,7 @@ def _targets(warehouse: Warehouse, person: Person) -> set[str]:
     return found
 
 
-def _pending_targets(warehouse: Warehouse, name: str) -> set[str]:
+def _pending_targets(warehouse: WarehouseConnection, name: str) -> set[str]:
     """Accounts an earlier erasure of this pseudonym could not reach and no later one did."""
     if not exists(warehouse, ERASURES_TABLE):
         return set()
@@ -170,7 +188,7 @@ def _erase_at(target: str, email: str, settings_for: SettingsFor) -> str | None:
 class _Plan:
     """What erasing the person touches in the warehouse, counted before anything changes."""
 
-    def __init__(self, warehouse: Warehouse, person: Person, keep_raw: bool) -> None:
+    def __init__(self, warehouse: WarehouseConnection, person: Person, keep_raw: bool) -> None:
         self.person = person
         self.raw = raw_selections(warehouse, person)
         self.models = model_selections(warehouse, person)
@@ -189,7 +207,7 @@ class _Plan:
         return {s.relation: self.counts[s.relation] for s in selections if self.counts[s.relation]}
 
 
-def _pseudonymize_ledger(warehouse: Warehouse, selection: Selection, salt: str) -> None:
+def _pseudonymize_ledger(warehouse: WarehouseConnection, selection: Selection, salt: str) -> None:
     """Rewrite the person's ledger rows under pseudonyms (delete and insert: send_key is in
     the primary key)."""
     rows = selection.rows(warehouse)
@@ -204,27 +222,29 @@ def _pseudonymize_ledger(warehouse: Warehouse, selection: Selection, salt: str) 
     warehouse.insert_rows(LEDGER, columns, [[row[c] for c in columns] for row in rows])
 
 
-def _pseudonymize_suppressions(warehouse: Warehouse, selection: Selection, salt: str) -> None:
+def _pseudonymize_suppressions(
+    warehouse: WarehouseConnection, selection: Selection, salt: str
+) -> None:
     """Email, external id and ESP profile id under pseudonyms; contact_id cleared, as for a
     suppression matching no contact (the read-back then never waits for its raw event)."""
-    for row in selection.rows(warehouse):
-        email, external_id = row["email"], row["external_id"]
-        warehouse.execute(
-            f"update {SUPPRESSIONS} set email = ?, external_id = ?, destination_ref = ?,"
-            " contact_id = null where message_id = ?",
-            [
-                None if email is None else pseudonym(normalize_email(str(email)), salt),
-                None if external_id is None else pseudonym(str(external_id), salt),
-                pseudonym(str(row["destination_ref"]), salt),
-                row["message_id"],
-            ],
+    rows = [
+        (
+            row["message_id"],
+            None if row["email"] is None else pseudonym(normalize_email(str(row["email"])), salt),
+            None if row["external_id"] is None else pseudonym(str(row["external_id"]), salt),
+            pseudonym(str(row["destination_ref"]), salt),
+            None,
         )
+        for row in selection.rows(warehouse)
+    ]
+    warehouse.update_rows(SUPPRESSIONS, "message_id", SUPPRESSION_PSEUDONYMS, rows)
 
 
-def _forget(warehouse: Warehouse, erasure: Erasure, plan: _Plan, salt: str) -> None:
+def _forget(warehouse: WarehouseConnection, erasure: Erasure, plan: _Plan, salt: str) -> None:
     """The warehouse side, in one transaction (see the module docstring, step 4)."""
+    activation = activation_selections(warehouse, plan.person)
     with warehouse.transaction():
-        for selection in activation_selections(warehouse, plan.person):
+        for selection in activation:
             if selection.relation == STATE_TABLE:
                 selection.delete(warehouse)
             elif selection.relation == LEDGER:
@@ -233,25 +253,25 @@ def _forget(warehouse: Warehouse, erasure: Erasure, plan: _Plan, salt: str) -> N
                 _pseudonymize_suppressions(warehouse, selection, salt)
         for selection in plan.deleted:  # raw tables first: their statements read staging
             selection.delete(warehouse)
-        warehouse.execute(
-            f"create table if not exists {ERASURES_TABLE} (pseudonym varchar not null,"
-            " erased_at timestamp not null, erased_targets varchar not null,"
-            " failed_targets varchar not null)"
-        )
-        warehouse.execute(
-            f"insert into {ERASURES_TABLE} values (?, ?, ?, ?)",
+        warehouse.ensure_table(ERASURES)
+        warehouse.insert_rows(
+            ERASURES_TABLE,
+            ERASURES.column_names,
             [
-                erasure.pseudonym,
-                utcnow(),
-                json.dumps(sorted(erasure.erased)),
-                json.dumps(sorted(erasure.failed)),
+                (
+                    erasure.pseudonym,
+                    utcnow(),
+                    json.dumps(sorted(erasure.erased)),
+                    json.dumps(sorted(erasure.failed)),
+                )
             ],
         )
-    warehouse.execute("checkpoint")  # deleted rows leave the write-ahead log for good
+    # deleted rows leave the engine's files (write-ahead log, dead tuples) for good
+    warehouse.purge_deleted([s.table for s in (*activation, *plan.deleted)])
 
 
 def erase_contact(
-    warehouse_path: Path,
+    warehouse_path: Path | None,
     email: str,
     settings_for: SettingsFor,
     *,
@@ -260,12 +280,13 @@ def erase_contact(
     console: Console | None = None,
 ) -> Erasure:
     """Erase the person with this address everywhere Nudge reached or holds it (see the
-    module docstring); ``keep_raw`` (default: ``NUDGE_RAW_TABLES_OWNED``) leaves the raw
+    module docstring), in the warehouse of the dbt target (``warehouse_path``: the DuckDB
+    file); ``keep_raw`` (default: ``NUDGE_RAW_TABLES_OWNED``) leaves the raw
     tables to their owner; ``dry_run`` only counts. Raises UnknownAddress when the
     warehouse holds nothing on the address."""
     key = normalize_address(email)
     kept = not raw_tables_owned() if keep_raw is None else keep_raw
-    with Warehouse(warehouse_path) as warehouse:
+    with open_warehouse(warehouse_path) as warehouse:
         person = find_person(warehouse, key)
         plan = _Plan(warehouse, person, kept)
         salt = stored_salt(warehouse)

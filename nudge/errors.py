@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -52,11 +51,12 @@ def describe(error: BaseException) -> tuple[str, int, bool] | None:
     """(message, exit code, whether the message is plain text) for a known error; None for
     anything else."""
     from activation.errors import ActivationError
+    from activation.warehouse import WAREHOUSE_ERRORS
     from nudge.dbt_runner import DbtCommandError
     from nudge.personal_data import UnknownAddress
     from nudge.replay import ReplayRefused
 
-    if isinstance(error, duckdb.Error | DbtCommandError):
+    if isinstance(error, (*WAREHOUSE_ERRORS, DbtCommandError)):
         locked = lock_message(str(error))
         if locked is not None:
             return locked, 2, True

@@ -20,7 +20,7 @@ from typing import Any
 
 from activation.state import utcnow
 from activation.tombstones import load_tombstones
-from activation.warehouse import Warehouse
+from activation.warehouse import open_warehouse
 from nudge.personal_data import (
     UnknownAddress,
     activation_selections,
@@ -38,10 +38,11 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot export a {type(value).__name__}")
 
 
-def export_person(warehouse_path: Path, email: str) -> str:
+def export_person(warehouse_path: Path | None, email: str) -> str:
     """The JSON document (see the module docstring); raises UnknownAddress when the
-    warehouse holds nothing on the address."""
-    with Warehouse(warehouse_path, read_only=True) as warehouse:
+    warehouse holds nothing on the address. The warehouse is the dbt target's
+    (``open_warehouse``; ``warehouse_path`` is the DuckDB file)."""
+    with open_warehouse(warehouse_path, read_only=True) as warehouse:
         person = find_person(warehouse, email)
         selections = [
             *raw_selections(warehouse, person),

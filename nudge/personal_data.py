@@ -31,7 +31,7 @@ from typing import Any
 from activation.errors import ActivationError
 from activation.state import STATE_TABLE
 from activation.tombstones import normalize_email
-from activation.warehouse import Warehouse, quote
+from activation.warehouse import WarehouseConnection, quote
 
 MODEL_SCHEMAS = (
     "staging",
@@ -89,18 +89,18 @@ class Selection:
         schema, name = self.relation.split(".")
         return f"{quote(schema)}.{quote(name)}"
 
-    def count(self, warehouse: Warehouse) -> int:
+    def count(self, warehouse: WarehouseConnection) -> int:
         rows = warehouse.fetchall(
             f"select count(*) from {self.table} where {self.where}", self.params
         )
         return int(rows[0][0])
 
-    def rows(self, warehouse: Warehouse) -> list[dict[str, Any]]:
+    def rows(self, warehouse: WarehouseConnection) -> list[dict[str, Any]]:
         columns = warehouse.columns(*self.relation.split(".")) or []
         found = warehouse.fetchall(f"select * from {self.table} where {self.where}", self.params)
         return [dict(zip(columns, row, strict=True)) for row in found]
 
-    def delete(self, warehouse: Warehouse) -> None:
+    def delete(self, warehouse: WarehouseConnection) -> None:
         warehouse.execute(f"delete from {self.table} where {self.where}", self.params)
 
     @property
@@ -126,11 +126,11 @@ def normalize_address(email: str) -> str:
     return cleaned
 
 
-def exists(warehouse: Warehouse, relation: str) -> bool:
+def exists(warehouse: WarehouseConnection, relation: str) -> bool:
     return warehouse.columns(*relation.split(".")) is not None
 
 
-def find_person(warehouse: Warehouse, email: str) -> Person:
+def find_person(warehouse: WarehouseConnection, email: str) -> Person:
     address = normalize_address(email)
     contact_ids = sorted(_contact_ids(warehouse, address))
     return Person(
@@ -138,7 +138,7 @@ def find_person(warehouse: Warehouse, email: str) -> Person:
     )
 
 
-def _contact_ids(warehouse: Warehouse, address: str) -> set[str]:
+def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:
     found: set[str] = set()
     by_email = (
         (PROFILES, "contact_id", "email"),
@@ -173,7 +173,7 @@ def _email_of(traits: str | None) -> str | None:
     return normalize_email(email) if isinstance(email, str) else None
 
 
-def _anonymous_ids(warehouse: Warehouse, contact_ids: Sequence[str]) -> set[str]:
+def _anonymous_ids(warehouse: WarehouseConnection, contact_ids: Sequence[str]) -> set[str]:
     if not contact_ids:
         return set()
     marks = _marks(contact_ids)
@@ -247,11 +247,11 @@ def row_filter(
     return " or ".join(f"({clause})" for clause in clauses), params
 
 
-def _columns(warehouse: Warehouse, relation: str) -> list[str]:
+def _columns(warehouse: WarehouseConnection, relation: str) -> list[str]:
     return warehouse.columns(*relation.split(".")) or []
 
 
-def raw_selections(warehouse: Warehouse, person: Person) -> list[Selection]:
+def raw_selections(warehouse: WarehouseConnection, person: Person) -> list[Selection]:
     """The person's rows of each raw table and of its staging mirror, raw first: the raw
     statement reads the staging table, so it must run before the staging one."""
     selections: list[Selection] = []
@@ -300,7 +300,7 @@ def raw_selections(warehouse: Warehouse, person: Person) -> list[Selection]:
     return selections
 
 
-def model_selections(warehouse: Warehouse, person: Person) -> list[Selection]:
+def model_selections(warehouse: WarehouseConnection, person: Person) -> list[Selection]:
     """The person's rows of every dbt-built table (views recompute from them) of the model
     schemas, but the staging mirrors of the raw tables (``raw_selections``)."""
     listed = ", ".join(f"'{schema}'" for schema in MODEL_SCHEMAS)
@@ -321,7 +321,7 @@ def model_selections(warehouse: Warehouse, person: Person) -> list[Selection]:
     return selections
 
 
-def activation_selections(warehouse: Warehouse, person: Person) -> list[Selection]:
+def activation_selections(warehouse: WarehouseConnection, person: Person) -> list[Selection]:
     """The person's rows of the activation tables that name them: sync state (by address),
     send ledger (by contact id), ESP suppressions read back (by address or id)."""
     selections = []

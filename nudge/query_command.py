@@ -1,32 +1,34 @@
-"""`nudge query`: a read-only look into the warehouse."""
+"""`nudge query`: a read-only look into the warehouse of the dbt target."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from activation.warehouse import WAREHOUSE_ERRORS, open_warehouse, warehouse_exists
 from nudge.errors import UserError, lock_message
+
+# how each engine refuses a write on a read-only connection
+_READ_ONLY = ("read-only mode", "read-only transaction")
 
 
 class QueryFailed(UserError):
-    """DuckDB refused the query: a write, a syntax error, an unknown table or column."""
+    """The warehouse refused the query: a write, a syntax error, an unknown table or column."""
 
 
 def print_query(console: Console, warehouse: Path, sql: str, *, limit: int) -> None:
-    if not warehouse.exists():
+    """Print the first ``limit`` rows of ``sql`` (``warehouse``: the DuckDB file)."""
+    if not warehouse_exists(warehouse):
         raise UserError(
             f"No warehouse at {warehouse}: run `nudge demo` or `nudge generate` first, or "
             "pick one with --warehouse."
         )
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            cursor = con.execute(sql)
-            columns = [description[0] for description in cursor.description or []]
-            rows = cursor.fetchmany(limit)
-    except duckdb.Error as error:
+        with open_warehouse(warehouse, read_only=True) as connection:
+            columns, rows = connection.preview(sql, limit)
+    except WAREHOUSE_ERRORS as error:
         if lock_message(str(error)) is not None:
             raise  # nudge.errors names the process holding it
         raise QueryFailed(_reason(error)) from error
@@ -36,12 +38,12 @@ def print_query(console: Console, warehouse: Path, sql: str, *, limit: int) -> N
     console.print(table)
 
 
-def _reason(error: duckdb.Error) -> str:
-    """One line from DuckDB's message: its first (an excerpt of the query and a caret
+def _reason(error: Exception) -> str:
+    """One line from the engine's message: its first (an excerpt of the query and a caret
     follow)."""
     text = str(error).strip()
     reason = text.splitlines()[0] if text else type(error).__name__
-    if "read-only mode" in reason:
+    if any(phrase in reason for phrase in _READ_ONLY):
         return (
             f"nudge query only reads the warehouse: {reason} Models change through dbt "
             "(nudge build), raw tables through their loader."

@@ -16,7 +16,7 @@ from rich.table import Table
 from activation.errors import DeclarationError
 from activation.sends import ReadbackResult, SendRunResult, read_back_suppressions, run_sends
 from activation.sends.runner import triggered_sends_exists
-from activation.warehouse import Warehouse
+from activation.warehouse import open_warehouse
 from nudge.sync_command import destination_settings
 
 TRIGGERED_SENDS = "triggered_sends"  # `nudge sync triggered_sends`: only the sends
@@ -43,13 +43,15 @@ def run_triggered_sends(
     required: bool = False,
     destination: str | None = None,
 ) -> SendsOutcome:
-    """Read back suppressions (not on a dry run), then send or plan the due sends. Without
+    """Read back suppressions (not on a dry run), then send or plan the due sends, in the
+    warehouse of the dbt target (``warehouse``: the DuckDB file). Without
     ``triggers.triggered_sends`` this says so and does nothing, unless ``required``."""
-    with Warehouse(warehouse) as connection:
+    with open_warehouse(warehouse) as connection:
         exists = triggered_sends_exists(connection)
+        location = connection.location
     if not exists:
         message = (
-            f"{warehouse} has no triggers.triggered_sends yet; build the dbt project first "
+            f"{location} has no triggers.triggered_sends yet; build the dbt project first "
             "(nudge build)"
         )
         if required:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
-
+from activation.warehouse import open_warehouse, warehouse_exists
 from nudge.errors import UserError
 from nudge.paths import PROJECT_ROOT
 
@@ -22,19 +21,15 @@ class UnknownTrigger(UserError):
 
 
 def known_trigger_keys(warehouse: Path) -> list[str]:
-    """Sorted trigger keys of the warehouse's catalog, else of the seed file."""
-    if warehouse.exists():
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            present = con.execute(
-                "select count(*) from information_schema.tables"
-                " where table_schema = ? and table_name = ?",
-                [CATALOG_SCHEMA, CATALOG_TABLE],
-            ).fetchall()[0][0]
-            if present:
-                rows = con.execute(
+    """Sorted trigger keys of the catalog in the dbt target's warehouse (``warehouse``: the
+    DuckDB file), else of the seed file."""
+    if warehouse_exists(warehouse):
+        with open_warehouse(warehouse, read_only=True) as connection:
+            if connection.columns(CATALOG_SCHEMA, CATALOG_TABLE) is not None:
+                rows = connection.fetchall(
                     f"select distinct trigger_key from {CATALOG_SCHEMA}.{CATALOG_TABLE}"
                     " where trigger_key is not null"
-                ).fetchall()
+                )
                 return sorted(str(row[0]) for row in rows)
     with CATALOG_SEED.open(newline="", encoding="utf-8") as seed:
         return sorted({row["trigger_key"] for row in csv.DictReader(seed) if row["trigger_key"]})

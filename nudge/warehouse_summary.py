@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 from rich.table import Table
 
+from activation.warehouse import WarehouseConnection, open_warehouse
 from nudge.dbt_runner import dbt_artifacts_dir
 
 
@@ -34,30 +34,31 @@ def mart_relations(warehouse: Path) -> dict[str, str]:
 
 def summarize_warehouse(warehouse: Path) -> WarehouseSummary:
     relations = mart_relations(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        mart_rows = {name: _count(con, relation) for name, relation in sorted(relations.items())}
-        reconciliation = con.execute(
+    with open_warehouse(warehouse, read_only=True) as connection:
+        mart_rows = {
+            name: _count(connection, relation) for name, relation in sorted(relations.items())
+        }
+        reconciliation = connection.fetchall(
             "select source_table, rows_read, rows_kept, duplicates, quarantined"
             " from staging.stg_raw_row_reconciliation order by source_table"
-        ).fetchall()
-        quarantined = con.execute(
+        )
+        quarantined = connection.fetchall(
             "select source_table, reason, count(*) from staging.stg_quarantined_rows"
             " group by source_table, reason order by source_table, count(*) desc, reason"
-        ).fetchall()
+        )
         sends = (
-            con.execute(
+            connection.fetchall(
                 f"select trigger_key, status, count(*) from {relations['triggered_sends']}"
                 " group by trigger_key, status order by trigger_key, status"
-            ).fetchall()
+            )
             if "triggered_sends" in relations
             else []
         )
     return WarehouseSummary(mart_rows, reconciliation, quarantined, sends)
 
 
-def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    row = con.execute(f"select count(*) from {relation}").fetchone()
-    return int(row[0]) if row else 0
+def _count(connection: WarehouseConnection, relation: str) -> int:
+    return int(connection.fetchall(f"select count(*) from {relation}")[0][0])
 
 
 def marts_table(summary: WarehouseSummary) -> Table:

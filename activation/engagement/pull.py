@@ -26,37 +26,28 @@ from ..errors import ActivationError, ConfigurationError
 from ..sends.candidates import CONTACT_PROFILES
 from ..sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS
 from ..settings import DestinationSettings, redact
-from ..warehouse import Warehouse
+from ..warehouse import Table, WarehouseConnection, open_warehouse
+from ..warehouse.tables import integer, text, timestamp
 from .klaviyo_events import EspEvent, read_events
 from .raw_feedback import MESSAGE_ID_PREFIX, message_id, raw_row
 
 log = logging.getLogger(__name__)
 
-PULLS_TABLE = "activation.engagement_pulls"
 LOOKBACK = timedelta(hours=1)
 CHUNK = 500
-PULL_COLUMNS = (
-    "destination_target",
-    "started_at",
-    "finished_at",
-    "window_start",
-    "window_end",
-    "pulled",
-    "landed",
-    "unmatched",
-)
-DDL = (
-    "create schema if not exists activation",
-    f"""create table if not exists {PULLS_TABLE} (
-        destination_target varchar not null,
-        started_at timestamp not null,
-        finished_at timestamp not null,
-        window_start timestamp,
-        window_end timestamp not null,
-        pulled integer not null,
-        landed integer not null,
-        unmatched integer not null
-    )""",
+PULLS = Table(
+    "activation",
+    "engagement_pulls",
+    (
+        text("destination_target", nullable=False),
+        timestamp("started_at", nullable=False),
+        timestamp("finished_at", nullable=False),
+        timestamp("window_start"),
+        timestamp("window_end", nullable=False),
+        integer("pulled", nullable=False),
+        integer("landed", nullable=False),
+        integer("unmatched", nullable=False),
+    ),
 )
 
 
@@ -73,14 +64,15 @@ class EngagementPullResult:
 
 
 def pull_engagement(
-    warehouse: str | Path,
+    warehouse: str | Path | None,
     settings: DestinationSettings,
     *,
     lookback: timedelta = LOOKBACK,
     until: datetime | None = None,
 ) -> EngagementPullResult:
     """Land the ESP's engagement events since the last pull into ``raw.events`` (module
-    docstring). ``until`` (default: now) ends the window."""
+    docstring) of the warehouse of the dbt target (``open_warehouse``: ``warehouse`` is the
+    DuckDB file). ``until`` (default: now) ends the window."""
     if settings.destination != "klaviyo":
         raise ConfigurationError(
             f"the engagement pull reads Klaviyo's events API; destination "
@@ -88,15 +80,14 @@ def pull_engagement(
         )
     started_at = state.utcnow()
     window_end = until or started_at
-    with Warehouse(warehouse) as connection:
+    with open_warehouse(warehouse) as connection:
         if connection.columns(*RAW_EVENTS) is None:
             raise ConfigurationError(
-                f"{'.'.join(RAW_EVENTS)} does not exist in {connection.path}: the engagement "
+                f"{'.'.join(RAW_EVENTS)} does not exist in {connection.location}: the engagement "
                 "pull lands ESP feedback there (docs/contracts/raw_events.md); load or generate "
                 "the raw tables first"
             )
-        for statement in DDL:
-            connection.execute(statement)
+        connection.ensure_table(PULLS)
         window_start = _window_start(connection, settings.target, lookback)
         result = EngagementPullResult(settings.target, window_start, window_end)
         destination = KlaviyoDestination(settings)
@@ -113,8 +104,8 @@ def pull_engagement(
             result.api_calls = destination.client.stats.api_calls
             destination.close()
         connection.insert_rows(
-            PULLS_TABLE,
-            PULL_COLUMNS,
+            PULLS.qualified,
+            PULLS.column_names,
             [
                 (
                     settings.target,
@@ -138,9 +129,11 @@ def pull_engagement(
     return result
 
 
-def _window_start(connection: Warehouse, target: str, lookback: timedelta) -> datetime | None:
+def _window_start(
+    connection: WarehouseConnection, target: str, lookback: timedelta
+) -> datetime | None:
     last_end, landed_before = connection.fetchall(
-        f"select max(window_end), coalesce(sum(landed), 0) from {PULLS_TABLE}"
+        f"select max(window_end), coalesce(sum(landed), 0) from {PULLS.qualified}"
         " where destination_target = ?",
         [target],
     )[0]
@@ -158,7 +151,7 @@ def _window_start(connection: Warehouse, target: str, lookback: timedelta) -> da
 
 
 def _land(
-    connection: Warehouse,
+    connection: WarehouseConnection,
     destination: str,
     batch: Sequence[EspEvent],
     result: EngagementPullResult,
@@ -189,7 +182,7 @@ def _land(
     result.landed += len(rows)
 
 
-def _existing(connection: Warehouse, ids: list[str]) -> set[str]:
+def _existing(connection: WarehouseConnection, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for part in chunks(ids, CHUNK):
         listed = ", ".join("?" for _ in part)
@@ -201,7 +194,7 @@ def _existing(connection: Warehouse, ids: list[str]) -> set[str]:
     return found
 
 
-def _contact_ids(connection: Warehouse, emails: list[str]) -> dict[str, str]:
+def _contact_ids(connection: WarehouseConnection, emails: list[str]) -> dict[str, str]:
     """contact_id by lowercased email (profiles without an external_id)."""
     if not emails or connection.columns(*CONTACT_PROFILES) is None:
         return {}

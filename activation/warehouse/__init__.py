@@ -7,6 +7,9 @@ open a DuckDB file with ``Warehouse(path)``; new code calls ``open_warehouse`` a
 annotates ``WarehouseConnection``.
 """
 
+import duckdb
+import psycopg2
+
 from .base import (
     DEFAULT_FETCH_ROWS,
     NestedTransactionError,
@@ -15,13 +18,16 @@ from .base import (
 )
 from .duckdb_engine import DuckDBWarehouse
 from .postgres_engine import PostgresWarehouse
-from .profile import WarehouseTarget, open_warehouse, warehouse_target
+from .profile import WarehouseTarget, open_warehouse, warehouse_exists, warehouse_target
 from .tables import Column, Table
 
 Warehouse = DuckDBWarehouse
+# what the engines' drivers raise for a refused statement, a lost connection or a lock
+WAREHOUSE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, psycopg2.Error)
 
 __all__ = [
     "DEFAULT_FETCH_ROWS",
+    "WAREHOUSE_ERRORS",
     "Column",
     "DuckDBWarehouse",
     "NestedTransactionError",
@@ -32,5 +38,6 @@ __all__ = [
     "WarehouseTarget",
     "open_warehouse",
     "quote",
+    "warehouse_exists",
     "warehouse_target",
 ]

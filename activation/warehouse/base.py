@@ -74,6 +74,15 @@ class WarehouseConnection(ABC):
         sees the data as of its start)."""
 
     @abstractmethod
+    def preview(self, sql: str, limit: int) -> tuple[list[str], list[Row]]:
+        """The column names of ``sql`` and its first ``limit`` rows (``nudge query``)."""
+
+    @abstractmethod
+    def purge_deleted(self, relations: Sequence[str]) -> None:
+        """Make rows deleted from ``relations`` unrecoverable from the engine's own files
+        (the write-ahead log, dead tuples), as an erasure must. Outside a transaction."""
+
+    @abstractmethod
     def _begin(self) -> None: ...
 
     @abstractmethod
@@ -187,6 +196,30 @@ class WarehouseConnection(ABC):
             self.execute(
                 f"insert into {table} ({names}) values {_values(len(columns), len(part))}"
                 f" on conflict ({conflict}) {action}",
+                [value for row in part for value in row],
+            )
+
+    def update_rows(
+        self,
+        table: str,
+        key: str,
+        columns: Sequence[tuple[str, ColumnKind]],
+        rows: Sequence[Sequence[Any]],
+        chunk: int = CHUNK_ROWS,
+    ) -> None:
+        """Set the ``columns`` of the rows whose text column ``key`` is each row's first
+        value to the row's other values: one ``update ... from (values ...)`` per chunk.
+        Every value is cast, so a column of nulls still has its type."""
+        casts = ", ".join(
+            ["cast(? as varchar)", *(f"cast(? as {self.type_name(kind)})" for _, kind in columns)]
+        )
+        names = ", ".join(quote(name) for name in [key, *(name for name, _ in columns)])
+        assignments = ", ".join(f"{quote(name)} = v.{quote(name)}" for name, _ in columns)
+        for part in _chunks(rows, chunk):
+            values = ", ".join(f"({casts})" for _ in part)
+            self.execute(
+                f"update {table} as t set {assignments} from (values {values}) as v({names})"
+                f" where t.{quote(key)} = v.{quote(key)}",
                 [value for row in part for value in row],
             )
 

@@ -72,6 +72,15 @@ class DuckDBWarehouse(WarehouseConnection):
         finally:
             cursor.close()
 
+    def preview(self, sql: str, limit: int) -> tuple[list[str], list[Row]]:
+        cursor = self._connection.execute(sql)
+        columns = [str(description[0]) for description in cursor.description or []]
+        return columns, cursor.fetchmany(limit)
+
+    def purge_deleted(self, relations: Sequence[str]) -> None:
+        # deleted rows stay in the write-ahead log until a checkpoint (one per database)
+        self._connection.execute("checkpoint")
+
     def _begin(self) -> None:
         self._connection.execute("begin transaction")
 

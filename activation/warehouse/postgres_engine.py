@@ -97,6 +97,18 @@ class PostgresWarehouse(WarehouseConnection):
         finally:
             cursor.close()
 
+    def preview(self, sql: str, limit: int) -> tuple[list[str], list[Row]]:
+        with self._connection.cursor() as cursor:
+            cursor.execute(to_format(sql), ())
+            columns = [str(description[0]) for description in cursor.description or []]
+            rows = cursor.fetchmany(limit) if cursor.description else []
+            return columns, [tuple(row) for row in rows]
+
+    def purge_deleted(self, relations: Sequence[str]) -> None:
+        # a deleted row stays in its page as a dead tuple until the table is vacuumed
+        for relation in relations:
+            self.execute(f"vacuum {relation}")
+
     def _begin(self) -> None:
         self.execute("begin")
 

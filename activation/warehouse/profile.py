@@ -69,6 +69,15 @@ def _render(
     return str(name), dict(data)
 
 
+def warehouse_exists(path: str | Path | None = None, *, target: str | None = None) -> bool:
+    """Whether there is a warehouse to open without creating one: the DuckDB file (``path``
+    or the profile's) exists; a server's database is taken to exist (connecting says)."""
+    chosen = warehouse_target(target)
+    if chosen.engine != "duckdb":
+        return True
+    return Path(path or str(chosen.settings["path"])).exists()
+
+
 def open_warehouse(
     path: str | Path | None = None,
     *,
