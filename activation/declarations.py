@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .destinations.registry import attribute_problem
+from .destinations.registry import IDEMPOTENT_EVENT_DESTINATIONS, attribute_problem
 from .errors import DeclarationError
 
 META_KEY = "nudge_sync"
@@ -44,7 +44,12 @@ _EXAMPLES = {
     "identifier.column": "identifier: {column: email}",
     "external_id.column": "external_id: {column: contact_id}",
     "mailchimp.audience_id": "mailchimp: {audience_id: a1b2c3d4e5}",
+    "event.id": "event: {id: transition_key, metric: metric, time: transitioned_at}",
 }
+SEGMENT_COLUMN = "segment_key"  # the column a sync with ``segments:`` filters on
+SEGMENT_PLACEHOLDER = "{segment}"
+SEGMENT_SEPARATOR = "__"  # expanded sync names: <exposure>__<segment_key>
+_SEGMENT_KEY_RE = re.compile(r"^[a-z0-9_]+$")
 
 
 class _Strict(BaseModel):
@@ -63,12 +68,14 @@ class ColumnRef(_Strict):
 
 
 class FieldMapping(_Strict):
-    """Destination field -> warehouse column."""
+    """Destination field -> warehouse column. ``lists`` are properties whose column holds a
+    JSON array as text (e.g. nudge_segments), sent as a list."""
 
     attributes: dict[str, str] = Field(default_factory=dict)
     properties: dict[str, str] = Field(default_factory=dict)
+    lists: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("attributes", "properties")
+    @field_validator("attributes", "properties", "lists")
     @classmethod
     def _plain_columns(cls, value: dict[str, str]) -> dict[str, str]:
         for target, column in value.items():
@@ -101,18 +108,32 @@ class CustomerioOptions(_Strict):
     segment_id: int | None = Field(default=None, ge=1)
 
 
+class EventColumns(_Strict):
+    """``object: events``: which columns make each row an event. ``id`` is its idempotency
+    key (the sync's record key and the event's ``unique_id``): a row is sent once, and a
+    resend after a crash is the same event, which the destination records once."""
+
+    id: ColumnRef
+    metric: ColumnRef
+    time: ColumnRef
+
+
 DESTINATION_OPTIONS = ("braze", "mailchimp", "customerio")
 
 
 class NudgeSync(_Strict):
     destination: Literal["klaviyo", "braze", "mailchimp", "customerio", "webhook"]
-    object: Literal["list_members", "profiles"]
+    object: Literal["list_members", "profiles", "events"]
     mode: Literal["upsert", "mirror"]
     identifier: ColumnRef
     list_name: str | None = None
     external_id: ColumnRef | None = None
     fields: FieldMapping = Field(default_factory=FieldMapping)
     schedule: str | None = None
+    # segment keys (segment_memberships.segment_key): list_members syncs one list per
+    # segment (list_name holds {segment}); events sends only those segments' rows
+    segments: list[str] | None = None
+    event: EventColumns | None = None
     batch_size: int = Field(default=10_000, ge=1, le=10_000)
     braze: BrazeOptions | None = None
     mailchimp: MailchimpOptions | None = None
@@ -122,6 +143,21 @@ class NudgeSync(_Strict):
         """The block for this sync's destination (``braze:``, ``mailchimp:``, …), if any."""
         options: BaseModel | None = getattr(self, self.destination, None)
         return options
+
+    @field_validator("segments")
+    @classmethod
+    def _segment_keys(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("must list at least one segment key, e.g. [high_value, rfm_at_risk]")
+        bad = [key for key in value if not _SEGMENT_KEY_RE.match(key)]
+        if bad:
+            raise ValueError(f"segment keys are lowercase letters, digits and _, got {bad}")
+        repeated = sorted({key for key in value if value.count(key) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return value
 
     @field_validator("schedule")
     @classmethod
@@ -148,6 +184,13 @@ class SyncDeclaration(BaseModel):
     table_name: str
     config: NudgeSync
     description: str = ""
+    # the exposure it was declared in (``name`` too, unless expanded per segment)
+    exposure_name: str = ""
+    # a list_members sync declared with ``segments:`` becomes one sync per segment: this
+    # one's key (its rows are the model's rows with segment_key = it)
+    segment_key: str | None = None
+    # where the segment keys a declaration may name are read from (run time)
+    segment_sources: SegmentSources | None = None
 
     @property
     def mapped_columns(self) -> list[str]:
@@ -156,8 +199,31 @@ class SyncDeclaration(BaseModel):
         columns = [cfg.identifier.column]
         if cfg.external_id:
             columns.append(cfg.external_id.column)
+        if cfg.event:
+            columns += [cfg.event.id.column, cfg.event.metric.column, cfg.event.time.column]
         columns += list(cfg.fields.attributes.values()) + list(cfg.fields.properties.values())
+        columns += list(cfg.fields.lists.values())
         return list(dict.fromkeys(columns))
+
+    @property
+    def segment_keys(self) -> list[str]:
+        """The segments this sync's rows are filtered to (none: every row)."""
+        if self.segment_key is not None:
+            return [self.segment_key]
+        return list(self.config.segments or [])
+
+
+class SegmentSources(BaseModel):
+    """What says which segment keys exist: every single-segment model of the project (a
+    segment may have no member yet), and the relations holding the keys of those a model
+    makes several of (segment_memberships and segment_transitions: every key that has or
+    had a member; the RFM map seed: every RFM segment, as ``rfm_<segment>``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_keys: tuple[str, ...] = ()
+    key_relations: tuple[str, ...] = ()
+    rfm_map_relation: str | None = None
 
 
 def load_declarations(manifest: str | Path | Mapping[str, Any]) -> list[SyncDeclaration]:
@@ -169,16 +235,18 @@ def load_declarations(manifest: str | Path | Mapping[str, Any]) -> list[SyncDecl
         with Path(manifest).open(encoding="utf-8") as handle:
             data = json.load(handle)
     nodes: Mapping[str, Any] = data.get("nodes", {})
-    declarations = []
+    declarations: list[SyncDeclaration] = []
     problems: list[str] = []
     for exposure in data.get("exposures", {}).values():
         meta = _exposure_meta(exposure)
         if META_KEY not in meta:
             continue
         try:
-            declarations.append(_declaration(exposure, meta[META_KEY], nodes))
+            declaration = _declaration(exposure, meta[META_KEY], nodes)
         except DeclarationError as exc:
             problems += exc.problems
+            continue
+        declarations += _per_segment(declaration, nodes)
     if problems:
         raise DeclarationError(problems)
     return sorted(declarations, key=lambda declaration: declaration.name)
@@ -191,6 +259,56 @@ def get_declaration(manifest: str | Path | Mapping[str, Any], name: str) -> Sync
             return declaration
     known = ", ".join(d.name for d in declarations) or "none"
     raise DeclarationError([f"no sync named {name!r} in the manifest (declared syncs: {known})"])
+
+
+def _per_segment(declaration: SyncDeclaration, nodes: Mapping[str, Any]) -> list[SyncDeclaration]:
+    """A declaration naming segments knows where segment keys live; a list_members one
+    becomes one sync per segment (own list, own state), named ``<exposure>__<segment_key>``."""
+    cfg = declaration.config
+    if not cfg.segments:
+        return [declaration]
+    declaration = declaration.model_copy(update={"segment_sources": _segment_sources(nodes)})
+    if cfg.object != "list_members":
+        return [declaration]
+    assert cfg.list_name is not None  # _semantic_problems: required for list_members
+    return [
+        declaration.model_copy(
+            update={
+                "name": f"{declaration.name}{SEGMENT_SEPARATOR}{key}",
+                "segment_key": key,
+                "config": cfg.model_copy(
+                    update={"list_name": cfg.list_name.replace(SEGMENT_PLACEHOLDER, key)}
+                ),
+            }
+        )
+        for key in cfg.segments
+    ]
+
+
+def _segment_sources(nodes: Mapping[str, Any]) -> SegmentSources:
+    """Single-segment models are the ``segment``-tagged models without a segment_key column
+    of their own (``segment_<key>``); the others' keys are read from the warehouse."""
+    model_keys = []
+    relations: dict[str, str] = {}
+    for node in nodes.values():
+        name = str(node.get("name") or "")
+        tags = (node.get("config") or {}).get("tags") or node.get("tags") or []
+        if "segment" in tags and name.startswith("segment_"):
+            if SEGMENT_COLUMN not in (node.get("columns") or {}):
+                model_keys.append(name.removeprefix("segment_"))
+        elif name in ("segment_memberships", "segment_transitions", "rfm_segment_map") and (
+            node.get("relation_name")
+        ):
+            relations[name] = str(node["relation_name"])
+    return SegmentSources(
+        model_keys=tuple(sorted(model_keys)),
+        key_relations=tuple(
+            relations[name]
+            for name in ("segment_memberships", "segment_transitions")
+            if name in relations
+        ),
+        rfm_map_relation=relations.get("rfm_segment_map"),
+    )
 
 
 def _exposure_meta(exposure: Mapping[str, Any]) -> dict[str, Any]:
@@ -237,6 +355,7 @@ def _declaration(
         table_name=table_name,
         config=config,
         description=str(exposure.get("description") or ""),
+        exposure_name=name,
     )
 
 
@@ -253,7 +372,51 @@ def _semantic_problems(where: str, config: NudgeSync) -> list[str]:
         problem = attribute_problem(config.destination, target)
         if problem:
             problems.append(f"{where}.fields.attributes.{target} {problem}")
-    return problems + _destination_problems(where, config)
+    return problems + _segment_problems(where, config) + _destination_problems(where, config)
+
+
+def _segment_problems(where: str, config: NudgeSync) -> list[str]:
+    """``segments:`` and ``object: events`` settings that contradict each other."""
+    problems = []
+    if config.object == "events":
+        if config.event is None:
+            problems.append(
+                f"{where}.event is required when object is 'events' (e.g. {_EXAMPLES['event.id']})"
+            )
+        if config.mode != "upsert":
+            problems.append(
+                f"{where}.mode must be 'upsert' when object is 'events': an event sent is "
+                f"never taken back, got {config.mode!r}"
+            )
+        if config.list_name:
+            problems.append(f"{where}.list_name applies to list_members, not events; remove it")
+        if config.destination not in IDEMPOTENT_EVENT_DESTINATIONS:
+            problems.append(
+                f"{where}.destination {config.destination!r} cannot de-duplicate events, so a "
+                f"rerun after a crash could send one twice; object 'events' goes to "
+                f"{', '.join(IDEMPOTENT_EVENT_DESTINATIONS)}"
+            )
+    elif config.event is not None:
+        problems.append(f"{where}.event applies only to object 'events'; remove it")
+    if config.segments is None:
+        return problems
+    if config.object == "profiles":
+        problems.append(
+            f"{where}.segments applies to object list_members (a list per segment) or "
+            f"events; a profiles sync sends every row"
+        )
+    if config.object == "list_members" and SEGMENT_PLACEHOLDER not in (config.list_name or ""):
+        problems.append(
+            f"{where}.list_name must contain {SEGMENT_PLACEHOLDER} when segments are listed, "
+            f'so each segment gets its own list (e.g. list_name: "Nudge — {SEGMENT_PLACEHOLDER}"), '
+            f"got {config.list_name!r}"
+        )
+    if config.object == "list_members" and config.destination == "customerio":
+        problems.append(
+            f"{where}.segments: Customer.io needs a manual segment made by hand per segment "
+            f"(customerio.segment_id); declare one sync per segment there instead"
+        )
+    return problems
 
 
 def _destination_problems(where: str, config: NudgeSync) -> list[str]:
@@ -275,7 +438,7 @@ def _destination_problems(where: str, config: NudgeSync) -> list[str]:
                 f"of the audience (list) in Audience > Settings (e.g. mailchimp: "
                 f"{{audience_id: a1b2c3d4e5}})"
             )
-        if config.fields.properties:
+        if config.fields.properties or config.fields.lists:
             problems.append(
                 f"{where}.fields.properties: Mailchimp members have no free-form properties; "
                 f"map those columns as merge fields under fields.attributes (e.g. RFM: rfm_segment)"

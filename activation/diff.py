@@ -15,7 +15,7 @@ Postgres, Snowflake, BigQuery and Spark with at most a dialect macro.
 
 from __future__ import annotations
 
-from .declarations import SyncDeclaration
+from .declarations import SEGMENT_COLUMN, SyncDeclaration
 from .state import STATE_TABLE
 from .warehouse import quote
 
@@ -33,6 +33,9 @@ def mapping_signature(declaration: SyncDeclaration) -> str:
     ]
     parts += [f"a.{target}={column}" for target, column in sorted(cfg.fields.attributes.items())]
     parts += [f"p.{target}={column}" for target, column in sorted(cfg.fields.properties.items())]
+    parts += [f"l.{target}={column}" for target, column in sorted(cfg.fields.lists.items())]
+    if cfg.event is not None:
+        parts.append(f"e={cfg.event.model_dump_json()}")
     options = cfg.destination_options()  # e.g. another Mailchimp audience: send everything there
     if options is not None:
         parts.append(f"o={options.model_dump_json()}")
@@ -51,8 +54,25 @@ def row_hash_sql(declaration: SyncDeclaration) -> str:
 
 
 def record_key_sql(declaration: SyncDeclaration) -> str:
-    """Emails identify Klaviyo profiles case-insensitively: the key is the trimmed lowercase."""
+    """Emails identify Klaviyo profiles case-insensitively: the key is the trimmed lowercase.
+    An event's key is its id column as it is (its idempotency key)."""
+    event = declaration.config.event
+    if declaration.config.object == "events" and event is not None:
+        return f"cast({quote(event.id.column)} as varchar)"
     return f"lower(trim(cast({quote(declaration.config.identifier.column)} as varchar)))"
+
+
+def source_filter_sql(declaration: SyncDeclaration) -> str:
+    """The rows of the model this sync sends: an identifier, and with ``segments:`` only
+    those segments' rows (segment keys are validated plain names, so inlined)."""
+    conditions = [f"{quote(declaration.config.identifier.column)} is not null"]
+    if declaration.config.object == "events":
+        conditions.append(f"{record_key_sql(declaration)} is not null")
+    keys = declaration.segment_keys
+    if keys:
+        listed = ", ".join(f"'{key}'" for key in keys)
+        conditions.append(f"{quote(SEGMENT_COLUMN)} in ({listed})")
+    return " and ".join(conditions)
 
 
 def plan_sql(declaration: SyncDeclaration) -> str:
@@ -70,7 +90,7 @@ with source_rows as (
         {row_hash_sql(declaration)} as row_hash,
         {source_columns}
     from {relation}
-    where {quote(declaration.config.identifier.column)} is not null
+    where {source_filter_sql(declaration)}
 ),
 ranked as (
     select
@@ -125,5 +145,6 @@ def duplicate_keys_sql(declaration: SyncDeclaration) -> str:
     key = record_key_sql(declaration)
     return (
         f"select count(*) from (select {key} as k from {relation}"
-        f" where {key} is not null group by {key} having count(*) > 1) as duplicated"
+        f" where {source_filter_sql(declaration)} group by {key} having count(*) > 1)"
+        " as duplicated"
     )

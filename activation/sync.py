@@ -7,6 +7,7 @@ state only for what the destination confirmed.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -19,19 +20,26 @@ from typing import Any
 from . import diff, state
 from .batching import batches, chunks
 from .build_stamps import require_live_build
-from .declarations import SyncDeclaration
+from .declarations import SEGMENT_COLUMN, SyncDeclaration
 from .destinations import Destination, build_destination
-from .destinations.base import MemberRecord, ProfileRecord
+from .destinations.base import EventRecord, MemberRecord, ProfileRecord
 from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import FreshSuppressions
+from .segment_keys import check_segment_keys
 from .settings import DestinationSettings, Secret, redact
+from .tombstones import normalize_email
 from .warehouse import WarehouseConnection, open_warehouse
 
 log = logging.getLogger(__name__)
 
 MAX_REPORTED_ERRORS = 50
 FIXED_COLUMNS = 5  # action, record_key, row_hash, old_hash, destination_ref
+# object 'events': the state is advanced every this many events, so a crash leaves at most
+# these unconfirmed (sent again next run under the same unique_id, recorded once)
+EVENT_STATE_ROWS = 100
+# checkpoint names an events sync passes (tests crash it there)
+AFTER_EVENT_CALL, AFTER_EVENT_STATE = "api-called", "state-written"
 
 
 @dataclass
@@ -79,6 +87,10 @@ class SyncRunResult:
         return asdict(self)
 
 
+class BadRow(ValueError):
+    """A row that cannot be sent as it is (failed alone, with this reason)."""
+
+
 @dataclass
 class _Row:
     action: str
@@ -96,6 +108,7 @@ def plan_sync(
     ``target`` (``DestinationSettings.target``); read-only apart from creating the empty
     state tables."""
     _check_columns(declaration, warehouse)
+    check_segment_keys(declaration, warehouse)
     state.ensure_tables(warehouse)
     duplicated = warehouse.fetchall(diff.duplicate_keys_sql(declaration))[0][0]
     if duplicated:
@@ -117,10 +130,12 @@ def run_sync(
     *,
     destination: Destination | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint: Callable[[str], None] | None = None,
 ) -> SyncRunResult:
     """Run one sync against the warehouse of the dbt target (``open_warehouse``:
     ``warehouse_path`` is its DuckDB file); ``dry_run`` plans without any API call.
-    ``progress(done, total)`` is called as rows to send or remove are settled."""
+    ``progress(done, total)`` is called as rows to send or remove are settled;
+    ``checkpoint(name)`` as an events sync passes AFTER_EVENT_CALL / AFTER_EVENT_STATE."""
     if destination_settings.destination != declaration.config.destination:
         raise DeclarationError(
             [
@@ -164,6 +179,7 @@ def run_sync(
                 fresh,
                 progress,
                 secrets=destination_settings.secrets,
+                checkpoint=checkpoint,
             ).run()
             result.status = "partial" if result.failed else "success"
         except Exception as exc:
@@ -219,8 +235,10 @@ class _Runner:
         fresh: FreshSuppressions,
         progress: Callable[[int, int], None] | None = None,
         secrets: Sequence[Secret] = (),
+        checkpoint: Callable[[str], None] | None = None,
     ) -> None:
         self.declaration = declaration
+        self.checkpoint = checkpoint or (lambda name: None)
         self.secrets = secrets
         self.fresh = fresh
         self.progress = progress
@@ -243,7 +261,10 @@ class _Runner:
         if self.planned.get("remove"):
             self._remove(self._rows(("remove",)))
         if any(self.planned.get(action) for action in diff.SEND_ACTIONS):
-            self._upserts()
+            if self.cfg.object == "events":
+                self._events()
+            else:
+                self._upserts()
 
     def _advance(self, rows: int) -> None:
         self.done += rows
@@ -331,12 +352,7 @@ class _Runner:
         ):
             rows = [row for row, _, _ in batch]
             for row in rows:
-                if row.action == "added":
-                    self.result.added += 1
-                elif row.action == "changed":
-                    self.result.changed += 1
-                else:
-                    self.result.retried += 1
+                self._count(row)
             outcome = self.destination.upsert_profiles([record for _, record, _ in batch], list_id)
             by_key = {row.record_key: row for row in rows}
             hashes = {key: by_key[key].row_hash or "" for key in outcome.succeeded}
@@ -345,11 +361,102 @@ class _Runner:
             self._failed(rows, outcome.failures(list(by_key)))
             self._advance(len(rows))
 
+    def _count(self, row: _Row) -> None:
+        if row.action == "added":
+            self.result.added += 1
+        elif row.action == "changed":
+            self.result.changed += 1
+        else:
+            self.result.retried += 1
+
+    def _events(self) -> None:
+        """Each row once, as an event whose ``unique_id`` is its key. The state advances
+        for a group of rows after their calls: a crash in between leaves them unconfirmed,
+        and the next run sends them again as the same events, which the destination
+        records once. When the destination stops answering, the rest of the run waits."""
+        per_call = max(1, self.destination.limits.event_rows)
+        unavailable: str | None = None
+        for batch in self._rows(diff.SEND_ACTIONS):
+            for group in chunks(batch, EVENT_STATE_ROWS):
+                records, failed = self._event_records(group)
+                sent: list[str] = []
+                for call in chunks(records, per_call):
+                    keys = [record.record_key for record in call]
+                    if unavailable is not None:
+                        failed.update(dict.fromkeys(keys, unavailable))
+                        continue
+                    outcome = self.destination.track_events(call)
+                    self.checkpoint(AFTER_EVENT_CALL)
+                    sent += outcome.succeeded
+                    failed.update(outcome.failures(keys))
+                    if outcome.unavailable:
+                        unavailable = (
+                            f"not sent, the destination was unavailable: {outcome.unavailable}"
+                        )
+                sendable = [row for row in group if row.record_key in set(sent) | set(failed)]
+                for row in sendable:
+                    self._count(row)
+                by_key = {row.record_key: row for row in group}
+                state.mark_synced(
+                    self.warehouse,
+                    self.scope,
+                    {key: by_key[key].row_hash or "" for key in sent},
+                    {},
+                )
+                self._failed(group, failed)
+                self.checkpoint(AFTER_EVENT_STATE)
+                self._advance(len(sendable))
+
+    def _event_records(self, rows: Sequence[_Row]) -> tuple[list[EventRecord], dict[str, str]]:
+        """The rows as events, but those held back (counted, sent by no call) and those that
+        cannot be an event (returned as failures, with why)."""
+        event = self.cfg.event
+        assert event is not None  # declarations: required for object 'events'
+        records: list[EventRecord] = []
+        failed: dict[str, str] = {}
+        for row in rows:
+            email = _text(row.values[self.cfg.identifier.column])
+            held = self.fresh.reason(self._external_id(row), email)
+            if held is not None:
+                self._hold_back(held)
+                continue
+            metric = _text(row.values[event.metric.column])
+            moment = row.values[event.time.column]
+            if not metric or moment is None:
+                failed[row.record_key] = (
+                    f"event.metric ({event.metric.column}) and event.time "
+                    f"({event.time.column}) must not be null"
+                )
+                continue
+            try:
+                properties = self._properties(row)
+            except BadRow as exc:
+                failed[row.record_key] = str(exc)
+                continue
+            records.append(
+                EventRecord(
+                    record_key=row.record_key,
+                    metric=metric,
+                    email=normalize_email(email) if email else None,
+                    external_id=self._external_id(row),
+                    properties=properties,
+                    time=str(_json_value(moment)),
+                    value=None,
+                    unique_id=row.record_key,
+                )
+            )
+        return records, failed
+
     def _records(self) -> Iterator[tuple[_Row, ProfileRecord, int]]:
         limit = self.destination.limits.record_bytes
         for batch in self._rows(diff.SEND_ACTIONS):
-            too_big: dict[str, str] = {}
+            unsendable: dict[str, str] = {}
             for row in batch:
+                try:
+                    properties = self._properties(row)
+                except BadRow as exc:
+                    unsendable[row.record_key] = str(exc)
+                    continue
                 record = ProfileRecord(
                     record_key=row.record_key,
                     email=_text(row.values[self.cfg.identifier.column]),
@@ -358,10 +465,7 @@ class _Runner:
                         target: _json_value(row.values[column])
                         for target, column in self.cfg.fields.attributes.items()
                     },
-                    properties={
-                        target: _json_value(row.values[column])
-                        for target, column in self.cfg.fields.properties.items()
-                    },
+                    properties=properties,
                 )
                 held = self.fresh.reason(record.external_id, record.record_key)
                 if held is not None:
@@ -369,11 +473,20 @@ class _Runner:
                     continue
                 size = self.destination.record_size(record)
                 if size > limit:
-                    too_big[row.record_key] = f"profile is {size} bytes; the limit is {limit}"
+                    unsendable[row.record_key] = f"profile is {size} bytes; the limit is {limit}"
                     continue
                 yield row, record, size
-            if too_big:
-                self._failed([row for row in batch if row.record_key in too_big], too_big)
+            if unsendable:
+                self._failed([row for row in batch if row.record_key in unsendable], unsendable)
+
+    def _properties(self, row: _Row) -> dict[str, Any]:
+        fields = self.cfg.fields
+        properties = {
+            target: _json_value(row.values[column]) for target, column in fields.properties.items()
+        }
+        for target, column in fields.lists.items():
+            properties[target] = _json_list(row.values[column], f"fields.lists.{target}")
+        return properties
 
     def _hold_back(self, reason: str) -> None:
         self.result.held_back += 1
@@ -415,8 +528,15 @@ def _check_columns(declaration: SyncDeclaration, warehouse: WarehouseConnection)
     references = [("identifier.column", cfg.identifier.column)]
     if cfg.external_id:
         references.append(("external_id.column", cfg.external_id.column))
+    if cfg.event:
+        references += [
+            (f"event.{part}", getattr(cfg.event, part).column) for part in ("id", "metric", "time")
+        ]
+    if declaration.segment_keys:
+        references.append(("segments (its rows' segment column)", SEGMENT_COLUMN))
     references += [(f"fields.attributes.{t}", c) for t, c in cfg.fields.attributes.items()]
     references += [(f"fields.properties.{t}", c) for t, c in cfg.fields.properties.items()]
+    references += [(f"fields.lists.{t}", c) for t, c in cfg.fields.lists.items()]
     problems = [
         f"exposure {declaration.name}: meta.nudge_sync.{where} refers to column {column!r}, "
         f"which {declaration.schema_name}.{declaration.table_name} does not have "
@@ -430,6 +550,19 @@ def _check_columns(declaration: SyncDeclaration, warehouse: WarehouseConnection)
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _json_list(value: Any, where: str) -> list[Any] | None:
+    """A ``fields.lists`` column: JSON array text (or null) -> the list it holds."""
+    if value is None or isinstance(value, list):
+        return value
+    try:
+        parsed = json.loads(str(value))
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        raise BadRow(f"{where}: the column must hold a JSON array as text, got {value!r:.200}")
+    return parsed
 
 
 def _json_value(value: Any) -> Any:

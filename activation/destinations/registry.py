@@ -74,3 +74,8 @@ def attribute_problem(destination: str, name: str) -> str | None:
         f"is not a {destination} profile attribute; use one of {', '.join(sorted(allowed))}, "
         f"or map it under fields.properties"
     )
+
+
+# destinations that record an event once per unique_id (their client's idempotent_events):
+# only these take ``object: events`` syncs, whose exactly-once rests on that after a crash
+IDEMPOTENT_EVENT_DESTINATIONS = ("klaviyo", "customerio", "webhook")

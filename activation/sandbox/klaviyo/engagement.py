@@ -39,6 +39,10 @@ DELIVERY_DELAY = (1, 60)
 OPEN_DELAY = (60, 4 * 3600)
 AFTER_OPEN_DELAY = (5, 900)
 SPAM_DELAY = (60, 24 * 3600)
+# segment entries and exits (models/marts/syncs/sync_segment_events.sql) are signals, not
+# sends: no simulated flow listens to them, as none does in an account until a marketer
+# builds one
+SIGNAL_METRIC_PREFIXES = ("Entered segment: ", "Exited segment: ")
 SUPPRESSION_BY_METRIC = {
     BOUNCED: "HARD_BOUNCE",
     UNSUBSCRIBED: "UNSUBSCRIBE",
@@ -53,7 +57,8 @@ class EngagementConfig:
     ``variant:<value>``, ``trigger:<trigger_key>`` or ``metric:<tracked metric>`` to rate
     multipliers (all that match apply). ``send_metrics``
     limits which tracked metrics count as sends (None: every metric that is not itself an
-    engagement metric). ``time_scale`` multiplies every delay (0: all at the send time)."""
+    engagement metric or a signal, ``signal_prefixes``). ``time_scale`` multiplies every
+    delay (0: all at the send time)."""
 
     enabled: bool = True
     seed: int = 0
@@ -64,6 +69,7 @@ class EngagementConfig:
     spam_rate: float = 0.001
     effects: dict[str, dict[str, float]] = field(default_factory=dict)
     send_metrics: list[str] | None = None
+    signal_prefixes: list[str] = field(default_factory=lambda: list(SIGNAL_METRIC_PREFIXES))
     variant_property: str = "variant"
     time_scale: float = 1.0
 
@@ -166,7 +172,7 @@ def outcome(config: EngagementConfig, send: Send) -> list[tuple[str, datetime]]:
 
 
 def is_send(config: EngagementConfig, metric: str) -> bool:
-    if metric in ENGAGEMENT_METRICS:
+    if metric in ENGAGEMENT_METRICS or metric.startswith(tuple(config.signal_prefixes)):
         return False
     return config.send_metrics is None or metric in config.send_metrics
 

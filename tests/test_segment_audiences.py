@@ -1,0 +1,325 @@
+"""Segments as Klaviyo lists (issue 16, item 1), without the generator or dbt: small DuckDB
+tables shaped like ``syncs.sync_segment_audiences`` / ``sync_segment_profiles`` and
+``segments.segment_memberships``, the real declarations from
+``models/marts/syncs/_syncs__exposures.yml``, and the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from activation.declarations import SyncDeclaration, load_declarations
+from activation.errors import DeclarationError
+from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from activation.sync import run_sync
+from nudge.paths import PROJECT_ROOT
+from tests.stamps import stamp_live
+
+API_KEY = "pk_segment_lists_3b8e"
+EXPOSURES = PROJECT_ROOT / "models" / "marts" / "syncs" / "_syncs__exposures.yml"
+AUDIENCES = "syncs.sync_segment_audiences"
+PROFILES = "syncs.sync_segment_profiles"
+MEMBERSHIPS = "segments.segment_memberships"
+MODELS = {
+    "klaviyo_segments": "sync_segment_audiences",
+    "klaviyo_segment_profiles": "sync_segment_profiles",
+    "klaviyo_segment_events": "sync_segment_events",
+}
+SEGMENT_MODELS = ("high_value", "lapsed_customers", "new_customers", "cart_abandoners")
+
+
+def exposure_meta(name: str) -> dict[str, Any]:
+    document = yaml.safe_load(EXPOSURES.read_text(encoding="utf-8"))
+    (exposure,) = [e for e in document["exposures"] if e["name"] == name]
+    return copy.deepcopy(exposure["config"]["meta"]["nudge_sync"])
+
+
+def manifest(**syncs: dict[str, Any]) -> dict[str, Any]:
+    """A dbt manifest as ``load_declarations`` reads it: the exposures, their models, the
+    single-segment models (tagged segment) and segment_memberships."""
+    nodes: dict[str, Any] = {
+        f"model.nudge.{model}": {
+            "name": model,
+            "relation_name": f'"nudge"."syncs"."{model}"',
+            "config": {"tags": []},
+        }
+        for model in MODELS.values()
+    }
+    for key in SEGMENT_MODELS:
+        nodes[f"model.nudge.segment_{key}"] = {
+            "name": f"segment_{key}",
+            "relation_name": f'"nudge"."segments"."segment_{key}"',
+            "config": {"tags": ["segment"]},
+            "columns": {"contact_id": {}},
+        }
+    nodes["model.nudge.segment_rfm"] = {
+        "name": "segment_rfm",
+        "relation_name": '"nudge"."segments"."segment_rfm"',
+        "config": {"tags": ["segment"]},
+        "columns": {"segment_key": {}, "contact_id": {}},
+    }
+    nodes["model.nudge.segment_memberships"] = {
+        "name": "segment_memberships",
+        "relation_name": '"nudge"."segments"."segment_memberships"',
+        "config": {"tags": []},
+    }
+    exposures = {
+        f"exposure.nudge.{name}": {
+            "name": name,
+            "resource_type": "exposure",
+            "config": {"enabled": True, "meta": {"nudge_sync": sync}},
+            "depends_on": {"nodes": [f"model.nudge.{MODELS[name]}"]},
+        }
+        for name, sync in syncs.items()
+    }
+    return {"exposures": exposures, "nodes": nodes}
+
+
+def segment_lists(**changes: Any) -> list[SyncDeclaration]:
+    sync = exposure_meta("klaviyo_segments")
+    sync.update(changes)
+    return load_declarations(manifest(klaviyo_segments=sync))
+
+
+def sql(path: Path, statement: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(path)) as con:
+        return con.execute(statement, params or []).fetchall()
+
+
+# 12 contacts; segments overlap; c-11 is a member who may not be emailed (not a subscriber)
+MEMBERS = {
+    "high_value": ["c-00", "c-01", "c-02"],
+    "rfm_at_risk": ["c-02", "c-03", "c-04", "c-05", "c-11"],
+    "lapsed_customers": ["c-06", "c-07"],
+    "new_customers": ["c-08", "c-09", "c-10"],
+    "cart_abandoners": ["c-00", "c-09"],
+    "subscribers": [f"c-{i:02d}" for i in range(11)],
+}
+
+
+def email(contact_id: str) -> str:
+    return f"{contact_id}@example.com"
+
+
+def make_warehouse(path: Path) -> Path:
+    """segment_memberships and the two sync tables as the models would build them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    members = [(key, contact) for key, contacts in MEMBERS.items() for contact in contacts]
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema segments")
+        con.execute("create schema syncs")
+        con.execute(f"create table {MEMBERSHIPS} (segment_key varchar, contact_id varchar)")
+        con.execute(
+            f"create table {AUDIENCES} (segment_key varchar, contact_id varchar, email varchar)"
+        )
+        con.execute(
+            f"create table {PROFILES} (contact_id varchar, email varchar, nudge_segments varchar)"
+        )
+        con.executemany(f"insert into {MEMBERSHIPS} values (?, ?)", members)
+        con.executemany(
+            f"insert into {AUDIENCES} values (?, ?, ?)",
+            [(key, contact, email(contact)) for key, contact in members if contact != "c-11"],
+        )
+    rebuild_profiles(path)
+    stamp_live(path, AUDIENCES)
+    stamp_live(path, PROFILES)
+    return path
+
+
+def join(path: Path, segment_key: str, contact_id: str) -> None:
+    sql(path, f"insert into {MEMBERSHIPS} values (?, ?)", [segment_key, contact_id])
+    sql(
+        path,
+        f"insert into {AUDIENCES} values (?, ?, ?)",
+        [segment_key, contact_id, email(contact_id)],
+    )
+
+
+def leave(path: Path, segment_key: str, contact_id: str) -> None:
+    for table in (MEMBERSHIPS, AUDIENCES):
+        sql(
+            path,
+            f"delete from {table} where segment_key = ? and contact_id = ?",
+            [segment_key, contact_id],
+        )
+
+
+def rebuild_profiles(path: Path) -> None:
+    """sync_segment_profiles' logic on the hand-made memberships (subscribers only)."""
+    sql(path, f"delete from {PROFILES}")
+    sql(
+        path,
+        f"insert into {PROFILES} select s.contact_id, s.contact_id || '@example.com',"
+        " coalesce((select '[' || string_agg('\"' || m.segment_key || '\"', ',' order by"
+        f" m.segment_key) || ']' from {MEMBERSHIPS} m where m.contact_id = s.contact_id), '[]')"
+        f" from {MEMBERSHIPS} s where s.segment_key = 'subscribers'",
+    )
+
+
+def subscribed_members(path: Path) -> dict[str, set[str]]:
+    """segment_memberships per segment, of the members who are subscribers."""
+    rows = sql(
+        path,
+        f"select m.segment_key, m.contact_id from {MEMBERSHIPS} m join {MEMBERSHIPS} s"
+        " on s.contact_id = m.contact_id and s.segment_key = 'subscribers'",
+    )
+    members: dict[str, set[str]] = {}
+    for key, contact in rows:
+        members.setdefault(key, set()).add(email(contact))
+    return members
+
+
+def list_members(sandbox: SandboxHandle, name: str) -> set[str]:
+    return {member["email"] for member in sandbox.list_members(name)}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxHandle]:
+    handle = start_sandbox(API_KEY)
+    yield handle
+    handle.stop()
+    assert [e for e in handle.requests() if e["validation"] == "failed"] == []
+
+
+@pytest.fixture
+def settings(sandbox: SandboxHandle) -> DestinationSettings:
+    env = {"KLAVIYO_BASE_URL": sandbox.base_url, "KLAVIYO_API_KEY": API_KEY}
+    retry = RetryPolicy(backoff_base=0.01, backoff_max=0.05)
+    return klaviyo_settings(env, retry=retry, job_poll_interval=0.01)
+
+
+# ------------------------------------------------------------------ declarations
+
+
+def test_one_line_declares_one_list_sync_per_segment() -> None:
+    declarations = segment_lists()
+    keys = exposure_meta("klaviyo_segments")["segments"]
+    assert [d.name for d in declarations] == sorted(f"klaviyo_segments__{k}" for k in keys)
+    by_key = {d.segment_key: d for d in declarations}
+    assert by_key["rfm_at_risk"].config.list_name == "Nudge — rfm_at_risk"
+    assert {d.exposure_name for d in declarations} == {"klaviyo_segments"}
+    assert set(by_key["high_value"].segment_sources.model_keys) == set(SEGMENT_MODELS)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"list_name": "Nudge — Segments"}, "list_name must contain {segment}"),
+        ({"segments": []}, "segments must list at least one segment key"),
+        ({"segments": ["high_value", "high_value"]}, "lists high_value more than once"),
+        ({"segments": ["High Value"]}, "segment keys are lowercase"),
+        ({"object": "profiles", "mode": "upsert"}, "segments applies to object list_members"),
+    ],
+)
+def test_bad_segment_declarations_say_what_to_fix(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(DeclarationError) as raised:
+        segment_lists(**changes)
+    assert message in str(raised.value)
+    assert "exposure klaviyo_segments: meta.nudge_sync" in str(raised.value)
+
+
+def test_events_need_a_destination_that_deduplicates() -> None:
+    sync = exposure_meta("klaviyo_segment_events")
+    sync.update(destination="mailchimp", mailchimp={"audience_id": "a1"}, fields={})
+    with pytest.raises(DeclarationError, match="cannot de-duplicate events"):
+        load_declarations(manifest(klaviyo_segment_events=sync))
+
+
+def test_an_unknown_segment_key_is_named_with_the_valid_ones(
+    tmp_path: Path, settings: DestinationSettings, sandbox: SandboxHandle
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    (declaration,) = segment_lists(segments=["vip"])
+    with pytest.raises(DeclarationError) as raised:
+        run_sync(declaration, path, settings)
+    message = str(raised.value)
+    assert "meta.nudge_sync.segments names 'vip', which is no segment" in message
+    # single-segment models (even without members) and every key memberships hold
+    for valid in ("cart_abandoners", "high_value", "rfm_at_risk", "subscribers"):
+        assert valid in message
+    assert [r for r in sandbox.requests() if r["method"] != "GET"] == []
+
+
+# ---------------------------------------------------------------------- mirroring
+
+
+def sync_all(path: Path, settings: DestinationSettings) -> dict[str, Any]:
+    return {str(d.segment_key): run_sync(d, path, settings) for d in segment_lists()}
+
+
+def test_lists_mirror_segment_memberships(
+    tmp_path: Path, settings: DestinationSettings, sandbox: SandboxHandle
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    keys = exposure_meta("klaviyo_segments")["segments"]
+    first = sync_all(path, settings)
+    expected = subscribed_members(path)
+    for key in keys:
+        assert list_members(sandbox, f"Nudge — {key}") == expected[key], key
+        assert (first[key].status, first[key].added) == ("success", len(expected[key]))
+    assert "c-11@example.com" not in list_members(sandbox, "Nudge — rfm_at_risk")
+
+    # c-02 leaves rfm_at_risk (stays in high_value), c-05 joins lapsed_customers
+    leave(path, "rfm_at_risk", "c-02")
+    join(path, "lapsed_customers", "c-05")
+    second = sync_all(path, settings)
+    expected = subscribed_members(path)
+    for key in keys:
+        assert list_members(sandbox, f"Nudge — {key}") == expected[key], key
+    assert "c-02@example.com" not in list_members(sandbox, "Nudge — rfm_at_risk")
+    assert "c-02@example.com" in list_members(sandbox, "Nudge — high_value")
+    assert (second["rfm_at_risk"].removed, second["rfm_at_risk"].added) == (1, 0)
+    assert (second["lapsed_customers"].added, second["lapsed_customers"].removed) == (1, 0)
+    assert {
+        k: r.added + r.removed
+        for k, r in second.items()
+        if k not in ("rfm_at_risk", "lapsed_customers")
+    } == dict.fromkeys(("high_value", "new_customers", "cart_abandoners"), 0)
+
+    sandbox.clear_requests()
+    third = sync_all(path, settings)
+    assert {r.added + r.changed + r.removed for r in third.values()} == {0}
+    assert [r for r in sandbox.requests() if r["method"] != "GET"] == []
+
+
+def test_nudge_segments_is_a_list_property_of_every_subscriber(
+    tmp_path: Path, settings: DestinationSettings, sandbox: SandboxHandle
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    (declaration,) = load_declarations(
+        manifest(klaviyo_segment_profiles=exposure_meta("klaviyo_segment_profiles"))
+    )
+    result = run_sync(declaration, path, settings)
+    assert (result.status, result.added) == ("success", 11)
+    profile = sandbox.profile(email("c-02"))
+    assert profile is not None
+    assert profile["properties"]["nudge_segments"] == ["high_value", "rfm_at_risk", "subscribers"]
+
+    leave(path, "rfm_at_risk", "c-02")
+    rebuild_profiles(path)
+    again = run_sync(declaration, path, settings)
+    assert (again.changed, again.added) == (1, 0)
+    profile = sandbox.profile(email("c-02"))
+    assert profile is not None
+    assert profile["properties"]["nudge_segments"] == ["high_value", "subscribers"]
+
+
+def test_a_row_whose_list_column_is_not_a_json_array_fails_alone(
+    tmp_path: Path, settings: DestinationSettings
+) -> None:
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    sql(path, f"update {PROFILES} set nudge_segments = 'high_value' where contact_id = 'c-03'")
+    (declaration,) = load_declarations(
+        manifest(klaviyo_segment_profiles=exposure_meta("klaviyo_segment_profiles"))
+    )
+    result = run_sync(declaration, path, settings)
+    assert (result.status, result.failed, result.added) == ("partial", 1, 10)
+    (reason,) = result.errors.values()
+    assert "fields.lists.nudge_segments: the column must hold a JSON array" in reason
