@@ -3,6 +3,10 @@
 dbt reads the same `NUDGE_WAREHOUSE` through profiles.yml, so the Python assets and the dbt
 build always work on one file. ESP keys stay in `activation.settings.Secret` and never reach
 run config, metadata or logs.
+
+Neither has Dagster config (both read the environment at run time), so they are bare Python
+objects, which assets, checks and sensors take as `ResourceParam[...]`: a ConfigurableResource
+without fields makes Dagster read pydantic's deprecated `__fields__` (a warning at every load).
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
 
 from activation.settings import DestinationSettings
 from nudge.paths import warehouse_path
@@ -23,7 +26,7 @@ class WarehouseBusyError(RuntimeError):
     """Another process holds the DuckDB file for writing (a dbt build or a sync)."""
 
 
-class WarehouseResource(ConfigurableResource):
+class WarehouseResource:
     """The DuckDB warehouse: `NUDGE_WAREHOUSE`, else `warehouse/nudge.duckdb`."""
 
     @property
@@ -45,7 +48,7 @@ class WarehouseResource(ConfigurableResource):
             connection.close()
 
 
-class EspResource(ConfigurableResource):
+class EspResource:
     """Destination settings (base URL, key) from the environment, e.g. `KLAVIYO_BASE_URL` and
     `KLAVIYO_API_KEY`; read at run time, so the UI loads without any key set."""
 

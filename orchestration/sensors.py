@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from dagster import (
     DefaultSensorStatus,
+    ResourceParam,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -31,7 +32,7 @@ def raw_data_sensor(trigger: AssetJob, sources: Sequence[RawSource]) -> SensorDe
         description="Starts the trigger job when a raw table's newest received_at advances.",
     )
     def _raw_data(
-        context: SensorEvaluationContext, warehouse: WarehouseResource
+        context: SensorEvaluationContext, warehouse: ResourceParam[WarehouseResource]
     ) -> RunRequest | SkipReason:
         try:
             with warehouse.read_only() as connection:

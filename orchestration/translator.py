@@ -1,4 +1,5 @@
-"""Folder = warehouse schema = Dagster asset group, derived from each dbt node's path."""
+"""Folder = warehouse schema = Dagster asset group, derived from each dbt node's path; the
+groups, in GROUP_ORDER, read left to right."""
 
 from __future__ import annotations
 
@@ -12,11 +13,27 @@ RAW_GROUP = "raw"
 # collapsed graph still reads left to right: raw → models → syncs/sends → activation
 ACTIVATION_STATE_GROUP = "activation_state"
 SEED_GROUP = "reference"
+# the syncs and the triggered sends leaving for the ESP (orchestration/assets/)
+ACTIVATION_GROUP = "activation"
+MART_GROUPS = ("contacts", "segments", "triggers", "performance", "syncs")
+# every asset reads only assets of its own group or of groups before it
+GROUP_ORDER = (
+    RAW_GROUP,
+    ACTIVATION_STATE_GROUP,
+    SEED_GROUP,
+    "staging",
+    "intermediate",
+    *MART_GROUPS,
+    ACTIVATION_GROUP,
+)
 
 
 def group_for_node(props: Mapping[str, Any]) -> str:
     """staging/… → staging; marts/contacts/… → contacts; seeds → reference; sources → raw,
-    except what activation writes back (source `activation`) → activation_state."""
+    except what activation writes back (source `activation`) → activation_state.
+    intermediate/<mart>/… (e.g. intermediate/performance) → that mart's group: those models
+    feed only that mart and read marts before it (triggered_sends), so in `intermediate`
+    they would point the graph backwards."""
     resource_type = props.get("resource_type")
     if resource_type == "source":
         return source_group(str(props.get("source_name", "")))
@@ -24,6 +41,8 @@ def group_for_node(props: Mapping[str, Any]) -> str:
         return SEED_GROUP
     folders = list(props.get("fqn", []))[1:-1]
     if folders and folders[0] == "marts" and len(folders) > 1:
+        return str(folders[1])
+    if folders[:1] == ["intermediate"] and len(folders) > 1 and folders[1] in MART_GROUPS:
         return str(folders[1])
     return str(folders[0]) if folders else "default"
 

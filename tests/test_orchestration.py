@@ -35,7 +35,7 @@ from orchestration.jobs import DAILY_JOB, HOURLY_JOB, TRIGGER_JOB, WAREHOUSE_TAG
 from orchestration.raw_sources import newest_loaded_at
 from orchestration.resources import WarehouseResource
 from orchestration.settings import orchestration_settings
-from orchestration.translator import group_for_node
+from orchestration.translator import GROUP_ORDER, group_for_node
 
 pytestmark = pytest.mark.slow
 
@@ -81,6 +81,23 @@ def test_assets_are_grouped_by_folder() -> None:
     assert by_key["activation/send_ledger"] == "activation_state"
 
 
+def test_groups_read_left_to_right() -> None:
+    """No asset reads one of a later group, so the collapsed graph flows one way."""
+    graph = defs.get_repository_def().asset_graph
+    position = {group: index for index, group in enumerate(GROUP_ORDER)}
+    assert set(groups().values()) <= set(position), "a group missing from GROUP_ORDER"
+    backwards = sorted(
+        f"{graph.get(key).group_name}: {key.to_user_string()} reads "
+        f"{graph.get(parent).group_name}: {parent.to_user_string()}"
+        for key in graph.get_all_asset_keys()
+        for parent in graph.get(key).parent_keys
+        if position[graph.get(parent).group_name or ""] > position[graph.get(key).group_name or ""]
+    )
+    assert backwards == []
+    # the intermediate models the performance marts read, which read triggered_sends
+    assert groups()["intermediate/int_sends_engagement_summarized"] == "performance"
+
+
 def test_group_for_node_follows_the_folder() -> None:
     assert group_for_node({"resource_type": "source", "fqn": ["nudge", "raw", "events"]}) == "raw"
     model = {"resource_type": "model", "fqn": ["nudge", "marts", "contacts", "contact_rfm"]}
@@ -89,6 +106,10 @@ def test_group_for_node_follows_the_folder() -> None:
     assert group_for_node(nested) == "triggers"
     staging = {"resource_type": "model", "fqn": ["nudge", "staging", "stg_events"]}
     assert group_for_node(staging) == "staging"
+    feeding_a_mart = ["nudge", "intermediate", "performance", "int_sends_engagement_summarized"]
+    assert group_for_node({"resource_type": "model", "fqn": feeding_a_mart}) == "performance"
+    identity = ["nudge", "intermediate", "identity", "int_events_attributed"]
+    assert group_for_node({"resource_type": "model", "fqn": identity}) == "intermediate"
 
 
 def test_lineage_runs_raw_to_models_to_sync() -> None:

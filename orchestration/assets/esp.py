@@ -21,6 +21,7 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     multi_asset,
 )
 
@@ -28,9 +29,8 @@ from activation.engagement import pull_engagement
 from activation.sends import read_back_suppressions, run_sends
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
-from orchestration.translator import RAW_GROUP
+from orchestration.translator import ACTIVATION_GROUP, RAW_GROUP
 
-SENDS_GROUP = "activation"
 UNSENT_CHECK = "no_sends_left_unsent"
 ENGAGEMENT_DESTINATIONS = {"klaviyo"}  # activation.engagement reads Klaviyo's events API
 
@@ -56,7 +56,9 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
 
     @multi_asset(name=f"{destination}_feedback_pull", specs=[spec])
     def _pull(
-        context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
+        context: AssetExecutionContext,
+        warehouse: ResourceParam[WarehouseResource],
+        esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult]:
         settings = esp.settings(destination)
         suppressions = read_back_suppressions(warehouse.path, settings)
@@ -92,7 +94,7 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
     spec = AssetSpec(
         key,
         deps=[model],
-        group_name=SENDS_GROUP,
+        group_name=ACTIVATION_GROUP,
         kinds={destination},
         description=f"Every due row of triggers.triggered_sends sent to {destination} as an "
         "event (unique_id = send_key) through activation.send_ledger: at most once per send.",
@@ -108,7 +110,9 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
 
     @multi_asset(name=f"{destination}_triggered_sends", specs=[spec], check_specs=[check])
     def _send(
-        context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
+        context: AssetExecutionContext,
+        warehouse: ResourceParam[WarehouseResource],
+        esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(destination)
         with replay_refusal_fails_the_asset():

@@ -13,6 +13,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    ResourceParam,
     multi_asset_check,
 )
 
@@ -66,7 +67,7 @@ def raw_freshness_checks(sources: Sequence[RawSource]) -> AssetsDefinition:
 
     @multi_asset_check(specs=specs, name="raw_freshness", can_subset=True)
     def _raw_freshness(
-        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+        context: AssetCheckExecutionContext, warehouse: ResourceParam[WarehouseResource]
     ) -> Iterator[AssetCheckResult]:
         now = utcnow()
         with warehouse.read_only() as connection:

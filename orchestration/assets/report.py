@@ -12,6 +12,7 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     multi_asset,
 )
 
@@ -39,7 +40,7 @@ def report_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
     )
 
     @multi_asset(name="measurement_report", specs=[spec])
-    def _report(warehouse: WarehouseResource) -> Iterator[MaterializeResult]:
+    def _report(warehouse: ResourceParam[WarehouseResource]) -> Iterator[MaterializeResult]:
         path = write_report(warehouse.path, report_path(warehouse.path))
         yield MaterializeResult(asset_key=REPORT_KEY, metadata=report_metadata(path, warehouse))
 

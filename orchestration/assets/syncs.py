@@ -18,6 +18,7 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
+    ResourceParam,
     multi_asset,
 )
 from dagster_dbt import get_asset_key_for_model
@@ -28,8 +29,8 @@ from activation.sync import SyncRunResult, run_sync
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.settings import orchestration_settings
+from orchestration.translator import ACTIVATION_GROUP
 
-ACTIVATION_GROUP = "activation"
 FAILED_SHARE_CHECK = "failed_row_share"
 SENT_MEASURES = ("added", "changed", "removed", "retried")
 
@@ -80,7 +81,9 @@ def _sync_asset(declaration: SyncDeclaration, dbt_assets: AssetsDefinition) -> A
         op_tags={"nudge/destination": cfg.destination},
     )
     def _sync(
-        context: AssetExecutionContext, warehouse: WarehouseResource, esp: EspResource
+        context: AssetExecutionContext,
+        warehouse: ResourceParam[WarehouseResource],
+        esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(cfg.destination)
         with replay_refusal_fails_the_asset():
