@@ -4,6 +4,7 @@ the last 7 days, 4 weeks or 13 weeks against the period before, with their trend
 or week; the RFM grid, segment sizes over time and RFM movement; performance and lifetime
 value per segment and lifecycle stage; each flow's funnel, holdout lift with its interval,
 and each flow's rates beside its typical range.
+
     path = write_report("warehouse/nudge.duckdb", "warehouse/report.html")
 """
 
