@@ -15,6 +15,7 @@ from rich.console import Console
 from nudge.clock import parse_instant, start_of_today_utc
 from nudge.errors import NudgeGroup, UserError
 from nudge.paths import PROJECT_ROOT, warehouse_path
+from nudge.tabular_output import OutputFormat
 
 app = typer.Typer(
     cls=NudgeGroup,  # known errors: a one-line message and an exit code (nudge/errors.py)
@@ -302,6 +303,19 @@ def query(
     from nudge.query_command import print_query
 
     print_query(console, _warehouse(warehouse), sql, limit=limit)
+
+
+@app.command()
+def segments(
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, csv or json for programs.")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Every segment: its definition, members, change over the last week, where it is synced."""
+    from nudge.segments_command import print_segments
+
+    print_segments(console, _warehouse(warehouse), output_format)
 
 
 @app.command()

@@ -3,13 +3,17 @@ records each entry and exit once across runs (tests/fixtures/segment_rows.py).""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from nudge.cli import app
 from nudge.dbt_runner import run_dbt
+from nudge.paths import PROJECT_ROOT
 from tests.fixtures.segment_rows import AS_OF, EXPECTED_MEMBERS, LEAVES_AT, write_segment_rows
 
 pytestmark = pytest.mark.slow
@@ -84,3 +88,32 @@ def test_segment_transitions_are_recorded_once_across_runs(tmp_path: Path) -> No
     # and again at that as_of: still nothing new
     _build(warehouse, LEAVES_AT)
     assert _transitions(warehouse) == later
+    _check_catalog(warehouse, later_members)
+
+
+def _check_catalog(warehouse: Path, members: dict[str, set[str]]) -> None:
+    """`nudge segments --format json` on the same builds: sizes equal the memberships, and the
+    week's moves are the transitions above (app_users: entered at AS_OF, exited 30 min later)."""
+    result = CliRunner().invoke(
+        app, ["segments", "--format", "json", "--warehouse", str(warehouse)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    catalog = {row["segment"]: row for row in json.loads(result.output)}
+    assert {key: row["members"] for key, row in catalog.items() if row["members"]} == {
+        key: len(contacts) for key, contacts in members.items()
+    }
+    assert catalog["app_users"] | {"definition": ""} == {
+        "segment": "app_users",
+        "members": 0,
+        "change": 0,
+        "entered": 1,
+        "exited": 1,
+        "synced_to": [],
+        "definition": "",
+    }
+    assert catalog["app_users"]["definition"].startswith("Application Opened within")
+    seed = (PROJECT_ROOT / "seeds" / "rfm_segment_map.csv").read_text().splitlines()[1:]
+    assert {key for key in catalog if key.startswith("rfm_")} == {
+        "rfm_" + line.split(",")[2] for line in seed
+    }
+    assert catalog["rfm_champions"]["definition"] == "RFM recency/frequency scores 5/5, 5/4"

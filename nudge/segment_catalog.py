@@ -1,0 +1,183 @@
+"""The segment catalog marketers read: every segment with its definition, its size, its change
+over the last week and where it is synced (issue 16, item 6).
+
+Definitions come from dbt's manifest (the description of each model tagged ``segment``, which
+starts ``<key>: <rule>``), sizes and movement from ``segment_memberships`` and
+``segment_transitions``, reached through the warehouse interface so any dbt target works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from activation.warehouse import WarehouseConnection
+
+WEEK = timedelta(days=7)
+SEGMENT_TAG = "segment"
+MEMBERSHIPS = "segment_memberships"
+TRANSITIONS = "segment_transitions"
+RFM_MAP = "rfm_segment_map"
+# models producing several segments: the key's prefix each model gives them
+MULTI_SEGMENT_PREFIXES = {"segment_rfm": "rfm_", "segment_category_browser": "category_browser__"}
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    key: str
+    model: str
+    definition: str
+    members: int
+    entered_last_week: int
+    exited_last_week: int
+    synced_to: tuple[str, ...] = ()
+
+    @property
+    def members_week_before(self) -> int:
+        return self.members - self.entered_last_week + self.exited_last_week
+
+    @property
+    def weekly_change(self) -> int:
+        return self.entered_last_week - self.exited_last_week
+
+
+@dataclass(frozen=True)
+class SegmentCatalog:
+    as_of: datetime | None
+    entries: tuple[SegmentEntry, ...]
+
+
+@dataclass(frozen=True)
+class _SegmentModel:
+    name: str
+    rule: str
+
+
+def segment_models(manifest: Mapping[str, Any]) -> list[_SegmentModel]:
+    """The models tagged ``segment``, with the rule their description states."""
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and SEGMENT_TAG in node["config"].get("tags", [])
+    ]
+    return sorted(
+        (_SegmentModel(node["name"], _rule(node.get("description") or "")) for node in models),
+        key=lambda model: model.name,
+    )
+
+
+def _rule(description: str) -> str:
+    """``"high_value: lifetime revenue in …. One row per …"`` → ``"lifetime revenue in …."``:
+    the rule, without the key it starts with or the notes on the table's shape after it."""
+    text = " ".join(description.split())
+    head, separator, rest = text.partition(": ")
+    rule = rest if separator and " " not in head else text
+    first, period, _ = rule.partition(". ")
+    return first + period.strip()
+
+
+def relation(manifest: Mapping[str, Any], name: str) -> str:
+    for node in manifest["nodes"].values():
+        if node["name"] == name and node["resource_type"] in ("model", "seed"):
+            return str(node["relation_name"])
+    raise KeyError(f"{name} is not in dbt's manifest: run `nudge build` first")
+
+
+def load_catalog(
+    connection: WarehouseConnection,
+    manifest: Mapping[str, Any],
+    synced_to: Mapping[str, Iterable[str]] | None = None,
+) -> SegmentCatalog:
+    """Every segment: the single-segment models (members or not), each RFM segment the seed
+    maps, and each category a category-browser segment has had."""
+    models = {model.name: model for model in segment_models(manifest)}
+    memberships = relation(manifest, MEMBERSHIPS)
+    as_of = _latest_as_of(connection, memberships, relation(manifest, TRANSITIONS))
+    sizes = {
+        str(key): (str(model), int(count))
+        for key, model, count in connection.fetchall(
+            f"select segment_key, segment_model, count(*) from {memberships}"
+            " group by segment_key, segment_model"
+        )
+    }
+    moves = _moves_since(connection, relation(manifest, TRANSITIONS), as_of)
+    keys: dict[str, tuple[str, str]] = {}  # key -> (model, definition)
+    for model in models.values():
+        if model.name not in MULTI_SEGMENT_PREFIXES:
+            keys[model.name.removeprefix("segment_")] = (model.name, model.rule)
+    rfm_cells = _rfm_cells(connection, relation(manifest, RFM_MAP))
+    if "segment_rfm" in models:
+        for name, cells in rfm_cells.items():
+            keys[f"rfm_{name}"] = ("segment_rfm", f"RFM recency/frequency scores {cells}")
+    for key in sorted({*sizes, *moves}):
+        model_name = sizes[key][0] if key in sizes else _model_by_prefix(key)
+        if key not in keys and model_name in models:
+            keys[key] = (model_name, models[model_name].rule)
+    destinations = synced_to or {}
+    entries = tuple(
+        SegmentEntry(
+            key=key,
+            model=model_name,
+            definition=definition,
+            members=sizes.get(key, ("", 0))[1],
+            entered_last_week=moves.get(key, (0, 0))[0],
+            exited_last_week=moves.get(key, (0, 0))[1],
+            synced_to=tuple(destinations.get(key, ())),
+        )
+        for key, (model_name, definition) in sorted(keys.items())
+    )
+    return SegmentCatalog(as_of, entries)
+
+
+def _model_by_prefix(key: str) -> str:
+    for model, prefix in MULTI_SEGMENT_PREFIXES.items():
+        if key.startswith(prefix):
+            return model
+    return f"segment_{key}"
+
+
+def _latest_as_of(
+    connection: WarehouseConnection, memberships: str, transitions: str
+) -> datetime | None:
+    """The as_of of the last build: memberships carry it; when no contact is in any segment,
+    the last transition recorded (the exits of the last members) stands in."""
+    for sql in (
+        f"select max(as_of) from {memberships}",
+        f"select max(transitioned_at) from {transitions}",
+    ):
+        rows = connection.fetchall(sql)
+        if rows and rows[0][0] is not None:
+            latest: datetime = rows[0][0]
+            return latest
+    return None
+
+
+def _moves_since(
+    connection: WarehouseConnection, transitions: str, as_of: datetime | None
+) -> dict[str, tuple[int, int]]:
+    """segment_key → (entered, exited) recorded in the week up to ``as_of``."""
+    if as_of is None:
+        return {}
+    rows = connection.fetchall(
+        "select segment_key,"
+        " sum(case when transition = 'entered' then 1 else 0 end),"
+        " sum(case when transition = 'exited' then 1 else 0 end)"
+        f" from {transitions} where transitioned_at > ? and transitioned_at <= ?"
+        " group by segment_key",
+        [as_of - WEEK, as_of],
+    )
+    return {str(key): (int(entered), int(exited)) for key, entered, exited in rows}
+
+
+def _rfm_cells(connection: WarehouseConnection, rfm_map: str) -> dict[str, str]:
+    """RFM segment → its recency/frequency score pairs from the seed, e.g. ``"5/5, 5/4"``."""
+    rows = connection.fetchall(
+        f"select rfm_segment, r_score, f_score from {rfm_map}"
+        " order by rfm_segment, r_score desc, f_score desc"
+    )
+    cells: dict[str, list[str]] = {}
+    for segment, r_score, f_score in rows:
+        cells.setdefault(str(segment), []).append(f"{r_score}/{f_score}")
+    return {segment: ", ".join(values) for segment, values in cells.items()}
