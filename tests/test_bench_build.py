@@ -41,3 +41,34 @@ def test_limit_equals_contact_rfm_on_hand_made_rows(tmp_path: Path) -> None:
     warehouse = tmp_path / "nudge.duckdb"
     write_raw_rows(warehouse)
     assert _limit_equals_contact_rfm(warehouse, AS_OF) > 0
+
+
+def test_profile_charges_each_statement_to_the_node_that_issued_it() -> None:
+    """bench/profile.py: a tagged statement is its node's, an untagged one (dbt's COMMIT) the
+    commit of the node before it; the clock is read around each statement dbt-duckdb runs."""
+    from dbt.adapters.duckdb.environments.local import DuckDBCursorWrapper
+
+    from bench.profile import Charges, charging
+
+    ticks = iter(range(100))
+    charges = Charges()
+    cursor = DuckDBCursorWrapper(duckdb.connect().cursor())
+    with charging(charges, clock=lambda: float(next(ticks)) ** 2):
+        cursor.execute("create table t as select 1 as x /* nudge: model.nudge.a */")
+        cursor.execute("checkpoint")
+        cursor.execute("select * from t /* nudge: model.nudge.b */")
+        cursor.execute("select 2")
+    cursor.execute("select 3 /* nudge: model.nudge.c */")  # after: not charged
+    # clock readings 0,1 | 4,9 | 16,25 | 36,49: each statement its own difference
+    assert dict(charges.seconds) == {
+        "model.nudge.a": 1.0,
+        "model.nudge.a (commit)": 5.0,
+        "model.nudge.b": 9.0,
+        "model.nudge.b (commit)": 13.0,
+    }
+    assert dict(charges.statements) == {
+        "model.nudge.a": 1,
+        "model.nudge.a (commit)": 1,
+        "model.nudge.b": 1,
+        "model.nudge.b (commit)": 1,
+    }
