@@ -15,6 +15,7 @@ from rich.table import Table
 
 from activation.engagement import EngagementPullResult
 from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
+from activation.segment_audit import SegmentListSize, segment_list_sizes
 from activation.sends import SendRunResult
 from activation.sends.audit import SendAudit, audit_sends
 from activation.sync import SyncRunResult
@@ -30,7 +31,7 @@ from nudge.report.commands import (
     run_report,
 )
 from nudge.sends_command import run_triggered_sends
-from nudge.sync_command import klaviyo_environment, run_declared_syncs
+from nudge.sync_command import declared_syncs, klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
     marts_table,
     quarantine_table,
@@ -68,6 +69,8 @@ class DemoOutcome:
     audit: SendAudit | None = None  # the emails that left, against the guardrails
     engagement: EngagementPullResult | None = None  # engagement pulled back after the sends
     report: Path | None = None  # the HTML measurement report
+    # each segment list in the sandbox against segment_memberships
+    segment_lists: tuple[SegmentListSize, ...] = ()
 
 
 def run_dbt_with_progress(
@@ -123,6 +126,13 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
             syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
+            with Warehouse(warehouse) as connection:
+                lists = segment_list_sizes(
+                    connection,
+                    declared_syncs(warehouse),
+                    lambda name: len(sandbox.list_members(name)),
+                )
+            console.print(segment_lists_table(lists))
             sends_started = datetime.now(UTC).replace(tzinfo=None)
             sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
             with Warehouse(warehouse) as connection:
@@ -161,7 +171,25 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
         )
     )
     console.print(f"Report: {report}")
-    return DemoOutcome(syncs, state, sends, audit, engagement, report)
+    return DemoOutcome(syncs, state, sends, audit, engagement, report, tuple(lists))
+
+
+def segment_lists_table(sizes: list[SegmentListSize]) -> Table:
+    """Each segment's Klaviyo list beside segment_memberships: the list holds the members
+    who may be emailed (subscribers: valid email, consent, not suppressed)."""
+    table = Table(title="Segment lists in Klaviyo against segment_memberships")
+    for column in ("segment", "list", "members", "of whom subscribers", "list size", ""):
+        table.add_column(column, justify="left" if column in ("segment", "list") else "right")
+    for size in sizes:
+        table.add_row(
+            size.segment_key,
+            size.list_name,
+            f"{size.members:,}",
+            f"{size.emailable:,}",
+            f"{size.list_size:,}",
+            "=" if size.matches else "DIFFERS",
+        )
+    return table
 
 
 def send_audit_table(audit: SendAudit) -> Table:

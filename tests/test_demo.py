@@ -40,11 +40,11 @@ def test_second_demo_run_sends_no_profile_changes(tmp_path: Path) -> None:
         rows = con.execute("select email from syncs.sync_klaviyo_subscribers").fetchall()
     audience = {row[0] for row in rows}
     assert len(audience) > 20
-    (sync,) = first.syncs
+    sync = next(s for s in first.syncs if s.sync_name == "klaviyo_subscribers")
     assert (sync.status, sync.added, sync.failed) == ("success", len(audience), 0)
     assert sync.write_calls > 0
 
-    (again,) = second.syncs
+    again = next(s for s in second.syncs if s.sync_name == "klaviyo_subscribers")
     assert (again.added, again.changed, again.removed, again.retried, again.failed) == (0,) * 5
     assert again.unchanged == len(audience)
     assert again.write_calls == 0
@@ -52,11 +52,22 @@ def test_second_demo_run_sends_no_profile_changes(tmp_path: Path) -> None:
 
     with start_sandbox(secrets.token_hex(8), state_path=sandbox_state_path(warehouse)) as sandbox:
         emails = [profile["email"] for profile in sandbox.profiles()]
-        (members,) = [sandbox.list_members(row["name"]) for row in sandbox.lists()]
+        members = sandbox.list_members("Nudge — Subscribers")
+        segment_lists = {
+            row["name"]: len(sandbox.list_members(row["name"]))
+            for row in sandbox.lists()
+            if row["name"] != "Nudge — Subscribers"
+        }
     assert sorted(emails) == sorted(audience)  # each profile once
     assert {member["email"] for member in members} == audience
+    # each core segment's list holds its segment_memberships rows of subscribers
+    assert len(second.segment_lists) == 5
+    assert segment_lists == {s.list_name: s.emailable for s in second.segment_lists if s.emailable}
+    assert all(s.matches and s.emailable <= s.members for s in second.segment_lists)
+    assert sum(s.emailable for s in second.segment_lists) > 0
 
     transcript = console.export_text()
+    assert "Segment lists in Klaviyo against segment_memberships" in transcript
     dagster = f"nudge dagster --warehouse {warehouse}"
     for heading in ("Marts built by dbt", "Quarantined rows by reason", "Syncs", dagster):
         assert heading in transcript
