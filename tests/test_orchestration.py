@@ -3,6 +3,7 @@ checks, one asset per declared sync, jobs, schedules and the new-raw-data sensor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -131,6 +132,30 @@ def test_dbt_tests_sync_share_and_raw_freshness_are_checks() -> None:
     assert {AssetCheckKey(key, "freshness") for key in RAW} <= checks
     # every dbt data test on a model is a check: far more checks than assets
     assert len(checks) > 150
+
+
+def readable_check_name(check: AssetCheckKey) -> bool:
+    """Lowercase words joined by single underscores, at most 80 characters; a double
+    underscore only inside the checked model's own name (stg_events__checked). dbt names a
+    generic test after its arguments, joining their values with `__`
+    (accepted_values_triggered_sends_status__scheduled__due__sent…): such a test gets a
+    `name:` of its own in the yml."""
+    name = check.name.replace(check.asset_key.path[-1], "model")
+    return len(check.name) <= 80 and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", name) is not None
+
+
+def test_every_check_name_is_readable() -> None:
+    checks = defs.get_repository_def().asset_graph.asset_check_keys
+    assert [check.name for check in checks if not readable_check_name(check)] == []
+    rfm = AssetCheckKey(RFM, "accepted_values_contact_rfm_rfm_segment")
+    assert rfm in checks and readable_check_name(rfm)
+    generated = "accepted_values_contact_rfm_r_score__False__1__2__3__4__5"
+    assert not readable_check_name(AssetCheckKey(RFM, generated))
+    assert readable_check_name(
+        AssetCheckKey(
+            AssetKey(["staging", "stg_events__checked"]), "unique_stg_events__checked_message_id"
+        )
+    )
 
 
 def test_jobs_select_what_they_refresh() -> None:
