@@ -1,0 +1,35 @@
+"""The order history the models are fitted on: one row per order that kept some value after
+refunds (int_orders_netted), for contacts known by id, up to an instant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from activation.warehouse import WarehouseConnection
+
+ORDERS_MODEL = "int_orders_netted"
+COLUMNS = ["contact_id", "ordered_at", "net_total"]
+
+
+def orders_relation(manifest: Mapping[str, Any]) -> str:
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["name"] == ORDERS_MODEL:
+            return str(node["relation_name"])
+    raise KeyError(f"{ORDERS_MODEL} is not in dbt's manifest: run `nudge build` first")
+
+
+def read_orders(connection: WarehouseConnection, relation: str, until: datetime) -> pd.DataFrame:
+    rows = connection.fetchall(
+        f"select contact_id, ordered_at, net_total from {relation}"
+        " where contact_id is not null and net_total > 0 and ordered_at <= ?"
+        " order by contact_id, ordered_at",
+        [until],
+    )
+    orders = pd.DataFrame(rows, columns=COLUMNS)
+    orders["net_total"] = orders["net_total"].astype(float)
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    return orders
