@@ -16,8 +16,14 @@ import yaml
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.errors import DeclarationError
+from activation.sandbox.braze import BrazeApp, start_braze
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from activation.settings import (
+    DestinationSettings,
+    RetryPolicy,
+    braze_settings,
+    klaviyo_settings,
+)
 from activation.sync import run_sync
 from nudge.paths import PROJECT_ROOT
 from tests.stamps import stamp_live
@@ -216,6 +222,10 @@ def test_one_line_declares_one_list_sync_per_segment() -> None:
         ({"segments": ["high_value", "high_value"]}, "lists high_value more than once"),
         ({"segments": ["High Value"]}, "segment keys are lowercase"),
         ({"object": "profiles", "mode": "upsert"}, "segments applies to object list_members"),
+        (
+            {"destination": "customerio", "customerio": {"segment_id": 3}},
+            "Customer.io needs a manual segment made by hand per segment",
+        ),
     ],
 )
 def test_bad_segment_declarations_say_what_to_fix(changes: dict[str, Any], message: str) -> None:
@@ -323,3 +333,32 @@ def test_a_row_whose_list_column_is_not_a_json_array_fails_alone(
     assert (result.status, result.failed, result.added) == ("partial", 1, 10)
     (reason,) = result.errors.values()
     assert "fields.lists.nudge_segments: the column must hold a JSON array" in reason
+
+
+def test_the_same_line_keeps_braze_membership_arrays(tmp_path: Path) -> None:
+    """Braze: each segment's list name in the users' nudge_lists array, added and removed."""
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    with start_braze(API_KEY) as server:
+        app = server.app
+        assert isinstance(app, BrazeApp)
+        env = {"BRAZE_BASE_URL": server.base_url, "BRAZE_API_KEY": API_KEY}
+        braze = braze_settings(env, retry=RetryPolicy(backoff_base=0.01, backoff_max=0.05))
+        declarations = segment_lists(destination="braze")
+
+        braze_app: BrazeApp = app
+
+        def mirrored() -> None:
+            expected = subscribed_members(path)
+            for declaration in declarations:
+                key = str(declaration.segment_key)
+                in_list = braze_app.members(f"Nudge — {key}")
+                assert {email(c) for c in in_list} == expected.get(key, set()), key
+
+        for declaration in declarations:
+            assert run_sync(declaration, path, braze).status == "success"
+        mirrored()
+        leave(path, "rfm_at_risk", "c-03")
+        for declaration in declarations:
+            run_sync(declaration, path, braze)
+        mirrored()
+        assert "c-03" not in braze_app.members("Nudge — rfm_at_risk")
