@@ -219,7 +219,7 @@ def test_killed_runs_neither_lose_nor_repeat_a_transition(tmp_path: Path) -> Non
         sandbox.inject_fault(
             status=None, method="POST", path="^/api/events$", delay=CALL_DELAY, times=None
         )
-        for round_number in range(3):
+        for round_number in range(2):
             moment = AT + timedelta(hours=round_number)
             rows = [transition(i, moment=moment) for i in range(per_round)]
             add(path, rows)
