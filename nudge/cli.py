@@ -319,6 +319,18 @@ def segments(
 
 
 @app.command()
+def predict(
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Fit churn, expected orders and CLV per customer (BG/NBD, Gamma-Gamma) on the order
+    history, store them in predictions.contact_predictions and print the backtest."""
+    from nudge.predict_command import predict as run_predict
+
+    run_predict(console, _warehouse(warehouse), _instant(as_of, "--as-of") if as_of else None)
+
+
+@app.command()
 def dagster(
     port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     warehouse: WarehouseOption = None,

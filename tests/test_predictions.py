@@ -5,13 +5,17 @@ customers by what they then did, and the table is replaced whole on each run."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from activation.warehouse import open_warehouse
+from nudge.cli import app
+from nudge.dbt_runner import dbt_artifacts_dir
 from nudge.predictions.model import NotEnoughHistory
 from nudge.predictions.run import run_predictions
 from nudge.predictions.store import PREDICTIONS
@@ -116,3 +120,20 @@ def test_too_little_history_is_refused_and_the_table_is_kept(tmp_path: Path) -> 
             run_predictions(connection, MANIFEST, START + timedelta(days=3), fitted_at=AS_OF)
         kept = connection.fetchall(f"select count(*) from {PREDICTIONS.qualified}")[0][0]
     assert kept > 0
+
+
+def test_nudge_predict_stores_and_prints_the_backtest(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, _orders(400))
+    manifest = dbt_artifacts_dir(path) / "target" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps(MANIFEST))
+    result = CliRunner().invoke(
+        app, ["predict", "--as-of", f"{AS_OF:%Y-%m-%d}", "--warehouse", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "400 customers predicted as of 2027-01-01 00:00 UTC" in result.output
+    assert "Mean absolute error per customer: model" in " ".join(result.output.split())
+    too_early = CliRunner().invoke(
+        app, ["predict", "--as-of", "2026-01-02", "--warehouse", str(path)]
+    )
+    assert too_early.exit_code != 0 and "at least 20 and 10 are needed" in too_early.output
