@@ -10,25 +10,31 @@
     outcome, so a copy that replaced the kept one counts too). `owner_changes_only`: only
     those whose owner may have changed, i.e. this is their first link or they have been
     linked to more than one user (a device whose every link names the same user kept it).
+    Only the devices with a link landed since are grouped (a device has one exactly when its
+    newest link landed since), not every device of the history.
 -#}
 {% macro linked_anonymous_ids(since, owner_changes_only=false) -%}
-    select anonymous_id
-    from (
+    {%- set links -%}
         select anonymous_id, user_id, received_at from {{ ref('stg_identifies__checked') }}
         where anonymous_id is not null and user_id is not null
         union all
         select anonymous_id, user_id, received_at from {{ ref('stg_events__checked') }}
         where anonymous_id is not null and user_id is not null
-    ) as links
+    {%- endset %}
+    select anonymous_id
+    from ({{ links }}) as links
+    {%- if since is not none %}
+        where anonymous_id in (
+            select recent.anonymous_id from ({{ links }}) as recent
+            where {{ nudge.changed_since('recent.received_at', since) }}
+        )
+    {%- endif %}
     group by anonymous_id
-    having
-        {{ nudge.changed_since('max(received_at)', since) }}
-        {%- if owner_changes_only %}
-            and (
-                {{ nudge.changed_since('min(received_at)', since) }}
-                or count(distinct user_id) > 1
-            )
-        {%- endif %}
+    {%- if owner_changes_only and since is not none %}
+        having
+            {{ nudge.changed_since('min(received_at)', since) }}
+            or count(distinct user_id) > 1
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -69,5 +75,18 @@
     where anonymous_id in ({{ nudge.touched_anonymous_ids(since) }})
     union
     select contact_id from {{ ref('int_events_attributed') }}
+    where {{ nudge.changed_since('event_at', since) }}
+{%- endmacro %}
+
+
+{#-
+    Events whose row in a model filtering int_events_attributed on event_at <= as_of may have
+    changed: touched_message_ids, and events whose time has come since (stamped ahead of
+    their landing).
+-#}
+{% macro touched_event_message_ids(since) -%}
+    {{ nudge.touched_message_ids(since) }}
+    union
+    select message_id from {{ ref('int_events_attributed') }}
     where {{ nudge.changed_since('event_at', since) }}
 {%- endmacro %}

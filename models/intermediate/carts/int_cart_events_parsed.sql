@@ -1,10 +1,27 @@
+{{ config(**nudge.incremental_config('message_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+
 {#-
     One row per Product Added / Product Removed of a known contact up to `as_of` with a
     product_id, its properties read: cart_id, name, category, price and the units it moves
     (quantity rounded down when it is 1 or more; 1 when it is missing, unreadable or below 1).
+    Incremental: the events int_events_attributed re-processed (same rule), and those whose
+    time has come since (an event may be stamped ahead of its landing).
 -#}
 
+-- depends_on: {{ ref('stg_events') }}
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ nudge.touched_event_message_ids(since) }}
+
+    ),
+{%- endif %}
 
 cart_events as (
 
@@ -24,19 +41,27 @@ cart_events as (
         contact_id is not null
         and event_name in ('Product Added', 'Product Removed')
         and event_at <= {{ nudge.as_of() }}
+        and {{ nudge.is_touched('message_id') }}
+
+),
+
+final as (
+
+    select
+        message_id,
+        contact_id,
+        event_name,
+        event_at,
+        product_id,
+        cart_id,
+        product_name,
+        category,
+        price,
+        case when raw_quantity >= 1 then floor(raw_quantity) else 1 end as quantity,
+        {{ nudge.as_of() }} as processed_as_of
+    from cart_events
+    where product_id is not null
 
 )
 
-select
-    message_id,
-    contact_id,
-    event_name,
-    event_at,
-    product_id,
-    cart_id,
-    product_name,
-    category,
-    price,
-    case when raw_quantity >= 1 then floor(raw_quantity) else 1 end as quantity
-from cart_events
-where product_id is not null
+{{ nudge.replace_keys('final', 'message_id', 'touched', since) }}
