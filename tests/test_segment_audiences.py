@@ -18,11 +18,13 @@ from activation.declarations import SyncDeclaration, load_declarations
 from activation.errors import DeclarationError
 from activation.sandbox.braze import BrazeApp, start_braze
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.sandbox.mailchimp import MailchimpApp, start_mailchimp
 from activation.settings import (
     DestinationSettings,
     RetryPolicy,
     braze_settings,
     klaviyo_settings,
+    mailchimp_settings,
 )
 from activation.sync import run_sync
 from nudge.paths import PROJECT_ROOT
@@ -362,3 +364,32 @@ def test_the_same_line_keeps_braze_membership_arrays(tmp_path: Path) -> None:
             run_sync(declaration, path, braze)
         mirrored()
         assert "c-03" not in braze_app.members("Nudge — rfm_at_risk")
+
+
+def test_the_same_line_keeps_mailchimp_static_segments(tmp_path: Path) -> None:
+    """Mailchimp: one static segment per segment key, members added and removed."""
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    audience = "aud0segments"
+    with start_mailchimp(API_KEY, audiences=(audience,)) as server:
+        app = server.app
+        assert isinstance(app, MailchimpApp)
+        mailchimp_app: MailchimpApp = app
+        env = {"MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_BASE_URL": f"{server.base_url}/3.0"}
+        mailchimp = mailchimp_settings(env, retry=RetryPolicy(backoff_base=0.01))
+        declarations = segment_lists(destination="mailchimp", mailchimp={"audience_id": audience})
+
+        def mirrored() -> None:
+            expected = subscribed_members(path)
+            for declaration in declarations:
+                key = str(declaration.segment_key)
+                in_segment = mailchimp_app.segment_emails(audience, f"Nudge — {key}")
+                assert in_segment == expected.get(key, set()), key
+
+        for declaration in declarations:
+            assert run_sync(declaration, path, mailchimp).status == "success"
+        mirrored()
+        leave(path, "new_customers", "c-09")
+        for declaration in declarations:
+            run_sync(declaration, path, mailchimp)
+        mirrored()
+        assert email("c-09") not in mailchimp_app.segment_emails(audience, "Nudge — new_customers")
