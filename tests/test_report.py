@@ -35,6 +35,7 @@ MART_KEYS = {
     "flow_performance": "performance_key",
     "audience_performance": "audience_key",
     "segment_lifetime_value": "segment_key",
+    "lifecycle_stage_lifetime_value": "lifecycle_stage",
     "email_kpis": "kpi_key",
 }
 
@@ -85,7 +86,17 @@ def assert_report_matches_marts(html: str, warehouse: Path) -> int:
     assert {mart for mart, _, _ in values} <= set(MART_KEYS)
     checked = 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'performance'"
+            ).fetchall()
+        }
         for mart, key in MART_KEYS.items():
+            if mart not in built:  # a warehouse with some marts only (known-truth tests)
+                assert not [k for k in values if k[0] == mart], mart
+                continue
             rows = {str(r[key]): r for r in _mart_rows(con, mart)}
             if mart == "email_kpis":
                 rows = {k: r for k, r in rows.items() if r["grain"].startswith("last_")}
@@ -227,9 +238,11 @@ def _audience(dimension: str, audience: str, sends: int, revenue: str) -> dict[s
     }
 
 
-def _lifetime_value(segment: str, members: int, customers: int, revenue: str) -> dict[str, Any]:
+def _lifetime_value(
+    key: str, audience: str, members: int, customers: int, revenue: str
+) -> dict[str, Any]:
     return {
-        "segment_key": segment,
+        key: audience,
         "members": members,
         "customers": customers,
         "orders": 3 * customers,
@@ -314,8 +327,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             con,
             "performance.segment_lifetime_value",
             [
-                _lifetime_value("rfm_champions", 10, 10, "6200.00"),
-                _lifetime_value("subscribers", 40, 0, "0.00"),
+                _lifetime_value("segment_key", "rfm_champions", 10, 10, "6200.00"),
+                _lifetime_value("segment_key", "subscribers", 40, 0, "0.00"),
+            ],
+        )
+        _table(
+            con,
+            "performance.lifecycle_stage_lifetime_value",
+            [
+                _lifetime_value("lifecycle_stage", "loyal", 12, 12, "4800.00"),
+                _lifetime_value("lifecycle_stage", "repeat", 20, 20, "2100.00"),
+                _lifetime_value("lifecycle_stage", "subscriber", 30, 0, "0.00"),
             ],
         )
         steps = [
@@ -441,8 +463,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_the_report_numbers_are_the_marts(report: tuple[Path, Path]) -> None:
     warehouse, path = report
     html = path.read_text()
-    # 6 KPI windows x 9 figures, 4 audiences x 9, 2 segments x 7, and the flow tables
-    assert assert_report_matches_marts(html, warehouse) > 6 * 9 + 4 * 9 + 2 * 7 + 50
+    # 6 KPI windows x 9 figures, 4 audiences x 9, 2 segments and 3 stages x 7, the flows
+    assert assert_report_matches_marts(html, warehouse) > 6 * 9 + 4 * 9 + 5 * 7 + 50
     assert "▼ under par" in html  # winback's open rate is below its range
     # one file that opens offline: nothing linked or fetched, the one script is inline
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
@@ -536,6 +558,7 @@ CHARTS = {
     "audience-segment-revenue": ("g.mark-rect.role-mark path", 2),
     "audience-lifecycle_stage-revenue": ("g.mark-rect.role-mark path", 2),
     "segment-clv": ("g.mark-rect.role-mark path", 2),
+    "stage-clv": ("g.mark-rect.role-mark path", 3),
     "funnel-welcome": ("g.mark-rect.role-mark path", 4),
     "funnel-winback": ("g.mark-rect.role-mark path", 4),
     "lift-chart": ("g.mark-rule.role-mark line", 3),  # two intervals and the zero line

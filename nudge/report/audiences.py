@@ -1,6 +1,7 @@
 """Who the emails work for: performance per segment and per lifecycle stage
-(performance.audience_performance) and customer lifetime value per segment
-(performance.segment_lifetime_value), each as a chart and a table."""
+(performance.audience_performance) and customer lifetime value per segment and per
+lifecycle stage (performance.segment_lifetime_value, lifecycle_stage_lifetime_value), each
+as a chart and a table."""
 
 from __future__ import annotations
 
@@ -49,20 +50,33 @@ def _audience_table(dimension: str, label: str, rows: Sequence[dict[str, Any]]) 
     return table(f"audience-{dimension}", "audience_performance", headers, body)
 
 
-def _value_table(rows: Sequence[dict[str, Any]]) -> str:
-    headers = ["segment", *(title for _, title, _ in VALUE_COLUMNS)]
+# (mart, its key column, heading, chart and table ids) of the lifetime value tables
+VALUE_MARTS = (
+    ("segment_lifetime_value", "segment_key", "segment", "segment-clv"),
+    ("lifecycle_stage_lifetime_value", "lifecycle_stage", "lifecycle stage", "stage-clv"),
+)
+
+
+def _value_table(
+    table_id: str, mart: str, key: str, label: str, rows: Sequence[dict[str, Any]]
+) -> str:
+    headers = [label, *(title for _, title, _ in VALUE_COLUMNS)]
     body = [
         (
-            str(r["segment_key"]),
-            f"<td>{escape(str(r['segment_key']))}</td>"
+            str(r[key]),
+            f"<td>{escape(str(r[key]))}</td>"
             + "".join(cell(r[c], show(r[c]), column=c) for c, _, show in VALUE_COLUMNS),
         )
         for r in rows
     ]
-    return table("segment-lifetime-value", "segment_lifetime_value", headers, body)
+    return table(table_id, mart, headers, body)
 
 
-def section(audiences: Sequence[dict[str, Any]], values: Sequence[dict[str, Any]]) -> str:
+def section(
+    audiences: Sequence[dict[str, Any]],
+    segment_values: Sequence[dict[str, Any]],
+    stage_values: Sequence[dict[str, Any]],
+) -> str:
     parts = [
         "<h2>Who the emails work for</h2>",
         "<p>Every email confirmed sent so far, counted in the segments its contact was in "
@@ -83,20 +97,24 @@ def section(audiences: Sequence[dict[str, Any]], values: Sequence[dict[str, Any]
             )
         )
         parts.append(_audience_table(dimension, label, rows))
-    parts.append("<h3>Customer lifetime value per segment</h3>")
+    parts.append("<h2>Customer lifetime value</h2>")
     parts.append(
-        "<p>Members today, their lifetime revenue net of refunds and orders; a contact counts "
-        "in each of its segments.</p>"
+        "<p>Contacts today, their lifetime revenue net of refunds and their orders; a contact "
+        "counts in each of its segments and in its one lifecycle stage.</p>"
     )
-    parts.append(
-        charts.audience_bars(
-            values,
-            "segment_key",
-            "lifetime_value_per_member",
-            "segment-clv",
-            title="lifetime revenue per member",
-            axis_format="$,.0f",
+    for (mart, key, label, chart_id), values in zip(
+        VALUE_MARTS, (segment_values, stage_values), strict=True
+    ):
+        parts.append(f"<h3>Per {escape(label)}</h3>")
+        parts.append(
+            charts.audience_bars(
+                values,
+                key,
+                "lifetime_value_per_member",
+                chart_id,
+                title="lifetime revenue per contact",
+                axis_format="$,.0f",
+            )
         )
-    )
-    parts.append(_value_table(values))
+        parts.append(_value_table(f"{chart_id}-table", mart, key, label, values))
     return "".join(parts)

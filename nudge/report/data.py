@@ -21,6 +21,7 @@ MARTS = (
     ("performance", "flow_performance", "flow_steps", "trigger_key, step, variant"),
     ("performance", "audience_performance", "audiences", "dimension, audience"),
     ("performance", "segment_lifetime_value", "lifetime_values", "segment_key"),
+    ("performance", "lifecycle_stage_lifetime_value", "stage_values", "lifecycle_stage"),
 )
 
 
@@ -38,6 +39,9 @@ class ReportData:
     flow_steps: list[dict[str, Any]] = field(default_factory=list)  # flow_performance
     audiences: list[dict[str, Any]] = field(default_factory=list)  # audience_performance
     lifetime_values: list[dict[str, Any]] = field(default_factory=list)  # segment_lifetime_value
+    stage_values: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # lifecycle_stage_lifetime_value
 
 
 def _mart(con: WarehouseConnection, schema: str, table: str, order: str) -> list[dict[str, Any]]:

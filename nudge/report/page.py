@@ -74,7 +74,7 @@ def render(data: ReportData) -> str:
 from the marts in schemas contacts, segments and performance.</p>{missing}
 {kpis.section(data.kpis)}
 {segments_section(data)}
-{audiences.section(data.audiences, data.lifetime_values)}
+{audiences.section(data.audiences, data.lifetime_values, data.stage_values)}
 {flows.section(data.flows, data.lifts, data.flow_steps)}
 </body></html>
 """
