@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from activation.state import utcnow
 from nudge.dbt_runner import parse_manifest, run_dbt
 from nudge.errors import UserError
 from nudge.replay import DUCKDB_TARGET, copy_sources, dbt_sources, plan_build
+from orchestration.recorded_runs import Recorder
 
 RAW_SOURCE = "raw"  # the dbt source of the raw input contract; the others may be absent
 
@@ -36,7 +37,13 @@ def run_build(console: Console, live: Path, as_of: datetime | None, into: Path |
         manifest = parse_manifest(plan.warehouse)
         _require_raw_tables(live, raw_sources(manifest))
     if not plan.replay or as_of is None:
-        run_dbt(["build"], live, dbt_vars=dbt_vars, manifest=manifest)
+        recorder = Recorder.from_environment("nudge build")  # a replay is never recorded
+        started = datetime.now(UTC)
+        try:
+            run_dbt(["build"], live, dbt_vars=dbt_vars, manifest=manifest)
+        finally:  # a failed build records what it built and the tests that failed
+            if recorder is not None:
+                recorder.dbt_build(console, live, started, as_of)
         return live
     with console.status(f"Copying what dbt reads from {live} (read-only)"):
         copied = copy_sources(live, plan.warehouse, dbt_sources(manifest), as_of)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -123,9 +122,10 @@ def sync(
     """Sync declared audiences and send due triggered sends (keys and URLs from the
     environment)."""
     from activation.errors import ActivationError
-    from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends
+    from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends, sends_destination
     from nudge.sync_command import run_declared_syncs
     from nudge.trigger_keys import require_known_trigger
+    from orchestration.recorded_runs import Recorder
 
     sends_only = name == TRIGGERED_SENDS or trigger is not None
     if trigger is not None and name not in (None, TRIGGERED_SENDS):
@@ -140,10 +140,13 @@ def sync(
         )
         sends = None
         if name is None or sends_only:
+            recorder = None if dry_run else Recorder.from_environment("nudge sync")
             outcome = run_triggered_sends(
                 console, path, trigger_key=trigger, dry_run=dry_run, required=sends_only
             )
             sends = outcome.sends
+            if recorder is not None and sends is not None:
+                recorder.sends(console, sends_destination(), sends)
     except ActivationError as exc:
         console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -338,25 +341,14 @@ def dagster(
     """Open the Dagster UI on the same warehouse (`dagster dev`); Ctrl-C or SIGTERM stops
     all of its processes."""
     from nudge.process_group import run_process_group
+    from orchestration.instance import dagster_home, install_dagster_instance
 
-    env = {
-        **os.environ,
-        "NUDGE_WAREHOUSE": str(_warehouse(warehouse)),
-        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")),
-    }
-    install_dagster_instance(Path(env["DAGSTER_HOME"]))
+    home = dagster_home()
+    env = {**os.environ, "NUDGE_WAREHOUSE": str(_warehouse(warehouse)), "DAGSTER_HOME": str(home)}
+    install_dagster_instance(home)
     dagster_bin = Path(sys.executable).parent / "dagster"
     command = [str(dagster_bin), "dev", "-m", "orchestration.definitions", "-p", str(port)]
     raise typer.Exit(run_process_group(command, cwd=PROJECT_ROOT, env=env))
-
-
-def install_dagster_instance(dagster_home: Path) -> None:
-    """The instance settings (orchestration/dagster.yaml: runs that write the warehouse are
-    queued one at a time) in DAGSTER_HOME, unless it already has its own."""
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    settings = dagster_home / "dagster.yaml"
-    if not settings.exists():
-        shutil.copyfile(PROJECT_ROOT / "orchestration" / "dagster.yaml", settings)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ from nudge.warehouse_summary import (
     summarize_warehouse,
     triggered_sends_table,
 )
+from orchestration.recorded_runs import Recorder
 
+DEMO_COMMAND = "nudge demo"  # names its builds, syncs and sends in what Dagster records
 # the sandbox runs engagement this many times faster than real time (an hour a second), so
 # the demo can wait for the opens and clicks of its sends instead of for hours
 ENGAGEMENT_SPEEDUP = 3600
@@ -76,20 +78,27 @@ class DemoOutcome:
 def run_dbt_with_progress(
     console: Console, warehouse: Path, as_of: datetime, options: tuple[str, ...] = ()
 ) -> DbtResult:
-    with console.status("dbt build") as status:
-        finished: list[str] = []
+    """The build, recorded in Dagster (orchestration/recorded_runs.py) even when it fails."""
+    recorder = Recorder.from_environment(DEMO_COMMAND)
+    started = datetime.now(UTC)
+    try:
+        with console.status("dbt build") as status:
+            finished: list[str] = []
 
-        def report(unique_id: str) -> None:
-            finished.append(unique_id)
-            status.update(f"dbt build: {len(finished)} nodes done, last {unique_id}")
+            def report(unique_id: str) -> None:
+                finished.append(unique_id)
+                status.update(f"dbt build: {len(finished)} nodes done, last {unique_id}")
 
-        return run_dbt(
-            ["build", *options],
-            warehouse,
-            dbt_vars={"as_of": str(as_of)},
-            quiet=True,
-            on_node_finished=report,
-        )
+            return run_dbt(
+                ["build", *options],
+                warehouse,
+                dbt_vars={"as_of": str(as_of)},
+                quiet=True,
+                on_node_finished=report,
+            )
+    finally:
+        if recorder is not None:
+            recorder.dbt_build(console, warehouse, started, as_of)
 
 
 def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> DemoOutcome:
@@ -125,7 +134,9 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
     )
     try:
         with klaviyo_environment(sandbox.base_url, api_key):
-            syncs = run_declared_syncs(console, warehouse, name=None, dry_run=False)
+            syncs = run_declared_syncs(
+                console, warehouse, name=None, dry_run=False, command=DEMO_COMMAND
+            )
             with Warehouse(warehouse) as connection:
                 lists = segment_list_sizes(
                     connection,
@@ -135,6 +146,9 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
             console.print(segment_lists_table(lists))
             sends_started = datetime.now(UTC).replace(tzinfo=None)
             sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
+            recorder = Recorder.from_environment(DEMO_COMMAND)
+            if recorder is not None and sends is not None:
+                recorder.sends(console, "klaviyo", sends)
             with Warehouse(warehouse) as connection:
                 audit = audit_sends(connection, sends_started)
             console.print(send_audit_table(audit))

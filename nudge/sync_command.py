@@ -23,6 +23,7 @@ from activation.errors import ConfigurationError, DeclarationError
 from activation.settings import SETTINGS_FROM_ENV, DestinationSettings
 from activation.sync import SyncRunResult, run_sync
 from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+from orchestration.recorded_runs import Recorder
 
 
 def manifest_path(warehouse: Path) -> Path:
@@ -56,10 +57,18 @@ def destination_settings(destination: str) -> DestinationSettings:
 
 
 def run_declared_syncs(
-    console: Console, warehouse: Path, *, name: str | None, dry_run: bool
+    console: Console,
+    warehouse: Path,
+    *,
+    name: str | None,
+    dry_run: bool,
+    command: str = "nudge sync",
 ) -> list[SyncRunResult]:
-    """Run every declared sync (or the one named) and print a summary table."""
+    """Run every declared sync (or the one named) and print a summary table; each run is
+    recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
+    recorder = None if dry_run else Recorder.from_environment(command)
     results = []
+    recorded = []
     for declaration in declared_syncs(warehouse, name):
         settings = destination_settings(declaration.config.destination)
         label = f"{declaration.name} → {declaration.config.destination}"
@@ -83,6 +92,9 @@ def run_declared_syncs(
                 bar.update(task, completed=done, total=total)
 
             results.append(run_sync(declaration, warehouse, settings, progress=advance))
+        recorded.append((declaration, results[-1], settings.target))
+    if recorder is not None:
+        recorder.syncs(console, recorded)
     console.print(results_table(results, dry_run=dry_run))
     return results
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ from tests.engines.postgres import postgres_server
 from tests.engines.spark import spark_engine
 
 __all__ = ["postgres_server", "spark_engine"]
+
+# nudge's builds and syncs record their runs in the Dagster instance (DAGSTER_HOME; see
+# orchestration/recorded_runs.py): not from tests, which would write the developer's instance
+# and pay for each event; a test that checks it turns it on with a DAGSTER_HOME of its own
+os.environ["NUDGE_DAGSTER_RECORD"] = "false"
 
 
 @pytest.fixture

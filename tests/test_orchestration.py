@@ -190,7 +190,7 @@ def test_the_instance_queues_warehouse_runs_one_at_a_time(
 ) -> None:
     """`nudge dagster` (and `make dagster`) installs orchestration/dagster.yaml in
     DAGSTER_HOME, and leaves a user's own settings alone."""
-    from nudge.cli import install_dagster_instance
+    from orchestration.instance import install_dagster_instance
 
     home = tmp_path / "dagster_home"
     install_dagster_instance(home)

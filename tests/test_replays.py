@@ -7,6 +7,7 @@ earlier as_of; the build stamps and the decision rules themselves."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, Failure
+from dagster import AssetKey, DagsterInstance, Failure
 from typer.testing import CliRunner
 
 from activation.build_stamps import (
@@ -90,6 +91,7 @@ class Store:
     digest_before: str
     replay_exit: int
     replay_output: str
+    dagster_home: Path  # where both builds were recorded (orchestration/recorded_runs.py)
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +103,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     assert code == 0, output
     with Warehouse(live) as warehouse:
         ensure_ledger(warehouse)  # dbt reads it (stg_send_ledger); the replay copies it
-    code, output = nudge("build", "--warehouse", str(live))
+    dagster_home = live.parent / "dagster_home"
+    recorded = {"NUDGE_DAGSTER_RECORD": "true", "DAGSTER_HOME": str(dagster_home)}
+    code, output = nudge("build", "--warehouse", str(live), env=recorded)
     assert code == 0, output
     before = {table: rows(live, table) for table in LIVE_TABLES}
     assert all(before[table] for table in LIVE_TABLES)
     digest_before = digest(live)
     past = (utcnow() - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
-    code, output = nudge("build", "--as-of", str(past), "--warehouse", str(live))
-    return Store(live, past, before, digest_before, code, output)
+    code, output = nudge("build", "--as-of", str(past), "--warehouse", str(live), env=recorded)
+    return Store(live, past, before, digest_before, code, output, dagster_home)
 
 
 @pytest.mark.slow
@@ -136,6 +140,36 @@ def test_a_past_build_goes_to_a_replay_copy_and_leaves_the_live_warehouse_alone(
     assert rows(replay, "select count(*) from activation.send_ledger") == [(0,)]
     with Warehouse(replay) as warehouse, pytest.raises(ReplayBuildError, match="replay"):
         require_live_build(warehouse, SYNC_MODEL)
+
+
+@pytest.mark.slow
+def test_the_live_build_is_recorded_in_dagster_and_the_replay_is_not(store: Store) -> None:
+    """What `nudge build` built shows in the Dagster UI: a materialization per dbt model and
+    seed under the code location's keys, with its row count and dbt status, and every dbt
+    data test's result as its asset check; the replay, built elsewhere, adds nothing."""
+    from orchestration.assets.dbt import nudge_dbt_models
+    from orchestration.recorded_runs import queue_is_empty
+
+    deadline = time.monotonic() + 300
+    while not queue_is_empty(store.dagster_home):  # the writer works in the background
+        assert time.monotonic() < deadline, "the Dagster writer did not finish"
+        time.sleep(1)
+    rfm = AssetKey(["contacts", "contact_rfm"])
+    with DagsterInstance.from_config(str(store.dagster_home)) as instance:
+        materialized = set(instance.get_asset_keys())
+        (record,) = instance.fetch_materializations(rfm, limit=5).records
+        checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            list(nudge_dbt_models.check_keys)
+        )
+    assert materialized == set(nudge_dbt_models.keys)
+    assert record.asset_materialization is not None
+    metadata = {name: value.value for name, value in record.asset_materialization.metadata.items()}
+    (count,) = rows(store.live, "select count(*) from contacts.contact_rfm")[0]
+    assert metadata["dagster/row_count"] == count > 0
+    assert metadata["status"] == "success" and metadata["as_of"] == "now"
+    assert metadata["nudge/command"] == "nudge build"
+    assert set(checks) == set(nudge_dbt_models.check_keys)
+    assert {check.status.value for check in checks.values()} == {"SUCCEEDED"}
 
 
 @pytest.fixture
