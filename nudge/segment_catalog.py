@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from activation.declarations import SyncDeclaration
 from activation.warehouse import WarehouseConnection
 
 WEEK = timedelta(days=7)
@@ -129,6 +130,22 @@ def load_catalog(
         for key, (model_name, definition) in sorted(keys.items())
     )
     return SegmentCatalog(as_of, entries)
+
+
+def sync_destinations(declarations: Iterable[SyncDeclaration]) -> dict[str, list[str]]:
+    """segment_key → where its members go: ``klaviyo list "Nudge — high_value"`` for a list
+    sync, ``klaviyo events`` for transitions sent as events."""
+    destinations: dict[str, list[str]] = {}
+    for declaration in declarations:
+        config = declaration.config
+        where = (
+            f'{config.destination} list "{config.list_name}"'
+            if config.object == "list_members"
+            else f"{config.destination} {config.object}"
+        )
+        for key in declaration.segment_keys:
+            destinations.setdefault(key, []).append(where)
+    return destinations
 
 
 def _model_by_prefix(key: str) -> str:

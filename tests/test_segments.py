@@ -112,6 +112,11 @@ def _check_catalog(warehouse: Path, members: dict[str, set[str]]) -> None:
         "definition": "",
     }
     assert catalog["app_users"]["definition"].startswith("Application Opened within")
+    # models/marts/syncs/_syncs__exposures.yml: klaviyo_segments lists, segment events
+    assert catalog["high_value"]["synced_to"] == [
+        "klaviyo events",
+        'klaviyo list "Nudge — high_value"',
+    ]
     seed = (PROJECT_ROOT / "seeds" / "rfm_segment_map.csv").read_text().splitlines()[1:]
     assert {key for key in catalog if key.startswith("rfm_")} == {
         "rfm_" + line.split(",")[2] for line in seed
