@@ -39,7 +39,7 @@ def segment_list_sizes(
     """One row per list sync of a segment (``declaration.segment_key``), in key order;
     ``list_size(list_name)`` reads the destination."""
     chosen = [d for d in declarations if d.segment_key is not None and d.config.list_name]
-    members = dict(
+    members: dict[str, int] = dict(
         warehouse.fetchall(f"select segment_key, count(*) from {MEMBERSHIPS} group by segment_key")
     )
     sizes = []
@@ -57,7 +57,7 @@ def segment_list_sizes(
                 sync_name=declaration.name,
                 segment_key=str(declaration.segment_key),
                 list_name=list_name,
-                members=int(members.get(declaration.segment_key, 0)),
+                members=int(members.get(str(declaration.segment_key), 0)),
                 emailable=int(emailable),
                 list_size=list_size(list_name),
             )

@@ -17,6 +17,7 @@ from orchestration.assets.esp import (
     triggered_sends_asset,
     triggered_sends_key,
 )
+from orchestration.assets.predictions import predictions_asset
 from orchestration.assets.raw import raw_freshness_checks, source_table_specs
 from orchestration.assets.report import REPORT_KEY, report_asset
 from orchestration.assets.syncs import sync_asset_key, sync_assets
@@ -50,6 +51,10 @@ report = report_asset(
     ]
 )
 
+predictions = predictions_asset(
+    get_asset_key_for_model([nudge_dbt_models], "int_orders_netted"), group_name="contacts"
+)
+
 sends_to = sends_destination()
 pull = feedback_pull_asset(sends_to)
 sends = triggered_sends_asset(sends_to, triggered_sends_model)
@@ -75,6 +80,7 @@ defs = Definitions(
         *syncs,
         sends,
         report,
+        predictions,
     ],
     asset_checks=[raw_freshness_checks(sources)],
     jobs=[trigger, hourly, daily, *(job for _, _, job in per_sync)],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dagster import AssetKey, DagsterInstance, materialize
 from typer.testing import CliRunner
 
 from activation.warehouse import open_warehouse
@@ -19,6 +20,8 @@ from nudge.dbt_runner import dbt_artifacts_dir
 from nudge.predictions.model import NotEnoughHistory
 from nudge.predictions.run import run_predictions
 from nudge.predictions.store import PREDICTIONS
+from orchestration.assets.predictions import PREDICTIONS_KEY, predictions_asset
+from orchestration.resources import WarehouseResource
 
 START = datetime(2026, 1, 1)
 AS_OF = START + timedelta(days=365)
@@ -56,8 +59,10 @@ def _orders(customers: int, seed: int = 7) -> list[tuple[str, datetime, float]]:
     return rows
 
 
-def _warehouse(tmp_path: Path, rows: list[tuple[str, datetime, float]]) -> Path:
-    path = tmp_path / "orders.duckdb"
+def _warehouse(
+    tmp_path: Path, rows: list[tuple[str, datetime, float]], name: str = "orders.duckdb"
+) -> Path:
+    path = tmp_path / name
     with open_warehouse(path) as connection:
         connection.execute("create schema intermediate")
         connection.execute(
@@ -137,3 +142,25 @@ def test_nudge_predict_stores_and_prints_the_backtest(tmp_path: Path) -> None:
         app, ["predict", "--as-of", "2026-01-02", "--warehouse", str(path)]
     )
     assert too_early.exit_code != 0 and "at least 20 and 10 are needed" in too_early.output
+
+
+def test_the_dagster_asset_stores_predictions_with_the_backtest_as_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # named as the profile names the DuckDB catalog, so the manifest's relation resolves
+    path = _warehouse(tmp_path, _orders(400), name="nudge.duckdb")
+    monkeypatch.setenv("NUDGE_WAREHOUSE", str(path))
+    result = materialize(
+        [predictions_asset(AssetKey(["intermediate", "int_orders_netted"]), "contacts")],
+        resources={"warehouse": WarehouseResource()},
+        instance=DagsterInstance.ephemeral(),
+    )
+    (event,) = result.get_asset_materialization_events()
+    assert event.asset_key == PREDICTIONS_KEY
+    metadata = {key: value.value for key, value in event.materialization.metadata.items()}
+    assert metadata["dagster/row_count"] == 400
+    model_mae = metadata["backtest_mae_model"]
+    assert isinstance(model_mae, float) and 0 < model_mae < 2
+    assert "| 1 |" in str(metadata["backtest_deciles"])
+    with open_warehouse(path, read_only=True) as connection:
+        assert connection.fetchall(f"select count(*) from {PREDICTIONS.qualified}") == [(400,)]
