@@ -35,10 +35,15 @@ def manifest_path(warehouse: Path) -> Path:
 
 
 def declared_syncs(warehouse: Path, name: str | None = None) -> list[SyncDeclaration]:
-    declarations = load_declarations(manifest_path(warehouse))
+    return choose_syncs(load_declarations(manifest_path(warehouse)), name)
+
+
+def choose_syncs(declarations: list[SyncDeclaration], name: str | None) -> list[SyncDeclaration]:
+    """The syncs ``name`` means: one sync, or every sync its exposure declares (an exposure
+    with ``segments:`` expands into one sync per segment); None means all."""
     if name is None:
         return declarations
-    chosen = [declaration for declaration in declarations if declaration.name == name]
+    chosen = [d for d in declarations if name in (d.name, d.exposure_name)]
     if not chosen:
         known = ", ".join(declaration.name for declaration in declarations) or "none"
         raise DeclarationError([f"no sync named {name!r} is declared (declared syncs: {known})"])

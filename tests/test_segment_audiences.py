@@ -28,6 +28,7 @@ from activation.settings import (
 )
 from activation.sync import run_sync
 from nudge.paths import PROJECT_ROOT
+from nudge.sync_command import choose_syncs
 from tests.stamps import stamp_live
 
 API_KEY = "pk_segment_lists_3b8e"
@@ -214,6 +215,15 @@ def test_one_line_declares_one_list_sync_per_segment() -> None:
     assert by_key["rfm_at_risk"].config.list_name == "Nudge — rfm_at_risk"
     assert {d.exposure_name for d in declarations} == {"klaviyo_segments"}
     assert set(by_key["high_value"].segment_sources.model_keys) == set(SEGMENT_MODELS)  # type: ignore[union-attr]
+
+
+def test_nudge_sync_by_exposure_name_runs_each_of_its_segment_syncs() -> None:
+    declarations = segment_lists()
+    assert choose_syncs(declarations, "klaviyo_segments") == declarations
+    (one,) = choose_syncs(declarations, "klaviyo_segments__high_value")
+    assert one.segment_key == "high_value"
+    with pytest.raises(DeclarationError, match="no sync named 'klaviyo_segment'"):
+        choose_syncs(declarations, "klaviyo_segment")
 
 
 @pytest.mark.parametrize(
