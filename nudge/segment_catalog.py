@@ -15,6 +15,7 @@ from typing import Any
 
 from activation.declarations import SyncDeclaration
 from activation.warehouse import WarehouseConnection
+from nudge.dbt_relations import relation_name
 
 WEEK = timedelta(days=7)
 SEGMENT_TAG = "segment"
@@ -34,10 +35,6 @@ class SegmentEntry:
     entered_last_week: int
     exited_last_week: int
     synced_to: tuple[str, ...] = ()
-
-    @property
-    def members_week_before(self) -> int:
-        return self.members - self.entered_last_week + self.exited_last_week
 
     @property
     def weekly_change(self) -> int:
@@ -79,13 +76,6 @@ def _rule(description: str) -> str:
     return first + period.strip()
 
 
-def relation(manifest: Mapping[str, Any], name: str) -> str:
-    for node in manifest["nodes"].values():
-        if node["name"] == name and node["resource_type"] in ("model", "seed"):
-            return str(node["relation_name"])
-    raise KeyError(f"{name} is not in dbt's manifest: run `nudge build` first")
-
-
 def load_catalog(
     connection: WarehouseConnection,
     manifest: Mapping[str, Any],
@@ -94,8 +84,9 @@ def load_catalog(
     """Every segment: the single-segment models (members or not), each RFM segment the seed
     maps, and each category a category-browser segment has had."""
     models = {model.name: model for model in segment_models(manifest)}
-    memberships = relation(manifest, MEMBERSHIPS)
-    as_of = _latest_as_of(connection, memberships, relation(manifest, TRANSITIONS))
+    memberships = relation_name(manifest, MEMBERSHIPS)
+    transitions = relation_name(manifest, TRANSITIONS)
+    as_of = _latest_as_of(connection, memberships, transitions)
     sizes = {
         str(key): (str(model), int(count))
         for key, model, count in connection.fetchall(
@@ -103,12 +94,12 @@ def load_catalog(
             " group by segment_key, segment_model"
         )
     }
-    moves = _moves_since(connection, relation(manifest, TRANSITIONS), as_of)
+    moves = _moves_since(connection, transitions, as_of)
     keys: dict[str, tuple[str, str]] = {}  # key -> (model, definition)
     for model in models.values():
         if model.name not in MULTI_SEGMENT_PREFIXES:
             keys[model.name.removeprefix("segment_")] = (model.name, model.rule)
-    rfm_cells = _rfm_cells(connection, relation(manifest, RFM_MAP))
+    rfm_cells = _rfm_cells(connection, relation_name(manifest, RFM_MAP))
     if "segment_rfm" in models:
         for name, cells in rfm_cells.items():
             keys[f"rfm_{name}"] = ("segment_rfm", f"RFM recency/frequency scores {cells}")

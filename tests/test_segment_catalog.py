@@ -97,7 +97,7 @@ def test_the_catalog_counts_members_and_the_weeks_moves(tmp_path: Path) -> None:
         "rfm_lost": ("segment_rfm", 0, 0, 0),
     }
     entries = {entry.key: entry for entry in catalog.entries}
-    assert entries["new_customers"].members_week_before == 1
+    assert entries["new_customers"].weekly_change == 1
     assert entries["new_customers"].synced_to == ("klaviyo",)
     assert entries["app_users"].definition == "opened the app."
     assert entries["rfm_champions"].definition == "RFM recency/frequency scores 5/5, 5/4"

@@ -3,9 +3,7 @@ refunds (int_orders_netted), for contacts known by id, up to an instant."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
 
@@ -13,13 +11,6 @@ from activation.warehouse import WarehouseConnection
 
 ORDERS_MODEL = "int_orders_netted"
 COLUMNS = ["contact_id", "ordered_at", "net_total"]
-
-
-def orders_relation(manifest: Mapping[str, Any]) -> str:
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node["name"] == ORDERS_MODEL:
-            return str(node["relation_name"])
-    raise KeyError(f"{ORDERS_MODEL} is not in dbt's manifest: run `nudge build` first")
 
 
 def read_orders(connection: WarehouseConnection, relation: str, until: datetime) -> pd.DataFrame:

@@ -11,10 +11,11 @@ from typing import Any
 import pandas as pd
 
 from activation.warehouse import WarehouseConnection
+from nudge.dbt_relations import relation_name
 
 from .backtest import Backtest, run_backtest
 from .model import HORIZON_DAYS, fit, predict, summarize
-from .purchase_history import orders_relation, read_orders
+from .purchase_history import ORDERS_MODEL, read_orders
 from .store import replace_predictions
 
 
@@ -34,7 +35,7 @@ def run_predictions(
     fitted_at: datetime,
 ) -> PredictionRun:
     """Predictions as of ``as_of`` (orders after it are ignored, as in a replay)."""
-    orders = read_orders(connection, orders_relation(manifest), as_of)
+    orders = read_orders(connection, relation_name(manifest, ORDERS_MODEL), as_of)
     backtest = run_backtest(orders, as_of, HORIZON_DAYS)
     summary = summarize(orders, as_of)
     models = fit(summary, as_of)
