@@ -192,4 +192,8 @@ def test_running_the_activation_assets_again_sends_nothing_and_pulls_engagement(
     )
     delivered = run.scalar("select count(*) from raw.events where event = 'Email Delivered'")
     assert delivered >= metadata[PULL]["landed Email Delivered"]
-    assert run.scalar("select count(*) from activation.sync_runs") == 2
+    # the subscribers sync ran once with the job and once now (the segment syncs ran once)
+    subscribers_runs = run.scalar(
+        "select count(*) from activation.sync_runs where sync_name = 'klaviyo_subscribers'"
+    )
+    assert subscribers_runs == 2
