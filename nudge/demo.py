@@ -145,10 +145,11 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
                 )
             console.print(segment_lists_table(lists))
             sends_started = datetime.now(UTC).replace(tzinfo=None)
-            sends = run_triggered_sends(console, warehouse, destination="klaviyo").sends
+            outcome = run_triggered_sends(console, warehouse, destination="klaviyo")
+            sends = outcome.sends
             recorder = Recorder.from_environment(DEMO_COMMAND)
             if recorder is not None and sends is not None:
-                recorder.sends(console, "klaviyo", sends)
+                recorder.sends(console, "klaviyo", sends, outcome.readback)
             with Warehouse(warehouse) as connection:
                 audit = audit_sends(connection, sends_started)
             console.print(send_audit_table(audit))
@@ -156,7 +157,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
             console.rule("4/5 Measure: engagement back from the sandbox, performance marts")
             if sends and sends.sent:
                 wait_for_engagement(console, engagement_config.settled_after())
-            engagement = run_pull(console, warehouse)
+            engagement = run_pull(console, warehouse, command=DEMO_COMMAND)
         state = sandbox.state()
     finally:
         sandbox.stop()
@@ -170,7 +171,7 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
 
     console.rule("5/5 What is in the sandbox now, and the report")
     console.print(sandbox_table(state))
-    report = run_report(console, warehouse, default_report_path(warehouse))
+    report = run_report(console, warehouse, default_report_path(warehouse), DEMO_COMMAND)
     console.print(
         Panel.fit(
             f"Open the Dagster UI on this warehouse:  [bold]{dagster_command(warehouse)}[/bold]"

@@ -1,9 +1,11 @@
-"""Runs made outside Dagster (`nudge build`, `nudge sync`, `nudge demo`) recorded in the Dagster
-instance `nudge dagster` opens (orchestration/instance.py), as the events a Dagster run of the
-same work records: a materialization per dbt model, seed or snapshot built (dbt status, row
-count, duration, as_of), an asset check evaluation per dbt data test, a materialization per
-sync and per send run with its counts. Asset keys and check names are the code location's
-(NudgeDbtTranslator, orchestration/assets/), so the UI shows them on the same assets.
+"""Runs made outside Dagster (`nudge build`, `nudge sync`, `nudge pull`, `nudge report`, `nudge
+demo`) recorded in the Dagster instance `nudge dagster` opens (orchestration/instance.py), as
+the events a Dagster run of the same work records: a materialization per dbt model, seed or
+snapshot built (dbt status, row count, duration, as_of), an asset check evaluation per dbt
+data test, a materialization per sync, send run, feedback pull (suppressions read back, or
+engagement pulled) and report written, with its counts. Asset keys and check names are the
+code location's (NudgeDbtTranslator, orchestration/assets/), so the UI shows them on the same
+assets.
 
 The command queues its events in DAGSTER_HOME/nudge_runs/ and returns; a writer started in
 the background reports them to the instance (Dagster's SQLite storage writes event by event:
@@ -38,6 +40,11 @@ COUNTED = ("table", "incremental", "seed", "snapshot")
 BUILT_TYPES = ("model", "seed", "snapshot")
 # what dagster-dbt treats as built (dagster_dbt.compat.SUCCESSFUL_NODE_STATUSES)
 BUILT_STATUSES = ("success", "no-op", "reused", "warn")
+RECORD_ID = "nudge/record_id"  # <queued file>#<index>: makes the writer idempotent
+RUNLESS = ""  # the run id of events reported outside a run
+# newest run-less events searched for the one a dead writer may have stored uncounted (a
+# Dagster sensor or the UI may have reported a few since)
+RESUME_LOOKBACK = 20
 
 
 def recording_enabled(env: Mapping[str, str] | None = None) -> bool:
@@ -98,7 +105,10 @@ class Recorder:
         ]
         self.report(console, lambda: events)
 
-    def sends(self, console: Console, destination: str, result: Any) -> None:
+    def sends(
+        self, console: Console, destination: str, result: Any, readback: Any | None = None
+    ) -> None:
+        """A send run, and the suppression read-back that preceded it (a feedback pull)."""
         from dagster import AssetMaterialization
 
         from orchestration.assets.esp import sends_metadata, triggered_sends_key
@@ -107,8 +117,45 @@ class Recorder:
             **sends_metadata(result, result.destination_target),
             "nudge/command": self.command,
         }
-        event = AssetMaterialization(triggered_sends_key(destination), metadata=metadata)
+        events = [AssetMaterialization(triggered_sends_key(destination), metadata=metadata)]
+        if readback is not None:
+            events.insert(0, self._feedback_pull(destination, suppressions=readback))
+        self.report(console, lambda: events)
+
+    def engagement_pull(self, console: Console, destination: str, result: Any) -> None:
+        """`nudge pull`: the engagement half of the destination's feedback pull asset."""
+        event = self._feedback_pull(destination, engagement=result)
         self.report(console, lambda: [event])
+
+    def measurement_report(self, console: Console, path: Path, warehouse: Path) -> None:
+        """The report written to the asset's file (orchestration/assets/report.py)."""
+        from dagster import AssetMaterialization
+
+        from orchestration.assets.report import REPORT_KEY, report_metadata
+
+        def events() -> list[Any]:
+            metadata = {**report_metadata(path, warehouse), "nudge/command": self.command}
+            return [AssetMaterialization(REPORT_KEY, metadata=metadata)]
+
+        self.report(console, events)
+
+    def _feedback_pull(
+        self, destination: str, *, suppressions: Any = None, engagement: Any = None
+    ) -> Any:
+        from dagster import AssetMaterialization
+
+        from orchestration.assets.esp import (
+            engagement_metadata,
+            feedback_pull_key,
+            suppressions_metadata,
+        )
+
+        metadata: dict[str, Any] = {"nudge/command": self.command}
+        if suppressions is not None:
+            metadata.update(suppressions_metadata(suppressions))
+        if engagement is not None:
+            metadata.update(engagement_metadata(engagement))
+        return AssetMaterialization(feedback_pull_key(destination), metadata=metadata)
 
     def report(self, console: Console, events: Callable[[], Sequence[Any]]) -> None:
         """Queue the events for the instance and start a writer in the background (a few
@@ -158,7 +205,12 @@ def start_writer(home: Path) -> None:
 
 def write_queued(home: Path) -> int:
     """Report every queued file to the instance at `home`, oldest first, deleting each once
-    written; one writer at a time (the others find the queue empty). The events written."""
+    written; one writer at a time (the others find the queue empty). The events written.
+
+    Idempotent when a writer dies mid-file: each event is stamped with its place in the queue
+    (RECORD_ID), and after each one the count written is kept beside the file, so the next
+    writer resumes there; the one event a writer may have stored without counting it (it
+    died in between) is skipped when the instance's newest events already hold its stamp."""
     from dagster import DagsterInstance, deserialize_value
 
     queue = home / QUEUE_DIR
@@ -170,11 +222,43 @@ def write_queued(home: Path) -> int:
             return 0
         with DagsterInstance.from_config(str(home)) as instance:
             for path in files:
-                for event in deserialize_value(path.read_text(encoding="utf-8"), list):
-                    instance.report_runless_asset_event(event)
-                    written += 1
+                events = deserialize_value(path.read_text(encoding="utf-8"), list)
+                progress = path.with_suffix(".written")
+                done = int(progress.read_text()) if progress.exists() else 0
+                for index in range(done, len(events)):
+                    stamp = f"{path.stem}#{index}"
+                    if index > done or not _stored(instance, stamp):
+                        event = events[index]
+                        instance.report_runless_asset_event(
+                            event.with_metadata({**event.metadata, RECORD_ID: stamp})
+                        )
+                        written += 1
+                    _write_atomically(progress, str(index + 1))
                 path.unlink()
+                progress.unlink(missing_ok=True)
     return written
+
+
+def _stored(instance: Any, stamp: str) -> bool:
+    """Whether one of the instance's newest run-less events (those reported outside a run,
+    as the writer's are) carries `stamp`."""
+    newest = instance.get_records_for_run(RUNLESS, ascending=False, limit=RESUME_LOOKBACK)
+    return any(record_stamp(record) == stamp for record in newest.records)
+
+
+def record_stamp(record: Any) -> str | None:
+    """The RECORD_ID of an event log record (a materialization or a check evaluation)."""
+    event = record.event_log_entry.dagster_event
+    data = getattr(event, "event_specific_data", None)
+    metadata = getattr(getattr(data, "materialization", data), "metadata", None) or {}
+    value = getattr(metadata.get(RECORD_ID), "value", None)
+    return value if isinstance(value, str) else None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def queue_is_empty(home: Path) -> bool:

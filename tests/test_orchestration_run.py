@@ -4,6 +4,7 @@ freshness as checks, the audience sync with its counts and failed-row-share chec
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Run:
     warehouse: Path
     sandbox: SandboxHandle
     result: ExecuteInProcessResult
+    caught_warnings: list[warnings.WarningMessage]
 
     def materialization(self, key: AssetKey) -> dict[str, Any]:
         (event,) = [e for e in self.result.get_asset_materialization_events() if e.asset_key == key]
@@ -63,10 +65,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         env.setenv("NUDGE_WAREHOUSE", str(warehouse))
         env.setenv("KLAVIYO_BASE_URL", sandbox.base_url)
         env.setenv("KLAVIYO_API_KEY", API_KEY)
-        result = defs.resolve_job_def(HOURLY_JOB).execute_in_process(
-            instance=DagsterInstance.ephemeral()
-        )
-        yield Run(warehouse, sandbox, result)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = defs.resolve_job_def(HOURLY_JOB).execute_in_process(
+                instance=DagsterInstance.ephemeral()
+            )
+        yield Run(warehouse, sandbox, result, caught)
     sandbox.stop()
 
 
@@ -97,6 +101,16 @@ def test_the_report_is_written_and_attached(run: Run) -> None:
     assert metadata["rfm_cells"] == run.scalar(
         "select count(*) from (select distinct r_score, f_score from contacts.contact_rfm)"
     )
+
+
+def test_the_run_raises_no_warning(run: Run) -> None:
+    """None of Dagster's deprecation, beta or preview warnings (nor any other) while the
+    whole graph runs."""
+    raised = [
+        f"{w.category.__name__} at {w.filename}:{w.lineno}: {w.message}"
+        for w in run.caught_warnings
+    ]
+    assert not raised, "\n".join(raised)
 
 
 def test_models_carry_their_row_counts(run: Run) -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from activation.engagement import EngagementPullResult, pull_engagement
 from nudge.sends_command import sends_destination
 from nudge.sync_command import destination_settings
+from orchestration.recorded_runs import Recorder
 
 from .page import write_report
 
@@ -20,12 +21,18 @@ def default_report_path(warehouse: Path) -> Path:
     return warehouse.parent / "report.html"
 
 
-def run_pull(console: Console, warehouse: Path) -> EngagementPullResult:
-    """Pull engagement from the sends' ESP (``NUDGE_SENDS_DESTINATION``, default klaviyo)."""
+def run_pull(
+    console: Console, warehouse: Path, command: str = "nudge pull"
+) -> EngagementPullResult:
+    """Pull engagement from the sends' ESP (``NUDGE_SENDS_DESTINATION``, default klaviyo),
+    recorded in Dagster as that ESP's feedback pull (orchestration/recorded_runs.py)."""
+    recorder = Recorder.from_environment(command)
     settings = destination_settings(sends_destination())
     with console.status(f"Pulling engagement from {settings.destination}"):
         result = pull_engagement(warehouse, settings)
     console.print(pull_table(result))
+    if recorder is not None:
+        recorder.engagement_pull(console, settings.destination, result)
     return result
 
 
@@ -44,9 +51,16 @@ def pull_table(result: EngagementPullResult) -> Table:
     return table
 
 
-def run_report(console: Console, warehouse: Path, output: Path | None = None) -> Path:
+def run_report(
+    console: Console, warehouse: Path, output: Path | None = None, command: str = "nudge report"
+) -> Path:
+    """Write the report; the one beside the warehouse (the Dagster asset's file) is
+    recorded in Dagster as that asset's materialization."""
+    recorder = Recorder.from_environment(command)
     path = write_report(warehouse, output or default_report_path(warehouse))
     console.print(f"Report: [bold]{path}[/bold]")
+    if recorder is not None and path.resolve() == default_report_path(warehouse).resolve():
+        recorder.measurement_report(console, path, warehouse)
     return path
 
 

@@ -50,9 +50,13 @@ def nudge_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     require_live_as_of(config.as_of)
-    # row counts are read once dbt has released the DuckDB file (views are not counted)
+    # row counts are read once dbt has released the DuckDB file (views are not counted).
+    # dbt.cli gets the op's context, which it would take from an AssetExecutionContext itself
+    # (its docs): dagster-dbt 0.29.27 reads `context.op.tags` from what it is given, deprecated
+    # on an AssetExecutionContext (a DeprecationWarning every run), not on the op's context
+    op_context = context.op_execution_context
     try:
-        yield from dbt.cli(build_args(config), context=context).stream().fetch_row_counts()
+        yield from dbt.cli(build_args(config), context=op_context).stream().fetch_row_counts()
     finally:
         # counting opened dbt-duckdb's connection in this process; the assets downstream
         # (syncs, sends) open the file themselves, in-process when run by execute_in_process

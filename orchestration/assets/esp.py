@@ -62,31 +62,43 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult]:
         settings = esp.settings(destination)
         suppressions = read_back_suppressions(warehouse.path, settings)
-        metadata: dict[str, Any] = {
-            f"suppressions_{name}": value
-            for name, value in asdict(suppressions).items()
-            if isinstance(value, int)
-        }
+        metadata = suppressions_metadata(suppressions)
         context.log.info(
             f"pulled {suppressions.pulled} suppressions ({suppressions.new} new), "
             f"{suppressions.landed_events} raw events"
         )
         if destination in ENGAGEMENT_DESTINATIONS:
             engagement = pull_engagement(warehouse.path, settings)
-            metadata.update(
-                engagement_pulled=engagement.pulled,
-                engagement_landed=engagement.landed,
-                engagement_unmatched=engagement.unmatched,
-                engagement_api_calls=engagement.api_calls,
-            )
-            for event, count in sorted(engagement.by_event.items()):
-                metadata[f"landed {event}"] = count
+            metadata.update(engagement_metadata(engagement))
             context.log.info(f"pulled {engagement.pulled} engagement events")
         else:
             metadata["engagement"] = f"no engagement read-back for {destination}"
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
     return _pull
+
+
+def suppressions_metadata(suppressions: Any) -> dict[str, Any]:
+    """The counts of a suppression read-back (activation.sends.ReadbackResult)."""
+    return {
+        f"suppressions_{name}": value
+        for name, value in asdict(suppressions).items()
+        if isinstance(value, int)
+    }
+
+
+def engagement_metadata(engagement: Any) -> dict[str, Any]:
+    """The counts of an engagement pull (activation.engagement.EngagementPullResult), with
+    the events landed by name."""
+    metadata: dict[str, Any] = {
+        "engagement_pulled": engagement.pulled,
+        "engagement_landed": engagement.landed,
+        "engagement_unmatched": engagement.unmatched,
+        "engagement_api_calls": engagement.api_calls,
+    }
+    for event, count in sorted(engagement.by_event.items()):
+        metadata[f"landed {event}"] = count
+    return metadata
 
 
 def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition:

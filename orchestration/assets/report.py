@@ -42,13 +42,15 @@ def report_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
     @multi_asset(name="measurement_report", specs=[spec])
     def _report(warehouse: ResourceParam[WarehouseResource]) -> Iterator[MaterializeResult]:
         path = write_report(warehouse.path, report_path(warehouse.path))
-        yield MaterializeResult(asset_key=REPORT_KEY, metadata=report_metadata(path, warehouse))
+        metadata = report_metadata(path, warehouse.path)
+        yield MaterializeResult(asset_key=REPORT_KEY, metadata=metadata)
 
     return _report
 
 
-def report_metadata(path: Path, warehouse: WarehouseResource) -> dict[str, Any]:
-    data = read_report_data(warehouse.path)
+def report_metadata(path: Path, warehouse: Path) -> dict[str, Any]:
+    """The report's file and what it shows (also recorded for `nudge report`)."""
+    data = read_report_data(warehouse)
     metadata: dict[str, Any] = {
         "path": MetadataValue.path(str(path.resolve())),
         "as_of": str(data.as_of),
