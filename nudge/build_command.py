@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,15 @@ from rich.console import Console
 
 from activation.build_stamps import replay_tolerance
 from activation.state import utcnow
-from nudge.dbt_runner import parse_manifest, run_dbt
+from nudge.build_output import (
+    BuildProgress,
+    build_progress,
+    failure_report,
+    key_marts_table,
+    models_to_build,
+    summary_table,
+)
+from nudge.dbt_runner import DbtCommandError, parse_manifest, run_dbt
 from nudge.errors import UserError
 from nudge.replay import DUCKDB_TARGET, copy_sources, dbt_sources, plan_build
 from orchestration.recorded_runs import Recorder
@@ -26,8 +35,16 @@ class NoRawData(UserError):
     """The warehouse to build has no raw tables (or does not exist)."""
 
 
-def run_build(console: Console, live: Path, as_of: datetime | None, into: Path | None) -> Path:
-    """Build as of ``as_of`` (None: now); the DuckDB file built."""
+def run_build(
+    console: Console,
+    live: Path,
+    as_of: datetime | None,
+    into: Path | None,
+    *,
+    verbose: bool = False,
+) -> Path:
+    """Build as of ``as_of`` (None: now); the DuckDB file built. ``verbose``: dbt's own log
+    instead of the progress line (nudge/build_output.py)."""
     target = os.environ.get("NUDGE_DBT_TARGET", DUCKDB_TARGET)
     plan = plan_build(live, as_of, into, target=target, now=utcnow(), tolerance=replay_tolerance())
     dbt_vars = {"as_of": str(as_of)} if as_of else None
@@ -40,7 +57,7 @@ def run_build(console: Console, live: Path, as_of: datetime | None, into: Path |
         recorder = Recorder.from_environment("nudge build")  # a replay is never recorded
         started = datetime.now(UTC)
         try:
-            run_dbt(["build"], live, dbt_vars=dbt_vars, manifest=manifest)
+            _build(console, live, dbt_vars, manifest, verbose)
         finally:  # a failed build records what it built and the tests that failed
             if recorder is not None:
                 recorder.dbt_build(console, live, started, as_of)
@@ -53,7 +70,7 @@ def run_build(console: Console, live: Path, as_of: datetime | None, into: Path |
         f"Replay as of {as_of}: copied {tables or 'no tables'} into {plan.warehouse}",
         soft_wrap=True,
     )
-    run_dbt(["build"], plan.warehouse, dbt_vars=dbt_vars, manifest=manifest)
+    _build(console, plan.warehouse, dbt_vars, manifest, verbose)
     console.print(
         f"Replay as of {as_of} built in {plan.warehouse}; the live warehouse {live} was not "
         "touched, and activation will not sync or send from the replay.\n"
@@ -62,6 +79,33 @@ def run_build(console: Console, live: Path, as_of: datetime | None, into: Path |
         soft_wrap=True,
     )
     return plan.warehouse
+
+
+def _build(console: Console, warehouse: Path, dbt_vars: Any, manifest: Any, verbose: bool) -> None:
+    """dbt build with a progress line and, at the end, the summary; dbt's log only when
+    ``verbose`` or on failure, then each failing node's error."""
+    started = time.monotonic()
+    progress: BuildProgress | None = None
+    try:
+        if verbose:
+            result = run_dbt(["build"], warehouse, dbt_vars=dbt_vars, manifest=manifest)
+        else:
+            with build_progress(console, models_to_build(manifest)) as progress:
+                result = run_dbt(
+                    ["build"],
+                    warehouse,
+                    dbt_vars=dbt_vars,
+                    manifest=manifest,
+                    silent=True,
+                    on_event=progress,
+                )
+    except DbtCommandError as error:
+        # dbt's log was kept back: shown now (with --verbose it was printed as it ran)
+        console.print(failure_report(progress.log if progress else [], error.results))
+        console.print(summary_table(error.results, time.monotonic() - started))
+        raise
+    console.print(summary_table(result.results, time.monotonic() - started))
+    console.print(key_marts_table(warehouse))
 
 
 def raw_sources(manifest: Any) -> list[tuple[str, str]]:

@@ -38,9 +38,11 @@ class DbtCommandError(RuntimeError):
         skipped: int = 0,
         cause: str | None = None,
         log_file: Path | None = None,
+        results: Sequence[dict[str, Any]] = (),
     ) -> None:
         super().__init__(message)
         self.command = command
+        self.results = list(results)  # every node's, as DbtResult.results
         self.failed = list(failed)
         self.skipped = skipped
         self.cause = cause
@@ -49,7 +51,7 @@ class DbtCommandError(RuntimeError):
     def summary(self) -> str:
         """One line: which nodes failed (or why dbt stopped) and where dbt's log is."""
         if self.failed:
-            named = [f"{_node_label(node)} ({status})" for node, status in self.failed]
+            named = [f"{node_label(node)} ({status})" for node, status in self.failed]
             shown = ", ".join(named[:NODES_NAMED])
             if len(named) > NODES_NAMED:
                 shown += f" and {len(named) - NODES_NAMED} more"
@@ -83,7 +85,9 @@ def run_dbt(
     env: Mapping[str, str] | None = None,
     profiles_dir: Path | None = None,
     quiet: bool = False,
+    silent: bool = False,
     on_node_finished: Callable[[str], None] | None = None,
+    on_event: Callable[[Any], None] | None = None,
     manifest: Any | None = None,
 ) -> DbtResult:
     """Invoke `dbt <args>` on `warehouse`; raise DbtCommandError on failure when `check`.
@@ -91,9 +95,11 @@ def run_dbt(
     `target` picks a profile output (default: the profile's own choice); `env` sets
     environment variables for the duration of the call (profiles read them with env_var);
     `profiles_dir` replaces the project's profiles.yml folder. `quiet` keeps dbt's log
-    off the console (errors and the log file stay); `on_node_finished` is called with each
-    node's unique_id as it completes, for progress display. `manifest` (from
-    parse_manifest) skips parsing: for callers running the same project many times.
+    off the console (errors and the log file stay), `silent` all of it (the log file stays);
+    `on_node_finished` is called with each node's unique_id as it completes, for progress
+    display, `on_event` with every dbt event (its `info.name`, `info.level`, `info.msg`).
+    `manifest` (from parse_manifest) skips parsing: for callers running the same project
+    many times.
     `dbt_vars["as_of"]` goes to dbt as the environment variable NUDGE_AS_OF, not as a var,
     so a new as_of does not make dbt re-parse the project.
     """
@@ -115,7 +121,11 @@ def run_dbt(
         command += ["--target", target]
     if quiet:
         command += ["--quiet"]
+    if silent:  # --log-level would set the file's level too
+        command += ["--log-level", "none", "--log-level-file", "debug"]
     callbacks = [_node_finished_callback(on_node_finished)] if on_node_finished else []
+    if on_event:
+        callbacks.append(on_event)
     other_vars = {name: value for name, value in (dbt_vars or {}).items() if name != "as_of"}
     if other_vars:
         command += ["--vars", json.dumps(other_vars, default=str)]
@@ -141,6 +151,7 @@ def run_dbt(
             skipped=sum(r["status"] == "skipped" for r in results),
             cause=None if failed else str(outcome.exception or ""),
             log_file=artifacts / "logs" / "dbt.log",
+            results=results,
         )
     return DbtResult(success=outcome.success, results=results)
 
@@ -172,7 +183,7 @@ def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:
     return outcome.result
 
 
-def _node_label(unique_id: str) -> str:
+def node_label(unique_id: str) -> str:
     """'model.nudge.contact_rfm' -> 'model contact_rfm', as dbt's own summary names it."""
     parts = unique_id.split(".")
     return f"{parts[0]} {parts[-1]}" if len(parts) > 2 else unique_id

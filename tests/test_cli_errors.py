@@ -261,3 +261,9 @@ def test_a_failing_dbt_build_names_its_nodes_and_its_log(tmp_path: Path) -> None
     assert re.search(r"unit_test stg_product_catalog__checked_\w+ \(error\)", summaries[0])
     assert summaries[0].endswith(f"downstream skipped; details in {log}")
     assert "replenishment_days" in log.read_text(encoding="utf-8")
+    # above that line (nudge/build_output.py): dbt's log, kept back while the build ran, each
+    # failing node's error under its name, and the build's summary
+    assert "Running with dbt=" in result.output and "[31mERROR" not in result.output
+    assert re.search(r"╭─ unit_test stg_product_catalog__checked_\w+", result.output)
+    assert "Binder Error" in result.output
+    assert re.search(r"dbt build: [\d,]+ nodes in ", result.output)
