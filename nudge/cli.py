@@ -93,6 +93,10 @@ def build(
             ".duckdb beside the warehouse)."
         ),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", help="dbt's own log, not a progress line (shown on failure)."),
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Run `dbt build` (models, seeds, tests) on the warehouse; a past --as-of (a replay)
@@ -100,7 +104,7 @@ def build(
     from nudge.build_command import run_build
 
     instant = _instant(as_of, "--as-of") if as_of else None
-    run_build(console, _warehouse(warehouse), instant, into)
+    run_build(console, _warehouse(warehouse), instant, into, verbose=verbose)
 
 
 @app.command()
@@ -146,7 +150,7 @@ def sync(
             )
             sends = outcome.sends
             if recorder is not None and sends is not None:
-                recorder.sends(console, sends_destination(), sends)
+                recorder.sends(console, sends_destination(), sends, outcome.readback)
     except ActivationError as exc:
         console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -299,13 +303,19 @@ def demo(
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A SQL query, e.g. 'from contacts.contact_rfm'.")],
-    limit: Annotated[int, typer.Option(help="Most rows to print.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Most rows to print.")] = 50,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", help="table for people (wide ones wrap), csv or json for programs."
+        ),
+    ] = OutputFormat.table,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Run a read-only SQL query on the warehouse and print the result."""
     from nudge.query_command import print_query
 
-    print_query(console, _warehouse(warehouse), sql, limit=limit)
+    print_query(console, _warehouse(warehouse), sql, limit=limit, output=output_format)
 
 
 @app.command()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from activation.warehouse import WAREHOUSE_ERRORS, open_warehouse, warehouse_exists
 from nudge.errors import UserError, lock_message
+from nudge.tabular_output import OutputFormat, numeric_columns, print_rows
 
 # how each engine refuses a write on a read-only connection
 _READ_ONLY = ("read-only mode", "read-only transaction")
@@ -18,8 +18,16 @@ class QueryFailed(UserError):
     """The warehouse refused the query: a write, a syntax error, an unknown table or column."""
 
 
-def print_query(console: Console, warehouse: Path, sql: str, *, limit: int) -> None:
-    """Print the first ``limit`` rows of ``sql`` (``warehouse``: the DuckDB file)."""
+def print_query(
+    console: Console,
+    warehouse: Path,
+    sql: str,
+    *,
+    limit: int,
+    output: OutputFormat = OutputFormat.table,
+) -> None:
+    """Print the first ``limit`` rows of ``sql`` (``warehouse``: the DuckDB file) as
+    ``output``."""
     if not warehouse_exists(warehouse):
         raise UserError(
             f"No warehouse at {warehouse}: run `nudge demo` or `nudge generate` first, or "
@@ -27,15 +35,24 @@ def print_query(console: Console, warehouse: Path, sql: str, *, limit: int) -> N
         )
     try:
         with open_warehouse(warehouse, read_only=True) as connection:
-            columns, rows = connection.preview(sql, limit)
+            columns, rows = connection.preview(sql, limit + 1)  # one more: are there more?
     except WAREHOUSE_ERRORS as error:
         if lock_message(str(error)) is not None:
             raise  # nudge.errors names the process holding it
         raise QueryFailed(_reason(error)) from error
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("∅" if value is None else str(value) for value in row))
-    console.print(table)
+    shown = rows[:limit]
+    # query results hold ids and years: their digits are not grouped as counts are
+    print_rows(
+        console,
+        columns,
+        shown,
+        output,
+        numeric=numeric_columns(columns, shown),
+        group_digits=False,
+        split_wide=True,
+    )
+    if output is OutputFormat.table and len(rows) > limit:
+        console.print(f"[dim]The first {limit:,} rows; --limit shows more.")
 
 
 def _reason(error: Exception) -> str:
