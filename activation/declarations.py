@@ -32,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .destinations.registry import IDEMPOTENT_EVENT_DESTINATIONS, attribute_problem
 from .errors import DeclarationError
+from .segment_models import SEGMENT_COLUMN as SEGMENT_COLUMN  # what syncs filter on
+from .segment_models import SegmentSources, find_segment_sources
 
 META_KEY = "nudge_sync"
 _COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -46,7 +48,6 @@ _EXAMPLES = {
     "mailchimp.audience_id": "mailchimp: {audience_id: a1b2c3d4e5}",
     "event.id": "event: {id: transition_key, metric: metric, time: transitioned_at}",
 }
-SEGMENT_COLUMN = "segment_key"  # the column a sync with ``segments:`` filters on
 SEGMENT_PLACEHOLDER = "{segment}"
 SEGMENT_SEPARATOR = "__"  # expanded sync names: <exposure>__<segment_key>
 _SEGMENT_KEY_RE = re.compile(r"^[a-z0-9_]+$")
@@ -213,19 +214,6 @@ class SyncDeclaration(BaseModel):
         return list(self.config.segments or [])
 
 
-class SegmentSources(BaseModel):
-    """What says which segment keys exist: every single-segment model of the project (a
-    segment may have no member yet), and the relations holding the keys of those a model
-    makes several of (segment_memberships and segment_transitions: every key that has or
-    had a member; the RFM map seed: every RFM segment, as ``rfm_<segment>``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model_keys: tuple[str, ...] = ()
-    key_relations: tuple[str, ...] = ()
-    rfm_map_relation: str | None = None
-
-
 def load_declarations(manifest: str | Path | Mapping[str, Any]) -> list[SyncDeclaration]:
     """Every exposure with ``meta.nudge_sync`` in a dbt manifest (path or parsed dict)."""
     data: Mapping[str, Any]
@@ -267,7 +255,7 @@ def _per_segment(declaration: SyncDeclaration, nodes: Mapping[str, Any]) -> list
     cfg = declaration.config
     if not cfg.segments:
         return [declaration]
-    declaration = declaration.model_copy(update={"segment_sources": _segment_sources(nodes)})
+    declaration = declaration.model_copy(update={"segment_sources": find_segment_sources(nodes)})
     if cfg.object != "list_members":
         return [declaration]
     assert cfg.list_name is not None  # _semantic_problems: required for list_members
@@ -283,32 +271,6 @@ def _per_segment(declaration: SyncDeclaration, nodes: Mapping[str, Any]) -> list
         )
         for key in cfg.segments
     ]
-
-
-def _segment_sources(nodes: Mapping[str, Any]) -> SegmentSources:
-    """Single-segment models are the ``segment``-tagged models without a segment_key column
-    of their own (``segment_<key>``); the others' keys are read from the warehouse."""
-    model_keys = []
-    relations: dict[str, str] = {}
-    for node in nodes.values():
-        name = str(node.get("name") or "")
-        tags = (node.get("config") or {}).get("tags") or node.get("tags") or []
-        if "segment" in tags and name.startswith("segment_"):
-            if SEGMENT_COLUMN not in (node.get("columns") or {}):
-                model_keys.append(name.removeprefix("segment_"))
-        elif name in ("segment_memberships", "segment_transitions", "rfm_segment_map") and (
-            node.get("relation_name")
-        ):
-            relations[name] = str(node["relation_name"])
-    return SegmentSources(
-        model_keys=tuple(sorted(model_keys)),
-        key_relations=tuple(
-            relations[name]
-            for name in ("segment_memberships", "segment_transitions")
-            if name in relations
-        ),
-        rfm_map_relation=relations.get("rfm_segment_map"),
-    )
 
 
 def _exposure_meta(exposure: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,13 +4,13 @@ A person is a normalized email address, every contact id found with it (profiles
 and raw identifies, ESP suppressions) and every anonymous id linked to those contact ids by
 a raw identify or event that carries both. Their rows, per table:
 
-- dbt-built tables (not views) of the model schemas: ``contact_id`` / ``user_id`` /
-  ``primary_contact_id`` among the contact ids; ``anonymous_id`` among the anonymous ids
-  when the row names no other contact (or was quarantined: its ids failed the checks, like
-  a user id with a control character); ``email`` / ``email_key`` equal to the address; a JSON
-  text column (``properties``, ``context``, ``traits``, ``payload``) holding the address or a
-  contact id as a JSON string; the quarantine's copy of the raw row (``raw_row``) holding
-  one of them;
+- dbt-built tables (not views) of the model schemas, and the predictions table:
+  ``contact_id`` / ``user_id`` / ``primary_contact_id`` among the contact ids;
+  ``anonymous_id`` among the anonymous ids when the row names no other contact (or was
+  quarantined: its ids failed the checks, like a user id with a control character);
+  ``email`` / ``email_key`` equal to the address; a JSON text column (``properties``,
+  ``context``, ``traits``, ``payload``) holding the address or a contact id as a JSON
+  string; the quarantine's copy of the raw row (``raw_row``) holding one of them;
 - ``raw.events`` and ``raw.identifies``: the same tests on the raw columns (ids compared
   trimmed, as staging reads them), widened to every copy of a message id that is the
   person's on either side. ``staging.stg_<table>__checked`` holds one row per raw row and
@@ -42,6 +42,9 @@ MODEL_SCHEMAS = (
     "performance",
     "syncs",
 )
+# tables Nudge computes from the person's data outside dbt: the predictions per contact
+# (nudge/predictions/store.py), erased at once rather than at the next fit
+DERIVED_SCHEMAS = ("predictions",)
 # raw table -> the staging table holding one row per raw row (reconciled by every build)
 RAW_TABLES = {
     "raw.events": "staging.stg_events__checked",
@@ -302,8 +305,9 @@ def raw_selections(warehouse: WarehouseConnection, person: Person) -> list[Selec
 
 def model_selections(warehouse: WarehouseConnection, person: Person) -> list[Selection]:
     """The person's rows of every dbt-built table (views recompute from them) of the model
-    schemas, but the staging mirrors of the raw tables (``raw_selections``)."""
-    listed = ", ".join(f"'{schema}'" for schema in MODEL_SCHEMAS)
+    schemas and of the tables computed beside dbt (predictions), but the staging mirrors of
+    the raw tables (``raw_selections``)."""
+    listed = ", ".join(f"'{schema}'" for schema in (*MODEL_SCHEMAS, *DERIVED_SCHEMAS))
     tables = warehouse.fetchall(
         "select table_schema, table_name from information_schema.tables"
         f" where table_schema in ({listed}) and table_type = 'BASE TABLE'"

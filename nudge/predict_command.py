@@ -12,7 +12,7 @@ from rich.console import Console
 from activation.state import utcnow
 from activation.warehouse import open_warehouse
 from nudge.errors import UserError
-from nudge.predictions.model import NotEnoughHistory
+from nudge.predictions.model import DegenerateFit, NotEnoughHistory
 from nudge.predictions.run import PredictionRun, run_predictions
 from nudge.predictions.store import PREDICTIONS
 from nudge.sync_command import manifest_path
@@ -25,7 +25,7 @@ def predict(console: Console, warehouse: Path, as_of: datetime | None) -> Predic
     try:
         with open_warehouse(warehouse) as connection:
             run = run_predictions(connection, manifest, as_of or fitted_at, fitted_at)
-    except (NotEnoughHistory, KeyError) as error:
+    except (NotEnoughHistory, DegenerateFit, KeyError) as error:
         raise UserError(f"nudge predict: {error}") from error
     _print(console, run)
     return run

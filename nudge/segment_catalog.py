@@ -13,15 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from activation.declarations import SyncDeclaration
+from activation.declarations import SyncDeclaration, load_declarations
+from activation.segment_models import (
+    MEMBERSHIPS,
+    RFM_MAP,
+    RFM_PREFIX,
+    TRANSITIONS,
+    existing_segment_keys,
+    find_segment_sources,
+    segment_models,
+)
 from activation.warehouse import WarehouseConnection
 from nudge.dbt_relations import relation_name
 
 WEEK = timedelta(days=7)
-SEGMENT_TAG = "segment"
-MEMBERSHIPS = "segment_memberships"
-TRANSITIONS = "segment_transitions"
-RFM_MAP = "rfm_segment_map"
 # models producing several segments: the key's prefix each model gives them
 MULTI_SEGMENT_PREFIXES = {"segment_rfm": "rfm_", "segment_category_browser": "category_browser__"}
 
@@ -47,25 +52,6 @@ class SegmentCatalog:
     entries: tuple[SegmentEntry, ...]
 
 
-@dataclass(frozen=True)
-class _SegmentModel:
-    name: str
-    rule: str
-
-
-def segment_models(manifest: Mapping[str, Any]) -> list[_SegmentModel]:
-    """The models tagged ``segment``, with the rule their description states."""
-    models = [
-        node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and SEGMENT_TAG in node["config"].get("tags", [])
-    ]
-    return sorted(
-        (_SegmentModel(node["name"], _rule(node.get("description") or "")) for node in models),
-        key=lambda model: model.name,
-    )
-
-
 def _rule(description: str) -> str:
     """``"high_value: lifetime revenue in …. One row per …"`` → ``"lifetime revenue in …."``:
     the rule, without the key it starts with or the notes on the table's shape after it."""
@@ -81,9 +67,11 @@ def load_catalog(
     manifest: Mapping[str, Any],
     synced_to: Mapping[str, Iterable[str]] | None = None,
 ) -> SegmentCatalog:
-    """Every segment: the single-segment models (members or not), each RFM segment the seed
-    maps, and each category a category-browser segment has had."""
-    models = {model.name: model for model in segment_models(manifest)}
+    """Every segment that exists (activation.segment_models, as sync declarations see them):
+    the single-segment models (members or not), each RFM segment the seed maps, and each
+    category a category-browser segment has had."""
+    nodes = manifest["nodes"]
+    models = {model.name: model for model in segment_models(nodes)}
     memberships = relation_name(manifest, MEMBERSHIPS)
     transitions = relation_name(manifest, TRANSITIONS)
     as_of = _latest_as_of(connection, memberships, transitions)
@@ -95,18 +83,19 @@ def load_catalog(
         )
     }
     moves = _moves_since(connection, transitions, as_of)
-    keys: dict[str, tuple[str, str]] = {}  # key -> (model, definition)
-    for model in models.values():
-        if model.name not in MULTI_SEGMENT_PREFIXES:
-            keys[model.name.removeprefix("segment_")] = (model.name, model.rule)
     rfm_cells = _rfm_cells(connection, relation_name(manifest, RFM_MAP))
-    if "segment_rfm" in models:
-        for name, cells in rfm_cells.items():
-            keys[f"rfm_{name}"] = ("segment_rfm", f"RFM recency/frequency scores {cells}")
-    for key in sorted({*sizes, *moves}):
-        model_name = sizes[key][0] if key in sizes else _model_by_prefix(key)
-        if key not in keys and model_name in models:
-            keys[key] = (model_name, models[model_name].rule)
+    single = {model.key: model for model in models.values() if model.key is not None}
+    keys: dict[str, tuple[str, str]] = {}  # key -> (model, definition)
+    for key in sorted(existing_segment_keys(connection, find_segment_sources(nodes))):
+        rfm_name = key.removeprefix(RFM_PREFIX)
+        if key in single:
+            keys[key] = (single[key].name, _rule(single[key].description))
+        elif key.startswith(RFM_PREFIX) and rfm_name in rfm_cells and "segment_rfm" in models:
+            keys[key] = ("segment_rfm", f"RFM recency/frequency scores {rfm_cells[rfm_name]}")
+        else:
+            model_name = sizes[key][0] if key in sizes else _model_by_prefix(key)
+            if model_name in models:
+                keys[key] = (model_name, _rule(models[model_name].description))
     destinations = synced_to or {}
     entries = tuple(
         SegmentEntry(
@@ -118,9 +107,16 @@ def load_catalog(
             exited_last_week=moves.get(key, (0, 0))[1],
             synced_to=tuple(destinations.get(key, ())),
         )
-        for key, (model_name, definition) in sorted(keys.items())
+        for key, (model_name, definition) in keys.items()
     )
     return SegmentCatalog(as_of, entries)
+
+
+def load_synced_catalog(
+    connection: WarehouseConnection, manifest: Mapping[str, Any]
+) -> SegmentCatalog:
+    """The catalog with where each segment is synced, from the manifest's declarations."""
+    return load_catalog(connection, manifest, sync_destinations(load_declarations(manifest)))
 
 
 def sync_destinations(declarations: Iterable[SyncDeclaration]) -> dict[str, list[str]]:

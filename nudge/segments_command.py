@@ -7,9 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from activation.declarations import load_declarations
 from activation.warehouse import open_warehouse
-from nudge.segment_catalog import SegmentCatalog, load_catalog, sync_destinations
+from nudge.segment_catalog import SegmentCatalog, load_synced_catalog
 from nudge.sync_command import manifest_path
 from nudge.tabular_output import OutputFormat, print_rows
 
@@ -20,7 +19,7 @@ NUMERIC = ("members", "change", "entered", "exited")
 def print_segments(console: Console, warehouse: Path, output: OutputFormat) -> None:
     manifest = json.loads(manifest_path(warehouse).read_text())
     with open_warehouse(warehouse, read_only=True) as connection:
-        catalog = load_catalog(connection, manifest, sync_destinations(load_declarations(manifest)))
+        catalog = load_synced_catalog(connection, manifest)
     rows = [
         (
             entry.key,

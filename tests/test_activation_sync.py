@@ -46,6 +46,9 @@ COLUMNS = {
     "orders_count": "integer",
     "lifetime_revenue": "decimal(18,2)",
     "last_order_at": "timestamp",
+    "churn_probability": "decimal(9,2)",
+    "expected_orders_90d": "decimal(9,2)",
+    "predicted_clv_365d": "decimal(18,2)",
 }
 SEGMENTS = ("champions", "loyal", "at_risk", "hibernating", None)
 STAGES = ("subscriber", "first_time", "repeat", "loyal", "at_risk", "lapsed")
@@ -99,6 +102,12 @@ def subscriber(i: int) -> tuple[Any, ...]:
         i % 6,
         Decimal(f"{i * 12.5:.2f}"),
         None if i % 6 == 0 else datetime(2026, 6, 1 + i % 28, 9, 30),
+        # predictions, none for a contact without an order
+        *(
+            (None, None, None)
+            if i % 6 == 0
+            else (Decimal(f"0.{i:02d}"), Decimal("1.25"), Decimal(f"{i}.50"))
+        ),
     )
 
 
@@ -237,6 +246,10 @@ def test_first_sync_puts_the_audience_in_the_list_with_rfm_and_lifecycle(
             "orders_count": row[8],
             "lifetime_revenue": float(row[9]),
             "last_order_at": None if row[10] is None else f"{row[10].isoformat()}+00:00",
+            # null without a prediction
+            "nudge_churn_probability": None if row[11] is None else float(row[11]),
+            "nudge_expected_orders_90d": None if row[12] is None else float(row[12]),
+            "nudge_predicted_clv_365d": None if row[13] is None else float(row[13]),
         }
     # one bulk import job into the list; no per-profile calls
     assert [(e["method"], e["path"]) for e in writes(sandbox)] == [

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 from typer.testing import CliRunner
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from activation.warehouse import open_warehouse
 from nudge.cli import app
 from nudge.dbt_runner import dbt_artifacts_dir
-from nudge.predictions.model import NotEnoughHistory
+from nudge.predictions.model import DegenerateFit, NotEnoughHistory, fit, predict, summarize
 from nudge.predictions.run import run_predictions
 from nudge.predictions.store import PREDICTIONS
 from orchestration.assets.predictions import PREDICTIONS_KEY, predictions_asset
@@ -164,3 +165,14 @@ def test_the_dagster_asset_stores_predictions_with_the_backtest_as_metadata(
     assert "| 1 |" in str(metadata["backtest_deciles"])
     with open_warehouse(path, read_only=True) as connection:
         assert connection.fetchall(f"select count(*) from {PREDICTIONS.qualified}") == [(400,)]
+
+
+def test_a_fit_giving_a_customer_no_finite_prediction_is_refused(tmp_path: Path) -> None:
+    """a and b driven to 0 (seen fitting 41 customers of a 200-contact store): lifetimes
+    returns NaN for customers with no repeat order, which no decimal column holds."""
+    orders = pd.DataFrame(_orders(400), columns=["contact_id", "ordered_at", "net_total"])
+    summary = summarize(orders, AS_OF)
+    models = fit(summary, AS_OF)
+    models.purchases.params_ = pd.Series({"r": 3.5, "alpha": 134.0, "a": 1e-10, "b": 3.6e-4})
+    with pytest.raises(DegenerateFit, match=r"gives \d+ of 400 customers no finite prediction"):
+        predict(models, summary)

@@ -13,7 +13,10 @@ AS_OF = datetime(2026, 3, 9, 6, 0)
 
 
 def _manifest() -> dict[str, object]:
-    def node(name: str, schema: str, description: str = "", *, seed: bool = False) -> object:
+    def node(
+        name: str, schema: str, description: str = "", *, seed: bool = False, keyed: bool = False
+    ) -> object:
+        """``keyed``: a model making several segments declares its own segment_key column."""
         is_definition = bool(description)
         return {
             "name": name,
@@ -21,6 +24,7 @@ def _manifest() -> dict[str, object]:
             "relation_name": f"{schema}.{name}",
             "description": description,
             "config": {"tags": ["segment"] if is_definition else []},
+            "columns": {"segment_key": {"name": "segment_key"}} if keyed else {},
         }
 
     nodes = [
@@ -29,14 +33,19 @@ def _manifest() -> dict[str, object]:
         node("rfm_segment_map", "reference", seed=True),
         node("segment_new_customers", "segments", "new_customers: first order within 30 days."),
         node("segment_app_users", "segments", "app_users: opened the app. One row per contact."),
-        node("segment_rfm", "segments", "rfm_<segment>: every RFM segment."),
-        node("segment_category_browser", "segments", "category_browser__<category>: views."),
+        node("segment_rfm", "segments", "rfm_<segment>: every RFM segment.", keyed=True),
+        node(
+            "segment_category_browser",
+            "segments",
+            "category_browser__<category>: views.",
+            keyed=True,
+        ),
     ]
     return {"nodes": {f"x.{n['name']}": n for n in nodes}}  # type: ignore[index]
 
 
-def _warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "catalog.duckdb"
+def _warehouse(tmp_path: Path, name: str = "catalog.duckdb") -> Path:
+    path = tmp_path / name
     with open_warehouse(path) as connection:
         for sql in (
             "create schema segments",

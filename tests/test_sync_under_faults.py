@@ -84,7 +84,14 @@ select
     cast(i % 100000 * 1.25 as decimal(18, 2)) as lifetime_revenue,
     case when i % 6 = 0 then null
         else timestamp '2026-06-01 09:30:00' + to_days(cast(i % 28 as integer)) end
-        as last_order_at
+        as last_order_at,
+    -- predictions: none for contacts without an order
+    case when i % 6 = 0 then null else cast(i % 100 / 100 as decimal(9, 2)) end
+        as churn_probability,
+    case when i % 6 = 0 then null else cast(i % 9 * 0.25 as decimal(9, 2)) end
+        as expected_orders_90d,
+    case when i % 6 = 0 then null else cast(i % 1000 * 0.75 as decimal(18, 2)) end
+        as predicted_clv_365d
 from range({offset}, {offset + rows}) as t(i)
 """
 

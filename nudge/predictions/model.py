@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import summary_data_from_transaction_data
@@ -27,6 +28,11 @@ MIN_REPEAT_CUSTOMERS = 10
 
 class NotEnoughHistory(ValueError):
     """Too few customers or repeat customers to fit on; the message says how many."""
+
+
+class DegenerateFit(ValueError):
+    """The fitted parameters give some customer no finite prediction (on a small history
+    BG/NBD can drive a and b to 0, where lifetimes' formulas return NaN)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def predict(models: FittedModels, summary: pd.DataFrame) -> pd.DataFrame:
         discount_rate=MONTHLY_DISCOUNT_RATE,
         freq="D",
     )
-    return pd.DataFrame(
+    predictions = pd.DataFrame(
         {
             "contact_id": summary.index.astype(str),
             "churn_probability": 1 - bgnbd.conditional_probability_alive(frequency, recency, age),
@@ -90,3 +96,19 @@ def predict(models: FittedModels, summary: pd.DataFrame) -> pd.DataFrame:
             "predicted_clv_365d": clv.to_numpy(),
         }
     ).reset_index(drop=True)
+    require_finite(models, predictions)
+    return predictions
+
+
+def require_finite(models: FittedModels, predictions: pd.DataFrame) -> None:
+    """A NaN stored would fail every dbt build reading the table (no decimal holds it) and
+    reach ESPs as a property, so such a fit is refused before anything is written."""
+    values = predictions.drop(columns="contact_id").to_numpy(dtype=float)
+    broken = int((~np.isfinite(values)).any(axis=1).sum())
+    if broken:
+        parameters = ", ".join(f"{k}={v:.3g}" for k, v in models.purchases.params_.items())
+        raise DegenerateFit(
+            f"the purchase model fitted on orders to {models.observed_until:%Y-%m-%d} "
+            f"({parameters}) gives {broken} of {len(predictions)} customers no finite "
+            "prediction; fit on a longer history (a later --as-of or more customers)"
+        )

@@ -14,8 +14,10 @@
 -- depends_on: {{ ref('segment_high_value') }}
 -- depends_on: {{ ref('segment_inactive_30d') }}
 -- depends_on: {{ ref('segment_lapsed_customers') }}
+-- depends_on: {{ ref('segment_likely_to_churn') }}
 -- depends_on: {{ ref('segment_new_customers') }}
 -- depends_on: {{ ref('segment_opened_not_clicked') }}
+-- depends_on: {{ ref('segment_predicted_high_value') }}
 -- depends_on: {{ ref('segment_repeat_customers') }}
 -- depends_on: {{ ref('segment_rfm') }}
 -- depends_on: {{ ref('segment_store_shoppers') }}

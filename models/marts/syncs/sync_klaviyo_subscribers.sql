@@ -3,7 +3,9 @@
     not suppressed), as its primary contact (contact_profiles.is_primary_for_email: the
     other contacts sharing the address are suppressed as 'duplicate_address'), the email
     normalized (lower-cased, trimmed). No columns that drift with time (no days_since_*),
-    so an unchanged warehouse syncs nothing.
+    so an unchanged warehouse syncs nothing. The predictions (contact_predictions; null
+    without one) are rounded to what a marketer filters on, so a refit that moves a
+    probability in its fourth decimal does not resend every profile.
 -#}
 
 with
@@ -23,6 +25,12 @@ rfm as (
 
     select * from {{ ref('contact_rfm') }}
 
+),
+
+predictions as (
+
+    select * from {{ ref('contact_predictions') }}
+
 )
 
 select
@@ -36,7 +44,12 @@ select
     rfm.rfm_score,
     profiles.orders_count,
     profiles.lifetime_revenue,
-    profiles.last_order_at
+    profiles.last_order_at,
+    cast(predictions.churn_probability as decimal(9, 2)) as churn_probability,
+    cast(predictions.expected_orders_90d as decimal(9, 2)) as expected_orders_90d,
+    cast(predictions.predicted_clv_365d as decimal(18, 2)) as predicted_clv_365d
 from profiles
 left join rfm
     on profiles.contact_id = rfm.contact_id
+left join predictions
+    on profiles.contact_id = predictions.contact_id
