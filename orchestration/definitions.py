@@ -20,6 +20,7 @@ from orchestration.assets.esp import (
 from orchestration.assets.predictions import predictions_asset
 from orchestration.assets.raw import raw_freshness_checks, source_table_specs
 from orchestration.assets.report import REPORT_KEY, report_asset
+from orchestration.assets.segment_catalog import SEGMENT_CATALOG_KEY, segment_catalog_asset
 from orchestration.assets.syncs import sync_asset_key, sync_assets
 from orchestration.jobs import daily_job, hourly_job, sync_job, trigger_job
 from orchestration.project import dbt_executable, ensure_manifest, nudge_dbt_project
@@ -51,6 +52,10 @@ report = report_asset(
     ]
 )
 
+segment_catalog = segment_catalog_asset(
+    [get_asset_key_for_model([nudge_dbt_models], "segment_memberships"), segment_transitions]
+)
+
 predictions = predictions_asset(
     get_asset_key_for_model([nudge_dbt_models], "int_orders_netted"), group_name="contacts"
 )
@@ -64,7 +69,12 @@ raw_keys = [source.key for source in sources]
 send_keys = [triggered_sends_key(sends_to)]
 pull_keys = [feedback_pull_key(sends_to)]
 trigger = trigger_job(nudge_dbt_models, segment_transitions, pull_keys, send_keys, raw_keys)
-hourly = hourly_job(nudge_dbt_models, pull_keys, [*sync_keys, *send_keys, REPORT_KEY], raw_keys)
+hourly = hourly_job(
+    nudge_dbt_models,
+    pull_keys,
+    [*sync_keys, *send_keys, REPORT_KEY, SEGMENT_CATALOG_KEY],
+    raw_keys,
+)
 daily = daily_job(nudge_dbt_models, sync_keys)
 per_sync = [
     (declaration.name, declaration.config.schedule, sync_job(declaration.name, key))
@@ -75,11 +85,19 @@ per_sync = [
 defs = Definitions(
     assets=[
         pull,
-        *source_table_specs(nudge_dbt_models, sources, fed_by={raw_events: pull_keys}),
+        # the predictions table is a dbt source too, but the predictions asset makes it
+        *(
+            spec
+            for spec in source_table_specs(
+                nudge_dbt_models, sources, fed_by={raw_events: pull_keys}
+            )
+            if spec.key not in predictions.keys
+        ),
         nudge_dbt_models,
         *syncs,
         sends,
         report,
+        segment_catalog,
         predictions,
     ],
     asset_checks=[raw_freshness_checks(sources)],

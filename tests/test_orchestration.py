@@ -29,7 +29,9 @@ from activation.errors import ConfigurationError
 from activation.state import RUNS_TABLE
 from nudge.generator import generate
 from nudge.raw_contract import create_table_sql
+from orchestration.assets.predictions import PREDICTIONS_KEY
 from orchestration.assets.raw import freshness_result
+from orchestration.assets.segment_catalog import SEGMENT_CATALOG_KEY
 from orchestration.assets.syncs import FAILED_SHARE_CHECK, failed_share_check
 from orchestration.definitions import defs, sources
 from orchestration.jobs import DAILY_JOB, HOURLY_JOB, TRIGGER_JOB, WAREHOUSE_TAG
@@ -123,6 +125,10 @@ def test_lineage_runs_raw_to_models_to_sync() -> None:
     # ESP feedback lands in raw.events; the due sends leave from triggered_sends
     assert graph.get(AssetKey(["raw", "events"])).parent_keys == {PULL}
     assert graph.get(SENDS).parent_keys == {AssetKey(["triggers", "triggered_sends"])}
+    # dbt reads the predictions table after the asset that fits and writes it
+    predictions_model = AssetKey(["intermediate", "int_contact_predictions_typed"])
+    assert graph.get(predictions_model).parent_keys == {PREDICTIONS_KEY}
+    assert graph.get(SEGMENT_CATALOG_KEY).group_name == "segments"
 
 
 def test_dbt_tests_sync_share_and_raw_freshness_are_checks() -> None:
