@@ -62,6 +62,8 @@ SENDS_COLUMNS = {
     "timezone": "varchar",
     "quiet_hours_opt_out": "boolean",
     "as_of": "timestamp",
+    "send_after": "timestamp",
+    "send_time_arm": "varchar",
 }
 PROFILE_COLUMNS = {
     "contact_id": "varchar",
@@ -96,6 +98,7 @@ def send_row(
     due: datetime | None = None,
     priority: int = 1,
     timezone: str = "UTC",
+    send_after: datetime | None = None,
 ) -> dict[str, Any]:
     due = due or AS_OF - timedelta(minutes=30)
     return {
@@ -107,6 +110,8 @@ def send_row(
         "anchor_at": due - timedelta(hours=1),
         "scheduled_at": due,
         "due_at": due,
+        "send_after": send_after or due,
+        "send_time_arm": None,
         "status": status,
         "status_reason": None,
         "variant": "A",
@@ -137,6 +142,7 @@ def candidate(contact_id: str) -> SendRow:
         esp_metric=row["esp_metric"],
         payload="{}",
         due_at=row["due_at"],
+        send_after=row["send_after"],
         timezone=row["timezone"],
         priority=row["priority"],
         quiet_hours_opt_out=row["quiet_hours_opt_out"],

@@ -184,6 +184,8 @@ def build(
                 send.contact.timezone,
                 send.opts_out,
                 as_of,
+                send.due_at,  # send_after: no send-time optimization here
+                None,
             )
         )
     warehouse.insert_rows("triggers.triggered_sends", list(SENDS_COLUMNS), rows)

@@ -48,11 +48,12 @@ def make_warehouse(path: Path, sends: int) -> None:
             "create table triggers.triggered_sends as select"
             " 'sk-' || i as send_key, 'c-' || i as contact_id,"
             " 'cart_abandonment' as trigger_key, 's' as series_id, 1 as step,"
-            " ?::timestamp as due_at, 'due' as status, 'A' as variant, 1 as priority,"
+            " ?::timestamp as due_at, ?::timestamp as send_after, 'due' as status,"
+            " 'A' as variant, 1 as priority,"
             " 'Nudge Cart Abandonment' as esp_metric, ? as payload, 'UTC' as timezone,"
             " true as quiet_hours_opt_out, ?::timestamp as as_of"
             " from range(?) t(i)",
-            [as_of - timedelta(minutes=5), payload, as_of, sends],
+            [as_of - timedelta(minutes=5), as_of - timedelta(minutes=5), payload, as_of, sends],
         )
         # the build's guardrail settings (triggers.send_policy): one send per contact here
         con.execute(

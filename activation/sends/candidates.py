@@ -24,7 +24,7 @@ from .ledger import LEDGER_TABLE
 TRIGGERED_SENDS = ("triggers", "triggered_sends")
 CONTACT_PROFILES = ("contacts", "contact_profiles")
 REQUIRED_COLUMNS = {
-    TRIGGERED_SENDS: ("timezone", "quiet_hours_opt_out", "priority", "as_of"),
+    TRIGGERED_SENDS: ("timezone", "quiet_hours_opt_out", "priority", "send_after", "as_of"),
     CONTACT_PROFILES: ("email", "has_consent", "is_suppressed", "consent_changed_at"),
 }
 
@@ -38,6 +38,7 @@ CANDIDATE_COLUMNS = (
     "esp_metric",
     "payload",
     "due_at",
+    "send_after",
     "timezone",
     "priority",
     "quiet_hours_opt_out",
@@ -120,6 +121,7 @@ picked as (
         ts.esp_metric,
         ts.payload,
         ts.due_at,
+        ts.send_after,
         ts.timezone,
         ts.priority,
         ts.quiet_hours_opt_out,

@@ -23,6 +23,7 @@ class SendRow(LedgerKey):
 
     esp_metric: str | None
     payload: str | None
+    send_after: datetime | None  # due_at, or later for a send-time optimized send
     priority: int | None
     quiet_hours_opt_out: bool | None
     ledger_attempts: int | None

@@ -7,10 +7,16 @@ again, in the same order, with what is true *now*:
    erasures, consent ends received after the build and ESP suppressions read back since
    (FreshSuppressions), for the contact and for its email address -> 'skipped' (final);
 2. staleness: ``now - due_at`` past ``max_send_lateness`` -> 'expired' (final). The night a
-   send waited because the gate deferred it (step 3) does not count: a deferral moves the
-   send's expiry (``expires_at`` in the ledger) by the time it waits, so a send deferred at
-   21:10 with an hour of lateness left leaves at 08:00 with that hour still left;
-3. quiet hours in the contact's zone at ``now`` -> 'deferred' until they end (not final:
+   send waited because the gate deferred it for quiet hours (step 3) does not count: that
+   deferral moves the send's expiry (``expires_at`` in the ledger) by the time it waits, so
+   a send deferred at 21:10 with an hour of lateness left leaves at 08:00 with that hour
+   still left;
+3. send-time optimization: a send whose ``send_after`` (its contact's preferred hour,
+   macros/triggers/send_time.sql) is still ahead of ``now`` -> 'deferred' until then,
+   reason 'send_time_optimized'. Its expiry does not move: lateness counts from due_at, and
+   the build keeps send_after within ``sto_max_delay_hours`` < ``max_send_lateness`` of it,
+   so the wait alone never makes it stale;
+   quiet hours in the contact's zone at ``now`` -> 'deferred' until they end (not final:
    the next run after that sends it); so is a send whose due_at is still ahead of ``now``
    (a build as of a later instant than the send's clock);
 4. frequency caps per normalized email address (every contact sharing it), counted from the
@@ -40,6 +46,7 @@ LEDGER_STATUS = {SKIP: "skipped", EXPIRE: "expired", DEFER: "deferred", CAP: "ca
 LATE_AT_SEND = "max_send_lateness_at_send"
 QUIET_HOURS = "quiet_hours"
 NOT_YET_DUE = "not_yet_due"
+SEND_TIME_OPTIMIZED = "send_time_optimized"
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,8 @@ class SendGate:
             return Decision(DEFER, NOT_YET_DUE, row.due_at, expires)
         if now > expires:
             return Decision(EXPIRE, LATE_AT_SEND)
+        if row.send_after is not None and row.send_after > now:
+            return Decision(DEFER, SEND_TIME_OPTIMIZED, row.send_after, expires)
         if row.quiet_hours_opt_out:
             return None
         waiting_until = row.ledger_deferred_until

@@ -9,7 +9,7 @@
       suppressed  the contact may not be emailed now (contact_profiles.suppression_reason)
       expired     as_of − due_at > max_send_lateness_hours, never sent
       held_out    the contact is in this trigger's holdout
-      scheduled   due_at is still ahead
+      scheduled   send_after (due_at, or later by send-time optimization) is still ahead
       capped      frequency caps per email address (trigger_sends_capped, after this)
       due         sendable now
 
@@ -51,7 +51,7 @@
     Guardrails 1–3 plus the ledger and cancellation, over `sends` (a CTE with due_at,
     expires_at, cancelled_at, cancel_reason, ledger_sent_at, ledger_skipped_reason,
     ledger_expired_reason,
-    is_suppressed, suppression_reason, is_held_out, scheduled_at): adds status and
+    is_suppressed, suppression_reason, is_held_out, scheduled_at, send_after): adds status and
     status_reason, 'due' still subject to the caps.
 -#}
 {% macro trigger_send_status(sends) -%}
@@ -65,7 +65,7 @@
             when is_suppressed then 'suppressed'
             when {{ nudge.as_of() }} > expires_at then 'expired'
             when is_held_out then 'held_out'
-            when due_at > {{ nudge.as_of() }} then 'scheduled'
+            when send_after > {{ nudge.as_of() }} then 'scheduled'
             else 'due'
         end as status,
         case
@@ -76,6 +76,7 @@
             when is_suppressed then coalesce(suppression_reason, 'suppressed')
             when {{ nudge.as_of() }} > expires_at then 'max_send_lateness'
             when is_held_out then 'holdout'
+            when send_after > due_at then 'send_time_optimized'
             when due_at > scheduled_at then 'quiet_hours'
         end as status_reason
     from {{ sends }}

@@ -5,7 +5,7 @@
     trigger models build; the next run after the table appears reads it. Columns a newer
     activation added (the send-time gate's due_at, deferred_until, expires_at, timezone)
     are read when the table has them and null when it does not (a ledger written by an
-    older Nudge, or by hand).
+    older Nudge, or by hand): nudge.optional_source.
 -#}
 
 {%- set columns = [
@@ -28,38 +28,13 @@
     ('expires_at', dbt.type_timestamp()),
     ('timezone', dbt.type_string()),
 ] -%}
-{%- set ledger = source('activation', 'send_ledger') -%}
-{%- set ledger_relation = load_relation(ledger) if execute else none -%}
-{%- set ledger_exists = ledger_relation is not none -%}
-{%- set present = columns | map('first') | list -%}
-{%- if ledger_exists -%}
-    {%- set present = adapter.get_columns_in_relation(ledger_relation) | map(attribute='name') | map('lower') | list -%}
-{%- endif -%}
 
 with
 
 source as (
 
-    {% if ledger_exists -%}
-        select * from {{ ledger }}
-    {%- else -%}
-        select
-            {% for name, data_type in columns -%}
-                cast(null as {{ data_type }}) as {{ name }}{% if not loop.last %},{% endif %}
-            {% endfor -%}
-        where 1 = 0
-    {%- endif %}
-
-),
-
-renamed as (
-
-    select
-        {% for name, data_type in columns -%}
-            cast({{ name if name in present else 'null' }} as {{ data_type }}) as {{ name }}{% if not loop.last %},{% endif %}
-        {% endfor -%}
-    from source
+    {{ nudge.optional_source(source('activation', 'send_ledger'), columns) }}
 
 )
 
-select * from renamed
+select * from source

@@ -221,7 +221,7 @@ fewer delivered emails than the dbt var benchmark_min_delivered is not judged ye
 theirs can be attributed to one, and the lift compares orders in the window instead. With
 the 95% interval of the difference (grey: the interval includes 0, not significant).</p>
 {charts.lift_forest(holdout)}
-<h3>All comparisons (holdout and A/B variants)</h3>
+<h3>All comparisons (holdout, A/B variants, send-time optimization)</h3>
 <p>One method per comparison (docs/measurement.md): the interval is the score interval
 that inverts the score test whose p-value is shown, so "significant" means both "the 95%
 interval excludes 0" and "p &lt; 0.05"; they cannot disagree. Groups under 100 units are

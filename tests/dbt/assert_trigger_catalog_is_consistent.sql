@@ -1,6 +1,7 @@
 -- seeds/trigger_catalog.csv: delays are 0 or more and increase from step to step, a step
 -- exists only after the one before it, the incentive step is one of the trigger's steps,
--- re-entry days are 0 or more and variant_b_pct is a percentage.
+-- re-entry days are 0 or more, variant_b_pct and sto_pct are percentages and a trigger with
+-- send-time optimization names one of its steps as the first it may move.
 select trigger_key
 from {{ ref('trigger_catalog') }}
 where
@@ -14,3 +15,9 @@ where
     or reentry_days < 0
     or variant_b_pct < 0
     or variant_b_pct > 100
+    or sto_pct < 0
+    or sto_pct > 100
+    or (sto_pct > 0 and sto_from_step is null)
+    or (sto_from_step is not null and sto_from_step not in (1, 2, 3))
+    or (sto_from_step = 2 and step_2_delay_minutes is null)
+    or (sto_from_step = 3 and step_3_delay_minutes is null)

@@ -71,6 +71,10 @@ BUILD_VARS: dict[str, Any] = {
     "max_send_lateness_hours": 24,
     "quiet_hours_start": 21,
     "quiet_hours_end": 8,
+    # send-time optimization off: it would move some contacts' steps to their preferred hour
+    # (itself a vote over every scenario's contacts); its scheduling is checked on fixed
+    # cases by tests/dbt/assert_send_time_optimization_schedules.sql
+    "sto_max_delay_hours": 0,
 }
 
 STATUSES = ("scheduled", "due", "sent", "suppressed", "held_out", "capped", "expired", "cancelled")

@@ -9,7 +9,9 @@
     'suppressed' counts when the contact's consent ended after its due_at (unsubscribed,
     bounced or complained later, as sent contacts may): the suppression did not exist at
     exposure. exposed_at = the first such step's due_at; converted = an order within
-    `experiment_conversion_window_days` (default 7) after it.
+    `experiment_conversion_window_days` (default 7) after it. send_time_arm = the contact's
+    send-time optimization arm for the trigger (null without one): both arms' windows start
+    at the due time, so the optimized arm's wait counts against it.
 -#}
 
 with
@@ -49,6 +51,7 @@ armed as (
         sends.trigger_key,
         sends.series_id,
         sends.variant,
+        sends.send_time_arm,
         sends.due_at,
         sends.sent_at,
         case
@@ -80,6 +83,7 @@ units as (
         series_id,
         max(case when arm = 'sent' then 1 else 0 end) as any_sent,
         min(variant) as variant,
+        min(send_time_arm) as send_time_arm,
         min(due_at) as exposed_at
     from armed
     where arm is not null
@@ -123,6 +127,7 @@ select
     units.series_id,
     case when units.any_sent = 1 then 'sent' else 'held_out' end as arm,
     units.variant,
+    units.send_time_arm,
     units.exposed_at,
     coalesce(conversions.orders_in_window, 0) > 0 as converted,
     units.any_sent = 1 and coalesce(clicks.clicked, 0) = 1 as clicked

@@ -2,8 +2,10 @@
     One row per trigger_key and comparison (docs/contracts/behaviors.md, "Measurement";
     the method: docs/measurement.md): 'sent_vs_held_out' on conversion within
     `experiment_conversion_window_days` of due_at (int_experiment_units_assigned: one unit
-    per contact and series), and 'variant_b_vs_a' among sent units on the same conversion
-    and on clicking. One method per comparison, whose interval and test agree: the score
+    per contact and series), 'variant_b_vs_a' among sent units on the same conversion
+    and on clicking, and 'send_time_optimized_vs_due_time' (send-time optimization: the
+    optimized arm against the due-time arm, among sent units of triggers with an arm) on the
+    same two metrics. One method per comparison, whose interval and test agree: the score
     test of no difference (z_score, p_value: macros/statistics/two_proportion_test.sql) and
     the 95% score interval that inverts it (ci_low, ci_high: score_interval.sql), so
     is_significant (the interval excludes 0) and p_value < 0.05 say the same. Each
@@ -48,6 +50,26 @@ variant_click as (
 
 ),
 
+send_time_conversion as (
+
+    {{ nudge.arm_comparison(
+        'units', 'trigger_key', 'send_time_optimized_vs_due_time', 'conversion',
+        arm_column='send_time_arm', control='due_time', treatment='optimized', success='converted',
+        where="arm = 'sent' and send_time_arm is not null", require_treatment=true
+    ) }}
+
+),
+
+send_time_click as (
+
+    {{ nudge.arm_comparison(
+        'units', 'trigger_key', 'send_time_optimized_vs_due_time', 'click',
+        arm_column='send_time_arm', control='due_time', treatment='optimized', success='clicked',
+        where="arm = 'sent' and send_time_arm is not null", require_treatment=true
+    ) }}
+
+),
+
 comparisons as (
 
     select * from holdout
@@ -55,6 +77,10 @@ comparisons as (
     select * from variant_conversion
     union all
     select * from variant_click
+    union all
+    select * from send_time_conversion
+    union all
+    select * from send_time_click
 
 ),
 

@@ -2,7 +2,8 @@
     One row per send (contact_id, trigger_key, series_id, step) of every trigger as of
     `as_of` (docs/contracts/behaviors.md, "Triggers" and "Guardrails"): the series of every
     model tagged `trigger` (models/marts/triggers/definitions/), filtered for re-entry,
-    expanded into steps with seeds/trigger_catalog.csv, deferred out of quiet hours, and
+    expanded into steps with seeds/trigger_catalog.csv, deferred out of quiet hours, given
+    their send-time optimization arm and send_after (macros/triggers/send_time.sql), and
     given one status by the ledger, cancellation and the guardrails in order
     (macros/triggers/). Adding a trigger is adding its model there, its catalog row and its
     depends_on line below (kept alphabetical): dbt learns a model's upstream models while
@@ -114,25 +115,43 @@ deferred as (
 
 ),
 
+preferred_hours as (
+
+    select * from {{ ref('int_send_hours_preferred') }}
+
+),
+
+population_hour as (
+
+    select * from {{ ref('int_send_hours_preferred_population') }}
+
+),
+
+optimized as (
+
+    {{ nudge.send_time_optimized('deferred', 'preferred_hours', 'population_hour') }}
+
+),
+
 checked as (
 
     select
-        deferred.*,
-        {{ nudge.send_expires_at('deferred.due_at') }} as expires_at,
+        optimized.*,
+        {{ nudge.send_expires_at('optimized.due_at') }} as expires_at,
         ledger.sent_at as ledger_sent_at,
         ledger.skipped_reason as ledger_skipped_reason,
         ledger.expired_reason as ledger_expired_reason,
         coalesce(profiles.is_suppressed, true) as is_suppressed,
         case when profiles.contact_id is null then 'unknown_contact' else profiles.suppression_reason end
             as suppression_reason,
-        {{ nudge.send_cap_key('profiles.email_key', 'deferred.contact_id') }} as cap_key,
-        {{ nudge.is_held_out('deferred.contact_id', 'deferred.trigger_key') }} as is_held_out,
-        {{ nudge.ab_variant('deferred.contact_id', 'deferred.trigger_key', 'deferred.variant_b_pct') }} as variant
-    from deferred
+        {{ nudge.send_cap_key('profiles.email_key', 'optimized.contact_id') }} as cap_key,
+        {{ nudge.is_held_out('optimized.contact_id', 'optimized.trigger_key') }} as is_held_out,
+        {{ nudge.ab_variant('optimized.contact_id', 'optimized.trigger_key', 'optimized.variant_b_pct') }} as variant
+    from optimized
     left join ledger
-        on deferred.send_key = ledger.send_key
+        on optimized.send_key = ledger.send_key
     left join profiles
-        on deferred.contact_id = profiles.contact_id
+        on optimized.contact_id = profiles.contact_id
 
 ),
 
@@ -157,6 +176,8 @@ select
     anchor_at,
     scheduled_at,
     due_at,
+    send_after,
+    cast(send_time_arm as {{ dbt.type_string() }}) as send_time_arm,
     cast(capped_status as {{ dbt.type_string() }}) as status,
     cast(capped_status_reason as {{ dbt.type_string() }}) as status_reason,
     cast(variant as {{ dbt.type_string() }}) as variant,
