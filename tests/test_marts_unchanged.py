@@ -2,11 +2,12 @@
 
 A small generated store (test_portability's: 200 contacts, seed 11, 180 days to
 2026-11-01, with its send history, tests/fixtures/send_history.py, so the performance marts
-have sends to measure) is built with `dbt run` as of the end, and each relation built from
-models/marts/** is fingerprinted (bench/marts.py: row count, an md5 over the rows and per
-column, doubles rounded to 6 decimals) and compared with tests/fixtures/mart_fingerprints.json,
-which holds the fingerprints of the build before the change. A failure names each mart and
-column that differs.
+have sends to measure, and a predictions table, tests/fixtures/store_predictions.py, so the
+marts reading predictions have some) is built with `dbt run` as of the end, and each
+relation built from models/marts/** is fingerprinted (bench/marts.py: row count, an md5
+over the rows and per column, doubles rounded to 6 decimals) and compared with
+tests/fixtures/mart_fingerprints.json, which holds the fingerprints of the build before the
+change. A failure names each mart and column that differs.
 
 The store comes from the generator as it is, so a generator change fails this test too.
 
@@ -36,6 +37,7 @@ from nudge.dbt_runner import parse_manifest, run_dbt
 from nudge.generator import generate
 from nudge.paths import PROJECT_ROOT
 from tests.fixtures.send_history import write_send_history
+from tests.fixtures.store_predictions import write_store_predictions
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +50,12 @@ REGENERATE = ".venv/bin/python -m tests.test_marts_unchanged --write"
 
 
 def build_store(warehouse: Path) -> Path:
-    """Generate the store into `warehouse`, add its send history, and `dbt run` as of
-    AS_OF (seeds first); dbt parses the project once for both."""
+    """Generate the store into `warehouse`, add its send history and predictions, and
+    `dbt run` as of AS_OF (seeds first); dbt parses the project once for both."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     generate(warehouse, contacts=CONTACTS, seed=SEED, end=AS_OF, days=DAYS)
     write_send_history(warehouse, AS_OF)
+    write_store_predictions(warehouse, AS_OF)
     manifest = parse_manifest(warehouse)
     run_dbt(["seed"], warehouse, quiet=True, manifest=manifest)
     run_dbt(
