@@ -10,6 +10,10 @@
 - Event ids must be ULIDs and are de-duplicated: an id seen before is accepted and ignored.
 - Manual segments exist beforehand (``segments=``): ``POST /api/v1/segments/{id}/add_customers``
   / ``remove_customers`` ``{"ids": [...]}``, up to 1,000 ids.
+- App API (Bearer ``app_api_key``, 10 requests / s): ``GET /v1/messages?type=&start_ts=
+  &end_ts=&limit=&start=`` lists email messages newest first, ``next`` the cursor of the
+  next page ("" at the end). With ``engagement`` and ``campaigns`` (event name -> campaign
+  id), each new event of a campaign's name sends one simulated message (messages.py).
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..contract_server import ContractApp, FixedWindow, Refused, json_response
+from ..klaviyo.engagement import EngagementConfig
+from .messages import simulated_message
 
 BATCH_BYTES = 500 * 1024
 ITEM_BYTES = 32 * 1024
 SEGMENT_IDS = 1000
+MESSAGES_PAGE = (50, 1000)  # default and largest limit
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -41,6 +48,7 @@ class CustomerioApp(ContractApp):
             Rule("/api/v1/customers/<customer_id>/events", endpoint="event", methods=["POST"]),
             Rule("/api/v1/customers/<customer_id>/suppress", endpoint="suppress", methods=["POST"]),
             Rule("/api/v2/batch", endpoint="batch", methods=["POST"]),
+            Rule("/v1/messages", endpoint="messages", methods=["GET"]),
             Rule(
                 "/api/v1/segments/<int:segment_id>/<any(add_customers, remove_customers):change>",
                 endpoint="segment",
@@ -56,10 +64,18 @@ class CustomerioApp(ContractApp):
         *,
         segments: tuple[int, ...] = (),
         rate: tuple[int, float] = (100, 1.0),
+        app_api_key: str | None = None,
+        campaigns: dict[str, int] | None = None,
+        engagement: EngagementConfig | None = None,
     ) -> None:
         super().__init__()
         self._credentials = f"{site_id}:{api_key}".encode()
+        self._app_key = (app_api_key or "").encode()
         self.window = FixedWindow(*rate)
+        self.app_window = FixedWindow(10, 1.0)
+        self.campaigns = dict(campaigns or {})
+        self.engagement = engagement
+        self.messages: list[dict[str, Any]] = []
         self.people: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.event_ids: set[str] = set()
@@ -70,6 +86,12 @@ class CustomerioApp(ContractApp):
         return json_response(status, {"meta": {"error": detail}})
 
     def authenticate(self, request: Request) -> None:
+        if request.path.startswith("/v1/"):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            known = bool(self._app_key) and hmac.compare_digest(token.encode(), self._app_key)
+            if scheme != "Bearer" or not known:
+                raise Refused(self.error(401, "Unauthorized request"))
+            return
         scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
         try:
             given = base64.b64decode(encoded)
@@ -79,7 +101,7 @@ class CustomerioApp(ContractApp):
             raise Refused(self.error(401, "Unauthorized request"))
 
     def throttle(self, request: Request, endpoint: str) -> Response | None:
-        allowed, _, _ = self.window.hit()
+        allowed, _, _ = (self.app_window if endpoint == "messages" else self.window).hit()
         return None if allowed else self.error(429, "Too many requests")
 
     # ------------------------------------------------------------------ people
@@ -112,15 +134,18 @@ class CustomerioApp(ContractApp):
                 return None  # seen before: de-duplicated
             if event_id:
                 self.event_ids.add(event_id)
-            self.events.append(
-                {
-                    "customer_id": customer_id,
-                    "name": name,
-                    "id": event_id,
-                    "timestamp": item.get("timestamp"),
-                    "data": data,
-                }
-            )
+            event = {
+                "customer_id": customer_id,
+                "name": name,
+                "id": event_id,
+                "timestamp": item.get("timestamp"),
+                "data": data,
+            }
+            self.events.append(event)
+            campaign = self.campaigns.get(name)
+            if self.engagement is not None and self.engagement.enabled and campaign is not None:
+                person = self.people.get(customer_id, {})
+                self.messages.append(simulated_message(self.engagement, campaign, person, event))
         return None
 
     def on_identify(self, request: Request, body: Any, customer_id: str) -> Response:
@@ -147,6 +172,7 @@ class CustomerioApp(ContractApp):
                 for members in self.segments.values():
                     members.discard(person_id)
             self.events = [e for e in self.events if e["customer_id"] not in gone]
+            self.messages = [m for m in self.messages if m["customer_id"] not in gone]
         return json_response(200, {})
 
     def on_suppress(self, request: Request, body: Any, customer_id: str) -> Response:
@@ -186,6 +212,30 @@ class CustomerioApp(ContractApp):
         else:
             return "invalid", "action", f"unknown action {action!r}"
         return None if problem is None else ("invalid", *problem)
+
+    # ---------------------------------------------------------------- App API
+
+    def on_messages(self, request: Request, body: Any) -> Response:
+        default, largest = MESSAGES_PAGE
+        limit = min(request.args.get("limit", default=default, type=int), largest)
+        start = request.args.get("start", default=0, type=int)
+        kind = request.args.get("type")
+        low = request.args.get("start_ts", type=int)
+        high = request.args.get("end_ts", type=int)
+        with self.lock:
+            rows = [
+                dict(m)
+                for m in self.messages
+                if kind in (None, m["type"])
+                and (low is None or m["created"] >= low)
+                and (high is None or m["created"] < high)
+            ]
+        rows.sort(key=lambda m: (-m["created"], m["id"]))
+        page = rows[start : start + limit]
+        following = start + len(page)
+        return json_response(
+            200, {"messages": page, "next": str(following) if following < len(rows) else ""}
+        )
 
     # ---------------------------------------------------------------- segments
 

@@ -13,6 +13,10 @@
 - ``POST /lists/{id}/members/{hash}/events`` (name 2-30 characters): 204, no idempotency.
 - ``GET /lists/{id}/members?status=&since_last_changed=&count=&offset=``; ``GET /lists``.
 - ``POST /lists/{id}/members/{hash}/actions/delete-permanent``: 204 (404 if not a member).
+- ``GET /reports/{campaign}/email-activity?since=&count=&offset=``: per recipient, the
+  opens, clicks and bounces from ``since`` on (404 for an unknown campaign). With
+  ``engagement`` and ``campaigns`` (event name -> campaign id), each event of a campaign's
+  name sends its email and simulates its activity (activity.py).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..contract_server import ContractApp, Refused, json_response
+from ..klaviyo.engagement import EngagementConfig
+from .activity import simulated_activity
 
 BULK_MEMBERS = 500
 SEGMENT_MEMBERS = 500
@@ -70,6 +76,11 @@ class MailchimpApp(ContractApp):
                 endpoint="segment_members",
                 methods=["POST"],
             ),
+            Rule(
+                "/3.0/reports/<campaign_id>/email-activity",
+                endpoint="email_activity",
+                methods=["GET"],
+            ),
         ]
     )
 
@@ -79,6 +90,8 @@ class MailchimpApp(ContractApp):
         *,
         audiences: tuple[str, ...] = ("aud0001",),
         max_connections: int = MAX_CONNECTIONS,
+        campaigns: dict[str, str] | None = None,
+        engagement: EngagementConfig | None = None,
     ) -> None:
         super().__init__()
         self._key = api_key.encode()
@@ -89,6 +102,12 @@ class MailchimpApp(ContractApp):
         self._in_flight = 0
         self._connections = threading.BoundedSemaphore(max_connections)
         self.max_connections = max_connections
+        self.campaigns = dict(campaigns or {})
+        self.engagement = engagement
+        # campaign -> (list, member hash) -> activity records
+        self.activity: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {
+            campaign: {} for campaign in self.campaigns.values()
+        }
 
     def error(self, status: int, detail: str, title: str | None = None) -> Response:
         titles = {400: "Invalid Resource", 401: "API Key Invalid", 404: "Resource Not Found"}
@@ -259,7 +278,55 @@ class MailchimpApp(ContractApp):
             if member not in audience:
                 return self.error(404, f"no member {member} in list {list_id}")
             self.events.append({"list_id": list_id, "member": member, **body})
+            self._send_campaign(list_id, audience[member], body)
         return Response(status=204)
+
+    def _send_campaign(self, list_id: str, member: dict[str, Any], event: dict[str, Any]) -> None:
+        campaign = self.campaigns.get(event["name"])
+        if campaign is None or self.engagement is None or not self.engagement.enabled:
+            return
+        activity, status = simulated_activity(self.engagement, member, event)
+        self.activity[campaign].setdefault((list_id, member["id"]), []).extend(activity)
+        if status is not None:
+            member["status"] = status
+            member["last_changed"] = _now()
+
+    def on_email_activity(self, request: Request, body: Any, campaign_id: str) -> Response:
+        if campaign_id not in self.activity:
+            return self.error(404, f"The requested resource could not be found: {campaign_id}.")
+        since = request.args.get("since")
+        moment = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
+        count = min(request.args.get("count", default=10, type=int), 1000)
+        offset = request.args.get("offset", default=0, type=int)
+        with self.lock:
+            emails = []
+            for (list_id, key), records in sorted(self.activity[campaign_id].items()):
+                kept = [
+                    dict(r)
+                    for r in records
+                    if moment is None or datetime.fromisoformat(r["timestamp"]) >= moment
+                ]
+                if kept:
+                    emails.append(
+                        {
+                            "campaign_id": campaign_id,
+                            "list_id": list_id,
+                            "list_is_active": True,
+                            "email_id": key,
+                            "email_address": self.members[list_id]
+                            .get(key, {})
+                            .get("email_address"),
+                            "activity": kept,
+                        }
+                    )
+        return json_response(
+            200,
+            {
+                "emails": emails[offset : offset + count],
+                "campaign_id": campaign_id,
+                "total_items": len(emails),
+            },
+        )
 
     def on_lists(self, request: Request, body: Any) -> Response:
         count = min(request.args.get("count", default=10, type=int), 1000)
@@ -280,6 +347,8 @@ class MailchimpApp(ContractApp):
             self.events = [
                 e for e in self.events if (e["list_id"], e["member"]) != (list_id, member)
             ]
+            for activity in self.activity.values():
+                activity.pop((list_id, member), None)
         return Response(status=204)
 
     # --------------------------------------------------------------- segments
