@@ -155,7 +155,8 @@ class DestinationSettings:
 
     @property
     def secrets(self) -> tuple[Secret, ...]:
-        return (self.api_key,)
+        extra = self.options.app_api_key
+        return (self.api_key,) if extra is None else (self.api_key, extra)
 
     @property
     def target(self) -> str:
@@ -200,6 +201,7 @@ BRAZE_TRACK_RATE_DEFAULT = "50000/60s"  # (conflicting) 3,000 / 3 s elsewhere: t
 CUSTOMERIO_TRACK_RATE_DEFAULT = "100/1s"  # (conflicting) 1,000 / s elsewhere
 BRAZE_TRACK_OBJECTS_DEFAULT = 75  # (conflicting) 75 of each kind, or 75 in total
 CUSTOMERIO_DEFAULT_TRACK_URL = "https://track.customer.io"
+CUSTOMERIO_DEFAULT_APP_URL = "https://api.customer.io"
 
 
 def parse_rate(text: str, variable: str) -> Window:
@@ -228,6 +230,12 @@ class EspOptions:
     audience_id: str | None = None
     # the webhook may POST over plain http:// to a host other than this machine
     allow_insecure_http: bool = False
+    # trigger_key -> the ESP campaign that emails it, whose report the engagement pull reads
+    # (Mailchimp, Customer.io: their reports name the campaign, not the send)
+    report_campaigns: tuple[tuple[str, str], ...] = ()
+    # Customer.io's App API (reporting: the engagement pull), apart from the Track API
+    app_url: str | None = None
+    app_api_key: Secret | None = None
 
 
 def _required(env: Mapping[str, str], variable: str, what: str) -> str:
@@ -243,18 +251,29 @@ def _url(env: Mapping[str, str], variable: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _pairs(text: str, variable: str) -> tuple[tuple[str, str], ...]:
+def _pairs(
+    text: str,
+    variable: str,
+    kind: str = "<metric>",
+    example: str = "Abandoned Cart=4a1b...,Welcome=9c2d...",
+) -> tuple[tuple[str, str], ...]:
     """``"Abandoned Cart=cmp-1, Welcome=cmp-2"`` -> (("Abandoned Cart", "cmp-1"), …)."""
     pairs = []
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, equals, value = item.partition("=")
         if not equals or not name.strip() or not value.strip():
             raise ConfigurationError(
-                f"{variable} must list <metric>=<campaign id> pairs separated by commas "
-                f"(e.g. 'Abandoned Cart=4a1b...,Welcome=9c2d...'), got {item!r}."
+                f"{variable} must list {kind}=<campaign id> pairs separated by commas "
+                f"(e.g. '{example}'), got {item!r}."
             )
         pairs.append((name.strip(), value.strip()))
     return tuple(pairs)
+
+
+def _report_campaigns(env: Mapping[str, str], variable: str) -> tuple[tuple[str, str], ...]:
+    return _pairs(
+        env.get(variable, ""), variable, "<trigger_key>", "cart_abandonment=4a1b...,welcome=9c2d..."
+    )
 
 
 def _settings(
@@ -306,7 +325,9 @@ def mailchimp_settings(
 ) -> DestinationSettings:
     """Mailchimp from ``MAILCHIMP_API_KEY`` (``<key>-<dc>``: the data center picks
     ``https://<dc>.api.mailchimp.com/3.0``) or ``MAILCHIMP_BASE_URL`` when set;
-    ``MAILCHIMP_AUDIENCE_ID``: the audience triggered sends go to."""
+    ``MAILCHIMP_AUDIENCE_ID``: the audience triggered sends go to;
+    ``MAILCHIMP_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``): the Customer Journey
+    email of each trigger, whose email activity the engagement pull reads."""
     env = os.environ if env is None else env
     key = _required(
         env,
@@ -322,7 +343,10 @@ def mailchimp_settings(
                 "use the full key, or export MAILCHIMP_BASE_URL=https://<dc>.api.mailchimp.com/3.0."
             )
         base = f"https://{dc}.api.mailchimp.com/3.0"
-    options = EspOptions(audience_id=env.get("MAILCHIMP_AUDIENCE_ID", "").strip() or None)
+    options = EspOptions(
+        audience_id=env.get("MAILCHIMP_AUDIENCE_ID", "").strip() or None,
+        report_campaigns=_report_campaigns(env, "MAILCHIMP_REPORT_CAMPAIGNS"),
+    )
     return _settings("mailchimp", _url(env, "MAILCHIMP_BASE_URL", base), key, options, overrides)
 
 
@@ -331,7 +355,10 @@ def customerio_settings(
 ) -> DestinationSettings:
     """Customer.io Track API from ``CUSTOMERIO_SITE_ID`` and ``CUSTOMERIO_API_KEY``;
     ``CUSTOMERIO_TRACK_URL`` (default https://track.customer.io, e.g. track-eu for the EU
-    region) and ``CUSTOMERIO_TRACK_RATE`` (default 100/1s)."""
+    region) and ``CUSTOMERIO_TRACK_RATE`` (default 100/1s). The engagement pull reads the
+    App API: ``CUSTOMERIO_APP_API_KEY`` (a key with reporting access), ``CUSTOMERIO_APP_URL``
+    (default https://api.customer.io; api-eu for the EU region) and
+    ``CUSTOMERIO_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``)."""
     env = os.environ if env is None else env
     site_id = _required(
         env,
@@ -344,12 +371,20 @@ def customerio_settings(
         "Export the Track API key of your workspace (export CUSTOMERIO_API_KEY=...).",
     )
     base = env.get("CUSTOMERIO_TRACK_URL", "").strip() or CUSTOMERIO_DEFAULT_TRACK_URL
+    app_key = env.get("CUSTOMERIO_APP_API_KEY", "").strip()
     options = EspOptions(
         username=site_id,
         write_rate=parse_rate(
             env.get("CUSTOMERIO_TRACK_RATE", "").strip() or CUSTOMERIO_TRACK_RATE_DEFAULT,
             "CUSTOMERIO_TRACK_RATE",
         ),
+        report_campaigns=_report_campaigns(env, "CUSTOMERIO_REPORT_CAMPAIGNS"),
+        app_url=_url(
+            env,
+            "CUSTOMERIO_APP_URL",
+            env.get("CUSTOMERIO_APP_URL", "").strip() or CUSTOMERIO_DEFAULT_APP_URL,
+        ),
+        app_api_key=Secret(app_key) if app_key else None,
     )
     return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from activation.engagement import pull_engagement
-from activation.engagement.raw_feedback import RAW_EVENT_NAMES
+from activation.engagement.klaviyo_events import RAW_EVENT_NAMES
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sends import run_sends

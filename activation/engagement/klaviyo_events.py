@@ -1,39 +1,93 @@
 """Read engagement events from Klaviyo's ``GET /api/events``: filtered on ``datetime``
 (``since`` inclusive, ``until`` exclusive), sorted by it, with the metric and the profile
-included so each event names its metric and the profile's external_id (our contact_id)."""
+included so each event names its metric and the profile's external_id (our contact_id).
+Klaviyo's flow echoes the tracked event's properties, so each event names its send."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..destinations.klaviyo import KlaviyoDestination
 from ..destinations.responses import json_body
 from ..http import ApiClient
-
-PAGE_SIZE = 1000  # the spec's maximum page[size] for GET /api/events
-# Klaviyo's engagement metrics (shared/specs: "Engagement read-back")
-ENGAGEMENT_METRICS = (
-    "Received Email",
-    "Opened Email",
-    "Clicked Email",
-    "Bounced Email",
-    "Unsubscribed",
-    "Marked Email as Spam",
+from ..settings import DestinationSettings
+from .events import (
+    BOUNCED,
+    CLICKED,
+    COMPLAINED,
+    DELIVERED,
+    OPENED,
+    SEND_PROPERTIES,
+    UNSUBSCRIBED,
+    EspEvent,
 )
 
+PAGE_SIZE = 1000  # the spec's maximum page[size] for GET /api/events
+# Klaviyo's engagement metrics (activation/specs: "Engagement read-back") as raw events
+RAW_EVENT_NAMES = {
+    "Received Email": DELIVERED,
+    "Opened Email": OPENED,
+    "Clicked Email": CLICKED,
+    "Bounced Email": BOUNCED,
+    "Unsubscribed": UNSUBSCRIBED,
+    "Marked Email as Spam": COMPLAINED,
+}
+ENGAGEMENT_METRICS = tuple(RAW_EVENT_NAMES)
 
-@dataclass(frozen=True)
-class EspEvent:
-    event_id: str
-    metric: str
-    occurred_at: datetime  # naive UTC
-    profile_id: str
-    email: str | None
-    external_id: str | None
-    properties: dict[str, Any]
+
+class KlaviyoEngagement:
+    """The engagement reader of a Klaviyo account (activation/engagement/readers.py)."""
+
+    def __init__(self, settings: DestinationSettings) -> None:
+        self.destination = KlaviyoDestination(settings)
+        self.client = self.destination.client
+
+    def read(self, since: datetime | None, until: datetime) -> Iterator[EspEvent]:
+        return read_events(self.client, since, until)
+
+    def close(self) -> None:
+        self.destination.close()
+
+
+def klaviyo_event(
+    *,
+    event_id: str,
+    metric: str,
+    occurred_at: datetime,
+    profile_id: str,
+    email: str | None,
+    external_id: str | None,
+    properties: dict[str, Any],
+) -> EspEvent:
+    """A Klaviyo engagement event (``metric``, ``event_properties``) in the raw contract's
+    terms. Klaviyo's ``$message`` is the flow message: for our sends, the tracked event's
+    unique_id, which is the send_key."""
+    feedback: dict[str, Any] = {
+        "email_id": properties.get("$message") or properties.get("$event_id") or event_id,
+        "esp_metric": metric,
+    }
+    feedback.update(
+        {name: properties[name] for name in SEND_PROPERTIES if properties.get(name) is not None}
+    )
+    if feedback.get("send_key") is None and properties.get("$message"):
+        feedback["send_key"] = properties["$message"]
+    if metric == "Clicked Email" and properties.get("URL"):
+        feedback["link_url"] = properties["URL"]
+    if metric == "Bounced Email":
+        bounce_type = str(properties.get("Bounce Type") or "hard").lower()
+        feedback["bounce_type"] = "soft" if bounce_type.startswith("soft") else "hard"
+    return EspEvent(
+        event_id=event_id,
+        event=RAW_EVENT_NAMES[metric],
+        occurred_at=occurred_at,
+        profile_id=profile_id,
+        email=email,
+        external_id=external_id,
+        properties=feedback,
+    )
 
 
 def _stamp(moment: datetime) -> str:
@@ -84,7 +138,7 @@ def read_events(client: ApiClient, since: datetime | None, until: datetime) -> I
             profile_id = str(relationships["profile"]["data"]["id"])
             profile = profiles.get(profile_id, {})
             attributes = event.get("attributes") or {}
-            yield EspEvent(
+            yield klaviyo_event(
                 event_id=str(event["id"]),
                 metric=str(metric),
                 occurred_at=_utc_naive(str(attributes["datetime"])),

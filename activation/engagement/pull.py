@@ -1,5 +1,6 @@
 """The ESP engagement pull (the "ESP engagement pull" asset in Dagster, ``nudge pull``):
-events since the cursor land in ``raw.events`` once each.
+events since the cursor land in ``raw.events`` once each, whichever ESP's reader
+(readers.py) read them.
 
 - **Incremental**: ``activation.engagement_pulls`` keeps one row per pull and account with
   its window; the next pull starts at the end of the last window minus a lookback (events
@@ -7,6 +8,7 @@ events since the cursor land in ``raw.events`` once each.
   event stamped later is read by a later pull, never skipped.
 - **Idempotent**: each raw event's message_id is a hash of the ESP's event id; ids already
   in raw.events are not written again, so a rerun (or an overlapping window) adds nothing.
+- **Attributed**: each event carries the send it answers (attribution.py).
 - **Raw tables reloaded**: when no engagement event of this account is left in raw.events
   although earlier pulls landed some, the pull starts from the beginning again.
 """
@@ -15,21 +17,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import state
 from ..batching import chunks
-from ..destinations.klaviyo import KlaviyoDestination
 from ..errors import ActivationError, ConfigurationError
 from ..sends.candidates import CONTACT_PROFILES
 from ..sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS
 from ..settings import DestinationSettings, redact
 from ..warehouse import Table, WarehouseConnection, open_warehouse
 from ..warehouse.tables import integer, text, timestamp
-from .klaviyo_events import EspEvent, read_events
+from .attribution import SendAttribution
+from .events import EspEvent
 from .raw_feedback import MESSAGE_ID_PREFIX, message_id, raw_row
+from .readers import engagement_reader
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +77,10 @@ def pull_engagement(
     """Land the ESP's engagement events since the last pull into ``raw.events`` (module
     docstring) of the warehouse of the dbt target (``open_warehouse``: ``warehouse`` is the
     DuckDB file). ``until`` (default: now) ends the window."""
-    if settings.destination != "klaviyo":
-        raise ConfigurationError(
-            f"the engagement pull reads Klaviyo's events API; destination "
-            f"{settings.destination!r} has none here (set NUDGE_SENDS_DESTINATION=klaviyo)"
-        )
+    reader = engagement_reader(settings)  # refuses a destination without one, first
     started_at = state.utcnow()
     window_end = until or started_at
-    with open_warehouse(warehouse) as connection:
+    with closing(reader), open_warehouse(warehouse) as connection:
         if connection.columns(*RAW_EVENTS) is None:
             raise ConfigurationError(
                 f"{'.'.join(RAW_EVENTS)} does not exist in {connection.location}: the engagement "
@@ -90,19 +90,18 @@ def pull_engagement(
         connection.ensure_table(PULLS)
         window_start = _window_start(connection, settings.target, lookback)
         result = EngagementPullResult(settings.target, window_start, window_end)
-        destination = KlaviyoDestination(settings)
+        attribution = SendAttribution(connection, settings.target)
         try:
-            events = read_events(destination.client, window_start, window_end)
+            events = reader.read(window_start, window_end)
             for batch in chunks(events, CHUNK):
                 result.pulled += len(batch)
-                _land(connection, settings.destination, batch, result)
+                _land(connection, settings.destination, attribution, batch, result)
         except ActivationError as exc:
             raise ActivationError(
                 redact(f"engagement pull failed: {exc}", settings.secrets)
             ) from None
         finally:
-            result.api_calls = destination.client.stats.api_calls
-            destination.close()
+            result.api_calls = reader.client.stats.api_calls
         connection.insert_rows(
             PULLS.qualified,
             PULLS.column_names,
@@ -153,6 +152,7 @@ def _window_start(
 def _land(
     connection: WarehouseConnection,
     destination: str,
+    attribution: SendAttribution,
     batch: Sequence[EspEvent],
     result: EngagementPullResult,
 ) -> None:
@@ -169,12 +169,17 @@ def _land(
     by_email = _contact_ids(connection, sorted(emails))
     now = state.utcnow()
     by_event = result.by_event
+    contacts = [
+        (event, event.external_id or by_email.get((event.email or "").strip().lower()))
+        for event in fresh.values()
+    ]
     rows = []
-    for event in fresh.values():
-        contact_id = event.external_id or by_email.get((event.email or "").strip().lower())
+    for (event, contact_id), properties in zip(
+        contacts, attribution.properties(contacts), strict=True
+    ):
         if contact_id is None:
             result.unmatched += 1
-        row = raw_row(event, destination, contact_id, now)
+        row = raw_row(replace(event, properties=properties), destination, contact_id, now)
         rows.append(row)
         by_event[str(row[1])] = by_event.get(str(row[1]), 0) + 1
     with connection.transaction():

@@ -10,19 +10,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .klaviyo_events import EspEvent
+from .events import UNSUBSCRIBED, EspEvent
 
 MESSAGE_ID_PREFIX = "esp-engagement-"
-RAW_EVENT_NAMES = {
-    "Received Email": "Email Delivered",
-    "Opened Email": "Email Opened",
-    "Clicked Email": "Email Link Clicked",
-    "Bounced Email": "Email Bounced",
-    "Unsubscribed": "Unsubscribed",
-    "Marked Email as Spam": "Email Marked as Spam",
-}
-# the send's own properties, echoed by the ESP on its engagement (activation/sends/events.py)
-ECHOED = ("send_key", "trigger_key", "step", "variant", "series_id")
 
 
 def message_id(destination: str, event_id: str) -> str:
@@ -31,25 +21,14 @@ def message_id(destination: str, event_id: str) -> str:
 
 
 def feedback_properties(event: EspEvent, destination: str) -> dict[str, Any]:
-    source = event.properties
+    given = {name: value for name, value in event.properties.items() if value is not None}
     properties: dict[str, Any] = {
-        "email_id": source.get("$message") or source.get("$event_id") or event.event_id,
+        "email_id": given.pop("email_id", None) or given.get("send_key") or event.event_id,
         "esp": destination,
         "esp_event_id": event.event_id,
-        "esp_metric": event.metric,
+        **given,
     }
-    for name in ECHOED:
-        if source.get(name) is not None:
-            properties[name] = source[name]
-    # Klaviyo's $message is the flow message: for our sends, the send's unique_id = send_key
-    if "send_key" not in properties and source.get("$message"):
-        properties["send_key"] = source["$message"]
-    if event.metric == "Clicked Email" and source.get("URL"):
-        properties["link_url"] = source["URL"]
-    if event.metric == "Bounced Email":
-        bounce_type = str(source.get("Bounce Type") or "hard").lower()
-        properties["bounce_type"] = "soft" if bounce_type.startswith("soft") else "hard"
-    if event.metric == "Unsubscribed":
+    if event.event == UNSUBSCRIBED:
         properties.update({"channel": "email", "source": "esp"})
     return properties
 
@@ -61,7 +40,7 @@ def raw_row(
     as its anonymous_id (kept and countable, not dropped)."""
     return (
         message_id(destination, event.event_id),
-        RAW_EVENT_NAMES[event.metric],
+        event.event,
         contact_id,
         None if contact_id else f"{destination}:{event.profile_id}",
         event.occurred_at,

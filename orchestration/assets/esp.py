@@ -26,13 +26,13 @@ from dagster import (
 )
 
 from activation.engagement import pull_engagement
+from activation.engagement.readers import ENGAGEMENT_DESTINATIONS, NO_PULL
 from activation.sends import read_back_suppressions, run_sends
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import ACTIVATION_GROUP, RAW_GROUP
 
 UNSENT_CHECK = "no_sends_left_unsent"
-ENGAGEMENT_DESTINATIONS = {"klaviyo"}  # activation.engagement reads Klaviyo's events API
 
 
 def feedback_pull_key(destination: str) -> AssetKey:
@@ -72,7 +72,9 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
             metadata.update(engagement_metadata(engagement))
             context.log.info(f"pulled {engagement.pulled} engagement events")
         else:
-            metadata["engagement"] = f"no engagement read-back for {destination}"
+            metadata["engagement"] = NO_PULL.get(
+                destination, f"no engagement read-back for {destination}"
+            )
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
     return _pull
