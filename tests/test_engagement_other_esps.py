@@ -131,7 +131,7 @@ def mailchimp(engagement: EngagementConfig = ENGAGEMENT) -> Iterator[Esp]:
 ESPS = [customerio, mailchimp]
 
 
-def _sends() -> list[dict[str, Any]]:
+def sends_of_two_triggers() -> list[dict[str, Any]]:
     """Two triggers, both variants."""
     rows = []
     for index, contact in enumerate(CONTACTS):
@@ -143,7 +143,7 @@ def _sends() -> list[dict[str, Any]]:
 
 
 def _sent(warehouse: Path, esp: Esp) -> list[dict[str, Any]]:
-    sends = _sends()
+    sends = sends_of_two_triggers()
     make_warehouse(warehouse, sends, [profile_row(c) for c in CONTACTS])
     assert run_sends(warehouse, esp.settings).sent == len(sends)
     return sends

@@ -42,6 +42,7 @@ from nudge.dbt_runner import run_dbt
 from nudge.generator.effects import PlantedEffect, plant_conversion_effect
 from nudge.raw_contract import create_table_sql
 from nudge.report import write_report
+from tests.fixtures.sends_as_built import mark_ledger_sends_sent
 from tests.sends_helpers import API_KEY, make_warehouse, profile_row, send_row, settings
 from tests.test_report import assert_report_matches_marts
 from tests.test_statistics_score import reference_interval
@@ -117,18 +118,7 @@ def measured(
         sent = run_sends(path, klaviyo, trigger_key="welcome")
         assert sent.sent == WELCOME_SENDS
         pull_engagement(path, klaviyo, until=now + timedelta(days=1))
-    with duckdb.connect(str(path)) as con:
-        con.execute("alter table triggers.triggered_sends add column sent_at timestamp")
-        con.execute("alter table triggers.triggered_sends add column cancelled_at timestamp")
-        con.execute(
-            "update triggers.triggered_sends as t set status = 'sent', sent_at = l.sent_at"
-            " from activation.send_ledger as l where l.send_key = t.send_key"
-            " and l.status = 'sent'"
-        )
-        con.execute(
-            "update triggers.triggered_sends set sent_at = due_at"
-            " where status = 'sent' and sent_at is null"
-        )
+    mark_ledger_sends_sent(path)
     planted = {
         "winback": plant_conversion_effect(path, "winback", base_rate=0.10, lift=X, seed=5),
         "reengagement": plant_conversion_effect(
