@@ -116,7 +116,7 @@ class FreshSuppressions:
             if contact not in ends or ends[contact].at < at:
                 ends[contact] = ConsentEnd(reason, at)
         self.by_contact = ends
-        for contact, address in _addresses(warehouse, ends):
+        for contact, address in contact_addresses(warehouse, ends):
             end = ends[contact]
             known = self.by_address.get(address)
             if known is None or known.at < end.at:
@@ -137,11 +137,13 @@ class FreshSuppressions:
                 self.esp_by_contact[str(contact_id)] = str(reason)
             if email:
                 self.esp_by_address[normalize_email(str(email))] = str(reason)
-        for contact, address in _addresses(warehouse, list(self.esp_by_contact)):
+        for contact, address in contact_addresses(warehouse, list(self.esp_by_contact)):
             self.esp_by_address.setdefault(address, self.esp_by_contact[contact])
 
 
-def _addresses(warehouse: WarehouseConnection, contact_ids: Iterable[str]) -> list[tuple[str, str]]:
+def contact_addresses(
+    warehouse: WarehouseConnection, contact_ids: Iterable[str]
+) -> list[tuple[str, str]]:
     """(contact_id, normalized email) of the contacts that have an email in the profiles."""
     ids: Sequence[str] = sorted(contact_ids)
     if not ids or warehouse.columns(*CONTACT_PROFILES) is None:

@@ -44,6 +44,9 @@ LOOSE_POLICY = {
     "max_sends_per_week": 100,
 }
 
+# send_policy.email_frequency_windows as the project's build writes it
+FREQUENCY_WINDOWS = "weekly=7,monthly=30"
+
 SENDS_COLUMNS = {
     "send_key": "varchar",
     "contact_id": "varchar",
@@ -64,6 +67,7 @@ SENDS_COLUMNS = {
     "as_of": "timestamp",
     "send_after": "timestamp",
     "send_time_arm": "varchar",
+    "topic": "varchar",
 }
 PROFILE_COLUMNS = {
     "contact_id": "varchar",
@@ -72,6 +76,7 @@ PROFILE_COLUMNS = {
     "is_suppressed": "boolean",
     "suppression_reason": "varchar",
     "consent_changed_at": "timestamp",
+    "frequency_window_days": "integer",
 }
 
 
@@ -99,6 +104,7 @@ def send_row(
     priority: int = 1,
     timezone: str = "UTC",
     send_after: datetime | None = None,
+    topic: str = "reminders",
 ) -> dict[str, Any]:
     due = due or AS_OF - timedelta(minutes=30)
     return {
@@ -112,6 +118,7 @@ def send_row(
         "due_at": due,
         "send_after": send_after or due,
         "send_time_arm": None,
+        "topic": topic,
         "status": status,
         "status_reason": None,
         "variant": "A",
@@ -143,6 +150,7 @@ def candidate(contact_id: str) -> SendRow:
         payload="{}",
         due_at=row["due_at"],
         send_after=row["send_after"],
+        topic=row["topic"],
         timezone=row["timezone"],
         priority=row["priority"],
         quiet_hours_opt_out=row["quiet_hours_opt_out"],
@@ -154,8 +162,10 @@ def candidate(contact_id: str) -> SendRow:
         address_key=email(contact_id),
         consent_since=None,
         suppressed_because=None,
+        frequency_window_days=None,
         sent_24h=0,
         sent_7d=0,
+        last_sent_at=None,
     )
 
 
@@ -167,6 +177,7 @@ def profile_row(contact_id: str, **changes: Any) -> dict[str, Any]:
         "is_suppressed": False,
         "suppression_reason": None,
         "consent_changed_at": AS_OF - timedelta(days=30),
+        "frequency_window_days": None,
     }
     row.update(changes)
     return row
@@ -199,8 +210,9 @@ def set_policy(path: Path, policy: dict[str, int], as_of: datetime = AS_OF) -> N
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create or replace table triggers.send_policy as select ?::timestamp as as_of,"
-            + ", ".join(f"{int(value)}::integer as {name}" for name, value in policy.items()),
-            [as_of],
+            + ", ".join(f"{int(value)}::integer as {name}" for name, value in policy.items())
+            + ", ? as email_frequency_windows",
+            [as_of, FREQUENCY_WINDOWS],
         )
     with Warehouse(path) as warehouse:
         record_build_stamp(warehouse, "triggers.triggered_sends", as_of, built_at=as_of)

@@ -40,7 +40,7 @@ def make_warehouse(path: Path, sends: int) -> None:
             "create table contacts.contact_profiles as select"
             " 'c-' || i as contact_id, 'c-' || i || '@example.com' as email,"
             " true as has_consent, false as is_suppressed, null::varchar as suppression_reason,"
-            " ?::timestamp as consent_changed_at"
+            " ?::timestamp as consent_changed_at, null::integer as frequency_window_days"
             " from range(?) t(i)",
             [as_of - timedelta(days=30), sends],
         )
@@ -51,7 +51,7 @@ def make_warehouse(path: Path, sends: int) -> None:
             " ?::timestamp as due_at, ?::timestamp as send_after, 'due' as status,"
             " 'A' as variant, 1 as priority,"
             " 'Nudge Cart Abandonment' as esp_metric, ? as payload, 'UTC' as timezone,"
-            " true as quiet_hours_opt_out, ?::timestamp as as_of"
+            " true as quiet_hours_opt_out, 'reminders' as topic, ?::timestamp as as_of"
             " from range(?) t(i)",
             [as_of - timedelta(minutes=5), as_of - timedelta(minutes=5), payload, as_of, sends],
         )
@@ -59,7 +59,8 @@ def make_warehouse(path: Path, sends: int) -> None:
         con.execute(
             "create table triggers.send_policy as select ?::timestamp as as_of,"
             " 24 as max_send_lateness_hours, 21 as quiet_hours_start, 8 as quiet_hours_end,"
-            " 1 as max_sends_per_day, 3 as max_sends_per_week",
+            " 1 as max_sends_per_day, 3 as max_sends_per_week,"
+            " 'weekly=7,monthly=30' as email_frequency_windows",
             [as_of],
         )
     with Warehouse(path) as warehouse:

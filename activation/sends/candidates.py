@@ -6,8 +6,9 @@ attempt limit, or waiting ('deferred' by quiet hours, 'capped').
 Each row carries its contact's built profile (``suppressed_because``: no profile, the
 profile's suppression reason, no valid email, no consent) and, for the frequency caps, the
 sends already made to its normalized email address (every contact sharing it) in the last
-24 hours and 7 days, from the ledger of every destination: 'sent', and 'pending' (an
-interrupted call may have gone out). Rows come grouped by address, in the order the caps
+24 hours and 7 days and the last of them (a chosen email frequency allows one per window),
+from the ledger of every destination: 'sent', and 'pending' (an interrupted call may have
+gone out). Rows come grouped by address, in the order the caps
 give sends their place: a send already pending first, then catalog priority, due_at and
 send_key.
 """
@@ -24,8 +25,21 @@ from .ledger import LEDGER_TABLE
 TRIGGERED_SENDS = ("triggers", "triggered_sends")
 CONTACT_PROFILES = ("contacts", "contact_profiles")
 REQUIRED_COLUMNS = {
-    TRIGGERED_SENDS: ("timezone", "quiet_hours_opt_out", "priority", "send_after", "as_of"),
-    CONTACT_PROFILES: ("email", "has_consent", "is_suppressed", "consent_changed_at"),
+    TRIGGERED_SENDS: (
+        "timezone",
+        "quiet_hours_opt_out",
+        "priority",
+        "send_after",
+        "topic",
+        "as_of",
+    ),
+    CONTACT_PROFILES: (
+        "email",
+        "has_consent",
+        "is_suppressed",
+        "consent_changed_at",
+        "frequency_window_days",
+    ),
 }
 
 CANDIDATE_COLUMNS = (
@@ -39,6 +53,7 @@ CANDIDATE_COLUMNS = (
     "payload",
     "due_at",
     "send_after",
+    "topic",
     "timezone",
     "priority",
     "quiet_hours_opt_out",
@@ -51,8 +66,10 @@ CANDIDATE_COLUMNS = (
     "address_key",
     "consent_since",
     "suppressed_because",
+    "frequency_window_days",
     "sent_24h",
     "sent_7d",
+    "last_sent_at",
 )
 
 
@@ -78,8 +95,14 @@ def check_tables(warehouse: WarehouseConnection) -> None:
 
 
 def candidates(
-    target: str, max_attempts: int, trigger_key: str | None, now: datetime
+    target: str,
+    max_attempts: int,
+    trigger_key: str | None,
+    now: datetime,
+    history: timedelta = timedelta(days=7),
 ) -> CandidateQuery:
+    """``history``: how far back the address's sends are read (the longest cap window: the
+    week, or a chosen frequency's)."""
     sends = ".".join(TRIGGERED_SENDS)
     profiles = ".".join(CONTACT_PROFILES)
     only_trigger = "and ts.trigger_key = ?" if trigger_key is not None else ""
@@ -88,11 +111,10 @@ with recent_by_contact as (
     select
         contact_id,
         sum(case when coalesce(sent_at, updated_at) > ? then 1 else 0 end) as sent_24h,
-        count(*) as sent_7d
+        sum(case when coalesce(sent_at, updated_at) > ? then 1 else 0 end) as sent_7d,
+        max(coalesce(sent_at, updated_at)) as last_sent_at
     from {LEDGER_TABLE}
-    where
-        (status = 'sent' and sent_at > ?)
-        or (status = 'pending' and updated_at > ?)
+    where status in ('sent', 'pending') and coalesce(sent_at, updated_at) > ?
     group by contact_id
 ),
 addresses as (
@@ -104,7 +126,8 @@ recent_by_address as (
     select
         addresses.address_key,
         sum(recent_by_contact.sent_24h) as sent_24h,
-        sum(recent_by_contact.sent_7d) as sent_7d
+        sum(recent_by_contact.sent_7d) as sent_7d,
+        max(recent_by_contact.last_sent_at) as last_sent_at
     from recent_by_contact
     inner join addresses
         on recent_by_contact.contact_id = addresses.contact_id
@@ -122,6 +145,7 @@ picked as (
         ts.payload,
         ts.due_at,
         ts.send_after,
+        ts.topic,
         ts.timezone,
         ts.priority,
         ts.quiet_hours_opt_out,
@@ -138,7 +162,8 @@ picked as (
             when cp.is_suppressed then coalesce(cp.suppression_reason, 'suppressed')
             when cp.email is null then 'invalid_email'
             when not coalesce(cp.has_consent, false) then 'no_consent'
-        end as suppressed_because
+        end as suppressed_because,
+        cp.frequency_window_days
     from {sends} as ts
     left join {LEDGER_TABLE} as l
         on ts.send_key = l.send_key and l.destination_target = ?
@@ -156,7 +181,8 @@ picked as (
 select
     picked.*,
     cast(coalesce(a.sent_24h, c.sent_24h, 0) as integer) as sent_24h,
-    cast(coalesce(a.sent_7d, c.sent_7d, 0) as integer) as sent_7d
+    cast(coalesce(a.sent_7d, c.sent_7d, 0) as integer) as sent_7d,
+    coalesce(a.last_sent_at, c.last_sent_at) as last_sent_at
 from picked
 left join recent_by_address as a
     on picked.address_key = a.address_key
@@ -170,7 +196,7 @@ order by
     picked.send_key
 """
     day, week = now - timedelta(hours=24), now - timedelta(days=7)
-    params: list[object] = [day, week, week, target, max_attempts]
+    params: list[object] = [day, week, now - max(history, timedelta(days=7)), target, max_attempts]
     if trigger_key is not None:
         params.append(trigger_key)
     return CandidateQuery(sql, params)

@@ -24,6 +24,7 @@ class SendRow(LedgerKey):
     esp_metric: str | None
     payload: str | None
     send_after: datetime | None  # due_at, or later for a send-time optimized send
+    topic: str | None  # the trigger's email topic (catalog), for opt-outs since the build
     priority: int | None
     quiet_hours_opt_out: bool | None
     ledger_attempts: int | None
@@ -34,8 +35,10 @@ class SendRow(LedgerKey):
     address_key: str
     consent_since: datetime | None
     suppressed_because: str | None
+    frequency_window_days: int | None  # the build's: the person's frequency, one email per
     sent_24h: int
     sent_7d: int
+    last_sent_at: datetime | None  # the address's last send (sent or pending), any time
 
 
 class BadSend(ValueError):

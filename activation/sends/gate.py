@@ -5,7 +5,9 @@ again, in the same order, with what is true *now*:
 
 1. suppression from the freshest state: the built profile (``suppressed_because``), then
    erasures, consent ends received after the build and ESP suppressions read back since
-   (FreshSuppressions), for the contact and for its email address -> 'skipped' (final);
+   (FreshSuppressions), for the contact and for its email address -> 'skipped' (final); so
+   is an opt-out of the send's email topic chosen since the build (FreshPreferences:
+   'topic_opted_out_after_build'; the build suppressed the earlier ones);
 2. staleness: ``now - due_at`` past ``max_send_lateness`` -> 'expired' (final). The night a
    send waited because the gate deferred it for quiet hours (step 3) does not count: that
    deferral moves the send's expiry (``expires_at`` in the ledger) by the time it waits, so
@@ -21,8 +23,10 @@ again, in the same order, with what is true *now*:
    (a build as of a later instant than the send's clock);
 4. frequency caps per normalized email address (every contact sharing it), counted from the
    ledger up to now plus what this run already let through, highest catalog priority first
-   -> 'capped' (not final). A stale, suppressed or deferred send never takes a place, so it
-   never crowds out a fresher one.
+   -> 'capped' (not final); then the person's chosen frequency (the latest choice, since the
+   build or the build's): one email per its window, none while the address's last send is
+   younger than that -> 'capped', reason 'email_frequency'. A stale, suppressed or deferred
+   send never takes a place, so it never crowds out a fresher one.
 
 Holdout, cancellation and A/B variants are decided by the build alone (pure functions of the
 data as of ``as_of``). Candidates arrive grouped by address (candidates.py), so the caps
@@ -33,8 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ..fresh_preferences import FreshPreferences
 from ..fresh_suppressions import FreshSuppressions
 from .events import SendRow
 from .policy import SendPolicy
@@ -47,6 +52,8 @@ LATE_AT_SEND = "max_send_lateness_at_send"
 QUIET_HOURS = "quiet_hours"
 NOT_YET_DUE = "not_yet_due"
 SEND_TIME_OPTIMIZED = "send_time_optimized"
+TOPIC_OPTED_OUT = "topic_opted_out_after_build"
+EMAIL_FREQUENCY = "email_frequency"
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,15 @@ class Decision:
 
 class SendGate:
     def __init__(
-        self, policy: SendPolicy, fresh: FreshSuppressions, clock: Callable[[], datetime]
+        self,
+        policy: SendPolicy,
+        fresh: FreshSuppressions,
+        preferences: FreshPreferences,
+        clock: Callable[[], datetime],
     ) -> None:
         self.policy = policy
         self.fresh = fresh
+        self.preferences = preferences
         self.clock = clock
         self._address: str | None = None
         self._let_through = 0  # sends this run let through to the current address
@@ -80,12 +92,14 @@ class SendGate:
         )
         if reason:
             return Decision(SKIP, reason)
+        if self.preferences.topic_opted_out(row.contact_id, row.email, row.topic):
+            return Decision(SKIP, TOPIC_OPTED_OUT)
         timing = self.recheck(row, now)
         if timing is not None:
             return timing
         if row.ledger_status == "pending":
             return Decision(SEND)  # already counted in sent_24h / sent_7d as maybe sent
-        cap = self._cap(row)
+        cap = self._cap(row, now)
         if cap is not None:
             return Decision(CAP, cap)
         self._let_through += 1
@@ -115,9 +129,17 @@ class SendGate:
             return None
         return Decision(DEFER, QUIET_HOURS, until, until + (expires - now))
 
-    def _cap(self, row: SendRow) -> str | None:
+    def _cap(self, row: SendRow, now: datetime) -> str | None:
         if row.sent_24h + self._let_through >= self.policy.max_sends_per_day:
             return "max_sends_per_day"
         if row.sent_7d + self._let_through >= self.policy.max_sends_per_week:
             return "max_sends_per_week"
+        window = self.preferences.frequency_window_days(
+            row.contact_id, row.email, row.frequency_window_days
+        )
+        if window is not None and (
+            self._let_through > 0
+            or (row.last_sent_at is not None and row.last_sent_at > now - timedelta(days=window))
+        ):
+            return EMAIL_FREQUENCY
         return None

@@ -18,6 +18,7 @@ POLICY_COLUMNS = (
     "quiet_hours_end",
     "max_sends_per_day",
     "max_sends_per_week",
+    "email_frequency_windows",
 )
 
 
@@ -29,6 +30,8 @@ class SendPolicy:
     quiet_hours_end: int
     max_sends_per_day: int
     max_sends_per_week: int
+    # the email frequencies a person may choose -> days each allows one email in
+    email_frequency_windows: dict[str, int]
 
     @property
     def has_quiet_hours(self) -> bool:
@@ -49,7 +52,7 @@ def load_policy(warehouse: WarehouseConnection) -> SendPolicy:
         raise DeclarationError(
             [f"{relation} must hold exactly one complete row; rebuild it (nudge build)"]
         )
-    as_of, lateness_hours, start, end, per_day, per_week = rows[0]
+    as_of, lateness_hours, start, end, per_day, per_week, windows = rows[0]
     return SendPolicy(
         as_of=as_of,
         max_send_lateness=timedelta(hours=int(lateness_hours)),
@@ -57,4 +60,16 @@ def load_policy(warehouse: WarehouseConnection) -> SendPolicy:
         quiet_hours_end=int(end),
         max_sends_per_day=int(per_day),
         max_sends_per_week=int(per_week),
+        email_frequency_windows=frequency_windows(str(windows)),
     )
+
+
+def frequency_windows(text: str) -> dict[str, int]:
+    """``'weekly=7,monthly=30'`` (send_policy.email_frequency_windows) as a mapping."""
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    try:
+        return {name.strip(): int(days) for name, days in pairs}
+    except ValueError:
+        raise DeclarationError(
+            [f"{'.'.join(SEND_POLICY)}.email_frequency_windows is not 'name=days,…': {text!r}"]
+        ) from None

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..destinations import Destination, build_destination
 from ..destinations.base import EventRecord
 from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
+from ..fresh_preferences import FreshPreferences
 from ..fresh_suppressions import ERASED, FreshSuppressions
 from ..settings import DestinationSettings, redact
 from ..warehouse import WarehouseConnection, open_warehouse
@@ -194,9 +195,13 @@ def run_sends(
         ensure_suppressions(warehouse)
         history.ensure_runs(warehouse)
         policy = load_policy(warehouse)
-        fresh = FreshSuppressions.load(warehouse, since=_built_as_of(warehouse, policy.as_of))
-        gate = SendGate(policy, fresh, clock)
-        query = candidates(settings.target, max_attempts, trigger_key, result.started_at)
+        built_as_of = _built_as_of(warehouse, policy.as_of)
+        fresh = FreshSuppressions.load(warehouse, since=built_as_of)
+        windows = policy.email_frequency_windows
+        preferences = FreshPreferences.load(warehouse, since=built_as_of, windows=windows)
+        gate = SendGate(policy, fresh, preferences, clock)
+        lookback = timedelta(days=max(windows.values(), default=0))
+        query = candidates(settings.target, max_attempts, trigger_key, result.started_at, lookback)
         counted = count_sql(query)
         result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
         rows = _rows(warehouse, query.sql, query.params, batch_rows)

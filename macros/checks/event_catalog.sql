@@ -23,6 +23,7 @@
         'Content Downloaded': ['content_id'],
         'Ticket Created': ['ticket_id'],
         'Application Opened': [],
+        'Email Preferences Updated': [],
         'Email Delivered': [],
         'Email Opened': [],
         'Email Link Clicked': [],

@@ -7,10 +7,12 @@
       expired     the ledger found it too late at the moment of sending
       cancelled   the series was cancelled by as_of, before the send expired
       suppressed  the contact may not be emailed now (contact_profiles.suppression_reason)
+      suppressed  the person opted out of the trigger's email topic (topic_opted_out)
       expired     as_of − due_at > max_send_lateness_hours, never sent
       held_out    the contact is in this trigger's holdout
       scheduled   send_after (due_at, or later by send-time optimization) is still ahead
-      capped      frequency caps per email address (trigger_sends_capped, after this)
+      capped      frequency caps per email address, then the person's chosen frequency
+                  (trigger_sends_capped, after this)
       due         sendable now
 
     A send whose series is cancelled after it expired stays expired; everything is
@@ -51,7 +53,8 @@
     Guardrails 1–3 plus the ledger and cancellation, over `sends` (a CTE with due_at,
     expires_at, cancelled_at, cancel_reason, ledger_sent_at, ledger_skipped_reason,
     ledger_expired_reason,
-    is_suppressed, suppression_reason, is_held_out, scheduled_at, send_after): adds status and
+    is_suppressed, suppression_reason, is_topic_opted_out, is_held_out, scheduled_at,
+    send_after): adds status and
     status_reason, 'due' still subject to the caps.
 -#}
 {% macro trigger_send_status(sends) -%}
@@ -63,6 +66,7 @@
             when ledger_expired_reason is not null then 'expired'
             when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then 'cancelled'
             when is_suppressed then 'suppressed'
+            when is_topic_opted_out then 'suppressed'
             when {{ nudge.as_of() }} > expires_at then 'expired'
             when is_held_out then 'held_out'
             when send_after > {{ nudge.as_of() }} then 'scheduled'
@@ -74,6 +78,7 @@
             when ledger_expired_reason is not null then ledger_expired_reason
             when cancelled_at <= {{ nudge.as_of() }} and cancelled_at <= expires_at then coalesce(cancel_reason, 'cancelled')
             when is_suppressed then coalesce(suppression_reason, 'suppressed')
+            when is_topic_opted_out then 'topic_opted_out'
             when {{ nudge.as_of() }} > expires_at then 'max_send_lateness'
             when is_held_out then 'holdout'
             when send_after > due_at then 'send_time_optimized'
@@ -97,28 +102,35 @@
 
 {#-
     Guardrail 4, frequency caps, over `statused` (trigger_send_status's output, with
-    cap_key) and `recent_sends` (one row per cap_key: sent_24h, sent_7d from the ledger):
-    per address (send_cap_key), the due sends are ranked by catalog priority (1 first),
-    then due_at and send_key; the first max_sends_per_day − sent_24h (and
-    max_sends_per_week − sent_7d) stay due, the rest are 'capped'. Only the due sends are
-    ranked (a few hundred of a year's sends), joined back by send_key (unique), so the
-    window does not sort every send with its payload.
+    cap_key and frequency_window_days) and `recent_sends` (one row per cap_key: sent_24h,
+    sent_7d and last_sent_at from the ledger): per address (send_cap_key), the due sends
+    are ranked by catalog priority (1 first), then due_at and send_key; the first
+    max_sends_per_day − sent_24h (and max_sends_per_week − sent_7d) stay due, the rest are
+    'capped'. A person who chose a frequency (one email per frequency_window_days) gets
+    the first only, and none while the last email is younger than the window
+    ('email_frequency'). Only the due sends are ranked (a few hundred of a year's sends),
+    joined back by send_key (unique), so the window does not sort every send with its
+    payload.
 -#}
 {% macro trigger_sends_capped(statused, recent_sends) -%}
     {%- set per_day = var('max_sends_per_day') | int -%}
     {%- set per_week = var('max_sends_per_week') | int -%}
+    {%- set over_frequency = 'ranked.frequency_window_days is not null and (ranked.due_rank > 1 or '
+        ~ dbt.dateadd('day', 'ranked.frequency_window_days', 'ranked.last_sent_at') ~ ' > ' ~ nudge.as_of() ~ ')' -%}
     select
         ranked.*,
         case
             when ranked.status <> 'due' then ranked.status
             when ranked.due_rank > {{ per_day }} - ranked.sent_24h then 'capped'
             when ranked.due_rank > {{ per_week }} - ranked.sent_7d then 'capped'
+            when {{ over_frequency }} then 'capped'
             else 'due'
         end as capped_status,
         case
             when ranked.status <> 'due' then ranked.status_reason
             when ranked.due_rank > {{ per_day }} - ranked.sent_24h then 'max_sends_per_day'
             when ranked.due_rank > {{ per_week }} - ranked.sent_7d then 'max_sends_per_week'
+            when {{ over_frequency }} then 'email_frequency'
             else ranked.status_reason
         end as capped_status_reason
     from (
@@ -126,6 +138,7 @@
             {{ statused }}.*,
             coalesce({{ recent_sends }}.sent_24h, 0) as sent_24h,
             coalesce({{ recent_sends }}.sent_7d, 0) as sent_7d,
+            {{ recent_sends }}.last_sent_at,
             due_ranks.due_rank
         from {{ statused }}
         left join {{ recent_sends }}
@@ -143,4 +156,3 @@
             on {{ statused }}.send_key = due_ranks.send_key
     ) as ranked
 {%- endmacro %}
-

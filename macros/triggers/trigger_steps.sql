@@ -35,7 +35,8 @@
 {#-
     One row per (series, step) for every step the catalog gives a delay: scheduled_at =
     anchor_at + step_N_delay_minutes, with the catalog's priority, ESP metric, incentive
-    flag, quiet-hours opt-out, variant split and send-time optimization arm share.
+    flag, quiet-hours opt-out, variant split, send-time optimization arm share and email
+    topic.
 -#}
 {% macro trigger_series_steps(series, catalog) -%}
     {%- set max_steps = 3 -%}
@@ -57,7 +58,8 @@
             coalesce({{ catalog }}.quiet_hours_opt_out, false) as quiet_hours_opt_out,
             coalesce({{ catalog }}.variant_b_pct, 0) as variant_b_pct,
             coalesce({{ catalog }}.sto_pct, 0) as sto_pct,
-            {{ catalog }}.sto_from_step
+            {{ catalog }}.sto_from_step,
+            {{ catalog }}.topic
         from {{ series }}
         inner join {{ catalog }}
             on {{ series }}.trigger_key = {{ catalog }}.trigger_key

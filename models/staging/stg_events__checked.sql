@@ -125,6 +125,7 @@ checked as (
             ('order_missing_id', "identified.event_name = 'Order Completed' and " ~ nudge.clean_text(nudge.json_text('identified.properties', 'order_id')) ~ ' is null'),
             ('negative_order_total', "identified.event_name = 'Order Completed' and " ~ nudge.json_number('identified.properties', 'total') ~ ' < 0'),
             ('missing_required_property', nudge.missing_required_property('identified.event_name', 'identified.properties')),
+            ('invalid_preference', nudge.is_invalid_preference('identified.event_name', 'identified.properties')),
         ]) }} as quarantine_reason
     from identified
     left join order_lines

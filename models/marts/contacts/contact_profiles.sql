@@ -36,6 +36,12 @@ address_consent as (
 
 ),
 
+frequency_preferences as (
+
+    select * from {{ ref('int_frequency_preferences_derived') }}
+
+),
+
 orders as (
 
     select
@@ -128,7 +134,9 @@ joined as (
         coalesce(addresses.is_primary_for_email, false) as is_primary_for_email,
         addresses.contacts_sharing_email,
         coalesce(address_consent.has_consent, false) as address_has_consent,
-        coalesce(address_consent.consent_status, 'no_consent') as address_consent_status
+        coalesce(address_consent.consent_status, 'no_consent') as address_consent_status,
+        coalesce(frequency_preferences.email_frequency, 'all') as email_frequency,
+        frequency_preferences.frequency_window_days
     from contacts
     left join traits
         on contacts.contact_id = traits.user_id
@@ -136,6 +144,8 @@ joined as (
         on contacts.contact_id = addresses.contact_id
     left join address_consent
         on addresses.email_key = address_consent.email_key
+    left join frequency_preferences
+        on addresses.email_key = frequency_preferences.email_key
     left join orders
         on contacts.contact_id = orders.contact_id
     left join consent
@@ -216,6 +226,8 @@ final as (
         subscribed_since,
         suppression_reason is not null as is_suppressed,
         suppression_reason,
+        cast(email_frequency as {{ dbt.type_string() }}) as email_frequency,
+        cast(frequency_window_days as {{ dbt.type_int() }}) as frequency_window_days,
         cast(preferred_send_hour as {{ dbt.type_int() }}) as preferred_send_hour,
         case
             when orders_count = 0 then 'subscriber'

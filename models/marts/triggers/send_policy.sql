@@ -19,8 +19,15 @@
     {{ exceptions.raise_compiler_error("dbt var " ~ name ~ " must be 0 or more, got " ~ value) }}
 {%- endfor %}
 
+{#- the email frequencies a person may choose, as 'weekly=7,monthly=30' (one email per so many days) -#}
+{%- set frequency_windows = [] %}
+{%- for name, days in nudge.email_frequencies().items() if days %}
+    {%- do frequency_windows.append(name ~ '=' ~ days) %}
+{%- endfor %}
+
 select
     {{ nudge.as_of() }} as as_of,
     {%- for name, value in settings.items() %}
-        cast({{ value }} as {{ dbt.type_int() }}) as {{ name }}{% if not loop.last %},{% endif %}
+        cast({{ value }} as {{ dbt.type_int() }}) as {{ name }},
     {%- endfor %}
+    cast('{{ frequency_windows | join(",") }}' as {{ dbt.type_string() }}) as email_frequency_windows

@@ -91,9 +91,16 @@ recent_sends as (
     select
         cap_key,
         sum(case when sent_at > {{ dbt.dateadd('hour', -24, nudge.as_of()) }} then 1 else 0 end) as sent_24h,
-        sum(case when sent_at > {{ dbt.dateadd('day', -7, nudge.as_of()) }} then 1 else 0 end) as sent_7d
+        sum(case when sent_at > {{ dbt.dateadd('day', -7, nudge.as_of()) }} then 1 else 0 end) as sent_7d,
+        max(sent_at) as last_sent_at
     from ledger_sends
     group by cap_key
+
+),
+
+topic_preferences as (
+
+    select * from {{ ref('int_topic_preferences_derived') }}
 
 ),
 
@@ -144,6 +151,8 @@ checked as (
         coalesce(profiles.is_suppressed, true) as is_suppressed,
         case when profiles.contact_id is null then 'unknown_contact' else profiles.suppression_reason end
             as suppression_reason,
+        coalesce(not topic_preferences.is_subscribed, false) as is_topic_opted_out,
+        profiles.frequency_window_days,
         {{ nudge.send_cap_key('profiles.email_key', 'optimized.contact_id') }} as cap_key,
         {{ nudge.is_held_out('optimized.contact_id', 'optimized.trigger_key') }} as is_held_out,
         {{ nudge.ab_variant('optimized.contact_id', 'optimized.trigger_key', 'optimized.variant_b_pct') }} as variant
@@ -152,6 +161,10 @@ checked as (
         on optimized.send_key = ledger.send_key
     left join profiles
         on optimized.contact_id = profiles.contact_id
+    left join topic_preferences
+        on
+            profiles.email_key = topic_preferences.email_key
+            and optimized.topic = topic_preferences.topic
 
 ),
 
@@ -183,6 +196,7 @@ select
     cast(variant as {{ dbt.type_string() }}) as variant,
     cast(priority as {{ dbt.type_int() }}) as priority,
     esp_metric,
+    cast(topic as {{ dbt.type_string() }}) as topic,
     cast({{ nudge.json_object_prepend('payload', 'incentive', nudge.json_boolean('is_incentive')) }} as {{ dbt.type_string() }}) as payload,
     is_incentive,
     timezone,
