@@ -251,7 +251,7 @@ def _url(env: Mapping[str, str], variable: str, value: str) -> str:
     return value.rstrip("/")
 
 
-def _pairs(
+def parse_pairs(
     text: str,
     variable: str,
     kind: str = "<metric>",
@@ -271,7 +271,7 @@ def _pairs(
 
 
 def _report_campaigns(env: Mapping[str, str], variable: str) -> tuple[tuple[str, str], ...]:
-    return _pairs(
+    return parse_pairs(
         env.get(variable, ""), variable, "<trigger_key>", "cart_abandonment=4a1b...,welcome=9c2d..."
     )
 
@@ -313,7 +313,7 @@ def braze_settings(
             "BRAZE_TRACK_RATE",
         ),
         objects_per_request=int(objects),
-        campaigns=_pairs(
+        campaigns=parse_pairs(
             env.get("BRAZE_TRANSACTIONAL_CAMPAIGNS", ""), "BRAZE_TRANSACTIONAL_CAMPAIGNS"
         ),
     )

@@ -31,11 +31,13 @@ from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.customerio import start_customerio
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sandbox.mailchimp import start_mailchimp
+from activation.sandbox.serve_esp import _app as served_app
 from activation.sends import run_sends
 from activation.settings import (
     DestinationSettings,
     RetryPolicy,
     customerio_settings,
+    destination_settings,
     mailchimp_settings,
 )
 from tests.sends_helpers import email, make_warehouse, nudge, profile_row, send_row, sql
@@ -278,3 +280,43 @@ def test_nudge_pull_from_braze_is_refused_with_what_to_connect(
         assert "Currents" in output and "raw.events" in output and "Traceback" not in output
         assert server.requests() == []
     assert sql(warehouse, "select count(*) from raw.events") == [(0,)]
+
+
+def test_the_served_contract_servers_report_what_nudge_pull_reads(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m activation.sandbox.customerio` / `.mailchimp` with NUDGE_SANDBOX_CAMPAIGNS
+    simulate the engagement that `nudge pull` then reads, configured from one environment."""
+    campaigns = {"customerio": "101", "mailchimp": "cmp-welcome"}
+    for name, campaign in campaigns.items():
+        env = {
+            "NUDGE_SANDBOX_CAMPAIGNS": f"Nudge Welcome={campaign}",
+            "CUSTOMERIO_SITE_ID": "site",
+            "CUSTOMERIO_API_KEY": KEY,
+            "CUSTOMERIO_APP_API_KEY": APP_KEY,
+            "MAILCHIMP_API_KEY": KEY,
+            "MAILCHIMP_AUDIENCE_ID": "aud0001",
+            f"{name.upper()}_REPORT_CAMPAIGNS": f"welcome={campaign}",
+            "NUDGE_SENDS_DESTINATION": name,
+        }
+        for variable, value in env.items():
+            monkeypatch.setenv(variable, value)
+        with ServerHandle(served_app(name)) as server:
+            monkeypatch.setenv("CUSTOMERIO_TRACK_URL", server.base_url)
+            monkeypatch.setenv("CUSTOMERIO_APP_URL", server.base_url)
+            monkeypatch.setenv("MAILCHIMP_BASE_URL", f"{server.base_url}/3.0")
+            contacts = CONTACTS[:8]
+            path = warehouse.parent / name / "nudge.duckdb"
+            sends = [send_row(c, trigger_key="welcome", metric="Nudge Welcome") for c in contacts]
+            make_warehouse(path, sends, [profile_row(c) for c in contacts])
+            if name == "mailchimp":
+                for contact in contacts:
+                    server.app._upsert(  # type: ignore[attr-defined]
+                        server.app.members["aud0001"],  # type: ignore[attr-defined]
+                        {"email_address": email(contact), "status": "subscribed"},
+                        True,
+                    )
+            assert run_sends(path, destination_settings(name)).sent == len(contacts)
+            pulled = pull_engagement(path, destination_settings(name), until=datetime.now() + LATER)
+            assert pulled.landed > 0
+            assert {props["trigger_key"] for _, _, props in _landed(path)} == {"welcome"}

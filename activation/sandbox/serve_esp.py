@@ -8,7 +8,12 @@ client reads from the same environment variables:
 
 then point ``BRAZE_BASE_URL`` (``MAILCHIMP_BASE_URL`` = ``http://127.0.0.1:8767/3.0``,
 ``CUSTOMERIO_TRACK_URL``, ``NUDGE_WEBHOOK_URL`` = ``http://127.0.0.1:8769/hooks/nudge``) at
-it. Customer.io manual segments: ``CUSTOMERIO_SEGMENT_IDS`` (default ``1``).
+it. Customer.io manual segments: ``CUSTOMERIO_SEGMENT_IDS`` (default ``1``); its App API
+(``CUSTOMERIO_APP_URL`` = the same server) answers ``CUSTOMERIO_APP_API_KEY``. With
+``NUDGE_SANDBOX_CAMPAIGNS`` (``<event name>=<campaign id>,…``, e.g. ``Nudge Welcome=101``),
+the Mailchimp and Customer.io servers send each such event's email and simulate its
+engagement, read back by ``nudge pull`` (``*_REPORT_CAMPAIGNS`` names the same campaigns
+by trigger).
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import ConfigurationError
-from ..settings import SETTINGS_FROM_ENV
+from ..settings import SETTINGS_FROM_ENV, parse_pairs
 from .contract_server import ContractApp, serve
+from .klaviyo.engagement import EngagementConfig
 
 DEFAULT_PORTS = {"braze": 8766, "mailchimp": 8767, "customerio": 8768, "webhook": 8769}
 
@@ -31,7 +38,11 @@ def _app(destination: str) -> ContractApp:
     builders: dict[str, Callable[[], ContractApp]] = {
         "braze": lambda: _braze(key, settings.options.campaigns),
         "mailchimp": lambda: _mailchimp(key, settings.options.audience_id or "aud0001"),
-        "customerio": lambda: _customerio(settings.options.username or "", key),
+        "customerio": lambda: _customerio(
+            settings.options.username or "",
+            key,
+            settings.options.app_api_key.reveal() if settings.options.app_api_key else None,
+        ),
         "webhook": lambda: _webhook(key),
     }
     return builders[destination]()
@@ -43,17 +54,45 @@ def _braze(key: str, campaigns: tuple[tuple[str, str], ...]) -> ContractApp:
     return BrazeApp(key, campaigns=tuple(campaign for _, campaign in campaigns))
 
 
+def _campaigns() -> dict[str, str]:
+    """Event name -> campaign id of ``NUDGE_SANDBOX_CAMPAIGNS``."""
+    variable = "NUDGE_SANDBOX_CAMPAIGNS"
+    return dict(
+        parse_pairs(os.environ.get(variable, ""), variable, "<event name>", "Nudge Welcome=101")
+    )
+
+
+def _engagement(campaigns: dict[str, Any]) -> EngagementConfig | None:
+    return EngagementConfig() if campaigns else None
+
+
 def _mailchimp(key: str, audience: str) -> ContractApp:
     from .mailchimp import MailchimpApp
 
-    return MailchimpApp(key, audiences=(audience,))
+    campaigns = _campaigns()
+    return MailchimpApp(
+        key, audiences=(audience,), campaigns=campaigns, engagement=_engagement(campaigns)
+    )
 
 
-def _customerio(site_id: str, key: str) -> ContractApp:
+def _customerio(site_id: str, key: str, app_key: str | None) -> ContractApp:
     from .customerio import CustomerioApp
 
     segments = os.environ.get("CUSTOMERIO_SEGMENT_IDS", "1")
-    return CustomerioApp(site_id, key, segments=tuple(int(s) for s in segments.split(",") if s))
+    try:
+        campaigns = {name: int(campaign) for name, campaign in _campaigns().items()}
+    except ValueError:
+        raise ConfigurationError(
+            "NUDGE_SANDBOX_CAMPAIGNS: Customer.io campaign ids are whole numbers"
+        ) from None
+    return CustomerioApp(
+        site_id,
+        key,
+        segments=tuple(int(s) for s in segments.split(",") if s),
+        app_api_key=app_key,
+        campaigns=campaigns,
+        engagement=_engagement(campaigns),
+    )
 
 
 def _webhook(secret: str) -> ContractApp:
