@@ -42,7 +42,7 @@ from activation.settings import (
 )
 from tests.sends_helpers import email, make_warehouse, nudge, profile_row, send_row, sql
 
-KEY = "engagement-test-key-5d1a"
+KEY = "k5d1a-esp-test-key"
 APP_KEY = "cio-app-key-never-logged-9e2b"
 CONTACTS = [f"c-{i:03d}" for i in range(40)]
 TRIGGERS = {"cart_abandonment": "Nudge Cart Abandonment", "welcome": "Nudge Welcome"}
@@ -320,3 +320,22 @@ def test_the_served_contract_servers_report_what_nudge_pull_reads(
             pulled = pull_engagement(path, destination_settings(name), until=datetime.now() + LATER)
             assert pulled.landed > 0
             assert {props["trigger_key"] for _, _, props in _landed(path)} == {"welcome"}
+
+
+def test_the_app_api_key_never_shows_in_a_failed_pull(warehouse: Path) -> None:
+    """A proxy in front of the App API answers with the request's Authorization header in
+    its error page: the pull's error quotes the page, the key redacted."""
+    with customerio() as esp:
+        make_warehouse(warehouse, [], [])
+        esp.server.inject_fault(
+            502,
+            method="GET",
+            path="^/v1/",
+            times=None,
+            body=f"<html>bad gateway for Authorization: Bearer {APP_KEY}</html>",
+        )
+        with pytest.raises(ActivationError) as failed:
+            pull_engagement(warehouse, esp.settings)
+    message = str(failed.value)
+    assert "bad gateway" in message and "[REDACTED]" in message and APP_KEY not in message
+    assert sql(warehouse, "select count(*) from activation.engagement_pulls") == [(0,)]
