@@ -87,7 +87,7 @@ def _event(
     if action not in ACTIONS or not activity.get("timestamp"):
         return None
     subscriber = str(recipient.get("email_id") or "")
-    stamp = str(activity["timestamp"])
+    occurred_at = naive_utc(str(activity["timestamp"]))
     url = activity.get("url") if action == "click" else None
     properties: dict[str, Any] = {"esp_metric": action, "trigger_key": trigger_key}
     if url:
@@ -96,9 +96,9 @@ def _event(
         properties["bounce_type"] = "soft" if activity.get("type") == "soft" else "hard"
     return EspEvent(
         # an activity has no id of its own; what it is (and when) never changes
-        event_id=f"{campaign}:{subscriber}:{action}:{stamp}:{url or ''}",
+        event_id=f"{campaign}:{subscriber}:{action}:{occurred_at.isoformat()}:{url or ''}",
         event=ACTIONS[action],
-        occurred_at=naive_utc(stamp),
+        occurred_at=occurred_at,
         profile_id=subscriber,
         email=recipient.get("email_address"),
         external_id=None,
