@@ -10,10 +10,8 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
 from activation.sync import EVENT_STATE_ROWS, run_sync
 from nudge.paths import PROJECT_ROOT
+from tests.killable_runs import KillableRun, preloaded_forkserver, start_run
 from tests.sends_helpers import events_by_unique_id, invalid_requests
 from tests.stamps import stamp_live
 from tests.test_segment_audiences import exposure_meta, manifest
@@ -45,27 +44,26 @@ AT = datetime(2026, 11, 20, 6, 0)
 KEYS = ("high_value", "rfm_at_risk", "lapsed_customers", "new_customers", "cart_abandoners")
 CALL_DELAY = 0.01  # each event answered after 10 ms: kills land mid-run
 
-CHILD = """
-import os, signal, sys
-from activation.declarations import load_declarations
-from activation.settings import RetryPolicy, klaviyo_settings
-from activation.sync import run_sync
+MODULE = "tests.test_segment_events"  # where a child finds sync_run (pytest names it otherwise)
 
-crash_at = int(os.environ["NUDGE_TEST_CRASH_AT"])
-passed = 0
 
-def checkpoint(name):
-    global passed
-    passed += 1
-    if passed == crash_at:
-        os.kill(os.getpid(), signal.SIGKILL)
+def sync_run(
+    checkpoint: Callable[[str], None], ready: Callable[[], None], path: str, manifest_file: str
+) -> str:
+    """A child's run (tests/killable_runs.py): the sync of the one declaration in
+    ``manifest_file``; "<status> <added>"."""
+    (declared,) = load_declarations(manifest_file)
+    retry = RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05)
+    settings = klaviyo_settings(retry=retry)
+    ready()
+    result = run_sync(declared, path, settings, checkpoint=checkpoint)
+    return f"{result.status} {result.added}"
 
-(declaration,) = load_declarations(sys.argv[2])
-settings = klaviyo_settings(retry=RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05))
-print("ready", flush=True)
-result = run_sync(declaration, sys.argv[1], settings, checkpoint=checkpoint)
-print(result.status, result.added, flush=True)
-"""
+
+@pytest.fixture(scope="module", autouse=True)
+def forkserver() -> Iterator[None]:
+    with preloaded_forkserver([MODULE]):
+        yield
 
 
 def transition(i: int, *, moment: datetime = AT, kind: str = "entered") -> dict[str, Any]:
@@ -183,26 +181,15 @@ def test_an_outage_leaves_transitions_for_the_next_run(
     once_each(sandbox, rows)
 
 
-def start_child(
-    path: Path, manifest_file: Path, base_url: str, crash_at: int
-) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "KLAVIYO_BASE_URL": base_url,
-        "KLAVIYO_API_KEY": API_KEY,
-        "NUDGE_TEST_CRASH_AT": str(crash_at),
-    }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(manifest_file)],
-        cwd=PROJECT_ROOT,
+def start_child(path: Path, manifest_file: Path, base_url: str, crash_at: int) -> KillableRun:
+    env = {**os.environ, "KLAVIYO_BASE_URL": base_url, "KLAVIYO_API_KEY": API_KEY}
+    return start_run(
+        f"{MODULE}:sync_run",
+        [str(path), str(manifest_file)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        cwd=PROJECT_ROOT,
+        crash_at=crash_at,
     )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-    return child
 
 
 @pytest.mark.slow

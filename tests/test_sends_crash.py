@@ -1,7 +1,7 @@
 """Kill the send process at random points and rerun it: no triggered send is lost or
 delivered twice (docs/contracts/behaviors.md: "A send_key reaches the ESP at most once").
 
-Each round adds 30 due sends, then runs the send runner in a subprocess killed with
+Each round adds 30 due sends, then runs the send runner in a process of its own killed with
 SIGKILL twice: once at an injected crash point picked at random among every point it passes
 (after the ledger's 'pending' write, after each API call, after the outcome write), once
 after a random delay (anywhere: mid-HTTP request, mid-DuckDB commit). A third run finishes.
@@ -11,21 +11,23 @@ The sandbox then holds exactly one event per send_key and the ledger says 'sent'
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.sends import run_sends
+from activation.settings import RetryPolicy, klaviyo_settings
 from nudge.paths import PROJECT_ROOT
+from tests.killable_runs import KillableRun, preloaded_forkserver, start_run
 from tests.sends_helpers import (
     API_KEY,
     add_sends,
@@ -42,33 +44,35 @@ MIN_KILLS = 20
 SENDS_PER_ROUND = 30
 BATCH_ROWS = 7
 CALL_DELAY = 0.01  # the sandbox answers each event after 10 ms: kills land mid-run
+MODULE = "tests.test_sends_crash"  # where a child finds send_run (pytest names it otherwise)
 
-CHILD = """
-import importlib, os, signal, sys
-from activation.sends import run_sends
-from activation.settings import RetryPolicy, klaviyo_settings
 
-crash_at = int(os.environ["NUDGE_TEST_CRASH_AT"])
-passed = 0
+def send_run(
+    checkpoint: Callable[[str], None],
+    ready: Callable[[], None],
+    warehouse: str,
+    batch_rows: int,
+    destination: str,
+) -> str:
+    """A child's run (tests/killable_runs.py): the send runner, through ``destination``
+    ("module:Class", built with the settings) if given; "<status> <sent>"."""
+    retry = RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05)
+    settings = klaviyo_settings(retry=retry)
+    through = None
+    if destination:
+        module, name = destination.split(":")
+        through = getattr(importlib.import_module(module), name)(settings)
+    ready()
+    result = run_sends(
+        warehouse, settings, batch_rows=batch_rows, checkpoint=checkpoint, destination=through
+    )
+    return f"{result.status} {result.sent}"
 
-def checkpoint(name):
-    global passed
-    passed += 1
-    if passed == crash_at:
-        os.kill(os.getpid(), signal.SIGKILL)
 
-settings = klaviyo_settings(retry=RetryPolicy(max_attempts=5, backoff_base=0.01, backoff_max=0.05))
-destination = None
-if os.environ.get("NUDGE_TEST_DESTINATION"):  # "module:Class", built with the settings
-    module, name = os.environ["NUDGE_TEST_DESTINATION"].split(":")
-    destination = getattr(importlib.import_module(module), name)(settings)
-print("ready", flush=True)
-result = run_sends(
-    sys.argv[1], settings, batch_rows=int(sys.argv[2]), checkpoint=checkpoint,
-    destination=destination,
-)
-print(result.status, result.sent, flush=True)
-"""
+@pytest.fixture(scope="module", autouse=True)
+def forkserver() -> Iterator[None]:
+    with preloaded_forkserver([MODULE]):
+        yield
 
 
 @pytest.fixture
@@ -87,27 +91,17 @@ def start_child(
     *,
     batch_rows: int = BATCH_ROWS,
     destination: str | None = None,
-) -> subprocess.Popen[str]:
-    """The send runner in a subprocess (killed at its ``crash_at``-th checkpoint; 0: never),
-    sending to the sandbox at ``base_url``, or through ``destination`` ("module:Class")."""
-    env = {
-        **os.environ,
-        "KLAVIYO_BASE_URL": base_url,
-        "KLAVIYO_API_KEY": API_KEY,
-        "NUDGE_TEST_CRASH_AT": str(crash_at),
-        "NUDGE_TEST_DESTINATION": destination or "",
-    }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(warehouse), str(batch_rows)],
-        cwd=PROJECT_ROOT,
+) -> KillableRun:
+    """The send runner in a process of its own (killed at its ``crash_at``-th checkpoint;
+    0: never), sending to the sandbox at ``base_url``, or through ``destination``."""
+    env = {**os.environ, "KLAVIYO_BASE_URL": base_url, "KLAVIYO_API_KEY": API_KEY}
+    return start_run(
+        f"{MODULE}:send_run",
+        [str(warehouse), batch_rows, destination or ""],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        cwd=PROJECT_ROOT,
+        crash_at=crash_at,
     )
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-    return child
 
 
 def crash_points(unsettled: int) -> int:

@@ -22,6 +22,7 @@ import pytest
 
 from activation.destinations.klaviyo import KlaviyoDestination
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from tests.killable_runs import preloaded_forkserver
 from tests.sends_helpers import (
     API_KEY,
     events_by_unique_id,
@@ -31,6 +32,7 @@ from tests.sends_helpers import (
     profile_row,
     send_row,
 )
+from tests.test_sends_crash import MODULE as CRASH_MODULE
 from tests.test_sends_crash import start_child
 
 CALL_DELAY = 0.05  # a slow ESP: each event answered after 50 ms
@@ -44,6 +46,12 @@ class NoDedupKlaviyo(KlaviyoDestination):
     """Klaviyo as a destination without an idempotency key would be used."""
 
     idempotent_events = False
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forkserver() -> Iterator[None]:
+    with preloaded_forkserver([CRASH_MODULE, "tests.test_sends_progress"]):
+        yield
 
 
 @pytest.fixture
