@@ -12,6 +12,9 @@ email that left must satisfy, checked independently of the gate's code:
   hours, not counting the quiet hours in between (sampled minute by minute here, not
   computed the way the gate does);
 - never more than the caps to one address in any rolling 24 hours or 7 days;
+- never an email of a topic the person opted out of (Email Preferences Updated) before the
+  send instant, and, once they chose a weekly frequency, never one within 7 days of
+  another to their address;
 - never while the newest build is a replay; each send_key at most once.
 """
 
@@ -45,6 +48,7 @@ from tests.sends_helpers import (
 START = datetime(2027, 3, 5)  # a US DST change (2027-03-14) is inside long timelines
 ZONES = ("UTC", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Europe/Berlin")
 TRIGGERS = (("cart_abandonment", 1, False), ("welcome", 2, True), ("winback", 16, False))
+TOPICS = {"cart_abandonment": "reminders", "welcome": "offers", "winback": "offers"}
 KLAVIYO = klaviyo_settings("http://127.0.0.1:9")
 # what happens along a timeline, as often as it appears here
 STEP_KINDS = (
@@ -55,6 +59,8 @@ STEP_KINDS = (
     "erase",
     "outage",
     "recover",
+    "topic_opt_out",
+    "weekly",
 )
 MINUTE = timedelta(minutes=1)
 
@@ -91,10 +97,11 @@ class Planned:
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # 'build' | 'replay' | 'send' | 'unsubscribe' | 'erase' | 'outage' | 'recover'
+    kind: str  # one of STEP_KINDS
     at: datetime
     target: int = 0  # a contact index
     sloppy: bool = False
+    topic: str = "offers"  # the topic a topic_opt_out step opts out of
 
 
 @dataclass
@@ -105,6 +112,9 @@ class World:
     steps: list[Step]
     consent_ended: dict[str, datetime] = field(default_factory=dict)  # address -> received
     erased: dict[str, datetime] = field(default_factory=dict)  # address -> when
+    # (address, topic) -> when the opt-out landed
+    opted_out: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    weekly: dict[str, datetime] = field(default_factory=dict)  # address -> when chosen
 
 
 @st.composite
@@ -132,11 +142,15 @@ def worlds(draw: st.DrawFn) -> World:
     for _ in range(draw(st.integers(4, 16))):
         kind = draw(st.sampled_from(STEP_KINDS))
         at = START + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))
-        steps.append(Step(kind, at, draw(st.integers(0, len(contacts) - 1)), draw(st.booleans())))
+        target, sloppy = draw(st.integers(0, len(contacts) - 1)), draw(st.booleans())
+        topic = draw(st.sampled_from(sorted(set(TOPICS.values()))))
+        steps.append(Step(kind, at, target, sloppy, topic))
     steps.sort(key=lambda step: step.at)
     # one instant per step (a second apart at least), as runs on one warehouse are
     steps = [replace(step, at=step.at + timedelta(seconds=i)) for i, step in enumerate(steps)]
-    return World(policy, contacts, planned, steps)
+    # some people chose weekly email before the timeline starts (the builds know it)
+    weekly = {a: START - timedelta(days=1) for a in addresses if draw(st.integers(0, 3)) == 0}
+    return World(policy, contacts, planned, steps, weekly=weekly)
 
 
 def make_tables(warehouse: Warehouse) -> None:
@@ -155,8 +169,9 @@ def make_tables(warehouse: Warehouse) -> None:
 def build(
     warehouse: Warehouse, world: World, as_of: datetime, built_at: datetime, sloppy: bool
 ) -> None:
-    """What a build as of ``as_of`` would plan, with profiles as of then; a sloppy one marks
-    every send whose due_at has passed 'due' (the gate must not trust it)."""
+    """What a build as of ``as_of`` would plan, with profiles and email preferences as of
+    then; a sloppy one marks every send whose due_at has passed 'due' (the gate must not
+    trust it)."""
     policy = world.policy
     warehouse.execute("delete from triggers.triggered_sends")
     warehouse.execute("delete from contacts.contact_profiles")
@@ -165,6 +180,9 @@ def build(
     for send in world.planned:
         if send.due_at > as_of or (not sloppy and as_of - send.due_at > lateness):
             continue
+        opted_out = world.opted_out.get((send.contact.address, TOPICS[send.trigger_key]))
+        if opted_out is not None and opted_out <= as_of:
+            continue  # 'suppressed', reason topic_opted_out
         rows.append(
             (
                 send.send_key,
@@ -186,6 +204,7 @@ def build(
                 as_of,
                 send.due_at,  # send_after: no send-time optimization here
                 None,
+                TOPICS[send.trigger_key],
             )
         )
     warehouse.insert_rows("triggers.triggered_sends", list(SENDS_COLUMNS), rows)
@@ -201,13 +220,15 @@ def build(
                 suppressed,
                 "unsubscribed" if suppressed else None,
                 START - timedelta(days=1),
+                7 if world.weekly.get(contact.address, as_of + MINUTE) <= as_of else None,
             )
         )
     warehouse.insert_rows("contacts.contact_profiles", list(PROFILE_COLUMNS), profiles)
     warehouse.execute(
         "create or replace table triggers.send_policy as select ?::timestamp as as_of,"
         " ? as max_send_lateness_hours, ? as quiet_hours_start, ? as quiet_hours_end,"
-        " ? as max_sends_per_day, ? as max_sends_per_week",
+        " ? as max_sends_per_day, ? as max_sends_per_week,"
+        " 'weekly=7,monthly=30' as email_frequency_windows",
         [
             as_of,
             policy.lateness_hours,
@@ -263,6 +284,24 @@ def play(world: World) -> tuple[list[Left], list[str]]:
                         json.dumps({"channel": "email"}),
                     ],
                 )
+            elif step.kind in ("topic_opt_out", "weekly"):
+                if step.kind == "weekly":
+                    world.weekly.setdefault(contact.address, step.at)
+                    choice = {"frequency": " Weekly"}
+                else:
+                    world.opted_out.setdefault((contact.address, step.topic), step.at)
+                    choice = {"topic": step.topic.upper(), "subscribed": False}
+                warehouse.execute(
+                    "insert into raw.events values (?, ?, ?, null, ?, ?, ?, null)",
+                    [
+                        f"p-{step.at}",
+                        "Email Preferences Updated ",
+                        contact.contact_id,
+                        step.at - timedelta(minutes=5),
+                        step.at,
+                        json.dumps(choice),
+                    ],
+                )
             elif step.kind == "erase":
                 world.erased.setdefault(contact.address, step.at)
                 ids = [c.contact_id for c in world.contacts if c.address == contact.address]
@@ -288,6 +327,10 @@ def play(world: World) -> tuple[list[Left], list[str]]:
                     "not_attempted",
                 ):
                     EXERCISED[outcome] += getattr(result, outcome)
+                EXERCISED["topic opt-outs"] += result.skipped_by_reason.get(
+                    "topic_opted_out_after_build", 0
+                )
+                EXERCISED["frequency"] += result.capped_by_reason.get("email_frequency", 0)
         repeated = len(esp.deliveries) - len(set(esp.deliveries))
         if repeated:
             problems.append(f"{repeated} send_keys delivered twice")
@@ -331,6 +374,9 @@ def violations(world: World, left: list[Left]) -> list[str]:
             found.append(f"{send.send_key} to {address} after its consent ended")
         if erased is not None and erased <= when:
             found.append(f"{send.send_key} to {address} after its erasure")
+        opted_out = world.opted_out.get((address, TOPICS[send.trigger_key]))
+        if opted_out is not None and opted_out <= when:
+            found.append(f"{send.send_key} to {address} after its topic opt-out")
         if not send.opts_out and quiet(when, send.contact.timezone, policy):
             found.append(f"{send.send_key} at {when} in quiet hours in {send.contact.timezone}")
         if when - send.due_at > lateness and (
@@ -343,6 +389,9 @@ def violations(world: World, left: list[Left]) -> list[str]:
             week = sum(1 for other in instants if when - timedelta(days=7) < other <= when)
             if day > policy.per_day or week > policy.per_week:
                 found.append(f"{address}: {day} in 24 h, {week} in 7 days at {when}")
+            chosen = world.weekly.get(address)
+            if chosen is not None and chosen <= when and week > 1:
+                found.append(f"{address} chose weekly email at {chosen}: {week} in 7 days")
     return found
 
 
@@ -366,3 +415,5 @@ def test_the_timelines_exercise_every_rule() -> None:
     for outcome in ("sent", "skipped", "expired", "deferred", "capped", "not_attempted"):
         assert EXERCISED[outcome] >= 20, str(dict(EXERCISED))
     assert EXERCISED["refused replays"] >= 20, str(dict(EXERCISED))
+    assert EXERCISED["topic opt-outs"] >= 10, str(dict(EXERCISED))
+    assert EXERCISED["frequency"] >= 10, str(dict(EXERCISED))
