@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from activation.errors import DeclarationError
+from activation.preference_readback import read_back_preferences
 from activation.sends import ReadbackResult, SendRunResult, read_back_suppressions, run_sends
 from activation.sends.runner import triggered_sends_exists
 from activation.warehouse import open_warehouse
@@ -63,6 +64,12 @@ def run_triggered_sends(
     if not dry_run:
         with console.status(f"Reading suppressions back from {settings.destination}"):
             readback = read_back_suppressions(warehouse, settings)
+            preferences = read_back_preferences(warehouse, settings)
+        if preferences.landed_events:
+            console.print(
+                f"{preferences.landed_events} email preference changes made in "
+                f"{settings.destination} landed in raw.events"
+            )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -5,6 +5,7 @@ table shaped like ``syncs.sync_klaviyo_subscribers``, the real declaration from
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -49,6 +50,8 @@ COLUMNS = {
     "churn_probability": "decimal(9,2)",
     "expected_orders_90d": "decimal(9,2)",
     "predicted_clv_365d": "decimal(18,2)",
+    "email_frequency": "varchar",
+    "unsubscribed_topics": "varchar",
 }
 SEGMENTS = ("champions", "loyal", "at_risk", "hibernating", None)
 STAGES = ("subscriber", "first_time", "repeat", "loyal", "at_risk", "lapsed")
@@ -108,6 +111,9 @@ def subscriber(i: int) -> tuple[Any, ...]:
             if i % 6 == 0
             else (Decimal(f"0.{i:02d}"), Decimal("1.25"), Decimal(f"{i}.50"))
         ),
+        # email preferences: a chosen frequency, the topics opted out of
+        ("all", "weekly", "monthly")[i % 3],
+        '["offers","reminders"]' if i % 4 == 0 else "[]",
     )
 
 
@@ -250,6 +256,8 @@ def test_first_sync_puts_the_audience_in_the_list_with_rfm_and_lifecycle(
             "nudge_churn_probability": None if row[11] is None else float(row[11]),
             "nudge_expected_orders_90d": None if row[12] is None else float(row[12]),
             "nudge_predicted_clv_365d": None if row[13] is None else float(row[13]),
+            "nudge_email_frequency": row[14],
+            "nudge_unsubscribed_topics": json.loads(row[15]),
         }
     # one bulk import job into the list; no per-profile calls
     assert [(e["method"], e["path"]) for e in writes(sandbox)] == [

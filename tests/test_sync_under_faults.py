@@ -91,7 +91,10 @@ select
     case when i % 6 = 0 then null else cast(i % 9 * 0.25 as decimal(9, 2)) end
         as expected_orders_90d,
     case when i % 6 = 0 then null else cast(i % 1000 * 0.75 as decimal(18, 2)) end
-        as predicted_clv_365d
+        as predicted_clv_365d,
+    -- email preferences
+    ['all', 'weekly', 'monthly'][1 + i % 3] as email_frequency,
+    case when i % 4 = 0 then '["offers"]' else '[]' end as unsubscribed_topics
 from range({offset}, {offset + rows}) as t(i)
 """
 

@@ -57,6 +57,20 @@ class SuppressionRecord:
     suppressed_at: datetime  # naive UTC
 
 
+@dataclass(frozen=True)
+class PreferenceRecord:
+    """A profile's email preferences as the destination holds them (its preference page
+    writes them into the properties Nudge syncs: nudge_unsubscribed_topics,
+    nudge_email_frequency), as ``read_preferences`` returns them; None = not set there."""
+
+    destination_ref: str
+    email: str | None
+    external_id: str | None
+    updated_at: datetime  # the profile's last change, naive UTC
+    unsubscribed_topics: tuple[str, ...] | None
+    email_frequency: str | None
+
+
 @dataclass
 class BatchOutcome:
     """Per-row results of one batch. ``failed``: rows the destination rejected (or that

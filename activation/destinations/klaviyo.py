@@ -23,6 +23,7 @@ from .base import (
     BatchOutcome,
     EventRecord,
     MemberRecord,
+    PreferenceRecord,
     ProfileRecord,
     SuppressionRecord,
 )
@@ -35,6 +36,9 @@ JSON_API = "application/vnd.api+json"
 LOOKUP_CHUNK = 100  # GET /api/profiles page[size] maximum
 _POINTER_INDEX = re.compile(r"^/data/attributes/profiles/data/(\d+)")
 SUPPRESSION_TIMESTAMP = "subscriptions.email.marketing.suppression.timestamp"
+# the profile properties the subscribers sync writes and a preference page may change
+UNSUBSCRIBED_TOPICS = "nudge_unsubscribed_topics"
+EMAIL_FREQUENCY = "nudge_email_frequency"
 # Klaviyo's suppression reasons, in the warehouse's words (contact_profiles.suppression_reason)
 SUPPRESSION_REASONS = {
     "UNSUBSCRIBE": "unsubscribed",
@@ -463,6 +467,41 @@ class KlaviyoDestination(_KlaviyoErasure):
                     reason=SUPPRESSION_REASONS.get(reason, reason.lower()),
                     suppressed_at=at,
                 )
+
+    # ----------------------------------------------------- preference read-back
+
+    def read_preferences(self, since: datetime | None) -> Iterator[PreferenceRecord]:
+        """Profiles changed after ``since`` (all when None) with the preference properties
+        a preference page may have set: ``GET /api/profiles`` filtered on ``updated``."""
+        after = (since or datetime(1970, 1, 1)).replace(tzinfo=None)
+        params = {
+            "fields[profile]": "email,external_id,properties,updated",
+            "filter": f"greater-than(updated,{after:%Y-%m-%dT%H:%M:%SZ})",
+            "page[size]": str(LOOKUP_CHUNK),
+        }
+        for profile in self._pages("/api/profiles", params):
+            attributes = profile.get("attributes") or {}
+            properties = attributes.get("properties") or {}
+            topics = properties.get(UNSUBSCRIBED_TOPICS)
+            frequency = properties.get(EMAIL_FREQUENCY)
+            if topics is None and frequency is None:
+                continue
+            yield PreferenceRecord(
+                destination_ref=str(profile["id"]),
+                email=attributes.get("email"),
+                external_id=attributes.get("external_id"),
+                updated_at=_utc_naive(attributes["updated"]),
+                unsubscribed_topics=_topics(topics),
+                email_frequency=str(frequency).strip().lower() if frequency else None,
+            )
+
+
+def _topics(value: Any) -> tuple[str, ...] | None:
+    """A list property (or one topic as text) as lower-cased topic keys."""
+    if value is None:
+        return None
+    listed = value if isinstance(value, list) else [value]
+    return tuple(sorted({str(topic).strip().lower() for topic in listed if str(topic).strip()}))
 
 
 def _utc_naive(text: str) -> datetime:

@@ -191,9 +191,11 @@ def _land(
     """Keep the suppressions not seen before; land a raw event for each one of a known
     contact whose event is not in raw.events yet."""
     by_id = {suppression_id(settings.destination, record): record for record in batch}
-    known = _existing(warehouse, SUPPRESSIONS_TABLE, list(by_id))
-    landed = _existing(warehouse, ".".join(RAW_EVENTS), list(by_id))
-    contacts = _contact_ids(warehouse, list(by_id.values()))
+    known = existing_ids(warehouse, SUPPRESSIONS_TABLE, list(by_id))
+    landed = existing_ids(warehouse, ".".join(RAW_EVENTS), list(by_id))
+    contacts = contact_ids_by_email(
+        warehouse, [r.email for r in by_id.values() if not r.external_id]
+    )
     now = state.utcnow()
     suppression_rows = []
     event_rows = []
@@ -261,7 +263,8 @@ def _raw_event(
     )
 
 
-def _existing(warehouse: WarehouseConnection, table: str, ids: list[str]) -> set[str]:
+def existing_ids(warehouse: WarehouseConnection, table: str, ids: list[str]) -> set[str]:
+    """The message_ids of ``ids`` that ``table`` already holds."""
     found: set[str] = set()
     for part in chunks(ids, CHUNK):
         listed = ", ".join("?" for _ in part)
@@ -272,11 +275,11 @@ def _existing(warehouse: WarehouseConnection, table: str, ids: list[str]) -> set
     return found
 
 
-def _contact_ids(
-    warehouse: WarehouseConnection, records: Sequence[SuppressionRecord]
+def contact_ids_by_email(
+    warehouse: WarehouseConnection, emails: Sequence[str | None]
 ) -> dict[str, str]:
-    """contact_id by lowercased email, for records without an external_id."""
-    emails = sorted({r.email.strip().lower() for r in records if r.email and not r.external_id})
+    """contact_id by normalized email (the lowest contact_id sharing it)."""
+    emails = sorted({e.strip().lower() for e in emails if e})
     if not emails or warehouse.columns(*CONTACT_PROFILES) is None:
         return {}
     found: dict[str, str] = {}

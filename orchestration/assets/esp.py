@@ -27,6 +27,7 @@ from dagster import (
 
 from activation.engagement import pull_engagement
 from activation.engagement.readers import ENGAGEMENT_DESTINATIONS, NO_PULL
+from activation.preference_readback import read_back_preferences
 from activation.sends import read_back_suppressions, run_sends
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
@@ -62,7 +63,9 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult]:
         settings = esp.settings(destination)
         suppressions = read_back_suppressions(warehouse.path, settings)
+        preferences = read_back_preferences(warehouse.path, settings)
         metadata = suppressions_metadata(suppressions)
+        metadata["preference_changes_landed"] = preferences.landed_events
         context.log.info(
             f"pulled {suppressions.pulled} suppressions ({suppressions.new} new), "
             f"{suppressions.landed_events} raw events"

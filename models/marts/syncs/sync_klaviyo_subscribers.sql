@@ -5,7 +5,10 @@
     normalized (lower-cased, trimmed). No columns that drift with time (no days_since_*),
     so an unchanged warehouse syncs nothing. The predictions (contact_predictions; null
     without one) are rounded to what a marketer filters on, so a refit that moves a
-    probability in its fourth decimal does not resend every profile.
+    probability in its fourth decimal does not resend every profile. The person's email
+    preferences go too (email_frequency; unsubscribed_topics, a JSON array of the topics
+    opted out of, '[]' when none), so the marketer's own Klaviyo flows and campaigns can
+    honour them.
 -#}
 
 with
@@ -31,6 +34,17 @@ predictions as (
 
     select * from {{ ref('contact_predictions') }}
 
+),
+
+unsubscribed_topics as (
+
+    select
+        email_key,
+        {{ nudge.json_array_agg_text(nudge.json_value_text('topic', 'string'), 'topic') }} as unsubscribed_topics
+    from {{ ref('int_topic_preferences_derived') }}
+    where not is_subscribed
+    group by email_key
+
 )
 
 select
@@ -47,9 +61,13 @@ select
     profiles.last_order_at,
     cast(predictions.churn_probability as decimal(9, 2)) as churn_probability,
     cast(predictions.expected_orders_90d as decimal(9, 2)) as expected_orders_90d,
-    cast(predictions.predicted_clv_365d as decimal(18, 2)) as predicted_clv_365d
+    cast(predictions.predicted_clv_365d as decimal(18, 2)) as predicted_clv_365d,
+    profiles.email_frequency,
+    coalesce(unsubscribed_topics.unsubscribed_topics, '[]') as unsubscribed_topics
 from profiles
 left join rfm
     on profiles.contact_id = rfm.contact_id
 left join predictions
     on profiles.contact_id = predictions.contact_id
+left join unsubscribed_topics
+    on profiles.email_key = unsubscribed_topics.email_key
