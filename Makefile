@@ -27,8 +27,9 @@ lint: install
 	$(BIN)/mypy
 	NUDGE_WAREHOUSE=:memory: $(BIN)/sqlfluff lint models macros tests/dbt
 
+# whole files to two workers, in the order tests/conftest.py gives them (longest first)
 unit: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test: lint unit
 
