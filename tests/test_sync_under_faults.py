@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import math
 import time
 from collections import defaultdict
@@ -163,6 +164,12 @@ def expected_profiles(path: Path) -> dict[str, dict[str, Any]]:
                 "orders_count": row["orders_count"],
                 "lifetime_revenue": float(row["lifetime_revenue"]),
                 "last_order_at": None if last_order is None else f"{last_order.isoformat()}+00:00",
+                **{
+                    f"nudge_{name}": None if row[name] is None else float(row[name])
+                    for name in ("churn_probability", "expected_orders_90d", "predicted_clv_365d")
+                },
+                "nudge_email_frequency": row["email_frequency"],
+                "nudge_unsubscribed_topics": json.loads(row["unsubscribed_topics"]),
             },
         }
     return expected
