@@ -11,8 +11,10 @@ make in the preference center that feeds the warehouse: a stale ESP value must n
 newer choice, and when in doubt Nudge does not send. Each landed event's message_id is a
 hash of the account, the profile, the choice and the profile's ``updated``: a rerun (or the
 lookback) lands nothing twice. Reads are incremental on ``updated``
-(``activation.esp_preference_reads``). Destinations without a ``read_preferences`` are
-skipped (``supported`` False). Erased people (tombstones) are not landed.
+(``activation.esp_preference_reads``; an account's first read looks back FIRST_READ, not
+through every profile it holds). Every profile a sync wrote is read again (its ``updated``
+moved): a read costs about one call per 100 profiles the syncs since the last read changed.
+Destinations without a ``read_preferences`` are skipped (``supported`` False). Erased people (tombstones) are not landed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from .warehouse import Table, WarehouseConnection, open_warehouse
 from .warehouse.tables import text, timestamp
 
 LOOKBACK = timedelta(hours=1)
+# the first read of an account goes this far back, not through every profile it holds (a
+# million profiles would be ten thousand calls); the properties are Nudge's own until a
+# preference page starts writing them
+FIRST_READ = timedelta(days=7)
 CHUNK = 500
 SUBSCRIBERS = ("syncs", "sync_klaviyo_subscribers")
 PREFERENCE_EVENT = "Email Preferences Updated"
@@ -79,9 +85,9 @@ def read_back_preferences(
     with open_warehouse(warehouse_path) as warehouse:
         warehouse.ensure_table(READS)
         watermark = _watermark(warehouse, settings.target)
-        since = None if watermark is None else watermark - lookback
-        result = PreferenceReadbackResult(settings.target, since)
         started = state.utcnow()
+        since = (started - FIRST_READ) if watermark is None else watermark - lookback
+        result = PreferenceReadbackResult(settings.target, since)
         client = build_destination(settings)
         reader = getattr(client, "read_preferences", None)
         try:
