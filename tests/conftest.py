@@ -24,6 +24,7 @@ os.environ["NUDGE_DAGSTER_RECORD"] = "false"
 # its place after them. Re-measure when a file becomes slow.
 LONGEST_FIRST = (
     "tests/test_portability.py",
+    "tests/test_portability_generated.py",
     "tests/test_replays.py",
     "tests/test_demo.py",
     "tests/test_sends_progress.py",
