@@ -14,7 +14,8 @@ lookback) lands nothing twice. Reads are incremental on ``updated``
 (``activation.esp_preference_reads``; an account's first read looks back FIRST_READ, not
 through every profile it holds). Every profile a sync wrote is read again (its ``updated``
 moved): a read costs about one call per 100 profiles the syncs since the last read changed.
-Destinations without a ``read_preferences`` are skipped (``supported`` False). Erased people (tombstones) are not landed.
+Destinations without a ``read_preferences`` are skipped (``supported`` False). Erased
+people (tombstones) are not landed.
 """
 
 from __future__ import annotations
