@@ -140,9 +140,14 @@ def _contract_catalog() -> dict[str, list[str]]:
 
 def test_every_catalog_event_is_generated(con: duckdb.DuckDBPyConnection) -> None:
     catalog = _contract_catalog()
-    assert len(catalog) == 23
+    assert len(catalog) == 24
     present = {name for (name,) in con.execute("select distinct event from raw.events").fetchall()}
-    assert set(catalog) <= present
+    # the generator does not make preference-center events yet (their property columns are
+    # still to add to its writer); the preference models are tested on scenario rows
+    # (tests/scenarios/preferences.py) and the gate on its own tables meanwhile
+    not_generated_yet = {"Email Preferences Updated"}
+    assert set(catalog) - not_generated_yet <= present
+    assert not (not_generated_yet & present), "generated now: drop it from not_generated_yet"
     # unknown names are part of real traffic too (kept and counted downstream)
     assert "Video Played" in present
 
