@@ -59,9 +59,9 @@ STEP_KINDS = (
     "erase",
     "outage",
     "recover",
-    "topic_opt_out",
-    "weekly",
 )
+# the same with email preferences chosen along the timeline (test_preferences_...)
+PREFERENCE_STEP_KINDS = (*STEP_KINDS, *("topic_opt_out",) * 3, *("weekly",) * 2)
 MINUTE = timedelta(minutes=1)
 
 
@@ -118,7 +118,10 @@ class World:
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> World:
+def worlds(draw: st.DrawFn, preferences: bool = False) -> World:
+    """A timeline; with ``preferences``, people also opt out of topics and choose weekly
+    email, before it (known to the builds) and along it (landing between builds and sends).
+    Without, the draws are exactly those of the examples the suite has always run."""
     policy = Policy(
         lateness_hours=draw(st.sampled_from((1, 6, 24))),
         quiet_start=draw(st.sampled_from((21, 22))),
@@ -139,17 +142,22 @@ def worlds(draw: st.DrawFn) -> World:
         due = START + timedelta(minutes=draw(st.integers(0, 2 * 24 * 60)))
         planned.append(Planned(f"sk-{index}", contact, trigger, priority, opts_out, due))
     steps = [Step("build", START)]
+    kinds = PREFERENCE_STEP_KINDS if preferences else STEP_KINDS
+    topics = sorted(set(TOPICS.values()))
     for _ in range(draw(st.integers(4, 16))):
-        kind = draw(st.sampled_from(STEP_KINDS))
+        kind = draw(st.sampled_from(kinds))
         at = START + timedelta(minutes=draw(st.integers(0, 3 * 24 * 60)))
         target, sloppy = draw(st.integers(0, len(contacts) - 1)), draw(st.booleans())
-        topic = draw(st.sampled_from(sorted(set(TOPICS.values()))))
+        topic = draw(st.sampled_from(topics)) if preferences else "offers"
         steps.append(Step(kind, at, target, sloppy, topic))
     steps.sort(key=lambda step: step.at)
     # one instant per step (a second apart at least), as runs on one warehouse are
     steps = [replace(step, at=step.at + timedelta(seconds=i)) for i, step in enumerate(steps)]
-    # some people chose weekly email before the timeline starts (the builds know it)
-    weekly = {a: START - timedelta(days=1) for a in addresses if draw(st.integers(0, 3)) == 0}
+    weekly: dict[str, datetime] = {}
+    if preferences:  # some people chose weekly email before the timeline (the builds know)
+        weekly = {a: START - timedelta(days=1) for a in addresses if draw(st.booleans())}
+        # looser project caps, so a person's own frequency is what holds their email back
+        policy = replace(policy, per_day=policy.per_day + 2, per_week=policy.per_week + 2)
     return World(policy, contacts, planned, steps, weekly=weekly)
 
 
@@ -407,9 +415,21 @@ def test_no_timeline_sends_a_wrong_email(world: World) -> None:
     assert problems + violations(world, left) == []
 
 
+@settings(
+    max_examples=1000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(worlds(preferences=True))
+def test_preferences_chosen_along_a_timeline_hold_for_every_email(world: World) -> None:
+    left, problems = play(world)
+    assert problems + violations(world, left) == []
+
+
 def test_the_timelines_exercise_every_rule() -> None:
-    """The property above is only as good as its timelines: across them, emails left and
-    every rule held some back (runs after it in the same module)."""
+    """The properties above are only as good as their timelines: across them, emails left
+    and every rule held some back (runs after them in the same module)."""
     if not EXERCISED:
         pytest.skip("run with test_no_timeline_sends_a_wrong_email")
     for outcome in ("sent", "skipped", "expired", "deferred", "capped", "not_attempted"):
