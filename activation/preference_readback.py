@@ -96,11 +96,17 @@ def read_back_preferences(
                 result.supported = reader is not None
                 return result
             windows = _frequency_windows(warehouse)
+            tombstones = load_tombstones(warehouse)
             for batch in chunks(reader(since), CHUNK):
                 result.profiles += len(batch)
                 latest = max(record.updated_at for record in batch)
                 watermark = latest if watermark is None else max(watermark, latest)
-                _land(warehouse, settings.target, batch, windows, result)
+                kept = [
+                    r
+                    for r in batch
+                    if not tombstones.covers(email=r.email, contact_id=r.external_id)
+                ]
+                _land(warehouse, settings.target, kept, windows, result)
         except ActivationError as exc:
             raise ActivationError(
                 redact(f"preference read-back failed: {exc}", settings.secrets)
@@ -136,14 +142,12 @@ def _land(
     windows: dict[str, int],
     result: PreferenceReadbackResult,
 ) -> None:
-    tombstones = load_tombstones(warehouse)
-    kept = [r for r in records if not tombstones.covers(email=r.email, contact_id=r.external_id)]
-    emails = sorted({normalize_email(r.email) for r in kept if r.email})
+    emails = sorted({normalize_email(r.email) for r in records if r.email})
     known = _known(warehouse, emails)
-    contacts = contact_ids_by_email(warehouse, [r.email for r in kept if not r.external_id])
+    contacts = contact_ids_by_email(warehouse, [r.email for r in records if not r.external_id])
     now = state.utcnow()
     rows: dict[str, tuple[object, ...]] = {}
-    for record in kept:
+    for record in records:
         address = normalize_email(record.email) if record.email else ""
         contact = record.external_id or contacts.get(address)
         for choice in _narrowing(record, known.get(address), windows):

@@ -16,8 +16,11 @@ import requests
 from activation.preference_readback import read_back_preferences
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
+from activation.tombstones import add_tombstones
+from activation.warehouse import Warehouse
 from tests.sends_helpers import (
     API_KEY,
+    AS_OF,
     email,
     make_warehouse,
     profile_row,
@@ -100,10 +103,14 @@ def test_narrowing_choices_made_in_klaviyo_land_once_and_stop_the_sends(
     set_profile(sandbox, "c-02", email("c-02"), nudge_email_frequency="weekly")
     set_profile(sandbox, "c-03", email("c-03"), nudge_unsubscribed_topics=["feedback"])
     set_profile(sandbox, None, "stranger@example.com", nudge_unsubscribed_topics=["offers"])
+    # an erased person whose ESP deletion is pending: their choice must not bring them back
+    set_profile(sandbox, "c-08", "gone@example.com", nudge_unsubscribed_topics=["offers"])
+    with Warehouse(wh) as warehouse:
+        add_tombstones(warehouse, email="gone@example.com", contact_ids=["c-08"], erased_at=AS_OF)
 
     first = read_back_preferences(wh, klaviyo)
 
-    assert (first.profiles, first.landed_events, first.unmatched) == (5, 3, 1)
+    assert (first.profiles, first.landed_events, first.unmatched) == (6, 3, 1)
     assert landed(wh) == [
         ("c-00", {"frequency": "weekly"}),
         ("c-00", {"topic": "offers", "subscribed": False}),
