@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -107,6 +107,8 @@ class MailchimpOptions(_Strict):
 
 class CustomerioOptions(_Strict):
     segment_id: int | None = Field(default=None, ge=1)
+    # with `segments:`, the manual segment made in Customer.io for each listed key
+    segment_ids: dict[str, Annotated[int, Field(ge=1)]] | None = None
 
 
 class EventColumns(_Strict):
@@ -264,13 +266,21 @@ def _per_segment(declaration: SyncDeclaration, nodes: Mapping[str, Any]) -> list
             update={
                 "name": f"{declaration.name}{SEGMENT_SEPARATOR}{key}",
                 "segment_key": key,
-                "config": cfg.model_copy(
-                    update={"list_name": cfg.list_name.replace(SEGMENT_PLACEHOLDER, key)}
-                ),
+                "config": cfg.model_copy(update=_segment_settings(cfg, key)),
             }
         )
         for key in cfg.segments
     ]
+
+
+def _segment_settings(cfg: NudgeSync, key: str) -> dict[str, Any]:
+    """What one segment's sync changes of the declaration: its list name, and on Customer.io
+    its own manual segment."""
+    assert cfg.list_name is not None
+    settings: dict[str, Any] = {"list_name": cfg.list_name.replace(SEGMENT_PLACEHOLDER, key)}
+    if cfg.customerio is not None and cfg.customerio.segment_ids:
+        settings["customerio"] = CustomerioOptions(segment_id=cfg.customerio.segment_ids[key])
+    return settings
 
 
 def _exposure_meta(exposure: Mapping[str, Any]) -> dict[str, Any]:
@@ -361,6 +371,11 @@ def _segment_problems(where: str, config: NudgeSync) -> list[str]:
     elif config.event is not None:
         problems.append(f"{where}.event applies only to object 'events'; remove it")
     if config.segments is None:
+        if config.customerio is not None and config.customerio.segment_ids is not None:
+            problems.append(
+                f"{where}.customerio.segment_ids applies only with segments (one manual "
+                f"segment per listed key); for one segment use customerio.segment_id"
+            )
         return problems
     if config.object == "profiles":
         problems.append(
@@ -374,9 +389,35 @@ def _segment_problems(where: str, config: NudgeSync) -> list[str]:
             f"got {config.list_name!r}"
         )
     if config.object == "list_members" and config.destination == "customerio":
+        problems += _customerio_segment_problems(where, config.segments, config.customerio)
+    return problems
+
+
+def _customerio_segment_problems(
+    where: str, segments: list[str], options: CustomerioOptions | None
+) -> list[str]:
+    """The Track API can neither create nor find a manual segment by name: each listed key
+    needs the id of one made by hand in Customer.io."""
+    example = f"customerio: {{segment_ids: {{{segments[0]}: 12}}}}"
+    ids = (options.segment_ids if options else None) or {}
+    if options is not None and options.segment_id is not None:
+        return [
+            f"{where}.customerio.segment_id names one manual segment, but segments lists "
+            f"{len(segments)}: give each its own under customerio.segment_ids (e.g. {example})"
+        ]
+    problems = []
+    missing = [key for key in segments if key not in ids]
+    if missing:
         problems.append(
-            f"{where}.segments: Customer.io needs a manual segment made by hand per segment "
-            f"(customerio.segment_id); declare one sync per segment there instead"
+            f"{where}.customerio.segment_ids needs the id of a manual segment made in "
+            f"Customer.io for {', '.join(missing)} (the Track API cannot create one), e.g. "
+            f"{example}"
+        )
+    unlisted = sorted(set(ids) - set(segments))
+    if unlisted:
+        problems.append(
+            f"{where}.customerio.segment_ids has {', '.join(unlisted)}, which segments does "
+            f"not list; add it to segments or remove its id"
         )
     return problems
 
@@ -408,6 +449,7 @@ def _destination_problems(where: str, config: NudgeSync) -> list[str]:
     if (
         config.destination == "customerio"
         and config.object == "list_members"
+        and not config.segments
         and (config.customerio is None or config.customerio.segment_id is None)
     ):
         problems.append(

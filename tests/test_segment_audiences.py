@@ -17,12 +17,14 @@ import yaml
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.errors import DeclarationError
 from activation.sandbox.braze import BrazeApp, start_braze
+from activation.sandbox.customerio import CustomerioApp, start_customerio
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sandbox.mailchimp import MailchimpApp, start_mailchimp
 from activation.settings import (
     DestinationSettings,
     RetryPolicy,
     braze_settings,
+    customerio_settings,
     klaviyo_settings,
     mailchimp_settings,
 )
@@ -40,6 +42,13 @@ MODELS = {
     "klaviyo_segments": "sync_segment_audiences",
     "klaviyo_segment_profiles": "sync_segment_profiles",
     "klaviyo_segment_events": "sync_segment_events",
+}
+CUSTOMERIO_SEGMENT_IDS = {
+    "high_value": 11,
+    "rfm_at_risk": 12,
+    "lapsed_customers": 13,
+    "new_customers": 14,
+    "cart_abandoners": 15,
 }
 SEGMENT_MODELS = ("high_value", "lapsed_customers", "new_customers", "cart_abandoners")
 
@@ -235,8 +244,34 @@ def test_nudge_sync_by_exposure_name_runs_each_of_its_segment_syncs() -> None:
         ({"segments": ["High Value"]}, "segment keys are lowercase"),
         ({"object": "profiles", "mode": "upsert"}, "segments applies to object list_members"),
         (
-            {"destination": "customerio", "customerio": {"segment_id": 3}},
-            "Customer.io needs a manual segment made by hand per segment",
+            {"destination": "customerio", "external_id": {"column": "contact_id"}},
+            "customerio.segment_ids needs the id of a manual segment made in Customer.io for "
+            "high_value, rfm_at_risk, lapsed_customers, new_customers, cart_abandoners",
+        ),
+        (
+            {
+                "destination": "customerio",
+                "external_id": {"column": "contact_id"},
+                "customerio": {"segment_ids": {"high_value": 3, "rfm_at_risk": 4}},
+            },
+            "segment_ids needs the id of a manual segment made in Customer.io for "
+            "lapsed_customers, new_customers, cart_abandoners",
+        ),
+        (
+            {
+                "destination": "customerio",
+                "external_id": {"column": "contact_id"},
+                "customerio": {"segment_id": 3},
+            },
+            "customerio.segment_id names one manual segment, but segments lists 5",
+        ),
+        (
+            {
+                "destination": "customerio",
+                "external_id": {"column": "contact_id"},
+                "customerio": {"segment_ids": {**CUSTOMERIO_SEGMENT_IDS, "vip": 9}},
+            },
+            "customerio.segment_ids has vip, which segments does not list",
         ),
     ],
 )
@@ -374,6 +409,58 @@ def test_the_same_line_keeps_braze_membership_arrays(tmp_path: Path) -> None:
             run_sync(declaration, path, braze)
         mirrored()
         assert "c-03" not in braze_app.members("Nudge — rfm_at_risk")
+
+
+def test_the_same_line_keeps_customerio_manual_segments(tmp_path: Path) -> None:
+    """Customer.io: each key's manual segment (customerio.segment_ids), customers added and
+    removed by id."""
+    path = make_warehouse(tmp_path / "nudge.duckdb")
+    site = "site-segments"
+    ids = tuple(CUSTOMERIO_SEGMENT_IDS.values())
+    with start_customerio(site, API_KEY, segments=ids) as server:
+        app = server.app
+        assert isinstance(app, CustomerioApp)
+        customerio_app: CustomerioApp = app
+        env = {
+            "CUSTOMERIO_SITE_ID": site,
+            "CUSTOMERIO_API_KEY": API_KEY,
+            "CUSTOMERIO_TRACK_URL": server.base_url,
+        }
+        customerio = customerio_settings(env, retry=RetryPolicy(backoff_base=0.01))
+        declarations = segment_lists(
+            destination="customerio",
+            external_id={"column": "contact_id"},
+            customerio={"segment_ids": CUSTOMERIO_SEGMENT_IDS},
+        )
+
+        def mirrored() -> None:
+            expected = subscribed_members(path)
+            for declaration in declarations:
+                key = str(declaration.segment_key)
+                members = customerio_app.segments[CUSTOMERIO_SEGMENT_IDS[key]]
+                assert {email(c) for c in members} == expected.get(key, set()), key
+
+        for declaration in declarations:
+            assert run_sync(declaration, path, customerio).status == "success"
+        mirrored()
+        leave(path, "cart_abandoners", "c-04")
+        for declaration in declarations:
+            run_sync(declaration, path, customerio)
+        mirrored()
+        assert "c-04" not in customerio_app.segments[CUSTOMERIO_SEGMENT_IDS["cart_abandoners"]]
+
+
+def test_segment_ids_belong_with_segments() -> None:
+    sync = exposure_meta("klaviyo_segments")
+    del sync["segments"]
+    sync.update(
+        destination="customerio",
+        external_id={"column": "contact_id"},
+        list_name="Nudge — Subscribers",
+        customerio={"segment_ids": {"high_value": 3}},
+    )
+    with pytest.raises(DeclarationError, match="segment_ids applies only with segments"):
+        load_declarations(manifest(klaviyo_segments=sync))
 
 
 def test_the_same_line_keeps_mailchimp_static_segments(tmp_path: Path) -> None:
