@@ -12,6 +12,7 @@
 -#}
 
 -- depends_on: {{ ref('trigger_anniversary') }}
+-- depends_on: {{ ref('trigger_at_risk_checkin') }}
 -- depends_on: {{ ref('trigger_back_in_stock') }}
 -- depends_on: {{ ref('trigger_birthday') }}
 -- depends_on: {{ ref('trigger_browse_abandonment') }}
