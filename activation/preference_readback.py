@@ -16,16 +16,24 @@ through every profile it holds). Every profile a sync wrote is read again (its `
 moved): a read costs about one call per 100 profiles the syncs since the last read changed.
 Destinations without a ``read_preferences`` are skipped (``supported`` False). Erased
 people (tombstones) are not landed.
+
+ESPs that cannot list what changed (Braze subscription groups, Customer.io subscription
+topics: ``read_preferences_of``, set up by their ``*_PREFERENCE_*`` topic mapping) are asked
+about every person the syncs hold there (``activation.sync_state``), each read: Braze one
+call per 50 people, Customer.io one per 100 (at its App API's 10 calls a second, a million
+people take about 17 minutes). Their records carry ``version`` "" when the ESP keeps no time
+of the change, so an opt-out lands once however often it is read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from . import state
 from .batching import chunks
@@ -35,6 +43,7 @@ from .errors import ActivationError
 from .sends.policy import SEND_POLICY, load_policy
 from .sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS, contact_ids_by_email, existing_ids
 from .settings import DestinationSettings, redact
+from .synced_people import synced_refs
 from .tombstones import load_tombstones, normalize_email
 from .warehouse import Table, WarehouseConnection, open_warehouse
 from .warehouse.tables import text, timestamp
@@ -90,14 +99,14 @@ def read_back_preferences(
         since = (started - FIRST_READ) if watermark is None else watermark - lookback
         result = PreferenceReadbackResult(settings.target, since)
         client = build_destination(settings)
-        reader = getattr(client, "read_preferences", None)
         try:
-            if reader is None or warehouse.columns(*RAW_EVENTS) is None:
-                result.supported = reader is not None
+            records = _records(client, warehouse, settings.target, since)
+            if records is None or warehouse.columns(*RAW_EVENTS) is None:
+                result.supported = records is not None
                 return result
             windows = _frequency_windows(warehouse)
             tombstones = load_tombstones(warehouse)
-            for batch in chunks(reader(since), CHUNK):
+            for batch in chunks(records, CHUNK):
                 result.profiles += len(batch)
                 latest = max(record.updated_at for record in batch)
                 watermark = latest if watermark is None else max(watermark, latest)
@@ -119,6 +128,24 @@ def read_back_preferences(
             [(settings.target, started, state.utcnow(), since, watermark)],
         )
     return result
+
+
+def _records(
+    client: object, warehouse: WarehouseConnection, target: str, since: datetime
+) -> Iterator[PreferenceRecord] | None:
+    """What the destination holds: what changed since ``since`` where it can say, else the
+    preferences of each person synced there; None when it has no preferences to read."""
+    changed = getattr(client, "read_preferences", None)
+    if changed is not None:
+        return cast(Iterator[PreferenceRecord], changed(since))
+    of_people = getattr(client, "read_preferences_of", None)
+    if of_people is None or not getattr(client, "preference_topics", None):
+        return None
+    return (
+        record
+        for people in chunks(synced_refs(warehouse, target), CHUNK)
+        for record in of_people(people)
+    )
 
 
 def _watermark(warehouse: WarehouseConnection, target: str) -> datetime | None:
@@ -198,9 +225,8 @@ def _narrowing(
 
 
 def _message_id(target: str, record: PreferenceRecord, choice: dict[str, object]) -> str:
-    key = "|".join(
-        (target, record.destination_ref, json.dumps(choice, sort_keys=True), str(record.updated_at))
-    )
+    version = str(record.updated_at) if record.version is None else record.version
+    key = "|".join((target, record.destination_ref, json.dumps(choice, sort_keys=True), version))
     return "esp-preference-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigurationError
+from .preference_topics import TopicMap, parse_topic_map
 from .ratelimit import Window
 
 KLAVIYO_DEFAULT_BASE_URL = "https://a.klaviyo.com"
@@ -236,6 +237,9 @@ class EspOptions:
     # Customer.io's App API (reporting: the engagement pull), apart from the Track API
     app_url: str | None = None
     app_api_key: Secret | None = None
+    # ESP topic id -> Nudge email topic, for the preference read-back (Braze subscription
+    # groups, Customer.io subscription-center topics); empty: preferences are not read back
+    preference_topics: TopicMap = ()
 
 
 def _required(env: Mapping[str, str], variable: str, what: str) -> str:
@@ -293,7 +297,9 @@ def braze_settings(
 ) -> DestinationSettings:
     """Braze from ``BRAZE_BASE_URL`` (your instance's REST endpoint) and ``BRAZE_API_KEY``;
     ``BRAZE_TRACK_RATE`` (default 50000/60s), ``BRAZE_TRACK_OBJECTS`` (default 75) and
-    ``BRAZE_TRANSACTIONAL_CAMPAIGNS`` (``<metric>=<campaign id>,…``, default none)."""
+    ``BRAZE_TRANSACTIONAL_CAMPAIGNS`` (``<metric>=<campaign id>,…``, default none);
+    ``BRAZE_PREFERENCE_GROUPS`` (``<nudge topic>=<subscription group id>,…``): the email
+    subscription group of each Nudge topic, whose unsubscribes are read back."""
     env = os.environ if env is None else env
     base = _required(
         env,
@@ -315,6 +321,11 @@ def braze_settings(
         objects_per_request=int(objects),
         campaigns=parse_pairs(
             env.get("BRAZE_TRANSACTIONAL_CAMPAIGNS", ""), "BRAZE_TRANSACTIONAL_CAMPAIGNS"
+        ),
+        preference_topics=parse_topic_map(
+            env.get("BRAZE_PREFERENCE_GROUPS", ""),
+            "BRAZE_PREFERENCE_GROUPS",
+            "offers=<subscription group id>,reminders=<subscription group id>",
         ),
     )
     return _settings("braze", _url(env, "BRAZE_BASE_URL", base), key, options, overrides)
@@ -358,7 +369,9 @@ def customerio_settings(
     region) and ``CUSTOMERIO_TRACK_RATE`` (default 100/1s). The engagement pull reads the
     App API: ``CUSTOMERIO_APP_API_KEY`` (a key with reporting access), ``CUSTOMERIO_APP_URL``
     (default https://api.customer.io; api-eu for the EU region) and
-    ``CUSTOMERIO_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``)."""
+    ``CUSTOMERIO_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``). The preference
+    read-back also reads the App API: ``CUSTOMERIO_PREFERENCE_TOPICS`` (``<nudge
+    topic>=<subscription center topic id>,…``, the ids of the subscription center's topics)."""
     env = os.environ if env is None else env
     site_id = _required(
         env,
@@ -385,8 +398,26 @@ def customerio_settings(
             env.get("CUSTOMERIO_APP_URL", "").strip() or CUSTOMERIO_DEFAULT_APP_URL,
         ),
         app_api_key=Secret(app_key) if app_key else None,
+        preference_topics=parse_topic_map(
+            env.get("CUSTOMERIO_PREFERENCE_TOPICS", ""),
+            "CUSTOMERIO_PREFERENCE_TOPICS",
+            "offers=3,reminders=1",
+            _subscription_center_topic,
+        ),
     )
     return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
+
+
+def _subscription_center_topic(esp_id: str, variable: str) -> str:
+    """A subscription center topic id (``3``, or ``topic_3`` as the attribute names it) as
+    ``cio_subscription_preferences`` keys it: ``topic_3``."""
+    number = esp_id.removeprefix("topic_")
+    if not number.isdigit():
+        raise ConfigurationError(
+            f"{variable}: {esp_id!r} is not a subscription center topic id; use the number "
+            "shown beside the topic in Customer.io's Subscription Center (e.g. 'offers=3')."
+        )
+    return f"topic_{int(number)}"
 
 
 WEBHOOK_INSECURE_HTTP_OPT_IN = "NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP"

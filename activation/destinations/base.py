@@ -69,6 +69,10 @@ class PreferenceRecord:
     updated_at: datetime  # the profile's last change, naive UTC
     unsubscribed_topics: tuple[str, ...] | None
     email_frequency: str | None
+    # what tells one change from another in the ESP; None: updated_at. An ESP that keeps no
+    # time of the change (updated_at is then when it was read) gives "": the same choice of
+    # the same profile is then one change, landed once
+    version: str | None = None
 
 
 @dataclass
