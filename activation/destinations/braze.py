@@ -4,7 +4,8 @@ way to mirror a segment), triggered sends through transactional campaigns
 (``POST /transactional/v1/campaigns/{id}/send`` with the send key as ``external_send_id``,
 de-duplicated by Braze for 24 h) or, when none is configured, as ``/users/track`` custom
 events (not de-duplicated), unsubscribes read back from ``GET /email/unsubscribes``, and
-users erased by email (``/users/export/ids`` then ``/users/delete``).
+users erased by email (``/users/export/ids`` then ``/users/delete``), and the email
+subscription groups of Nudge's topics read back (braze_preferences.py).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from .base import (
     BatchOutcome,
     EventRecord,
     MemberRecord,
+    PreferenceRecord,
     ProfileRecord,
     SuppressionRecord,
 )
+from .braze_preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
 from .common import (
     RowErrors,
     api_client,
@@ -44,6 +47,8 @@ UNSUBSCRIBES_PATH = "/email/unsubscribes"
 EXPORT_IDS_PATH = "/users/export/ids"
 DELETE_PATH = "/users/delete"
 EXPORT_FIELDS = ["external_id", "braze_id"]
+# Braze's default limit, which /subscription/user/status has
+DEFAULT_RATE = Window(250_000, 3600.0)
 PAYLOAD_BYTES = 4 * 1024 * 1024  # 413 above it
 UNSUBSCRIBES_PAGE = 500
 DEFAULT_MEMBERSHIP_ATTRIBUTE = "nudge_lists"
@@ -88,8 +93,15 @@ class BrazeDestination:
         self.rate_limits = (
             tuple(rate_limits)
             if rate_limits is not None
-            else (EndpointLimit("users_track", "POST", TRACK_PATH, (track_rate,)),)
+            else (
+                EndpointLimit("users_track", "POST", TRACK_PATH, (track_rate,)),
+                EndpointLimit(
+                    "subscription_user_status", "GET", SUBSCRIPTION_STATUS_PATH, (DEFAULT_RATE,)
+                ),
+            )
         )
+        # subscription group id -> Nudge topic (BRAZE_PREFERENCE_GROUPS)
+        self.preference_topics = dict(settings.options.preference_topics)
         self.client = api_client(
             settings, bearer(settings.api_key.reveal()), self.rate_limits, sleep=sleep
         )
@@ -295,6 +307,17 @@ class BrazeDestination:
             if len(emails) < UNSUBSCRIBES_PAGE:
                 return
             offset += len(emails)
+
+    # ----------------------------------------------------- preference read-back
+
+    def read_preferences_of(self, external_ids: Sequence[str]) -> Iterator[PreferenceRecord]:
+        """The subscription group statuses of these users (braze_preferences.py)."""
+        return read_subscription_groups(
+            lambda path: self._json(self.client.request("GET", path)),
+            external_ids,
+            self.preference_topics,
+            datetime.now(UTC).replace(tzinfo=None),
+        )
 
 
 def _has_indexed_errors(body: Any) -> bool:

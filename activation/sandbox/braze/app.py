@@ -12,6 +12,7 @@
   (the same dispatch is answered again, nothing is sent twice).
 - ``GET /email/unsubscribes``: ``start_date``, ``end_date``, ``limit`` (≤ 500), ``offset``.
 - ``POST /users/export/ids`` by ``email_address``; ``POST /users/delete`` (up to 50 ids).
+- Email subscription groups (``subscription_groups=`` id -> name): subscriptions.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..contract_server import ContractApp, FixedWindow, Refused, json_response
+from .subscriptions import SubscriptionGroups
 
 TRACK_OBJECTS = 75
 SEND_DEDUP_SECONDS = 24 * 3600
@@ -34,7 +36,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ARRAYS = ("attributes", "events", "purchases")
 
 
-class BrazeApp(ContractApp):
+class BrazeApp(SubscriptionGroups, ContractApp):
     routes = Map(
         [
             Rule("/users/track", endpoint="track", methods=["POST"]),
@@ -46,6 +48,8 @@ class BrazeApp(ContractApp):
             Rule("/email/unsubscribes", endpoint="unsubscribes", methods=["GET"]),
             Rule("/users/export/ids", endpoint="export_ids", methods=["POST"]),
             Rule("/users/delete", endpoint="delete_users", methods=["POST"]),
+            Rule("/subscription/status/set", endpoint="subscription_set", methods=["POST"]),
+            Rule("/subscription/user/status", endpoint="subscription_user_status", methods=["GET"]),
         ]
     )
 
@@ -56,6 +60,7 @@ class BrazeApp(ContractApp):
         campaigns: tuple[str, ...] = (),
         track_rate: tuple[int, float] = (3000, 3.0),
         objects_mode: str = "each",
+        subscription_groups: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._key = api_key.encode()
@@ -67,6 +72,8 @@ class BrazeApp(ContractApp):
         self.dispatches: dict[str, dict[str, Any]] = {}  # external_send_id -> dispatch
         self.deliveries: list[dict[str, Any]] = []  # one per message actually sent
         self.unsubscribed: dict[str, datetime] = {}
+        self.group_names = dict(subscription_groups or {})
+        self.group_status: dict[str, dict[str, str]] = {}
 
     def authenticate(self, request: Request) -> None:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
