@@ -6,7 +6,8 @@ the segment is made in Customer.io: the Track API cannot create one).
 Each event carries an ``id`` derived from the send key (a ULID, as Customer.io asks):
 Customer.io records an event id once, so a re-sent event is not delivered twice. Only events
 from the past 72 hours start campaigns, so older ones fail here instead of being sent. The
-Track API has no way to read unsubscribes back (that is the App API's).
+Track API has no way to read unsubscribes back (that is the App API's); subscription-center
+topics are read back through the App API (customerio_preferences.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .base import (
     BatchOutcome,
     EventRecord,
     MemberRecord,
+    PreferenceRecord,
     ProfileRecord,
     SuppressionRecord,
 )
@@ -42,6 +44,7 @@ from .common import (
     json_size,
     merge,
 )
+from .customerio_preferences import CustomerioPreferences
 from .limits import LimitChecker, RecordLimits
 from .responses import json_body
 
@@ -121,9 +124,15 @@ class CustomerioDestination:
         auth = basic_auth(settings.options.username, settings.api_key.reveal())
         self.client = api_client(settings, auth, self.rate_limits, sleep=sleep)
         self.checker = LimitChecker(self.name)
+        self.sleep = sleep
+        # subscription center topic -> Nudge topic (CUSTOMERIO_PREFERENCE_TOPICS)
+        self.preference_topics = dict(settings.options.preference_topics)
+        self._preferences: CustomerioPreferences | None = None
 
     def close(self) -> None:
         self.client.close()
+        if self._preferences is not None:
+            self._preferences.close()
 
     # ------------------------------------------------------------------ people
 
@@ -276,6 +285,14 @@ class CustomerioDestination:
         used here), so unsubscribes made in Customer.io do not flow back."""
         log.info("Customer.io: the Track API has no suppression read-back; none read")
         return iter(())
+
+    # ----------------------------------------------------- preference read-back
+
+    def read_preferences_of(self, ids: Sequence[str]) -> Iterator[PreferenceRecord]:
+        """The subscription-center topics of these people, through the App API."""
+        if self._preferences is None:
+            self._preferences = CustomerioPreferences(self.settings, sleep=self.sleep)
+        return self._preferences.read(ids)
 
     # ----------------------------------------------------------------- erasure
 

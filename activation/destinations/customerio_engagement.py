@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,16 +29,13 @@ from ..engagement.events import (
     UNSUBSCRIBED,
     EspEvent,
 )
-from ..errors import ConfigurationError
-from ..ratelimit import EndpointLimit, Window
-from ..settings import CUSTOMERIO_DEFAULT_APP_URL, DestinationSettings
-from .common import api_client, bearer
+from ..settings import DestinationSettings
+from .customerio_app_api import app_api_client
 from .responses import json_body
 
 MESSAGES_PATH = "/v1/messages"
 PAGE_SIZE = 100
 ENGAGEMENT_HORIZON = timedelta(days=7)
-APP_API_RATE = Window(10, 1.0)
 # a message's metrics (Customer.io's names) as raw feedback events
 METRICS = {
     "delivered": DELIVERED,
@@ -65,21 +61,10 @@ class CustomerioEngagement:
     def __init__(
         self, settings: DestinationSettings, *, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        key = settings.options.app_api_key
-        if key is None:
-            raise ConfigurationError(
-                "CUSTOMERIO_APP_API_KEY is not set. Customer.io's engagement is read through "
-                "its App API, which the Track API key cannot use: export an App API key with "
-                "reporting access (export CUSTOMERIO_APP_API_KEY=...)."
-            )
-        self.settings = replace(
-            settings, base_url=settings.options.app_url or CUSTOMERIO_DEFAULT_APP_URL, api_key=key
-        )
+        self.settings, self.client = app_api_client(settings, "engagement is", sleep=sleep)
         self.triggers = {
             campaign: trigger for trigger, campaign in settings.options.report_campaigns
         }
-        limits = (EndpointLimit("app", "GET", "/v1/.*", (APP_API_RATE,)),)
-        self.client = api_client(self.settings, bearer(key.reveal()), limits, sleep=sleep)
 
     def close(self) -> None:
         self.client.close()

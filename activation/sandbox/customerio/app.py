@@ -13,7 +13,10 @@
 - App API (Bearer ``app_api_key``, 10 requests / s): ``GET /v1/messages?type=&start_ts=
   &end_ts=&limit=&start=`` lists email messages newest first, ``next`` the cursor of the
   next page ("" at the end). With ``engagement`` and ``campaigns`` (event name -> campaign
-  id), each new event of a campaign's name sends one simulated message (messages.py).
+  id), each new event of a campaign's name sends one simulated message (messages.py);
+  ``POST /v1/customers/attributes`` reads people back (people.py), so a test sets a person's
+  subscription-center topics as Customer.io does, the ``cio_subscription_preferences``
+  attribute (``{"topics": {"topic_3": false}}``) through the Track API.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import base64
 import hmac
 import json
 import re
+import time
 from typing import Any
 
 from werkzeug.routing import Map, Rule
@@ -30,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 from ..contract_server import ContractApp, FixedWindow, Refused, json_response
 from ..klaviyo.engagement import EngagementConfig
 from .messages import simulated_message
+from .people import PeopleReadBack
 
 BATCH_BYTES = 500 * 1024
 ITEM_BYTES = 32 * 1024
@@ -39,7 +44,7 @@ ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class CustomerioApp(ContractApp):
+class CustomerioApp(PeopleReadBack, ContractApp):
     max_body_bytes = BATCH_BYTES
     routes = Map(
         [
@@ -49,6 +54,7 @@ class CustomerioApp(ContractApp):
             Rule("/api/v1/customers/<customer_id>/suppress", endpoint="suppress", methods=["POST"]),
             Rule("/api/v2/batch", endpoint="batch", methods=["POST"]),
             Rule("/v1/messages", endpoint="messages", methods=["GET"]),
+            Rule("/v1/customers/attributes", endpoint="customer_attributes", methods=["POST"]),
             Rule(
                 "/api/v1/segments/<int:segment_id>/<any(add_customers, remove_customers):change>",
                 endpoint="segment",
@@ -77,6 +83,7 @@ class CustomerioApp(ContractApp):
         self.engagement = engagement
         self.messages: list[dict[str, Any]] = []
         self.people: dict[str, dict[str, Any]] = {}
+        self.attribute_times: dict[str, dict[str, int]] = {}
         self.events: list[dict[str, Any]] = []
         self.event_ids: set[str] = set()
         self.segments: dict[int, set[str]] = {segment: set() for segment in segments}
@@ -101,7 +108,8 @@ class CustomerioApp(ContractApp):
             raise Refused(self.error(401, "Unauthorized request"))
 
     def throttle(self, request: Request, endpoint: str) -> Response | None:
-        allowed, _, _ = (self.app_window if endpoint == "messages" else self.window).hit()
+        app_api = endpoint in ("messages", "customer_attributes")
+        allowed, _, _ = (self.app_window if app_api else self.window).hit()
         return None if allowed else self.error(429, "Too many requests")
 
     # ------------------------------------------------------------------ people
@@ -114,9 +122,12 @@ class CustomerioApp(ContractApp):
         if email is not None and not (isinstance(email, str) and EMAIL.match(email)):
             return "attributes.email", f"{email!r} is not a valid email address"
         person = self.people.setdefault(customer_id, {"id": customer_id})
+        times = self.attribute_times.setdefault(customer_id, {})
         for name, value in attributes.items():
+            times[name] = int(time.time())
             if value is None:
                 person.pop(name, None)
+                times.pop(name, None)
             else:
                 person[name] = value
         return None
@@ -169,6 +180,7 @@ class CustomerioApp(ContractApp):
             }
             for person_id in gone:
                 del self.people[person_id]
+                self.attribute_times.pop(person_id, None)
                 for members in self.segments.values():
                     members.discard(person_id)
             self.events = [e for e in self.events if e["customer_id"] not in gone]
