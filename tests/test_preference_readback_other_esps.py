@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
 import pytest
 import requests
 
-from activation.errors import ConfigurationError
+from activation.batching import chunks
+from activation.errors import ActivationError, ConfigurationError
 from activation.preference_readback import read_back_preferences
 from activation.sandbox.braze import start_braze
 from activation.sandbox.contract_server import ServerHandle
@@ -50,7 +51,7 @@ class Esp:
     name: str
     handle: ServerHandle
     settings: DestinationSettings
-    add_person: Callable[[str, str], None]  # contact id, email
+    add_people: Callable[[list[str]], None]  # contact ids (their address: email(contact))
     # a choice on the ESP's preference page: Nudge topic (or None: a topic Nudge lacks) -> on
     choose: Callable[[str, dict[str | None, bool]], None]
     preference_path: str  # the read-back endpoint
@@ -59,9 +60,10 @@ class Esp:
 def braze(handle: ServerHandle) -> Esp:
     headers = {"Authorization": f"Bearer {BRAZE_KEY}"}
 
-    def add_person(contact: str, address: str) -> None:
-        body = {"attributes": [{"external_id": contact, "email": address}]}
-        post(f"{handle.base_url}/users/track", headers, body)
+    def add_people(contacts: list[str]) -> None:
+        for part in chunks(contacts, 75):  # a /users/track call's attribute objects
+            users = [{"external_id": contact, "email": email(contact)} for contact in part]
+            post(f"{handle.base_url}/users/track", headers, {"attributes": users})
 
     def choose(contact: str, choices: dict[str | None, bool]) -> None:
         for topic, on in choices.items():
@@ -84,7 +86,7 @@ def braze(handle: ServerHandle) -> Esp:
         "braze",
         handle,
         braze_settings(env, retry=RETRY),
-        add_person,
+        add_people,
         choose,
         "/subscription/user/status",
     )
@@ -96,6 +98,20 @@ def customerio(handle: ServerHandle) -> Esp:
     def identify(contact: str, attributes: dict[str, object]) -> None:
         requests.put(
             f"{handle.base_url}/api/v1/customers/{contact}", json=attributes, auth=track, timeout=10
+        ).raise_for_status()
+
+    def add_people(contacts: list[str]) -> None:
+        people = [
+            {
+                "type": "person",
+                "identifiers": {"id": contact},
+                "action": "identify",
+                "attributes": {"email": email(contact)},
+            }
+            for contact in contacts
+        ]
+        requests.post(
+            f"{handle.base_url}/api/v2/batch", json={"batch": people}, auth=track, timeout=10
         ).raise_for_status()
 
     def choose(contact: str, choices: dict[str | None, bool]) -> None:
@@ -119,7 +135,7 @@ def customerio(handle: ServerHandle) -> Esp:
         "customerio",
         handle,
         customerio_settings(env, retry=RETRY),
-        lambda contact, address: identify(contact, {"email": address}),
+        add_people,
         choose,
         "/v1/customers/attributes",
     )
@@ -142,8 +158,7 @@ def esp(request: pytest.FixtureRequest) -> Iterator[Esp]:
 
 def synced(wh: Path, esp: Esp, contacts: list[str]) -> None:
     """The people a subscribers sync confirmed in the ESP: there, and in sync_state."""
-    for contact in contacts:
-        esp.add_person(contact, email(contact))
+    esp.add_people(contacts)
     with Warehouse(wh) as warehouse:
         ensure_tables(warehouse)
         mark_synced(
@@ -181,7 +196,7 @@ def test_narrowing_topic_choices_land_once_and_stop_the_sends(tmp_path: Path, es
     esp.choose("c-03", {"reminders": True, "feedback": False})
     esp.choose("c-05", {None: False})
     # someone in the ESP whom no sync holds is not asked about
-    esp.add_person("c-07", "stranger@example.com")
+    esp.add_people(["c-07"])
     esp.choose("c-07", {"offers": False})
     # an erased person whose ESP deletion is pending: their choice must not bring them back
     esp.choose("c-08", {"offers": False})
@@ -246,10 +261,7 @@ def test_without_a_topic_mapping_nothing_is_asked(tmp_path: Path, esp: Esp) -> N
     wh = make_warehouse(tmp_path / "w.duckdb", [], [])
     synced(wh, esp, ["c-00"])
     esp.choose("c-00", {"offers": False})
-    unmapped = esp.settings.options.__class__(
-        **{**vars(esp.settings.options), "preference_topics": ()}
-    )
-    settings = esp.settings.__class__(**{**vars(esp.settings), "options": unmapped})
+    settings = replace(esp.settings, options=replace(esp.settings.options, preference_topics=()))
 
     result = read_back_preferences(wh, settings)
 
@@ -293,3 +305,13 @@ def test_synced_people_are_read_page_by_page_each_once(tmp_path: Path) -> None:
         mark_synced(warehouse, ("a", "braze:elsewhere"), {"x": "h"}, {"x": "c-999"})
         read = list(islice(synced_refs(warehouse, "braze:here", page=7), 1000))
     assert read == sorted(refs)
+
+
+def test_customerio_topics_without_an_app_api_key_fail_naming_it(tmp_path: Path) -> None:
+    with start_customerio(CIO_SITE, CIO_KEY, app_api_key=CIO_APP_KEY) as handle:
+        esp = customerio(handle)
+        wh = make_warehouse(tmp_path / "w.duckdb", [], [])
+        synced(wh, esp, ["c-00"])
+        keyless = replace(esp.settings, options=replace(esp.settings.options, app_api_key=None))
+        with pytest.raises(ActivationError, match="export CUSTOMERIO_APP_API_KEY="):
+            read_back_preferences(wh, keyless)
