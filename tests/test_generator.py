@@ -9,11 +9,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import duckdb
+import numpy as np
 import pytest
 
 from nudge.generator import GenerationResult, generate
+from nudge.generator.common import EV, NULL
+from nudge.generator.contacts import People
+from nudge.generator.preferences import preference_events
 from tests.fixtures.raw_rows import CATALOG_DDL, EVENTS_DDL, IDENTIFIES_DDL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,12 +148,7 @@ def test_every_catalog_event_is_generated(con: duckdb.DuckDBPyConnection) -> Non
     catalog = _contract_catalog()
     assert len(catalog) == 24
     present = {name for (name,) in con.execute("select distinct event from raw.events").fetchall()}
-    # the generator does not make preference-center events yet (their property columns are
-    # still to add to its writer); the preference models are tested on scenario rows
-    # (tests/scenarios/preferences.py) and the gate on its own tables meanwhile
-    not_generated_yet = {"Email Preferences Updated"}
-    assert set(catalog) - not_generated_yet <= present
-    assert not (not_generated_yet & present), "generated now: drop it from not_generated_yet"
+    assert set(catalog) <= present
     # unknown names are part of real traffic too (kept and counted downstream)
     assert "Video Played" in present
 
@@ -261,6 +262,183 @@ def test_late_arrivals_exist_and_nothing_lands_after_end(con: duckdb.DuckDBPyCon
     assert latest is not None and latest <= END
     latest_update = con.execute("select max(updated_at) from raw.product_catalog").fetchone()
     assert latest_update is not None and latest_update[0] <= END
+
+
+# --- email preferences ------------------------------------------------------------------
+
+PREFERENCE = "event = 'Email Preferences Updated' and json_valid(properties)"
+
+
+def _email_topics() -> set[str]:
+    lines = (ROOT / "seeds" / "email_topics.csv").read_text().splitlines()[1:]
+    return {line.split(",", 1)[0] for line in lines}
+
+
+@pytest.fixture(scope="module")
+def preferences_run(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """A store with enough subscribers for the shares of their preference choices."""
+    path = tmp_path_factory.mktemp("preferences") / "nudge.duckdb"
+    return Generated(path, generate(path, contacts=3000, seed=7, end=END, days=240))
+
+
+def test_a_few_subscribers_update_their_email_preferences(preferences_run: Generated) -> None:
+    with preferences_run.connect() as con:
+        choices = con.execute(
+            f"""
+            select
+                properties->>'topic', properties->'subscribed', properties->>'frequency',
+                properties->>'source', context->>'channel', user_id, anonymous_id
+            from raw.events where {PREFERENCE}
+            """
+        ).fetchall()
+        subscribers = con.execute(
+            """
+            select count(distinct user_id) from raw.events
+            where json_valid(properties)
+                and (event = 'Subscribed' or (event = 'Signed Up'
+                    and (properties->>'method') = 'newsletter'))
+            """
+        ).fetchone()
+    assert subscribers is not None
+    people = {user for *_, user, _ in choices}
+    assert 0.02 <= len(people) / subscribers[0] <= 0.04
+    # each a choice the contract knows: a seed topic with true/false, or a frequency
+    for topic, subscribed, frequency, source, channel, user, anonymous in choices:
+        assert (topic in _email_topics() and subscribed in ("true", "false")) or (
+            topic is None and subscribed is None and frequency is not None
+        )
+        assert frequency in (None, "all", "weekly", "monthly")
+        assert source in ("preference_center", "esp", "support")
+        assert channel == ("web" if source == "preference_center" else "email")
+        assert user is not None and anonymous is None  # the contact, as email events are
+    opt_outs = [topic for topic, subscribed, *_ in choices if subscribed == "false"]
+    assert sum(t in ("offers", "recommendations") for t in opt_outs) > 0.6 * len(opt_outs)
+    narrowed = [f for _, _, f, *_ in choices if f in ("weekly", "monthly")]
+    assert 0.2 * len(choices) < len(narrowed) < 0.6 * len(choices)
+    assert {"weekly", "monthly"} <= set(narrowed)
+    # a few come back: the topic subscribed again, the frequency back to all
+    undone = [c for c in choices if c[1] == "true" or c[2] == "all"]
+    assert 0 < len(undone) < 0.25 * len(choices)
+
+
+def test_preferences_narrow_consent_of_contacts_with_an_address(
+    preferences_run: Generated,
+) -> None:
+    """Every preference event comes while its contact consents (the latest consent event
+    before it grants) and from a contact whose address is valid."""
+    consent_events = """
+        event in ('Subscribed', 'Unsubscribed', 'Email Marked as Spam')
+        or (event = 'Signed Up' and (properties->>'method') = 'newsletter')
+        or (event = 'Email Bounced' and (properties->>'bounce_type') = 'hard')
+    """
+    with preferences_run.connect() as con:
+        outside, without_address, checked = con.execute(
+            f"""
+            with preferences as (
+                select distinct user_id, "timestamp" from raw.events where {PREFERENCE}
+            ),
+            consent as (
+                select user_id, "timestamp", event in ('Subscribed', 'Signed Up') as grants
+                from raw.events
+                where json_valid(properties) and "timestamp" is not null and ({consent_events})
+            ),
+            latest as (
+                select p.user_id, arg_max(c.grants, c."timestamp") as grants
+                from preferences as p
+                left join consent as c
+                    on c.user_id = p.user_id and c."timestamp" <= p."timestamp"
+                group by p.user_id, p."timestamp"
+            ),
+            addresses as (
+                select distinct user_id from raw.identifies
+                where json_valid(traits)
+                    and regexp_full_match(trim(traits->>'email'), '{VALID_EMAIL}')
+            )
+            select
+                count(*) filter (where grants is distinct from true),
+                count(*) filter (where user_id not in (select user_id from addresses)),
+                count(*)
+            from latest
+            """
+        ).fetchone() or (None, None, 0)
+    assert checked > 50
+    assert (outside, without_address) == (0, 0)
+
+
+def test_preferences_stop_when_consent_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody updates preferences after unsubscribing, a hard bounce or a spam complaint."""
+    monkeypatch.setattr("nudge.generator.preferences.VISIT_SHARE", 1.0)
+    monkeypatch.setattr("nudge.generator.preferences.UNDO_SHARE", 1.0)
+    n, day = 400, 86_400
+    start = 1_700_000_000
+    granted = np.full(n, start, dtype=np.int64)
+    ended = np.where(np.arange(n) % 4 == 1, start + 20 * day, NULL)
+    lost_at = start + 10 * day
+    bounced, spam = np.arange(2, n, 4), np.arange(3, n, 4)
+    mail = {
+        "person": np.concatenate([bounced, bounced, spam]),
+        "ts": np.concatenate(
+            [
+                np.full(bounced.shape[0], start + day),
+                np.full(bounced.shape[0] + spam.shape[0], lost_at),
+            ]
+        ),
+        "event": np.concatenate(
+            [
+                np.full(bounced.shape[0], EV["Email Bounced"]),  # a soft one first: no end
+                np.full(bounced.shape[0], EV["Email Bounced"]),
+                np.full(spam.shape[0], EV["Email Marked as Spam"]),
+            ]
+        ),
+        "bounce": np.concatenate(
+            [
+                np.full(bounced.shape[0], 1),
+                np.full(bounced.shape[0], 0),
+                np.full(spam.shape[0], NULL),
+            ]
+        ),
+    }
+    people = cast(People, SimpleNamespace(n=n, tz=np.zeros(n, dtype=np.int64)))
+    rows = preference_events(
+        np.random.default_rng(3), people, granted, ended, np.zeros(n, dtype=bool), mail,
+        start + 200 * day,
+    )  # fmt: skip
+    stop = np.where(ended != NULL, ended, start + 200 * day)
+    stop[np.concatenate([bounced, spam])] = lost_at
+    person, ts = rows["person"], rows["ts"]
+    assert set(person.tolist()) == set(range(n))
+    assert ((ts > granted[person]) & (ts < stop[person])).all()
+    assert (ts[np.isin(person, bounced)] > start + day).any()  # the soft bounce ended nothing
+
+
+def _rows_but_preferences(generated: Generated) -> dict[str, list[tuple[object, ...]]]:
+    with generated.connect() as con:
+        return {
+            table: sorted(
+                con.execute(
+                    f"select * from raw.{table}"
+                    + (" where event is distinct from 'Email Preferences Updated'"
+                       if table == "events" else "")
+                ).fetchall(),
+                key=repr,
+            )
+            for table in TABLES
+        }  # fmt: skip
+
+
+def test_preferences_leave_every_other_row_as_it_was(
+    runs: dict[str, Generated], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preference events come from their own random streams and message ids: making many
+    more of them changes no other row, broken copy or re-delivery."""
+    monkeypatch.setattr("nudge.generator.preferences.VISIT_SHARE", 0.5)
+    busy = _generate(tmp_path, "busy", seed=11)
+    with busy.connect() as con, runs["a"].connect() as usual:
+        query = f"select count(*) from raw.events where {PREFERENCE}"
+        assert (con.execute(query).fetchone() or (0,))[0] > 4 * (
+            usual.execute(query).fetchone() or (0,)
+        )[0]
+    assert _rows_but_preferences(busy) == _rows_but_preferences(runs["a"])
 
 
 # --- broken rows and re-deliveries, as the staging checks see them --------------------

@@ -27,6 +27,7 @@ from nudge.generator.assemble import (
     STREAM_BLOCK_BROKEN,
     STREAM_CATALOG,
     STREAM_CATALOG_BROKEN,
+    STREAM_PREFERENCES_BROKEN,
     block_bounds,
     simulate_block,
     stream,
@@ -43,7 +44,8 @@ from nudge.generator.common import DAY, I64, NULL, message_keys
 from nudge.generator.frames import Rows, lexsort
 from nudge.generator.writer import RawWriter
 
-TABLE_EVENTS, TABLE_IDENTIFIES = 0, 1
+# message id key spaces; preference events have their own, so the other events keep theirs
+TABLE_EVENTS, TABLE_IDENTIFIES, TABLE_PREFERENCES = 0, 1, 2
 # DuckDB only streams appends to disk here; capping its buffer pool keeps the process small
 # (the default, 80% of RAM, lets cached table blocks pile up on large runs)
 DUCKDB_MEMORY_LIMIT = "2GB"
@@ -167,8 +169,19 @@ def generate(
                 end_s,
                 keys=partial(message_keys, seed, TABLE_IDENTIFIES, block),
             )
+            # re-delivered like the other events, never broken: their own quarantine reason
+            # (invalid_preference) is not among the ones generated here
+            preferences = corrupt(
+                stream(seed, STREAM_PREFERENCES_BROKEN, block),
+                simulated.preferences,
+                e_reasons,
+                0.0,
+                duplicate_share,
+                end_s,
+                keys=partial(message_keys, seed, TABLE_PREFERENCES, block),
+            )
             writer.append_events(
-                _arrival_order(events.frame, "recv", "mkey"),
+                _arrival_order(Rows.stack([events.frame, preferences.frame]), "recv", "mkey"),
                 simulated.lines,
                 [r.code for r in e_reasons],
             )
@@ -176,6 +189,7 @@ def generate(
                 _arrival_order(identifies.frame, "recv", "mkey"), [r.code for r in i_reasons]
             )
             tally("events", events)
+            tally("events", preferences)
             tally("identifies", identifies)
             invalid_emails += simulated.invalid_emails
             if progress is not None:

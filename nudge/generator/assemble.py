@@ -43,6 +43,7 @@ from nudge.generator.orders import (
     refunds_and_reviews,
     store_orders,
 )
+from nudge.generator.preferences import preference_events
 from nudge.generator.sessions import (
     add_sessions,
     identification,
@@ -96,6 +97,9 @@ EVENT_COLUMNS = [
     "step",
     "link",
     "bounce",
+    "email_topic",
+    "subscribed",
+    "frequency",
 ]
 IDENTIFY_COLUMNS = [
     "person",
@@ -127,8 +131,17 @@ N_BROWSERS = 5
 # pos-connector, esp-webhook
 LIB_WEB, LIB_IOS, LIB_ANDROID, LIB_POS, LIB_ESP = range(5)
 
-# stream ids for numpy SeedSequence([seed, stream, block])
-STREAM_CATALOG, STREAM_BLOCK, STREAM_CATALOG_BROKEN, STREAM_BLOCK_BROKEN, STREAM_SHARED = range(5)
+# stream ids for numpy SeedSequence([seed, stream, block]); preference events have their
+# own streams, so adding them left every other row of a block as it was
+(
+    STREAM_CATALOG,
+    STREAM_BLOCK,
+    STREAM_CATALOG_BROKEN,
+    STREAM_BLOCK_BROKEN,
+    STREAM_SHARED,
+    STREAM_PREFERENCES,
+    STREAM_PREFERENCES_BROKEN,
+) = range(7)
 
 
 def stream(seed: int, kind: int, block: int = 0) -> np.random.Generator:
@@ -150,6 +163,7 @@ def visitors_before(first_contact: int) -> int:
 @dataclass
 class BlockRows:
     events: Rows  # sorted by person, time and event (gathered when read)
+    preferences: Rows  # Email Preferences Updated rows, over the same base as `events`
     identifies: dict[str, I64]
     lines: dict[str, I64]  # order lines: order, product, qty, price
     invalid_emails: int  # identify rows stating an invalid email
@@ -254,12 +268,23 @@ def simulate_block(
     )
     mail = email_events(rng, people, granted, ended, welcome, no_email, start, end, block)
     _identify_rows(people, t_ident, mail)
-    rows = concat_frames([*parts, mail], EVENT_COLUMNS)
+    pref_rng = stream(seed, STREAM_PREFERENCES, block)
+    prefs = preference_events(pref_rng, people, granted, ended, no_email, mail, end)
+    _identify_rows(people, t_ident, prefs)
+    rows = concat_frames([*parts, mail, prefs], EVENT_COLUMNS)
+    # preference rows last: the others (`main`, views) get their draws and order as before
+    n_main = frame_len(rows) - frame_len(prefs)
+    main = {name: column[:n_main] for name, column in rows.items()}
 
-    rows["recv"] = _received_at(rng, rows, sessions.n, end)
+    rows["recv"] = np.concatenate(
+        [
+            _received_at(rng, main, sessions.n, end),
+            np.minimum(prefs["ts"] + pref_rng.integers(1, 20, frame_len(prefs)), end),
+        ]
+    )
     _device_context(people, rows)
-    order = lexsort((rows["event"], rows["ts"], rows["person"]))
-    order = order[rows["ts"][order] <= end - MINUTE]  # (drops nothing: a safety net)
+    order = lexsort((main["event"], main["ts"], main["person"]))
+    order = order[main["ts"][order] <= end - MINUTE]  # (drops nothing: a safety net)
 
     ident = concat_frames([identifies], IDENTIFY_COLUMNS)
     ident["recv"] = np.minimum(ident["ts"] + rng.integers(1, 10, frame_len(ident)), end)
@@ -279,7 +304,11 @@ def simulate_block(
         "price": orders.line_price,
     }
     return BlockRows(
-        events=Rows(rows, order), identifies=ident, lines=lines, invalid_emails=invalid
+        events=Rows(rows, order),
+        preferences=Rows(rows, np.arange(n_main, frame_len(rows), dtype=np.int64)),
+        identifies=ident,
+        lines=lines,
+        invalid_emails=invalid,
     )
 
 

@@ -45,6 +45,7 @@ EVENTS = [
     "Email Link Clicked",
     "Email Bounced",
     "Email Marked as Spam",
+    "Email Preferences Updated",
     "Video Played",  # not in the catalog: kept and counted downstream
 ]
 EV = {name: code for code, name in enumerate(EVENTS)}
@@ -247,4 +248,7 @@ SIGNUP_METHODS = ["newsletter", "account", "checkout"]
 SOURCES = ["footer_form", "popup", "checkout", "preference_center", "esp", "support"]
 UNSUB_REASONS = ["too_many_emails", "not_relevant", "never_signed_up", "other"]
 TRIGGER_KEYS = ["newsletter", "welcome"]
+# the topics of seeds/email_topics.csv
+EMAIL_TOPICS = ["reminders", "recommendations", "feedback", "offers", "account"]
+FREQUENCIES = ["all", "weekly", "monthly"]
 BOUNCE_TYPES = ["hard", "soft"]

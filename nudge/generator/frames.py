@@ -51,6 +51,19 @@ class Rows(Mapping[str, I64]):
     def take(self, index: I64) -> Rows:
         return Rows(self, index)
 
+    @staticmethod
+    def stack(parts: Sequence[Rows]) -> Rows:
+        """The rows of `parts` (frames over one base) one after the other."""
+        base = parts[0]._base
+        if any(part._base is not base for part in parts):
+            raise ValueError("stacked frames must share their base")
+        own = set().union(*(part._own for part in parts))
+        return Rows(
+            base,
+            np.concatenate([part._index for part in parts]),
+            {name: np.concatenate([part[name] for part in parts]) for name in sorted(own)},
+        )
+
     def __getitem__(self, name: str) -> I64:
         column = self._own.get(name)
         if column is None:

@@ -29,8 +29,10 @@ from nudge.generator.common import (
     CHANNELS,
     CONTENT,
     COUPONS,
+    EMAIL_TOPICS,
     EV,
     EVENTS,
+    FREQUENCIES,
     I64,
     LIBRARIES,
     N_STATIC,
@@ -176,6 +178,9 @@ class Dictionaries:
             "reason": [_kv("reason", r) for r in UNSUB_REASONS],
             "trigger": [_kv("trigger_key", t) for t in TRIGGER_KEYS],
             "bounce": [_kv("bounce_type", b) for b in BOUNCE_TYPES],
+            "email_topic": [_kv("topic", t) for t in EMAIL_TOPICS],
+            "subscribed": ['"subscribed":false', '"subscribed":true'],
+            "frequency": [_kv("frequency", f) for f in FREQUENCIES],
             "link": [
                 _kv("link_url", f"{SITE}/c/{c}?utm_source=newsletter&utm_medium=email")
                 for c in CATEGORIES
@@ -374,6 +379,9 @@ class RawWriter:
                 "step": _int(f["step"]),
                 "link": d.column("link", f["link"]),
                 "bounce": d.column("bounce", f["bounce"]),
+                "email_topic": d.column("email_topic", f["email_topic"]),
+                "subscribed": d.column("subscribed", f["subscribed"]),
+                "frequency": d.column("frequency", f["frequency"]),
                 # context
                 "channel": d.column("channel", f["channel"]),
                 "page_ctx": d.column("page_ctx", f["page_key"]),
@@ -511,7 +519,10 @@ rows as (
             trigger_f,
             '"step":' || step,
             link,
-            bounce
+            bounce,
+            email_topic,
+            subscribed,
+            frequency
         ) || '}}' as properties,
         '{{' || concat_ws(',',
             channel,
