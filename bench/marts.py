@@ -49,7 +49,8 @@ from typing import Any
 import duckdb
 
 from bench.store import cached_store, copy_store
-from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+from nudge.dbt_manifest import manifest_path
+from nudge.dbt_runner import dbt_artifacts_dir
 from nudge.paths import PROJECT_ROOT
 
 FORMAT = 1
@@ -74,15 +75,6 @@ EXAMPLES = 3
 
 
 # --- the marts ------------------------------------------------------------------------------
-
-
-def manifest_path(warehouse: Path) -> Path:
-    """The manifest dbt wrote next to `warehouse` (nudge.dbt_runner); `dbt parse` writes it
-    when there is none."""
-    path = dbt_artifacts_dir(warehouse) / "target" / "manifest.json"
-    if not path.exists():
-        run_dbt(["parse"], warehouse, quiet=True)
-    return path
 
 
 def mart_relations(manifest: Path) -> dict[str, str]:
@@ -230,7 +222,7 @@ def attached(*warehouses: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def fingerprints(warehouse: Path, manifest: Path | None = None) -> dict[str, Any]:
-    marts = mart_relations(manifest or manifest_path(warehouse))
+    marts = mart_relations(manifest or manifest_path(warehouse, quiet=True))
     with attached(warehouse) as con:
         return {
             "format": FORMAT,

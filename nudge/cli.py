@@ -126,7 +126,8 @@ def sync(
     """Sync declared audiences and send due triggered sends (keys and URLs from the
     environment)."""
     from activation.errors import ActivationError
-    from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends, sends_destination
+    from activation.runs import sends_destination
+    from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends
     from nudge.sync_command import run_declared_syncs
     from nudge.trigger_keys import require_known_trigger
     from orchestration.recorded_runs import Recorder
@@ -202,8 +203,8 @@ def erase(
     """GDPR erasure: delete the person at every destination it was synced or sent to and
     from the warehouse's raw and model tables, pseudonymize the send ledger, and keep a
     tombstone so no later sync or send reaches them (keys from the environment)."""
+    from activation.runs import destination_settings
     from nudge.erase_command import erase_contact, summary_table
-    from nudge.sync_command import destination_settings
 
     erasure = erase_contact(
         _warehouse(warehouse),

@@ -3,7 +3,6 @@ predictions, and print the backtest that says whether to trust them."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -11,16 +10,16 @@ from rich.console import Console
 
 from activation.state import utcnow
 from activation.warehouse import open_warehouse
+from nudge.dbt_manifest import load_manifest
 from nudge.errors import UserError
 from nudge.predictions.model import DegenerateFit, NotEnoughHistory
 from nudge.predictions.run import PredictionRun, run_predictions
 from nudge.predictions.store import PREDICTIONS
-from nudge.sync_command import manifest_path
 from nudge.tabular_output import print_rows
 
 
 def predict(console: Console, warehouse: Path, as_of: datetime | None) -> PredictionRun:
-    manifest = json.loads(manifest_path(warehouse).read_text())
+    manifest = load_manifest(warehouse)
     fitted_at = utcnow()
     try:
         with open_warehouse(warehouse) as connection:

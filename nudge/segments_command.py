@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console
 
 from activation.warehouse import open_warehouse
+from nudge.dbt_manifest import load_manifest
 from nudge.segment_catalog import SegmentCatalog, load_synced_catalog
-from nudge.sync_command import manifest_path
 from nudge.tabular_output import OutputFormat, print_rows
 
 COLUMNS = ("segment", "members", "change", "entered", "exited", "synced_to", "definition")
@@ -17,7 +16,7 @@ NUMERIC = ("members", "change", "entered", "exited")
 
 
 def print_segments(console: Console, warehouse: Path, output: OutputFormat) -> None:
-    manifest = json.loads(manifest_path(warehouse).read_text())
+    manifest = load_manifest(warehouse)
     with open_warehouse(warehouse, read_only=True) as connection:
         catalog = load_synced_catalog(connection, manifest)
     rows = [

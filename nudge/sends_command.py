@@ -4,7 +4,6 @@ bar and a summary by status."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +12,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from activation import runs
 from activation.errors import DeclarationError
-from activation.preference_readback import read_back_preferences
-from activation.sends import ReadbackResult, SendRunResult, read_back_suppressions, run_sends
+from activation.sends import ReadbackResult, SendRunResult
 from activation.sends.runner import triggered_sends_exists
 from activation.warehouse import open_warehouse
-from nudge.sync_command import destination_settings
 
 TRIGGERED_SENDS = "triggered_sends"  # `nudge sync triggered_sends`: only the sends
 MAX_PLANNED_SHOWN = 20
@@ -28,11 +26,6 @@ MAX_PLANNED_SHOWN = 20
 class SendsOutcome:
     readback: ReadbackResult | None
     sends: SendRunResult | None
-
-
-def sends_destination() -> str:
-    """Triggered sends go to one ESP: ``NUDGE_SENDS_DESTINATION`` (default klaviyo)."""
-    return os.environ.get("NUDGE_SENDS_DESTINATION", "").strip() or "klaviyo"
 
 
 def run_triggered_sends(
@@ -59,17 +52,7 @@ def run_triggered_sends(
             raise DeclarationError([message])
         console.print(f"[dim]No triggered sends: {message}.[/dim]")
         return SendsOutcome(None, None)
-    settings = destination_settings(destination or sends_destination())
-    readback = None
-    if not dry_run:
-        with console.status(f"Reading suppressions back from {settings.destination}"):
-            readback = read_back_suppressions(warehouse, settings)
-            preferences = read_back_preferences(warehouse, settings)
-        if preferences.landed_events:
-            console.print(
-                f"{preferences.landed_events} email preference changes made in "
-                f"{settings.destination} landed in raw.events"
-            )
+    settings = runs.destination_settings(destination or runs.sends_destination())
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -77,14 +60,23 @@ def run_triggered_sends(
         TimeElapsedColumn(),
     )
     verb = "Planning" if dry_run else "Sending"
+    sending = f"{verb} triggered sends → {settings.destination}"
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"{verb} triggered sends → {settings.destination}", total=None)
+        first = sending if dry_run else f"Reading suppressions back from {settings.destination}"
+        task = progress.add_task(first, total=None)
 
         def report(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            progress.update(task, description=sending, completed=done, total=total)
 
-        sends = run_sends(
+        due = runs.send_due(
             warehouse, settings, dry_run=dry_run, trigger_key=trigger_key, on_progress=report
+        )
+    sends = due.sends
+    readback = due.read_back.suppressions if due.read_back else None
+    if due.read_back is not None and due.read_back.preferences.landed_events:
+        console.print(
+            f"{due.read_back.preferences.landed_events} email preference changes made in "
+            f"{settings.destination} landed in raw.events"
         )
     console.print(sends_table(sends, readback))
     if dry_run and sends.planned:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,53 +12,21 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.table import Table
 
-from activation.declarations import SyncDeclaration, load_declarations
-from activation.errors import ConfigurationError, DeclarationError
-from activation.settings import SETTINGS_FROM_ENV, DestinationSettings
-from activation.sync import SyncRunResult, run_sync
-from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+from activation import runs
+from activation.declarations import SyncDeclaration
+from activation.sync import SyncRunResult
+from nudge.dbt_manifest import manifest_path
 from orchestration.recorded_runs import Recorder
 
 
-def manifest_path(warehouse: Path) -> Path:
-    """dbt's manifest for this warehouse; `dbt parse` writes it when no build has yet."""
-    path = dbt_artifacts_dir(warehouse) / "target" / "manifest.json"
-    if not path.exists():
-        run_dbt(["parse"], warehouse)
-    return path
-
-
 def declared_syncs(warehouse: Path, name: str | None = None) -> list[SyncDeclaration]:
-    return choose_syncs(load_declarations(manifest_path(warehouse)), name)
-
-
-def choose_syncs(declarations: list[SyncDeclaration], name: str | None) -> list[SyncDeclaration]:
-    """The syncs ``name`` means: one sync, or every sync its exposure declares (an exposure
-    with ``segments:`` expands into one sync per segment); None means all."""
-    if name is None:
-        return declarations
-    chosen = [d for d in declarations if name in (d.name, d.exposure_name)]
-    if not chosen:
-        known = ", ".join(declaration.name for declaration in declarations) or "none"
-        raise DeclarationError([f"no sync named {name!r} is declared (declared syncs: {known})"])
-    return chosen
-
-
-def destination_settings(destination: str) -> DestinationSettings:
-    try:
-        from_env = SETTINGS_FROM_ENV[destination]
-    except KeyError:
-        known = ", ".join(sorted(SETTINGS_FROM_ENV))
-        raise ConfigurationError(
-            f"no settings for destination {destination!r}; known destinations: {known}"
-        ) from None
-    return from_env()
+    """The syncs the warehouse's dbt manifest declares (all, or the ones ``name`` means)."""
+    return runs.declared_syncs(manifest_path(warehouse), name)
 
 
 def run_declared_syncs(
@@ -72,15 +40,14 @@ def run_declared_syncs(
     """Run every declared sync (or the one named) and print a summary table; each run is
     recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
     recorder = None if dry_run else Recorder.from_environment(command)
-    results = []
-    recorded = []
-    for declaration in declared_syncs(warehouse, name):
-        settings = destination_settings(declaration.config.destination)
+
+    @contextmanager
+    def watch(declaration: SyncDeclaration) -> Iterator[Callable[[int, int], None] | None]:
         label = f"{declaration.name} → {declaration.config.destination}"
         if dry_run:
             with console.status(f"Planning {label}"):
-                results.append(run_sync(declaration, warehouse, settings, dry_run=True))
-            continue
+                yield None
+            return
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -90,16 +57,14 @@ def run_declared_syncs(
             transient=True,
         ) as progress:
             task = progress.add_task(f"Syncing {label}", total=None)
+            yield lambda done, total: progress.update(task, completed=done, total=total)
 
-            def advance(
-                done: int, total: int, task: TaskID = task, bar: Progress = progress
-            ) -> None:
-                bar.update(task, completed=done, total=total)
-
-            results.append(run_sync(declaration, warehouse, settings, progress=advance))
-        recorded.append((declaration, results[-1], settings.target))
+    synced = runs.sync_declared(
+        warehouse, declared_syncs(warehouse, name), dry_run=dry_run, watch=watch
+    )
     if recorder is not None:
-        recorder.syncs(console, recorded)
+        recorder.syncs(console, [(run.declaration, run.result, run.target) for run in synced])
+    results = [run.result for run in synced]
     console.print(results_table(results, dry_run=dry_run))
     return results
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.table import Table
 
 from activation.warehouse import WarehouseConnection, open_warehouse
-from nudge.dbt_runner import dbt_artifacts_dir
+from nudge.dbt_manifest import load_manifest
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,7 @@ class WarehouseSummary:
 
 def mart_relations(warehouse: Path) -> dict[str, str]:
     """Model name → relation, for every model under models/marts, from dbt's manifest."""
-    manifest_path = dbt_artifacts_dir(warehouse) / "target" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    manifest = load_manifest(warehouse)
     return {
         node["name"]: node["relation_name"]
         for node in manifest["nodes"].values()

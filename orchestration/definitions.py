@@ -8,8 +8,7 @@ from __future__ import annotations
 from dagster import AssetKey, Definitions, multiprocess_executor
 from dagster_dbt import DbtCliResource, get_asset_key_for_model
 
-from activation.declarations import load_declarations
-from nudge.sends_command import sends_destination
+from activation.runs import declared_syncs, sends_destination
 from orchestration.assets.dbt import nudge_dbt_models
 from orchestration.assets.esp import (
     feedback_pull_asset,
@@ -33,7 +32,7 @@ from orchestration.settings import orchestration_settings
 settings = orchestration_settings()
 manifest = ensure_manifest()
 sources = raw_sources(manifest)
-declarations = load_declarations(manifest)
+declarations = declared_syncs(manifest)
 
 syncs = sync_assets(declarations, nudge_dbt_models)
 sync_keys = [sync_asset_key(declaration) for declaration in declarations]

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from activation.runs import destination_settings
 from activation.settings import DestinationSettings
 from nudge.paths import warehouse_path
-from nudge.sync_command import destination_settings
 
 
 class WarehouseBusyError(RuntimeError):

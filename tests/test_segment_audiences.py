@@ -16,6 +16,7 @@ import yaml
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.errors import DeclarationError
+from activation.runs import choose_syncs
 from activation.sandbox.braze import BrazeApp, start_braze
 from activation.sandbox.customerio import CustomerioApp, start_customerio
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
@@ -30,7 +31,6 @@ from activation.settings import (
 )
 from activation.sync import run_sync
 from nudge.paths import PROJECT_ROOT
-from nudge.sync_command import choose_syncs
 from tests.stamps import stamp_live
 
 API_KEY = "pk_segment_lists_3b8e"

@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from activation.engagement import EngagementPullResult, pull_engagement
-from nudge.sends_command import sends_destination
-from nudge.sync_command import destination_settings
+from activation.runs import destination_settings, sends_destination
 from orchestration.recorded_runs import Recorder
 
 from .page import write_report

@@ -1,11 +1,11 @@
 """The assets that talk to the triggered-sends ESP (NUDGE_SENDS_DESTINATION, default klaviyo):
 
 - the feedback pull, upstream of raw.events: suppressions made in the ESP (unsubscribes,
-  hard bounces, spam complaints; activation.sends.read_back_suppressions) and the email
-  engagement of the sends (delivered, opened, clicked, …; activation.engagement, Klaviyo
-  only) land as raw events;
+  hard bounces, spam complaints, preference changes) and the email engagement of the sends
+  (delivered, opened, clicked, …, where the ESP lets it be read) land as raw events
+  (activation.runs.pull_feedback);
 - the triggered sends, downstream of triggers.triggered_sends: every due send delivered as
-  an ESP event keyed by its send_key, through the send ledger (activation.sends.run_sends)."""
+  an ESP event keyed by its send_key, through the send ledger (activation.runs.send_due)."""
 
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -25,10 +25,7 @@ from dagster import (
     multi_asset,
 )
 
-from activation.engagement import pull_engagement
-from activation.engagement.readers import ENGAGEMENT_DESTINATIONS, NO_PULL
-from activation.preference_readback import read_back_preferences
-from activation.sends import read_back_suppressions, run_sends
+from activation.runs import pull_feedback, send_due
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import ACTIVATION_GROUP, RAW_GROUP
@@ -61,23 +58,19 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
         warehouse: ResourceParam[WarehouseResource],
         esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult]:
-        settings = esp.settings(destination)
-        suppressions = read_back_suppressions(warehouse.path, settings)
-        preferences = read_back_preferences(warehouse.path, settings)
+        pulled = pull_feedback(warehouse.path, esp.settings(destination))
+        suppressions = pulled.read_back.suppressions
         metadata = suppressions_metadata(suppressions)
-        metadata["preference_changes_landed"] = preferences.landed_events
+        metadata["preference_changes_landed"] = pulled.read_back.preferences.landed_events
         context.log.info(
             f"pulled {suppressions.pulled} suppressions ({suppressions.new} new), "
             f"{suppressions.landed_events} raw events"
         )
-        if destination in ENGAGEMENT_DESTINATIONS:
-            engagement = pull_engagement(warehouse.path, settings)
-            metadata.update(engagement_metadata(engagement))
-            context.log.info(f"pulled {engagement.pulled} engagement events")
+        if pulled.engagement is not None:
+            metadata.update(engagement_metadata(pulled.engagement))
+            context.log.info(f"pulled {pulled.engagement.pulled} engagement events")
         else:
-            metadata["engagement"] = NO_PULL.get(
-                destination, f"no engagement read-back for {destination}"
-            )
+            metadata["engagement"] = pulled.no_engagement
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
     return _pull
@@ -133,7 +126,8 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(destination)
         with replay_refusal_fails_the_asset():
-            result = run_sends(warehouse.path, settings)
+            # the feedback pull is an asset of its own, upstream of the sends' model
+            result = send_due(warehouse.path, settings, read_back_first=False).sends
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
             f"skipped={result.skipped} expired={result.expired} deferred={result.deferred} "

@@ -1,0 +1,24 @@
+"""The service layer: the runs the CLI, the demo and Dagster all start (declared syncs, the
+due triggered sends, the ESP feedback pull), each returning what it did for the caller to
+print or record. Settings come from the environment (``activation.settings``)."""
+
+from .destinations import destination_settings, sends_destination
+from .feedback import FeedbackPull, ReadBack, no_engagement_reason, pull_feedback, read_back
+from .sends import DueSends, send_due
+from .syncs import DeclaredSyncRun, choose_syncs, declared_syncs, sync_declared
+
+__all__ = [
+    "DeclaredSyncRun",
+    "DueSends",
+    "FeedbackPull",
+    "ReadBack",
+    "choose_syncs",
+    "declared_syncs",
+    "destination_settings",
+    "no_engagement_reason",
+    "pull_feedback",
+    "read_back",
+    "send_due",
+    "sends_destination",
+    "sync_declared",
+]
