@@ -139,7 +139,7 @@ def run_dbt(
         try:
             outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(command)
         finally:
-            _release_duckdb_file()
+            release_duckdb_file()
     results = _node_results(outcome.result)
     if check and not outcome.success:
         failed = [r for r in results if r["status"] not in OK_STATUSES]
@@ -197,7 +197,7 @@ def _node_finished_callback(report: Callable[[str], None]) -> Callable[[Any], No
     return callback
 
 
-def _release_duckdb_file() -> None:
+def release_duckdb_file() -> None:
     """dbt-duckdb keeps its connection open for the life of the process; close it so this
     process (and others) can open the file again, read-only included."""
     try:

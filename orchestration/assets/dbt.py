@@ -11,7 +11,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from nudge.dbt_runner import _release_duckdb_file as release_duckdb_file
+from nudge.dbt_runner import release_duckdb_file
 from orchestration.assets.replays import require_live_as_of
 from orchestration.project import ensure_manifest
 from orchestration.translator import NudgeDbtTranslator
