@@ -126,11 +126,9 @@ def sync(
     """Sync declared audiences and send due triggered sends (keys and URLs from the
     environment)."""
     from activation.errors import ActivationError
-    from activation.runs import sends_destination
     from nudge.sends_command import TRIGGERED_SENDS, run_triggered_sends
     from nudge.sync_command import run_declared_syncs
     from nudge.trigger_keys import require_known_trigger
-    from orchestration.recorded_runs import Recorder
 
     sends_only = name == TRIGGERED_SENDS or trigger is not None
     if trigger is not None and name not in (None, TRIGGERED_SENDS):
@@ -145,13 +143,10 @@ def sync(
         )
         sends = None
         if name is None or sends_only:
-            recorder = None if dry_run else Recorder.from_environment("nudge sync")
             outcome = run_triggered_sends(
                 console, path, trigger_key=trigger, dry_run=dry_run, required=sends_only
             )
             sends = outcome.sends
-            if recorder is not None and sends is not None:
-                recorder.sends(console, sends_destination(), sends, outcome.readback)
     except ActivationError as exc:
         console.print(f"[red]{type(exc).__name__}:[/red] {exc}")
         raise typer.Exit(2) from None

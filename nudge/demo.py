@@ -145,11 +145,9 @@ def run_demo(console: Console, warehouse: Path, *, contacts: int, seed: int) -> 
                 )
             console.print(segment_lists_table(lists))
             sends_started = datetime.now(UTC).replace(tzinfo=None)
-            outcome = run_triggered_sends(console, warehouse, destination="klaviyo")
-            sends = outcome.sends
-            recorder = Recorder.from_environment(DEMO_COMMAND)
-            if recorder is not None and sends is not None:
-                recorder.sends(console, "klaviyo", sends, outcome.readback)
+            sends = run_triggered_sends(
+                console, warehouse, destination="klaviyo", command=DEMO_COMMAND
+            ).sends
             with Warehouse(warehouse) as connection:
                 audit = audit_sends(connection, sends_started)
             console.print(send_audit_table(audit))

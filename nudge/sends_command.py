@@ -17,6 +17,7 @@ from activation.errors import DeclarationError
 from activation.sends import ReadbackResult, SendRunResult
 from activation.sends.runner import triggered_sends_exists
 from activation.warehouse import open_warehouse
+from orchestration.recorded_runs import Recorder
 
 TRIGGERED_SENDS = "triggered_sends"  # `nudge sync triggered_sends`: only the sends
 MAX_PLANNED_SHOWN = 20
@@ -36,10 +37,13 @@ def run_triggered_sends(
     dry_run: bool = False,
     required: bool = False,
     destination: str | None = None,
+    command: str = "nudge sync",
 ) -> SendsOutcome:
     """Read back suppressions (not on a dry run), then send or plan the due sends, in the
     warehouse of the dbt target (``warehouse``: the DuckDB file). Without
-    ``triggers.triggered_sends`` this says so and does nothing, unless ``required``."""
+    ``triggers.triggered_sends`` this says so and does nothing, unless ``required``. A run
+    that sends is recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
+    recorder = None if dry_run else Recorder.from_environment(command)
     with open_warehouse(warehouse) as connection:
         exists = triggered_sends_exists(connection)
         location = connection.location
@@ -84,6 +88,8 @@ def run_triggered_sends(
     summary = sends.unavailable_summary(settings.destination)
     if summary is not None:
         console.print(f"[red]{escape(summary)}", soft_wrap=True)
+    if recorder is not None:
+        recorder.sends(console, settings.destination, sends, readback)
     return SendsOutcome(readback, sends)
 
 

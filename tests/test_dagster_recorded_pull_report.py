@@ -94,3 +94,25 @@ def test_the_read_back_before_sends_is_recorded_as_the_feedback_pull(
     assert pull.metadata["suppressions_new"].value == 1
     assert send.asset_key == AssetKey(["klaviyo", "triggered_sends"])
     assert send.metadata["sent"].value == 2
+
+
+def test_nudge_sync_records_its_read_back_and_sends(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sends `nudge sync triggered_sends` made, and the read-back before them, as the
+    feedback pull and triggered sends assets' materializations."""
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv(RECORD_ENV, "true")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setattr(recorded_runs, "start_writer", lambda home: None)
+    make_warehouse(warehouse, [send_row(c) for c in CONTACTS], [profile_row(c) for c in CONTACTS])
+    with cli_sandbox(monkeypatch):
+        code, output = nudge("sync", "triggered_sends", "--warehouse", str(warehouse))
+        assert code == 0, output
+        code, output = nudge("sync", "triggered_sends", "--dry-run", "--warehouse", str(warehouse))
+        assert code == 0, output  # a dry run is not recorded
+    assert write_queued(home) == 2
+    (pull,) = materializations(home, feedback_pull_key("klaviyo"))
+    assert pull["nudge/command"] == "nudge sync" and "suppressions_pulled" in pull
+    (sends,) = materializations(home, AssetKey(["klaviyo", "triggered_sends"]))
+    assert sends["nudge/command"] == "nudge sync" and sends["sent"] == len(CONTACTS)
