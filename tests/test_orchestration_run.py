@@ -4,6 +4,7 @@ freshness as checks, the audience sync with its counts and failed-row-share chec
 
 from __future__ import annotations
 
+import gc
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -65,6 +66,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         env.setenv("NUDGE_WAREHOUSE", str(warehouse))
         env.setenv("KLAVIYO_BASE_URL", sandbox.base_url)
         env.setenv("KLAVIYO_API_KEY", API_KEY)
+        # what earlier tests in this worker left to the garbage collector (a temporary
+        # directory's implicit-cleanup ResourceWarning) is finalized now, not inside the run
+        gc.collect()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = defs.resolve_job_def(HOURLY_JOB).execute_in_process(
