@@ -57,10 +57,7 @@ def test_the_sends_follow_the_read_back(calls: list[str]) -> None:
     assert due.sends.options["trigger_key"] == "welcome"
 
 
-@pytest.mark.parametrize("options", [{"dry_run": True}, {"read_back_first": False}])
-def test_no_read_back_on_a_dry_run_or_after_dagsters_own(
-    calls: list[str], options: dict[str, bool]
-) -> None:
-    due = send_due("w.duckdb", settings("klaviyo"), **options)
+def test_no_read_back_on_a_dry_run(calls: list[str]) -> None:
+    due = send_due("w.duckdb", settings("klaviyo"), dry_run=True)
     assert calls == ["sends"] and due.read_back is None
-    assert due.sends.options["dry_run"] == options.get("dry_run", False)
+    assert due.sends.options["dry_run"] is True

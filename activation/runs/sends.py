@@ -14,7 +14,7 @@ from .feedback import ReadBack, read_back
 
 @dataclass(frozen=True)
 class DueSends:
-    read_back: ReadBack | None  # None on a dry run, or when the caller read back already
+    read_back: ReadBack | None  # None on a dry run
     sends: SendRunResult
 
 
@@ -24,12 +24,12 @@ def send_due(
     *,
     dry_run: bool = False,
     trigger_key: str | None = None,
-    read_back_first: bool = True,
     on_progress: Progress | None = None,
 ) -> DueSends:
-    """Read back (unless a dry run, or ``read_back_first`` is off: Dagster's feedback pull
-    is an asset of its own, upstream), then send or plan the due sends."""
-    landed = read_back(warehouse, settings) if read_back_first and not dry_run else None
+    """Read back, then send or plan the due sends. Every entry point reads back right before
+    sending, Dagster included: its feedback pull runs before the build, minutes earlier, and
+    an unsubscribe made in the ESP in between must stop the send."""
+    landed = None if dry_run else read_back(warehouse, settings)
     sends = run_sends(
         warehouse, settings, dry_run=dry_run, trigger_key=trigger_key, on_progress=on_progress
     )

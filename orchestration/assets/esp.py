@@ -126,8 +126,13 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(destination)
         with replay_refusal_fails_the_asset():
-            # the feedback pull is an asset of its own, upstream of the sends' model
-            result = send_due(warehouse.path, settings, read_back_first=False).sends
+            due = send_due(warehouse.path, settings)
+        result = due.sends
+        if due.read_back is not None:
+            context.log.info(
+                f"read back before sending: {due.read_back.suppressions.new} new suppressions, "
+                f"{due.read_back.preferences.landed_events} preference changes"
+            )
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
             f"skipped={result.skipped} expired={result.expired} deferred={result.deferred} "
