@@ -25,31 +25,25 @@ def nudge_topics() -> frozenset[str]:
         return frozenset(row["topic"] for row in csv.DictReader(handle))
 
 
-def parse_topic_map(
-    text: str,
+def topic_map(
+    pairs: Iterable[tuple[str, str]],
     variable: str,
     example: str,
     normalize_id: Callable[[str, str], str] | None = None,
 ) -> TopicMap:
-    """``"offers=<id>,reminders=<id>"`` -> ((id, "offers"), (id, "reminders")); every
-    problem names ``variable`` and what to write instead."""
+    """(("offers", "<id>"), …), as settings.parse_pairs reads ``variable``, -> ((id,
+    "offers"), …); every problem names ``variable`` and what to write instead."""
     known = nudge_topics()
-    pairs: list[tuple[str, str]] = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        topic, equals, esp_id = (piece.strip() for piece in item.partition("="))
-        if not equals or not topic or not esp_id:
-            raise ConfigurationError(
-                f"{variable} must list <nudge topic>=<id> pairs separated by commas "
-                f"(e.g. '{example}'), got {item!r}."
-            )
+    mapped: list[tuple[str, str]] = []
+    for topic, esp_id in pairs:
         if topic not in known:
             raise ConfigurationError(
                 f"{variable}: {topic!r} is not a Nudge email topic; use one of "
                 f"{', '.join(sorted(known))} (seeds/email_topics.csv), e.g. '{example}'."
             )
-        pairs.append(((normalize_id or _same)(esp_id, variable), topic))
-    _refuse_repeats(pairs, variable)
-    return tuple(pairs)
+        mapped.append(((normalize_id or _same)(esp_id, variable), topic))
+    _refuse_repeats(mapped, variable)
+    return tuple(mapped)
 
 
 def _same(esp_id: str, variable: str) -> str:

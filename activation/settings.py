@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigurationError
-from .preference_topics import TopicMap, parse_topic_map
+from .preference_topics import TopicMap, topic_map
 from .ratelimit import Window
 
 KLAVIYO_DEFAULT_BASE_URL = "https://a.klaviyo.com"
@@ -260,6 +260,7 @@ def parse_pairs(
     variable: str,
     kind: str = "<metric>",
     example: str = "Abandoned Cart=4a1b...,Welcome=9c2d...",
+    value_kind: str = "<campaign id>",
 ) -> tuple[tuple[str, str], ...]:
     """``"Abandoned Cart=cmp-1, Welcome=cmp-2"`` -> (("Abandoned Cart", "cmp-1"), …)."""
     pairs = []
@@ -267,7 +268,7 @@ def parse_pairs(
         name, equals, value = item.partition("=")
         if not equals or not name.strip() or not value.strip():
             raise ConfigurationError(
-                f"{variable} must list {kind}=<campaign id> pairs separated by commas "
+                f"{variable} must list {kind}={value_kind} pairs separated by commas "
                 f"(e.g. '{example}'), got {item!r}."
             )
         pairs.append((name.strip(), value.strip()))
@@ -278,6 +279,16 @@ def _report_campaigns(env: Mapping[str, str], variable: str) -> tuple[tuple[str,
     return parse_pairs(
         env.get(variable, ""), variable, "<trigger_key>", "cart_abandonment=4a1b...,welcome=9c2d..."
     )
+
+
+def _preference_topics(
+    env: Mapping[str, str],
+    variable: str,
+    example: str,
+    normalize_id: Callable[[str, str], str] | None = None,
+) -> TopicMap:
+    pairs = parse_pairs(env.get(variable, ""), variable, "<nudge topic>", example, "<id>")
+    return topic_map(pairs, variable, example, normalize_id)
 
 
 def _settings(
@@ -322,8 +333,8 @@ def braze_settings(
         campaigns=parse_pairs(
             env.get("BRAZE_TRANSACTIONAL_CAMPAIGNS", ""), "BRAZE_TRANSACTIONAL_CAMPAIGNS"
         ),
-        preference_topics=parse_topic_map(
-            env.get("BRAZE_PREFERENCE_GROUPS", ""),
+        preference_topics=_preference_topics(
+            env,
             "BRAZE_PREFERENCE_GROUPS",
             "offers=<subscription group id>,reminders=<subscription group id>",
         ),
@@ -398,11 +409,8 @@ def customerio_settings(
             env.get("CUSTOMERIO_APP_URL", "").strip() or CUSTOMERIO_DEFAULT_APP_URL,
         ),
         app_api_key=Secret(app_key) if app_key else None,
-        preference_topics=parse_topic_map(
-            env.get("CUSTOMERIO_PREFERENCE_TOPICS", ""),
-            "CUSTOMERIO_PREFERENCE_TOPICS",
-            "offers=3,reminders=1",
-            _subscription_center_topic,
+        preference_topics=_preference_topics(
+            env, "CUSTOMERIO_PREFERENCE_TOPICS", "offers=3,reminders=1", _subscription_center_topic
         ),
     )
     return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
