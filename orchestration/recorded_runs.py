@@ -1,5 +1,6 @@
 """Runs made outside Dagster (`nudge build`, `nudge sync`, `nudge pull`, `nudge report`, `nudge
-demo`) recorded in the Dagster instance `nudge dagster` opens (orchestration/instance.py), as
+demo`), reported through the entry point group nudge.run_recorders (nudge/run_recorders.py),
+recorded in the Dagster instance `nudge dagster` opens (orchestration/instance.py), as
 the events a Dagster run of the same work records: a materialization per dbt model, seed or
 snapshot built (dbt status, row count, duration, as_of), an asset check evaluation per dbt
 data test, a materialization per sync, send run, feedback pull (suppressions read back, or
@@ -30,7 +31,9 @@ from typing import Any
 from rich.console import Console
 
 from activation.errors import ConfigurationError
+from activation.runs import DeclaredSyncRun
 from nudge.paths import PROJECT_ROOT
+from nudge.run_recorders import RunRecorder
 
 RECORD_ENV = "NUDGE_DAGSTER_RECORD"
 QUEUE_DIR = "nudge_runs"  # in DAGSTER_HOME: events waiting for the background writer
@@ -59,16 +62,18 @@ def recording_enabled(env: Mapping[str, str] | None = None) -> bool:
     return _SWITCH[raw]
 
 
+def recorder_for(command: str) -> RunRecorder | None:
+    """The recorder of the entry point group nudge.run_recorders (pyproject.toml,
+    nudge/run_recorders.py): None when recording is off; a bad NUDGE_DAGSTER_RECORD fails
+    before any work."""
+    return Recorder(command) if recording_enabled() else None
+
+
 @dataclass(frozen=True)
 class Recorder:
     """Records one nudge command's work; `command` names it in every event's metadata."""
 
     command: str
-
-    @classmethod
-    def from_environment(cls, command: str) -> Recorder | None:
-        """None when recording is off; a bad NUDGE_DAGSTER_RECORD fails before any work."""
-        return cls(command) if recording_enabled() else None
 
     def dbt_build(
         self, console: Console, warehouse: Path, started: datetime, as_of: datetime | None
@@ -90,18 +95,17 @@ class Recorder:
 
         self.report(console, events)
 
-    def syncs(self, console: Console, runs: Sequence[tuple[Any, Any, str]]) -> None:
-        """(declaration, SyncRunResult, destination target) of each sync run."""
+    def syncs(self, console: Console, runs: Sequence[DeclaredSyncRun]) -> None:
         from dagster import AssetMaterialization
 
         from orchestration.assets.syncs import run_metadata, sync_asset_key
 
         events = [
             AssetMaterialization(
-                sync_asset_key(declaration),
-                metadata={**run_metadata(result, target), "nudge/command": self.command},
+                sync_asset_key(run.declaration),
+                metadata={**run_metadata(run.result, run.target), "nudge/command": self.command},
             )
-            for declaration, result, target in runs
+            for run in runs
         ]
         self.report(console, lambda: events)
 

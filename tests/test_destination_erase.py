@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from activation.runs import erase_contact
 from activation.sync import run_sync
-from nudge.erase_command import erase_contact
 from tests.contract_servers.audience import declaration, make_warehouse, state_rows
 from tests.test_destination_faults import ESPS, Esp, running
 

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from activation.personal_data import Person, raw_selections
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends.ledger import LEDGER_TABLE, ensure_ledger
 from activation.sends.suppressions import SUPPRESSIONS_TABLE, ensure_suppressions
@@ -25,7 +26,6 @@ from activation.state import STATE_TABLE
 from activation.warehouse import Warehouse
 from nudge.cli import app, console
 from nudge.dbt_runner import dbt_artifacts_dir
-from nudge.personal_data import Person, raw_selections
 from nudge.raw_contract import create_table_sql
 from tests.stamps import stamp_live
 from tests.test_sync_under_faults import LIST_NAME, MODEL_ID, TABLE, audience_sql, declaration

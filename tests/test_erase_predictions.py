@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from activation.runs import erase_contact
 from activation.settings import DestinationSettings
 from activation.warehouse import Warehouse
-from nudge.erase_command import erase_contact
 from nudge.export_command import export_person
 from nudge.predictions.store import PREDICTIONS, replace_predictions
 

@@ -26,12 +26,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from activation.personal_data import find_person
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.state import utcnow
 from activation.warehouse import Warehouse
 from nudge.cli import app, console
 from nudge.dbt_runner import dbt_artifacts_dir
-from nudge.personal_data import find_person
 
 API_KEY = "pk_erasure_holds_5e0a"
 LIST_NAME = "Nudge — Subscribers"

@@ -1,20 +1,18 @@
-"""The packages' import boundaries (issue 15): the CLI package (nudge) reaches the Dagster
-code location (orchestration) only through the one recorder of its own runs, Dagster calls
-the service layer (activation.runs) rather than the CLI's command modules, and no package
-imports another package's private (`_`-prefixed) names."""
+"""The packages' import boundaries (issue 15): the CLI package (nudge) imports nothing of the
+Dagster code location (orchestration): it records its runs through the recorders of the
+entry point group nudge.run_recorders and starts `nudge dagster` as a module run; Dagster
+calls the service layer (activation.runs) rather than the CLI's command modules, activation
+imports neither, and no package imports another package's private (`_`-prefixed) names."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("activation", "nudge", "orchestration")
-# nudge's runs are recorded as Dagster events built from the code location's asset keys and
-# metadata, so the recorder (and the instance it writes, which `nudge dagster` opens) stay
-# in orchestration; nothing else of it may be imported by the CLI package
-CLI_MAY_IMPORT = {"orchestration.recorded_runs", "orchestration.instance"}
 
 
 def imports(package: str) -> Iterator[tuple[str, str, list[str]]]:
@@ -41,13 +39,31 @@ def top(module: str) -> str:
     return module.split(".")[0]
 
 
-def test_the_cli_package_imports_only_the_recorder_from_orchestration() -> None:
+def test_the_cli_package_imports_nothing_of_orchestration() -> None:
     found = [
         f"{where}: {module}"
         for where, module, _ in imports("nudge")
-        if top(module) == "orchestration" and module not in CLI_MAY_IMPORT
+        if top(module) == "orchestration"
     ]
     assert found == []
+
+
+def test_activation_imports_neither_the_cli_nor_orchestration() -> None:
+    found = [
+        f"{where}: {module}"
+        for where, module, _ in imports("activation")
+        if top(module) in ("nudge", "orchestration")
+    ]
+    assert found == []
+
+
+def test_the_cli_finds_the_dagster_recorder_through_its_entry_point() -> None:
+    """The installed package declares orchestration's recorder (pyproject.toml), so the CLI's
+    runs reach the Dagster instance without importing it (a stale install would lose them)."""
+    from nudge.run_recorders import GROUP
+    from orchestration.recorded_runs import recorder_for
+
+    assert [entry.load() for entry in entry_points(group=GROUP)] == [recorder_for]
 
 
 def test_orchestration_imports_no_cli_command_module() -> None:

@@ -20,10 +20,11 @@ import duckdb
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from activation.sandbox.contract_server import ServerHandle, json_response
+from activation.destinations.webhook.settings import webhook_settings
+from activation.sandbox.framework import SandboxHandle, json_response
 from activation.sandbox.webhook import WebhookReceiverApp
 from activation.sends.runner import run_sends
-from activation.settings import REDACTED, DestinationSettings, RetryPolicy, webhook_settings
+from activation.settings import REDACTED, DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import declaration
 from tests.contract_servers.audience import make_warehouse as make_audience_warehouse
@@ -83,12 +84,12 @@ class EchoingReceiver(WebhookReceiverApp):
 
 
 @pytest.fixture
-def receiver() -> Iterator[ServerHandle]:
-    with ServerHandle(EchoingReceiver()) as handle:
+def receiver() -> Iterator[SandboxHandle]:
+    with SandboxHandle(EchoingReceiver()) as handle:
         yield handle
 
 
-def settings(receiver: ServerHandle) -> DestinationSettings:
+def settings(receiver: SandboxHandle) -> DestinationSettings:
     env = {"NUDGE_WEBHOOK_URL": f"{receiver.base_url}/hooks/nudge", "NUDGE_WEBHOOK_SECRET": SECRET}
     return webhook_settings(env, retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
 
@@ -127,7 +128,7 @@ def assert_no_form_of_the_secret(texts: dict[str, str]) -> None:
 
 
 def test_sends_to_an_echoing_receiver_leave_no_form_of_the_secret(
-    tmp_path: Path, receiver: ServerHandle, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, receiver: SandboxHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     contacts = [f"c{i}" for i in range(6)]
@@ -149,7 +150,7 @@ def test_sends_to_an_echoing_receiver_leave_no_form_of_the_secret(
 
 
 def test_a_sync_to_an_echoing_receiver_leaves_no_form_of_the_secret(
-    tmp_path: Path, receiver: ServerHandle, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, receiver: SandboxHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     warehouse = make_audience_warehouse(tmp_path / "nudge.duckdb", 30)

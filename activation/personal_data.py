@@ -11,11 +11,11 @@ a raw identify or event that carries both. Their rows, per table:
   ``email`` / ``email_key`` equal to the address; a JSON text column (``properties``,
   ``context``, ``traits``, ``payload``) holding the address or a contact id as a JSON
   string; the quarantine's copy of the raw row (``raw_row``) holding one of them;
-- ``raw.events`` and ``raw.identifies``: the same tests on the raw columns (ids compared
-  trimmed, as staging reads them), widened to every copy of a message id that is the
-  person's on either side. ``staging.stg_<table>__checked`` holds one row per raw row and
-  the build fails unless the two reconcile, so its rows are chosen by the same message
-  ids: a raw row and its staging row always go together.
+- the raw events and identifies (where activation/raw_tables.py says): the same tests on
+  the raw columns (ids compared trimmed, as staging reads them), widened to every copy of
+  a message id that is the person's on either side. ``staging.stg_<table>__checked``
+  holds one row per raw row and the build fails unless the two reconcile, so its rows are
+  chosen by the same message ids: a raw row and its staging row always go together.
 
 Each selection is a WHERE clause with ``?`` parameters, counted, selected or deleted as is,
 or rendered with its values inlined (``Selection.delete_sql``) for someone else to run.
@@ -28,10 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from activation.errors import ActivationError
-from activation.state import STATE_TABLE
-from activation.tombstones import normalize_email
-from activation.warehouse import WarehouseConnection, quote
+from .errors import ActivationError
+from .raw_tables import raw_relation
+from .state import STATE_TABLE
+from .tombstones import normalize_email
+from .warehouse import WarehouseConnection, quote
 
 MODEL_SCHEMAS = (
     "staging",
@@ -45,11 +46,6 @@ MODEL_SCHEMAS = (
 # tables Nudge computes from the person's data outside dbt: the predictions per contact
 # (nudge/predictions/store.py), erased at once rather than at the next fit
 DERIVED_SCHEMAS = ("predictions",)
-# raw table -> the staging table holding one row per raw row (reconciled by every build)
-RAW_TABLES = {
-    "raw.events": "staging.stg_events__checked",
-    "raw.identifies": "staging.stg_identifies__checked",
-}
 PROFILES = "contacts.contact_profiles"
 LEDGER = "activation.send_ledger"
 SUPPRESSIONS = "activation.esp_suppressions"
@@ -129,6 +125,15 @@ def normalize_address(email: str) -> str:
     return cleaned
 
 
+def raw_mirrors() -> dict[str, str]:
+    """Raw table (where the dbt sources read it) -> the staging table holding one row per
+    raw row (reconciled by every build)."""
+    return {
+        raw_relation("events"): "staging.stg_events__checked",
+        raw_relation("identifies"): "staging.stg_identifies__checked",
+    }
+
+
 def exists(warehouse: WarehouseConnection, relation: str) -> bool:
     return warehouse.columns(*relation.split(".")) is not None
 
@@ -157,9 +162,10 @@ def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:
                 [address],
             )
             found.update(str(row[0]).strip() for row in rows)
-    if exists(warehouse, "raw.identifies"):  # also identifies staging could not parse
+    identifies = raw_relation("identifies")
+    if exists(warehouse, identifies):  # also identifies staging could not parse
         rows = warehouse.fetchall(
-            "select nullif(trim(user_id), ''), traits from raw.identifies"
+            f"select nullif(trim(user_id), ''), traits from {identifies}"
             " where position(? in lower(traits)) > 0",
             [address],
         )
@@ -181,7 +187,7 @@ def _anonymous_ids(warehouse: WarehouseConnection, contact_ids: Sequence[str]) -
         return set()
     marks = _marks(contact_ids)
     found: set[str] = set()
-    for relation in RAW_TABLES:
+    for relation in raw_mirrors():
         if exists(warehouse, relation):
             rows = warehouse.fetchall(
                 f"select distinct nullif(trim(anonymous_id), '') from {relation}"
@@ -258,7 +264,7 @@ def raw_selections(warehouse: WarehouseConnection, person: Person) -> list[Selec
     """The person's rows of each raw table and of its staging mirror, raw first: the raw
     statement reads the staging table, so it must run before the staging one."""
     selections: list[Selection] = []
-    for raw, checked in RAW_TABLES.items():
+    for raw, checked in raw_mirrors().items():
         has_raw, has_checked = exists(warehouse, raw), exists(warehouse, checked)
         raw_filter = row_filter(person, _columns(warehouse, raw), raw=True) if has_raw else None
         # rows without a message id: all quarantined, compared alike on both sides
@@ -313,7 +319,7 @@ def model_selections(warehouse: WarehouseConnection, person: Person) -> list[Sel
         f" where table_schema in ({listed}) and table_type = 'BASE TABLE'"
         " order by table_schema, table_name"
     )
-    mirrors = set(RAW_TABLES.values())
+    mirrors = set(raw_mirrors().values())
     selections = []
     for schema, table in tables:
         relation = f"{schema}.{table}"
