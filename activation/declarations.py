@@ -26,17 +26,18 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from .destinations.registry import IDEMPOTENT_EVENT_DESTINATIONS, attribute_problem
+from .destinations.registry import DESTINATIONS, IDEMPOTENT_EVENT_DESTINATIONS, SPECS, spec_for
+from .destinations.spec import PLAIN_NAME
 from .errors import DeclarationError
 from .segment_models import SEGMENT_COLUMN as SEGMENT_COLUMN  # what syncs filter on
 from .segment_models import SegmentSources, find_segment_sources
 
 META_KEY = "nudge_sync"
-_COLUMN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_COLUMN_RE = PLAIN_NAME
 _CRON_FIELD_RE = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 _EXAMPLES = {
     "destination": "destination: klaviyo",
@@ -45,9 +46,10 @@ _EXAMPLES = {
     "identifier": "identifier: {column: email}",
     "identifier.column": "identifier: {column: email}",
     "external_id.column": "external_id: {column: contact_id}",
-    "mailchimp.audience_id": "mailchimp: {audience_id: a1b2c3d4e5}",
     "event.id": "event: {id: transition_key, metric: metric, time: transitioned_at}",
 }
+for _spec in SPECS:
+    _EXAMPLES.update(_spec.examples)
 SEGMENT_PLACEHOLDER = "{segment}"
 SEGMENT_SEPARATOR = "__"  # expanded sync names: <exposure>__<segment_key>
 _SEGMENT_KEY_RE = re.compile(r"^[a-z0-9_]+$")
@@ -85,32 +87,6 @@ class FieldMapping(_Strict):
         return value
 
 
-class BrazeOptions(_Strict):
-    """List membership is an array attribute holding the names of the lists a user is in."""
-
-    membership_attribute: str = "nudge_lists"
-
-    @field_validator("membership_attribute")
-    @classmethod
-    def _attribute_name(cls, value: str) -> str:
-        if not _COLUMN_RE.match(value):
-            raise ValueError(f"must be a plain attribute name (letters, digits, _), got {value!r}")
-        return value
-
-
-class MailchimpOptions(_Strict):
-    audience_id: str = Field(min_length=1)
-    # the status members are upserted with; Mailchimp itself refuses to subscribe again a
-    # member who unsubscribed or was cleaned there (a per-row error, recorded)
-    member_status: Literal["subscribed", "pending", "transactional"] = "subscribed"
-
-
-class CustomerioOptions(_Strict):
-    segment_id: int | None = Field(default=None, ge=1)
-    # with `segments:`, the manual segment made in Customer.io for each listed key
-    segment_ids: dict[str, Annotated[int, Field(ge=1)]] | None = None
-
-
 class EventColumns(_Strict):
     """``object: events``: which columns make each row an event. ``id`` is its idempotency
     key (the sync's record key and the event's ``unique_id``): a row is sent once, and a
@@ -121,11 +97,11 @@ class EventColumns(_Strict):
     time: ColumnRef
 
 
-DESTINATION_OPTIONS = ("braze", "mailchimp", "customerio")
-
-
 class NudgeSync(_Strict):
-    destination: Literal["klaviyo", "braze", "mailchimp", "customerio", "webhook"]
+    """A ``meta.nudge_sync`` block; read through ``DeclaredSync``, which adds the destination
+    names and each destination's own block (``braze:``, ``mailchimp:``, …) from the registry."""
+
+    destination: str
     object: Literal["list_members", "profiles", "events"]
     mode: Literal["upsert", "mirror"]
     identifier: ColumnRef
@@ -138,9 +114,6 @@ class NudgeSync(_Strict):
     segments: list[str] | None = None
     event: EventColumns | None = None
     batch_size: int = Field(default=10_000, ge=1, le=10_000)
-    braze: BrazeOptions | None = None
-    mailchimp: MailchimpOptions | None = None
-    customerio: CustomerioOptions | None = None
 
     def destination_options(self) -> BaseModel | None:
         """The block for this sync's destination (``braze:``, ``mailchimp:``, …), if any."""
@@ -173,6 +146,14 @@ class NudgeSync(_Strict):
                 f"must be a 5-field cron expression like '*/30 * * * *', got {value!r}"
             )
         return value
+
+
+DeclaredSync: type[NudgeSync] = create_model(
+    "NudgeSync",
+    __base__=NudgeSync,
+    destination=(cast(Any, Literal)[DESTINATIONS], ...),
+    **{spec.name: (spec.options | None, None) for spec in SPECS if spec.options},  # type: ignore[call-overload]
+)
 
 
 class SyncDeclaration(BaseModel):
@@ -274,12 +255,14 @@ def _per_segment(declaration: SyncDeclaration, nodes: Mapping[str, Any]) -> list
 
 
 def _segment_settings(cfg: NudgeSync, key: str) -> dict[str, Any]:
-    """What one segment's sync changes of the declaration: its list name, and on Customer.io
-    its own manual segment."""
+    """What one segment's sync changes of the declaration: its list name, and the
+    destination's options for that segment (on Customer.io: its own manual segment)."""
     assert cfg.list_name is not None
     settings: dict[str, Any] = {"list_name": cfg.list_name.replace(SEGMENT_PLACEHOLDER, key)}
-    if cfg.customerio is not None and cfg.customerio.segment_ids:
-        settings["customerio"] = CustomerioOptions(segment_id=cfg.customerio.segment_ids[key])
+    options = cfg.destination_options()
+    per_segment = spec_for(cfg.destination).segment_options
+    if options is not None and per_segment is not None:
+        settings[cfg.destination] = per_segment(options, key)
     return settings
 
 
@@ -297,7 +280,7 @@ def _declaration(
     if not isinstance(raw, Mapping):
         raise DeclarationError([f"{where} must be a mapping, got {type(raw).__name__}"])
     try:
-        config = NudgeSync.model_validate(raw)
+        config = DeclaredSync.model_validate(raw)
     except ValidationError as exc:
         raise DeclarationError([_describe(where, error) for error in exc.errors()]) from None
     problems = _semantic_problems(where, config)
@@ -341,7 +324,7 @@ def _semantic_problems(where: str, config: NudgeSync) -> list[str]:
             f"'list_members', got {config.object!r}"
         )
     for target in config.fields.attributes:
-        problem = attribute_problem(config.destination, target)
+        problem = spec_for(config.destination).attribute_problem(target)
         if problem:
             problems.append(f"{where}.fields.attributes.{target} {problem}")
     return problems + _segment_problems(where, config) + _destination_problems(where, config)
@@ -371,11 +354,6 @@ def _segment_problems(where: str, config: NudgeSync) -> list[str]:
     elif config.event is not None:
         problems.append(f"{where}.event applies only to object 'events'; remove it")
     if config.segments is None:
-        if config.customerio is not None and config.customerio.segment_ids is not None:
-            problems.append(
-                f"{where}.customerio.segment_ids applies only with segments (one manual "
-                f"segment per listed key); for one segment use customerio.segment_id"
-            )
         return problems
     if config.object == "profiles":
         problems.append(
@@ -388,76 +366,20 @@ def _segment_problems(where: str, config: NudgeSync) -> list[str]:
             f'so each segment gets its own list (e.g. list_name: "Nudge — {SEGMENT_PLACEHOLDER}"), '
             f"got {config.list_name!r}"
         )
-    if config.object == "list_members" and config.destination == "customerio":
-        problems += _customerio_segment_problems(where, config.segments, config.customerio)
-    return problems
-
-
-def _customerio_segment_problems(
-    where: str, segments: list[str], options: CustomerioOptions | None
-) -> list[str]:
-    """The Track API can neither create nor find a manual segment by name: each listed key
-    needs the id of one made by hand in Customer.io."""
-    example = f"customerio: {{segment_ids: {{{segments[0]}: 12}}}}"
-    ids = (options.segment_ids if options else None) or {}
-    if options is not None and options.segment_id is not None:
-        return [
-            f"{where}.customerio.segment_id names one manual segment, but segments lists "
-            f"{len(segments)}: give each its own under customerio.segment_ids (e.g. {example})"
-        ]
-    problems = []
-    missing = [key for key in segments if key not in ids]
-    if missing:
-        problems.append(
-            f"{where}.customerio.segment_ids needs the id of a manual segment made in "
-            f"Customer.io for {', '.join(missing)} (the Track API cannot create one), e.g. "
-            f"{example}"
-        )
-    unlisted = sorted(set(ids) - set(segments))
-    if unlisted:
-        problems.append(
-            f"{where}.customerio.segment_ids has {', '.join(unlisted)}, which segments does "
-            f"not list; add it to segments or remove its id"
-        )
     return problems
 
 
 def _destination_problems(where: str, config: NudgeSync) -> list[str]:
     """Settings only some destinations need, or accept."""
     problems = [
-        f"{where}.{name} applies only to destination {name}; remove it or set destination: {name}"
-        for name in DESTINATION_OPTIONS
-        if name != config.destination and getattr(config, name) is not None
+        f"{where}.{spec.name} applies only to destination {spec.name}; remove it or set "
+        f"destination: {spec.name}"
+        for spec in SPECS
+        if spec.options
+        and spec.name != config.destination
+        and getattr(config, spec.name, None) is not None
     ]
-    if config.destination in ("braze", "customerio") and config.external_id is None:
-        problems.append(
-            f"{where}.external_id is required for destination {config.destination}: users are "
-            f"addressed by their id there (e.g. external_id: {{column: contact_id}})"
-        )
-    if config.destination == "mailchimp":
-        if config.mailchimp is None:
-            problems.append(
-                f"{where}.mailchimp.audience_id is required for destination mailchimp: the id "
-                f"of the audience (list) in Audience > Settings (e.g. mailchimp: "
-                f"{{audience_id: a1b2c3d4e5}})"
-            )
-        if config.fields.properties or config.fields.lists:
-            problems.append(
-                f"{where}.fields.properties: Mailchimp members have no free-form properties; "
-                f"map those columns as merge fields under fields.attributes (e.g. RFM: rfm_segment)"
-            )
-    if (
-        config.destination == "customerio"
-        and config.object == "list_members"
-        and not config.segments
-        and (config.customerio is None or config.customerio.segment_id is None)
-    ):
-        problems.append(
-            f"{where}.customerio.segment_id is required when object is 'list_members': the id "
-            f"of a manual segment made in Customer.io (the Track API cannot create one), e.g. "
-            f"customerio: {{segment_id: 12}}"
-        )
-    return problems
+    return problems + spec_for(config.destination).declaration_problems(where, config)
 
 
 def _describe(where: str, error: Any) -> str:
@@ -480,7 +402,7 @@ def _describe(where: str, error: Any) -> str:
 
 def _known_settings(loc: tuple[Any, ...]) -> list[str]:
     """The settings allowed next to the unknown one at ``loc``."""
-    model: Any = NudgeSync
+    model: Any = DeclaredSync
     for part in loc[:-1]:
         field = model.model_fields.get(part)
         candidates = (field.annotation, *get_args(field.annotation)) if field else ()

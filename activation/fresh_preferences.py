@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .fresh_suppressions import RAW_EVENTS, contact_addresses
+from .fresh_suppressions import contact_addresses
+from .raw_tables import raw_relation, raw_table
 from .tombstones import normalize_email
 from .warehouse import WarehouseConnection
 
@@ -43,11 +44,11 @@ class FreshPreferences:
         cls, warehouse: WarehouseConnection, since: datetime, windows: dict[str, int]
     ) -> FreshPreferences:
         fresh = cls(since, dict(windows))
-        if warehouse.columns(*RAW_EVENTS) is None:
+        if warehouse.columns(*raw_table("events")) is None:
             return fresh
         rows = warehouse.fetchall(
             'select user_id, "timestamp", received_at, message_id, properties'
-            f" from {'.'.join(RAW_EVENTS)}"
+            f" from {raw_relation('events')}"
             " where received_at > ? and lower(trim(event)) = ? and user_id is not null",
             [since, PREFERENCE_EVENT],
         )

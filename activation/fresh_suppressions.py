@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .batching import chunks
+from .raw_tables import raw_relation, raw_table
 from .tombstones import Tombstones, load_tombstones, normalize_email
 from .warehouse import WarehouseConnection
 
 log = logging.getLogger(__name__)
 
-RAW_EVENTS = ("raw", "events")
 CONTACT_PROFILES = ("contacts", "contact_profiles")
 ESP_SUPPRESSIONS = ("activation", "esp_suppressions")
 CHUNK = 500
@@ -97,12 +97,12 @@ class FreshSuppressions:
         return None
 
     def _load_raw_consent_ends(self, warehouse: WarehouseConnection) -> None:
-        if warehouse.columns(*RAW_EVENTS) is None:
+        if warehouse.columns(*raw_table("events")) is None:
             return
         names = ", ".join(f"'{name}'" for name in ENDING_EVENTS)
         rows = warehouse.fetchall(
             'select user_id, event, "timestamp", properties'
-            f" from {'.'.join(RAW_EVENTS)}"
+            f" from {raw_relation('events')}"
             f" where received_at > ? and lower(trim(event)) in ({names})"
             " and user_id is not null",
             [self.since],

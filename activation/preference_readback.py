@@ -40,8 +40,9 @@ from .batching import chunks
 from .destinations import build_destination
 from .destinations.base import PreferenceRecord
 from .errors import ActivationError
+from .raw_tables import raw_relation, raw_table
 from .sends.policy import SEND_POLICY, load_policy
-from .sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS, contact_ids_by_email, existing_ids
+from .sends.readback import RAW_EVENT_COLUMNS, contact_ids_by_email, existing_ids
 from .settings import DestinationSettings, redact
 from .synced_people import synced_refs
 from .tombstones import load_tombstones, normalize_email
@@ -101,7 +102,7 @@ def read_back_preferences(
         client = build_destination(settings)
         try:
             records = _records(client, warehouse, settings.target, since)
-            if records is None or warehouse.columns(*RAW_EVENTS) is None:
+            if records is None or warehouse.columns(*raw_table("events")) is None:
                 result.supported = records is not None
                 return result
             windows = _frequency_windows(warehouse)
@@ -183,10 +184,10 @@ def _land(
                 continue
             message_id = _message_id(target, record, choice)
             rows[message_id] = _raw_event(message_id, contact, record, choice, target, now)
-    new = set(rows) - existing_ids(warehouse, ".".join(RAW_EVENTS), list(rows))
+    new = set(rows) - existing_ids(warehouse, raw_relation("events"), list(rows))
     with warehouse.transaction():
         warehouse.insert_rows(
-            ".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, [rows[key] for key in sorted(new)]
+            raw_relation("events"), RAW_EVENT_COLUMNS, [rows[key] for key in sorted(new)]
         )
     result.landed_events += len(new)
 

@@ -1,4 +1,5 @@
-"""Destination settings from the environment, and secret redaction.
+"""What every destination's settings are made of, the helpers each destination's own
+``settings.py`` reads the environment with, and secret redaction.
 
 The API key is held in a ``Secret`` whose ``repr``/``str`` never show it; ``redact``
 scrubs known secrets (as they are, URL-encoded, in base64, or cut off after their first
@@ -9,18 +10,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigurationError
 from .preference_topics import TopicMap, topic_map
 from .ratelimit import Window
 
-KLAVIYO_DEFAULT_BASE_URL = "https://a.klaviyo.com"
-KLAVIYO_REVISION = "2026-07-15"
 REDACTED = "[REDACTED]"
 
 
@@ -145,7 +144,6 @@ class DestinationSettings:
     destination: str
     base_url: str
     api_key: Secret
-    revision: str = KLAVIYO_REVISION
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -156,8 +154,7 @@ class DestinationSettings:
 
     @property
     def secrets(self) -> tuple[Secret, ...]:
-        extra = self.options.app_api_key
-        return (self.api_key,) if extra is None else (self.api_key, extra)
+        return (self.api_key, *self.options.secrets())
 
     @property
     def target(self) -> str:
@@ -168,41 +165,6 @@ class DestinationSettings:
         host = urlsplit(self.base_url).hostname or self.base_url
         fingerprint = hashlib.sha256(self.api_key.reveal().encode()).hexdigest()[:12]
         return f"{self.destination}:{host}#key-sha256:{fingerprint}"
-
-
-def klaviyo_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """Klaviyo settings from ``KLAVIYO_BASE_URL`` (default https://a.klaviyo.com) and
-    ``KLAVIYO_API_KEY`` (required)."""
-    env = os.environ if env is None else env
-    key = env.get("KLAVIYO_API_KEY", "").strip()
-    if not key:
-        raise ConfigurationError(
-            "KLAVIYO_API_KEY is not set. Export a Klaviyo private API key "
-            "(export KLAVIYO_API_KEY=pk_...), or for the local sandbox the key it was started "
-            "with, and point KLAVIYO_BASE_URL at the sandbox (e.g. http://127.0.0.1:8765)."
-        )
-    base_url = env.get("KLAVIYO_BASE_URL", "").strip() or KLAVIYO_DEFAULT_BASE_URL
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"KLAVIYO_BASE_URL must start with http:// or https://, got {base_url!r}."
-        )
-    return DestinationSettings(
-        destination="klaviyo",
-        base_url=base_url.rstrip("/"),
-        api_key=Secret(key),
-        **overrides,  # type: ignore[arg-type]
-    )
-
-
-# ------------------------------------------------------------ other destinations
-
-BRAZE_TRACK_RATE_DEFAULT = "50000/60s"  # (conflicting) 3,000 / 3 s elsewhere: the stricter one
-CUSTOMERIO_TRACK_RATE_DEFAULT = "100/1s"  # (conflicting) 1,000 / s elsewhere
-BRAZE_TRACK_OBJECTS_DEFAULT = 75  # (conflicting) 75 of each kind, or 75 in total
-CUSTOMERIO_DEFAULT_TRACK_URL = "https://track.customer.io"
-CUSTOMERIO_DEFAULT_APP_URL = "https://api.customer.io"
 
 
 def parse_rate(text: str, variable: str) -> Window:
@@ -218,38 +180,30 @@ def parse_rate(text: str, variable: str) -> Window:
 
 @dataclass(frozen=True)
 class EspOptions:
-    """Destination-specific settings beyond URL and key (defaults are the documented
-    limits; the "(conflicting)" ones can be overridden from the environment)."""
+    """What a destination reads from the environment beyond URL and key: each destination's
+    ``settings.py`` subclasses it with its own fields (defaults: the documented limits)."""
 
-    username: str | None = None  # HTTP Basic user: the Customer.io site id
-    write_rate: Window | None = None
-    objects_per_request: int | None = None
-    # metric -> Braze transactional campaign id: those events are sent through it, with the
-    # send key as external_send_id (de-duplicated by Braze for 24 h)
-    campaigns: tuple[tuple[str, str], ...] = ()
-    # the Mailchimp audience triggered sends go to (a sync names its own in its declaration)
-    audience_id: str | None = None
-    # the webhook may POST over plain http:// to a host other than this machine
-    allow_insecure_http: bool = False
-    # trigger_key -> the ESP campaign that emails it, whose report the engagement pull reads
-    # (Mailchimp, Customer.io: their reports name the campaign, not the send)
-    report_campaigns: tuple[tuple[str, str], ...] = ()
-    # Customer.io's App API (reporting: the engagement pull), apart from the Track API
-    app_url: str | None = None
-    app_api_key: Secret | None = None
-    # ESP topic id -> Nudge email topic, for the preference read-back (Braze subscription
-    # groups, Customer.io subscription-center topics); empty: preferences are not read back
-    preference_topics: TopicMap = ()
+    def secrets(self) -> tuple[Secret, ...]:
+        """Keys among the options, redacted wherever the API key is."""
+        return ()
 
 
-def _required(env: Mapping[str, str], variable: str, what: str) -> str:
+Options = TypeVar("Options", bound=EspOptions)
+
+
+def options_of(settings: DestinationSettings, kind: type[Options]) -> Options:
+    """The destination's own options; its defaults when the settings were made without."""
+    return settings.options if isinstance(settings.options, kind) else kind()
+
+
+def required(env: Mapping[str, str], variable: str, what: str) -> str:
     value = env.get(variable, "").strip()
     if not value:
         raise ConfigurationError(f"{variable} is not set. {what}")
     return value
 
 
-def _url(env: Mapping[str, str], variable: str, value: str) -> str:
+def http_url(env: Mapping[str, str], variable: str, value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ConfigurationError(f"{variable} must start with http:// or https://, got {value!r}.")
     return value.rstrip("/")
@@ -275,13 +229,13 @@ def parse_pairs(
     return tuple(pairs)
 
 
-def _report_campaigns(env: Mapping[str, str], variable: str) -> tuple[tuple[str, str], ...]:
+def report_campaigns(env: Mapping[str, str], variable: str) -> tuple[tuple[str, str], ...]:
     return parse_pairs(
         env.get(variable, ""), variable, "<trigger_key>", "cart_abandonment=4a1b...,welcome=9c2d..."
     )
 
 
-def _preference_topics(
+def preference_topics(
     env: Mapping[str, str],
     variable: str,
     example: str,
@@ -291,7 +245,7 @@ def _preference_topics(
     return topic_map(pairs, variable, example, normalize_id)
 
 
-def _settings(
+def esp_settings(
     destination: str, base_url: str, key: str, options: EspOptions, overrides: dict[str, object]
 ) -> DestinationSettings:
     return DestinationSettings(
@@ -301,204 +255,3 @@ def _settings(
         options=options,
         **overrides,  # type: ignore[arg-type]
     )
-
-
-def braze_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """Braze from ``BRAZE_BASE_URL`` (your instance's REST endpoint) and ``BRAZE_API_KEY``;
-    ``BRAZE_TRACK_RATE`` (default 50000/60s), ``BRAZE_TRACK_OBJECTS`` (default 75) and
-    ``BRAZE_TRANSACTIONAL_CAMPAIGNS`` (``<metric>=<campaign id>,…``, default none);
-    ``BRAZE_PREFERENCE_GROUPS`` (``<nudge topic>=<subscription group id>,…``): the email
-    subscription group of each Nudge topic, whose unsubscribes are read back."""
-    env = os.environ if env is None else env
-    base = _required(
-        env,
-        "BRAZE_BASE_URL",
-        "Export your Braze instance's REST endpoint (e.g. "
-        "export BRAZE_BASE_URL=https://rest.iad-01.braze.com) or a local contract server.",
-    )
-    key = _required(env, "BRAZE_API_KEY", "Export a Braze REST API key (export BRAZE_API_KEY=...).")
-    objects = env.get("BRAZE_TRACK_OBJECTS", "").strip() or str(BRAZE_TRACK_OBJECTS_DEFAULT)
-    if not objects.isdigit() or not 1 <= int(objects) <= BRAZE_TRACK_OBJECTS_DEFAULT:
-        raise ConfigurationError(
-            f"BRAZE_TRACK_OBJECTS must be a whole number from 1 to 75, got {objects!r}."
-        )
-    options = EspOptions(
-        write_rate=parse_rate(
-            env.get("BRAZE_TRACK_RATE", "").strip() or BRAZE_TRACK_RATE_DEFAULT,
-            "BRAZE_TRACK_RATE",
-        ),
-        objects_per_request=int(objects),
-        campaigns=parse_pairs(
-            env.get("BRAZE_TRANSACTIONAL_CAMPAIGNS", ""), "BRAZE_TRANSACTIONAL_CAMPAIGNS"
-        ),
-        preference_topics=_preference_topics(
-            env,
-            "BRAZE_PREFERENCE_GROUPS",
-            "offers=<subscription group id>,reminders=<subscription group id>",
-        ),
-    )
-    return _settings("braze", _url(env, "BRAZE_BASE_URL", base), key, options, overrides)
-
-
-def mailchimp_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """Mailchimp from ``MAILCHIMP_API_KEY`` (``<key>-<dc>``: the data center picks
-    ``https://<dc>.api.mailchimp.com/3.0``) or ``MAILCHIMP_BASE_URL`` when set;
-    ``MAILCHIMP_AUDIENCE_ID``: the audience triggered sends go to;
-    ``MAILCHIMP_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``): the Customer Journey
-    email of each trigger, whose email activity the engagement pull reads."""
-    env = os.environ if env is None else env
-    key = _required(
-        env,
-        "MAILCHIMP_API_KEY",
-        "Export a Mailchimp Marketing API key (export MAILCHIMP_API_KEY=<key>-us21).",
-    )
-    base = env.get("MAILCHIMP_BASE_URL", "").strip()
-    if not base:
-        _, dash, dc = key.rpartition("-")
-        if not dash or not dc.isalnum():
-            raise ConfigurationError(
-                "MAILCHIMP_API_KEY has no data-center suffix (keys look like '<key>-us21'); "
-                "use the full key, or export MAILCHIMP_BASE_URL=https://<dc>.api.mailchimp.com/3.0."
-            )
-        base = f"https://{dc}.api.mailchimp.com/3.0"
-    options = EspOptions(
-        audience_id=env.get("MAILCHIMP_AUDIENCE_ID", "").strip() or None,
-        report_campaigns=_report_campaigns(env, "MAILCHIMP_REPORT_CAMPAIGNS"),
-    )
-    return _settings("mailchimp", _url(env, "MAILCHIMP_BASE_URL", base), key, options, overrides)
-
-
-def customerio_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """Customer.io Track API from ``CUSTOMERIO_SITE_ID`` and ``CUSTOMERIO_API_KEY``;
-    ``CUSTOMERIO_TRACK_URL`` (default https://track.customer.io, e.g. track-eu for the EU
-    region) and ``CUSTOMERIO_TRACK_RATE`` (default 100/1s). The engagement pull reads the
-    App API: ``CUSTOMERIO_APP_API_KEY`` (a key with reporting access), ``CUSTOMERIO_APP_URL``
-    (default https://api.customer.io; api-eu for the EU region) and
-    ``CUSTOMERIO_REPORT_CAMPAIGNS`` (``<trigger_key>=<campaign id>,…``). The preference
-    read-back also reads the App API: ``CUSTOMERIO_PREFERENCE_TOPICS`` (``<nudge
-    topic>=<subscription center topic id>,…``, the ids of the subscription center's topics)."""
-    env = os.environ if env is None else env
-    site_id = _required(
-        env,
-        "CUSTOMERIO_SITE_ID",
-        "Export the Track API site id of your workspace (export CUSTOMERIO_SITE_ID=...).",
-    )
-    key = _required(
-        env,
-        "CUSTOMERIO_API_KEY",
-        "Export the Track API key of your workspace (export CUSTOMERIO_API_KEY=...).",
-    )
-    base = env.get("CUSTOMERIO_TRACK_URL", "").strip() or CUSTOMERIO_DEFAULT_TRACK_URL
-    app_key = env.get("CUSTOMERIO_APP_API_KEY", "").strip()
-    options = EspOptions(
-        username=site_id,
-        write_rate=parse_rate(
-            env.get("CUSTOMERIO_TRACK_RATE", "").strip() or CUSTOMERIO_TRACK_RATE_DEFAULT,
-            "CUSTOMERIO_TRACK_RATE",
-        ),
-        report_campaigns=_report_campaigns(env, "CUSTOMERIO_REPORT_CAMPAIGNS"),
-        app_url=_url(
-            env,
-            "CUSTOMERIO_APP_URL",
-            env.get("CUSTOMERIO_APP_URL", "").strip() or CUSTOMERIO_DEFAULT_APP_URL,
-        ),
-        app_api_key=Secret(app_key) if app_key else None,
-        preference_topics=_preference_topics(
-            env, "CUSTOMERIO_PREFERENCE_TOPICS", "offers=3,reminders=1", _subscription_center_topic
-        ),
-    )
-    return _settings("customerio", _url(env, "CUSTOMERIO_TRACK_URL", base), key, options, overrides)
-
-
-def _subscription_center_topic(esp_id: str, variable: str) -> str:
-    """A subscription center topic id (``3``, or ``topic_3`` as the attribute names it) as
-    ``cio_subscription_preferences`` keys it: ``topic_3``."""
-    number = esp_id.removeprefix("topic_")
-    if not number.isdigit():
-        raise ConfigurationError(
-            f"{variable}: {esp_id!r} is not a subscription center topic id; use the number "
-            "shown beside the topic in Customer.io's Subscription Center (e.g. 'offers=3')."
-        )
-    return f"topic_{int(number)}"
-
-
-WEBHOOK_INSECURE_HTTP_OPT_IN = "NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP"
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def require_secure_webhook_url(url: str, allow_insecure_http: bool) -> None:
-    """Refuse a plain ``http://`` webhook to another machine: the batches (addresses,
-    profiles) and their signatures would cross the network readable and replayable by
-    anyone on the way. This machine, or an explicit opt-in, is allowed."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "http" or allow_insecure_http or parts.hostname in LOCAL_HOSTS:
-        return
-    raise ConfigurationError(
-        f"NUDGE_WEBHOOK_URL is plain http:// to {parts.hostname!r}, so the batches would "
-        "travel unencrypted. Use an https:// URL, or, only on a network you trust, export "
-        f"{WEBHOOK_INSECURE_HTTP_OPT_IN}=true."
-    )
-
-
-def _flag(env: Mapping[str, str], variable: str) -> bool:
-    value = env.get(variable, "").strip().lower()
-    if value in ("", "false", "0", "no"):
-        return False
-    if value in ("true", "1", "yes"):
-        return True
-    raise ConfigurationError(f"{variable} must be true or false, got {value!r}.")
-
-
-def webhook_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """The generic webhook: ``NUDGE_WEBHOOK_URL`` (batches are POSTed there: https://, or
-    http:// to this machine, or anywhere with ``NUDGE_WEBHOOK_ALLOW_INSECURE_HTTP=true``)
-    and ``NUDGE_WEBHOOK_SECRET`` (the HMAC-SHA256 signing key)."""
-    env = os.environ if env is None else env
-    url = _url(
-        env,
-        "NUDGE_WEBHOOK_URL",
-        _required(
-            env,
-            "NUDGE_WEBHOOK_URL",
-            "Export the URL that receives the batches (export NUDGE_WEBHOOK_URL=https://...).",
-        ),
-    )
-    options = EspOptions(allow_insecure_http=_flag(env, WEBHOOK_INSECURE_HTTP_OPT_IN))
-    require_secure_webhook_url(url, options.allow_insecure_http)
-    secret = _required(
-        env,
-        "NUDGE_WEBHOOK_SECRET",
-        "Export the shared signing secret the receiver checks (export NUDGE_WEBHOOK_SECRET=...).",
-    )
-    return _settings("webhook", url, secret, options, overrides)
-
-
-SETTINGS_FROM_ENV = {
-    "klaviyo": klaviyo_settings,
-    "braze": braze_settings,
-    "mailchimp": mailchimp_settings,
-    "customerio": customerio_settings,
-    "webhook": webhook_settings,
-}
-
-
-def destination_settings(
-    destination: str, env: Mapping[str, str] | None = None, **overrides: object
-) -> DestinationSettings:
-    """Settings for ``destination`` from the environment."""
-    try:
-        from_env = SETTINGS_FROM_ENV[destination]
-    except KeyError:
-        known = ", ".join(sorted(SETTINGS_FROM_ENV))
-        raise ConfigurationError(
-            f"no settings for destination {destination!r}; known destinations: {known}"
-        ) from None
-    return from_env(env, **overrides)

@@ -24,9 +24,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from activation.build_stamps import record_build_stamp
+from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.sandbox.klaviyo import EngagementConfig, SandboxHandle, start_sandbox
 from activation.sends.events import SendRow
-from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import utcnow
 from activation.warehouse import Warehouse
 from nudge.cli import app

@@ -20,10 +20,11 @@ import pytest
 import yaml
 
 from activation.declarations import SyncDeclaration, load_declarations
-from activation.destinations.klaviyo import KlaviyoDestination
+from activation.destinations.klaviyo.client import KlaviyoDestination
+from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.errors import ActivationError, DeclarationError
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.settings import DestinationSettings, RetryPolicy, klaviyo_settings
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import RUNS_TABLE, STATE_TABLE
 from activation.sync import SyncRunResult, plan_sync, run_sync
 from activation.warehouse import Warehouse

@@ -16,11 +16,12 @@ import requests
 
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
-from activation.destinations.braze import TRACK_PATH, BrazeDestination
+from activation.destinations.braze.client import TRACK_PATH, BrazeDestination
+from activation.destinations.braze.settings import braze_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
 from activation.sandbox.braze import BrazeApp, start_braze
-from activation.sandbox.contract_server import ServerHandle
-from activation.settings import DestinationSettings, RetryPolicy, braze_settings
+from activation.sandbox.framework import SandboxHandle
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import (
     LIST_NAME,
@@ -49,17 +50,17 @@ SYNC = {
 
 
 @pytest.fixture
-def server() -> Iterator[ServerHandle]:
+def server() -> Iterator[SandboxHandle]:
     with start_braze(API_KEY, campaigns=("cmp-cart",)) as handle:
         yield handle
 
 
-def app(server: ServerHandle) -> BrazeApp:
+def app(server: SandboxHandle) -> BrazeApp:
     assert isinstance(server.app, BrazeApp)
     return server.app
 
 
-def settings(server: ServerHandle, **env: str) -> DestinationSettings:
+def settings(server: SandboxHandle, **env: str) -> DestinationSettings:
     variables = {"BRAZE_BASE_URL": server.base_url, "BRAZE_API_KEY": API_KEY, **env}
     return braze_settings(variables, retry=RetryPolicy(backoff_base=0.2, backoff_max=1.0))
 
@@ -69,7 +70,7 @@ def warehouse(tmp_path: Path) -> Path:
     return make_warehouse(tmp_path / "nudge.duckdb", AUDIENCE)
 
 
-def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
+def assert_mirrored(server: SandboxHandle, warehouse: Path) -> None:
     rows = audience(warehouse)
     assert app(server).members(LIST_NAME) == set(rows)
     for contact_id, row in rows.items():
@@ -80,7 +81,7 @@ def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
 
 
 def test_a_declared_audience_is_mirrored_and_a_second_run_writes_nothing(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sync = declaration(SYNC)
     config = settings(server, BRAZE_TRACK_OBJECTS="10")
@@ -112,7 +113,7 @@ def test_a_declared_audience_is_mirrored_and_a_second_run_writes_nothing(
 
 
 def test_errors_in_a_partial_success_fail_their_rows_only(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     update(warehouse, "c-007", email="not-an-email")
     sync = declaration(SYNC)
@@ -156,7 +157,7 @@ def test_429s_are_retried_and_the_declared_rate_keeps_under_the_limit(
 
 
 def test_a_wrong_key_is_a_clear_error_without_the_key(
-    server: ServerHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
+    server: SandboxHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-braze-key-1234"
@@ -183,7 +184,7 @@ def event(key: str, metric: str = "Abandoned Cart", **changes: Any) -> EventReco
     return EventRecord(**values)
 
 
-def test_transactional_sends_are_deduplicated_by_external_send_id(server: ServerHandle) -> None:
+def test_transactional_sends_are_deduplicated_by_external_send_id(server: SandboxHandle) -> None:
     config = settings(server, BRAZE_TRANSACTIONAL_CAMPAIGNS="Abandoned Cart=cmp-cart")
     destination = build_destination(config)
     try:
@@ -218,7 +219,7 @@ def test_transactional_sends_are_deduplicated_by_external_send_id(server: Server
         destination.close()
 
 
-def test_unsubscribes_are_read_back(server: ServerHandle) -> None:
+def test_unsubscribes_are_read_back(server: SandboxHandle) -> None:
     now = datetime.now(UTC)
     app(server).unsubscribe("Old@Example.com", now - timedelta(days=3))
     app(server).unsubscribe("new@example.com", now - timedelta(minutes=5))
@@ -256,7 +257,7 @@ def test_missing_settings_and_bad_declarations_name_the_fix() -> None:
 
 
 def test_changing_the_destination_block_resends_every_row(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     run_sync(declaration(SYNC), warehouse, settings(server))
     moved = declaration({**SYNC, "braze": {"membership_attribute": "segments"}})
@@ -265,8 +266,8 @@ def test_changing_the_destination_block_resends_every_row(
     assert app(server).members(LIST_NAME, "segments") == set(audience(warehouse))
 
 
-def test_the_server_holds_the_documented_request_limits(server: ServerHandle) -> None:
-    def post(handle: ServerHandle, body: Any) -> requests.Response:
+def test_the_server_holds_the_documented_request_limits(server: SandboxHandle) -> None:
+    def post(handle: SandboxHandle, body: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {API_KEY}"}
         return requests.post(
             f"{handle.base_url}{TRACK_PATH}", json=body, headers=headers, timeout=10

@@ -17,11 +17,12 @@ import requests
 
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
-from activation.destinations.customerio import BATCH_PATH, CustomerioDestination, event_ulid
+from activation.destinations.customerio.client import BATCH_PATH, CustomerioDestination, event_ulid
+from activation.destinations.customerio.settings import customerio_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
-from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.customerio import CustomerioApp, start_customerio
-from activation.settings import DestinationSettings, RetryPolicy, customerio_settings
+from activation.sandbox.framework import SandboxHandle
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import (
     LIST_NAME,
@@ -53,22 +54,22 @@ SYNC = {
 }
 
 
-def start(**options: Any) -> ServerHandle:
+def start(**options: Any) -> SandboxHandle:
     return start_customerio(SITE_ID, API_KEY, segments=(SEGMENT,), **options)
 
 
 @pytest.fixture
-def server() -> Iterator[ServerHandle]:
+def server() -> Iterator[SandboxHandle]:
     with start() as handle:
         yield handle
 
 
-def app(server: ServerHandle) -> CustomerioApp:
+def app(server: SandboxHandle) -> CustomerioApp:
     assert isinstance(server.app, CustomerioApp)
     return server.app
 
 
-def settings(server: ServerHandle, key: str = API_KEY, **env: str) -> DestinationSettings:
+def settings(server: SandboxHandle, key: str = API_KEY, **env: str) -> DestinationSettings:
     variables = {
         "CUSTOMERIO_SITE_ID": SITE_ID,
         "CUSTOMERIO_API_KEY": key,
@@ -83,7 +84,7 @@ def warehouse(tmp_path: Path) -> Path:
     return make_warehouse(tmp_path / "nudge.duckdb", AUDIENCE)
 
 
-def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
+def assert_mirrored(server: SandboxHandle, warehouse: Path) -> None:
     rows = audience(warehouse)
     assert app(server).segments[SEGMENT] == set(rows)
     for contact_id, row in rows.items():
@@ -93,7 +94,7 @@ def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
 
 
 def test_a_declared_audience_is_mirrored_into_a_manual_segment_and_a_rerun_writes_nothing(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sync = declaration(SYNC)
 
@@ -121,7 +122,7 @@ def test_a_declared_audience_is_mirrored_into_a_manual_segment_and_a_rerun_write
     assert run_sync(sync, warehouse, settings(server)).write_calls == 0
 
 
-def test_a_207_fails_only_the_items_it_names(server: ServerHandle, warehouse: Path) -> None:
+def test_a_207_fails_only_the_items_it_names(server: SandboxHandle, warehouse: Path) -> None:
     update(warehouse, "c-013", email="not-an-email")
     result = run_sync(declaration(SYNC), warehouse, settings(server))
     assert (result.status, result.failed) == ("partial", 1)
@@ -131,7 +132,7 @@ def test_a_207_fails_only_the_items_it_names(server: ServerHandle, warehouse: Pa
 
 
 def test_batches_stay_under_500_kb_and_items_over_32_kb_fail_before_sending(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sql(warehouse, "update syncs.sync_audience set last_name = repeat('x', 30000)")
     update(warehouse, "c-017", last_name="y" * 40_000)
@@ -167,7 +168,7 @@ def test_429s_are_retried_and_the_declared_rate_keeps_under_the_limit(tmp_path: 
 
 
 def test_wrong_credentials_are_a_clear_error_without_the_key(
-    server: ServerHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
+    server: SandboxHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "cio-wrong-key-5555"
@@ -193,7 +194,7 @@ def event(key: str, **changes: Any) -> EventRecord:
     return EventRecord(**values)
 
 
-def test_events_are_deduplicated_by_their_id(server: ServerHandle) -> None:
+def test_events_are_deduplicated_by_their_id(server: SandboxHandle) -> None:
     destination = build_destination(settings(server), declaration(SYNC).config)
     try:
         a, b = event("a"), event("b")
@@ -249,7 +250,7 @@ def test_settings_and_declarations_name_the_fix() -> None:
     assert profiles.config.customerio is None
 
 
-def test_events_stop_when_customerio_stops_answering(server: ServerHandle) -> None:
+def test_events_stop_when_customerio_stops_answering(server: SandboxHandle) -> None:
     server.inject_fault(503, path="^/api/v2/batch$", times=None)
     config = customerio_settings(
         {

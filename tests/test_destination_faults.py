@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from activation.sandbox.contract_server import ServerHandle
-from activation.settings import DestinationSettings, RetryPolicy, destination_settings
+from activation.destinations.registry import destination_settings
+from activation.sandbox.framework import SandboxHandle
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests import test_destination_braze as braze
 from tests import test_destination_customerio as customerio
@@ -28,9 +29,9 @@ RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05)
 class Esp:
     name: str
     start: Callable[[], Any]
-    env: Callable[[ServerHandle], dict[str, str]]
+    env: Callable[[SandboxHandle], dict[str, str]]
     sync: dict[str, Any]
-    mirrored: Callable[[ServerHandle, Path], None]
+    mirrored: Callable[[SandboxHandle, Path], None]
 
 
 ESPS = [
@@ -76,7 +77,7 @@ ESPS = [
 
 
 @contextmanager
-def running(esp: Esp) -> Iterator[tuple[ServerHandle, DestinationSettings]]:
+def running(esp: Esp) -> Iterator[tuple[SandboxHandle, DestinationSettings]]:
     with esp.start() as server:
         yield server, destination_settings(esp.name, esp.env(server), retry=RETRY)
 
@@ -86,7 +87,7 @@ def test_random_429s_and_5xx_still_converge_on_the_audience(tmp_path: Path, esp:
     warehouse = make_warehouse(tmp_path / "nudge.duckdb", 40)
     sync = declaration({**esp.sync, "batch_size": 2})  # more calls, more chances to fail
     with running(esp) as (server, settings):
-        server.app.fault_random.seed(2)  # a sequence that hits both faults early
+        server.app.faults.seed(2)  # a sequence that hits both faults early
         server.inject_fault(429, share=0.2, times=None)
         server.inject_fault(500, share=0.1, times=None)
         results = [run_sync(sync, warehouse, settings)]
@@ -96,7 +97,7 @@ def test_random_429s_and_5xx_still_converge_on_the_audience(tmp_path: Path, esp:
             results.append(run_sync(sync, warehouse, settings))
             if not results[-1].failed:
                 break
-        server.app.clear_faults()
+        server.clear_faults()
 
         assert results[-1].failed == 0
         assert sum(r.rate_limited for r in results) == len(

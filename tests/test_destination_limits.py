@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from activation.destinations.base import EventRecord, ProfileRecord
-from activation.destinations.customerio import PERSON_LIMITS
-from activation.destinations.klaviyo import EVENT_LIMITS, KlaviyoDestination
+from activation.destinations.customerio.client import PERSON_LIMITS
+from activation.destinations.klaviyo.client import EVENT_LIMITS, KlaviyoDestination
 from activation.destinations.limits import LimitChecker, truncate_utf8
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends

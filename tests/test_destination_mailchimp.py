@@ -19,11 +19,12 @@ import requests
 
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
-from activation.destinations.mailchimp import MailchimpDestination, subscriber_hash
+from activation.destinations.mailchimp.client import MailchimpDestination, subscriber_hash
+from activation.destinations.mailchimp.settings import mailchimp_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
-from activation.sandbox.contract_server import ServerHandle
+from activation.sandbox.framework import SandboxHandle
 from activation.sandbox.mailchimp import MailchimpApp, start_mailchimp
-from activation.settings import DestinationSettings, RetryPolicy, mailchimp_settings
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import (
     LIST_NAME,
@@ -50,17 +51,17 @@ SYNC = {
 
 
 @pytest.fixture
-def server() -> Iterator[ServerHandle]:
+def server() -> Iterator[SandboxHandle]:
     with start_mailchimp(API_KEY, audiences=(AUDIENCE_ID,)) as handle:
         yield handle
 
 
-def app(server: ServerHandle) -> MailchimpApp:
+def app(server: SandboxHandle) -> MailchimpApp:
     assert isinstance(server.app, MailchimpApp)
     return server.app
 
 
-def settings(server: ServerHandle, key: str = API_KEY) -> DestinationSettings:
+def settings(server: SandboxHandle, key: str = API_KEY) -> DestinationSettings:
     env = {"MAILCHIMP_API_KEY": key, "MAILCHIMP_BASE_URL": f"{server.base_url}/3.0"}
     return mailchimp_settings(env, retry=RetryPolicy(backoff_base=0.01, backoff_max=0.05))
 
@@ -74,7 +75,7 @@ def emails(warehouse: Path) -> set[str]:
     return {row[1].lower() for row in audience(warehouse).values()}
 
 
-def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
+def assert_mirrored(server: SandboxHandle, warehouse: Path) -> None:
     assert app(server).segment_emails(AUDIENCE_ID, LIST_NAME) == emails(warehouse)
     members = app(server).members[AUDIENCE_ID]
     for row in audience(warehouse).values():
@@ -85,7 +86,7 @@ def assert_mirrored(server: ServerHandle, warehouse: Path) -> None:
 
 
 def test_a_declared_audience_is_mirrored_into_a_static_segment_and_a_rerun_writes_nothing(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sync = declaration({**SYNC, "batch_size": 10})
 
@@ -120,7 +121,7 @@ def test_a_declared_audience_is_mirrored_into_a_static_segment_and_a_rerun_write
 
 
 def test_member_errors_fail_their_rows_and_an_unsubscribe_is_never_undone(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sync = declaration(SYNC)
     run_sync(sync, warehouse, settings(server))
@@ -141,14 +142,14 @@ def test_member_errors_fail_their_rows_and_an_unsubscribe_is_never_undone(
     assert states["person.005@example.com"][0] == "synced"
 
 
-def test_429s_are_retried(server: ServerHandle, warehouse: Path) -> None:
+def test_429s_are_retried(server: SandboxHandle, warehouse: Path) -> None:
     server.inject_fault(429, method="POST", path=f"/lists/{AUDIENCE_ID}$", times=2)
     result = run_sync(declaration(SYNC), warehouse, settings(server))
     assert (result.status, result.rate_limited, result.failed) == ("success", 2, 0)
     assert_mirrored(server, warehouse)
 
 
-def test_more_than_ten_connections_at_once_get_429(server: ServerHandle) -> None:
+def test_more_than_ten_connections_at_once_get_429(server: SandboxHandle) -> None:
     gate = threading.Event()
     original = app(server).on_segments
 
@@ -176,7 +177,7 @@ def test_more_than_ten_connections_at_once_get_429(server: ServerHandle) -> None
 
 
 def test_wrong_key_and_unknown_audience_are_clear_errors(
-    server: ServerHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
+    server: SandboxHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "ffffffffffffffffffffffffffffffff-us21"
@@ -206,7 +207,7 @@ def event(key: str, email: str = "person.001@example.com", **changes: Any) -> Ev
 
 
 def test_events_are_sent_per_member_without_an_idempotency_key(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     run_sync(declaration(SYNC), warehouse, settings(server))
     destination = build_destination(settings(server), declaration(SYNC).config)
@@ -234,7 +235,7 @@ def test_events_are_sent_per_member_without_an_idempotency_key(
 
 
 def test_unsubscribed_and_cleaned_members_are_read_back(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     run_sync(declaration(SYNC), warehouse, settings(server))
     before = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(seconds=1)
@@ -274,7 +275,7 @@ def test_settings_and_declarations_name_the_fix() -> None:
         declaration({**SYNC, "fields": {"attributes": {"first_name": "first_name"}}})
 
 
-def test_triggered_sends_find_their_audience_in_the_environment(server: ServerHandle) -> None:
+def test_triggered_sends_find_their_audience_in_the_environment(server: SandboxHandle) -> None:
     env = {"MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_BASE_URL": f"{server.base_url}/3.0"}
     without = build_destination(mailchimp_settings(env))
     with pytest.raises(ConfigurationError, match="MAILCHIMP_AUDIENCE_ID"):
@@ -286,7 +287,7 @@ def test_triggered_sends_find_their_audience_in_the_environment(server: ServerHa
     destination.close()
 
 
-def test_events_stop_when_mailchimp_stops_answering(server: ServerHandle, warehouse: Path) -> None:
+def test_events_stop_when_mailchimp_stops_answering(server: SandboxHandle, warehouse: Path) -> None:
     run_sync(declaration(SYNC), warehouse, settings(server))
     server.inject_fault(503, path="/events$", times=None)
     destination = MailchimpDestination(settings(server), audience_id=AUDIENCE_ID)

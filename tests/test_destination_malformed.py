@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from activation.destinations.mailchimp import MailchimpDestination
+from activation.destinations.mailchimp.client import MailchimpDestination
 from activation.destinations.responses import MalformedResponse, json_body
 from activation.errors import ActivationError
 from activation.sandbox.braze import start_braze
@@ -133,7 +133,7 @@ def test_sync_rows_fail_with_the_reason_and_are_sent_next_run(
         (reason,) = reasons
         assert f"braze POST /users/track: expected JSON, got {content_type}" in reason
 
-        server.app.clear_faults()
+        server.clear_faults()
         retried = run_sync(declaration(braze.SYNC), warehouse, braze.settings(server))
         assert (retried.failed, retried.retried) == (0, braze.AUDIENCE)
         braze.assert_mirrored(server, warehouse)

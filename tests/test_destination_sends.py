@@ -15,21 +15,18 @@ from typing import Any
 
 import pytest
 
+from activation.destinations.braze.settings import braze_settings
+from activation.destinations.customerio.settings import customerio_settings
+from activation.destinations.mailchimp.settings import mailchimp_settings
+from activation.destinations.webhook.settings import webhook_settings
 from activation.errors import ActivationError
 from activation.sandbox.braze import start_braze
-from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.customerio import start_customerio
+from activation.sandbox.framework import SandboxHandle
 from activation.sandbox.mailchimp import start_mailchimp
 from activation.sandbox.webhook import start_webhook_receiver
 from activation.sends.runner import AFTER_CALL, run_sends
-from activation.settings import (
-    DestinationSettings,
-    RetryPolicy,
-    braze_settings,
-    customerio_settings,
-    mailchimp_settings,
-    webhook_settings,
-)
+from activation.settings import DestinationSettings, RetryPolicy
 from tests.sends_helpers import METRIC, email, ledger, make_warehouse, profile_row, send_row
 
 KEY = "sends-test-key-2b7d"
@@ -37,11 +34,11 @@ CONTACTS = [f"c{i}" for i in range(6)]
 BATCH_ROWS = 3
 RETRY = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_max=0.02)
 
-Delivered = Callable[[ServerHandle], Counter[str]]
+Delivered = Callable[[SandboxHandle], Counter[str]]
 
 
 @contextmanager
-def braze() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]]:
+def braze() -> Iterator[tuple[SandboxHandle, DestinationSettings, Delivered]]:
     with start_braze(KEY, campaigns=("cmp-cart",)) as server:
         env = {
             "BRAZE_BASE_URL": server.base_url,
@@ -56,7 +53,7 @@ def braze() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]]:
 
 
 @contextmanager
-def customerio() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]]:
+def customerio() -> Iterator[tuple[SandboxHandle, DestinationSettings, Delivered]]:
     with start_customerio("site", KEY) as server:
         env = {
             "CUSTOMERIO_SITE_ID": "site",
@@ -71,14 +68,14 @@ def customerio() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]
 
 
 @contextmanager
-def webhook() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]]:
+def webhook() -> Iterator[tuple[SandboxHandle, DestinationSettings, Delivered]]:
     with start_webhook_receiver(KEY) as server:
         env = {"NUDGE_WEBHOOK_URL": f"{server.base_url}/hooks/nudge", "NUDGE_WEBHOOK_SECRET": KEY}
         yield server, webhook_settings(env, retry=RETRY), lambda s: Counter(list(s.app.events))  # type: ignore[attr-defined]
 
 
 @contextmanager
-def mailchimp() -> Iterator[tuple[ServerHandle, DestinationSettings, Delivered]]:
+def mailchimp() -> Iterator[tuple[SandboxHandle, DestinationSettings, Delivered]]:
     with start_mailchimp(KEY, audiences=("aud1",)) as server:
         for contact in CONTACTS:  # events need members
             server.app._upsert(  # type: ignore[attr-defined]

@@ -17,13 +17,14 @@ import pytest
 import requests
 
 from activation.destinations.base import EventRecord
-from activation.destinations.webhook import WebhookDestination, signature
+from activation.destinations.webhook.client import WebhookDestination, signature
+from activation.destinations.webhook.settings import webhook_settings
 from activation.errors import ActivationError, ConfigurationError
-from activation.sandbox.contract_server import ServerHandle
+from activation.sandbox.framework import SandboxHandle
 from activation.sandbox.webhook import WebhookReceiverApp, start_webhook_receiver
 from activation.sandbox.webhook.app import TOLERANCE_SECONDS
 from activation.sends.runner import run_sends
-from activation.settings import DestinationSettings, RetryPolicy, webhook_settings
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import (
     LIST_NAME,
@@ -52,17 +53,17 @@ SYNC = {
 
 
 @pytest.fixture
-def server() -> Iterator[ServerHandle]:
+def server() -> Iterator[SandboxHandle]:
     with start_webhook_receiver(SECRET, reject_emails=("person.009@example.com",)) as handle:
         yield handle
 
 
-def app(server: ServerHandle) -> WebhookReceiverApp:
+def app(server: SandboxHandle) -> WebhookReceiverApp:
     assert isinstance(server.app, WebhookReceiverApp)
     return server.app
 
 
-def settings(server: ServerHandle, secret: str = SECRET) -> DestinationSettings:
+def settings(server: SandboxHandle, secret: str = SECRET) -> DestinationSettings:
     env = {"NUDGE_WEBHOOK_URL": f"{server.base_url}/hooks/nudge", "NUDGE_WEBHOOK_SECRET": secret}
     return webhook_settings(env, retry=RetryPolicy(backoff_base=0.01, backoff_max=0.05))
 
@@ -77,7 +78,7 @@ def keys(warehouse: Path) -> set[str]:
 
 
 def test_a_declared_audience_is_mirrored_and_a_rerun_posts_nothing(
-    server: ServerHandle, warehouse: Path
+    server: SandboxHandle, warehouse: Path
 ) -> None:
     sync = declaration(SYNC)
 
@@ -115,7 +116,7 @@ def test_a_declared_audience_is_mirrored_and_a_rerun_posts_nothing(
     }
 
 
-def test_every_post_is_signed_timestamped_and_keyed(server: ServerHandle) -> None:
+def test_every_post_is_signed_timestamped_and_keyed(server: SandboxHandle) -> None:
     destination = WebhookDestination(settings(server))
     captured: list[requests.PreparedRequest] = []
     destination.client.session.hooks["response"].append(
@@ -161,7 +162,7 @@ def event(key: str) -> EventRecord:
     )
 
 
-def test_a_429_waits_for_retry_after(server: ServerHandle, warehouse: Path) -> None:
+def test_a_429_waits_for_retry_after(server: SandboxHandle, warehouse: Path) -> None:
     server.inject_fault(429, retry_after=1, times=1)
     result = run_sync(declaration(SYNC), warehouse, settings(server))
     assert (result.rate_limited, result.added) == (1, AUDIENCE)
@@ -172,7 +173,7 @@ def test_a_429_waits_for_retry_after(server: ServerHandle, warehouse: Path) -> N
 
 
 def test_a_wrong_secret_is_a_clear_error_without_the_secret(
-    server: ServerHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
+    server: SandboxHandle, warehouse: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "whsec-wrong-0000"
@@ -213,7 +214,7 @@ def track_body(unique_id: str) -> bytes:
 
 
 def test_the_receiver_accepts_only_a_fresh_signature_of_the_body_as_sent(
-    server: ServerHandle,
+    server: SandboxHandle,
 ) -> None:
     url = f"{server.base_url}/hooks/nudge"
     body = track_body("good")
@@ -251,7 +252,7 @@ def documented_verify() -> Callable[..., bool]:
 
 
 def test_the_documented_receiver_example_verifies_what_the_destination_sends(
-    server: ServerHandle,
+    server: SandboxHandle,
 ) -> None:
     verify = documented_verify()
     destination = WebhookDestination(settings(server))
@@ -280,12 +281,12 @@ OTHER_HOST = "127.0.0.2"
 
 
 @pytest.fixture
-def remote_server() -> Iterator[ServerHandle]:
-    with ServerHandle(WebhookReceiverApp(SECRET), host=OTHER_HOST) as handle:
+def remote_server() -> Iterator[SandboxHandle]:
+    with SandboxHandle(WebhookReceiverApp(SECRET), host=OTHER_HOST) as handle:
         yield handle
 
 
-def remote_env(server: ServerHandle, **extra: str) -> dict[str, str]:
+def remote_env(server: SandboxHandle, **extra: str) -> dict[str, str]:
     return {
         "NUDGE_WEBHOOK_URL": f"{server.base_url}/hooks/nudge",
         "NUDGE_WEBHOOK_SECRET": SECRET,
@@ -294,7 +295,7 @@ def remote_env(server: ServerHandle, **extra: str) -> dict[str, str]:
 
 
 def test_plain_http_to_another_host_is_refused_naming_the_fix(
-    remote_server: ServerHandle,
+    remote_server: SandboxHandle,
 ) -> None:
     assert remote_server.base_url.startswith(f"http://{OTHER_HOST}:")
     with pytest.raises(ConfigurationError) as refused:
@@ -324,7 +325,7 @@ def test_plain_http_to_this_machine_needs_no_opt_in(host: str) -> None:
 
 
 def test_the_cli_refuses_plain_http_before_any_call_and_the_opt_in_sends(
-    tmp_path: Path, remote_server: ServerHandle, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, remote_server: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     contacts = ["c1", "c2"]
     warehouse = make_sends_warehouse(
@@ -351,7 +352,7 @@ def test_the_cli_refuses_plain_http_before_any_call_and_the_opt_in_sends(
 
 
 def test_the_opt_in_lets_the_library_send_over_plain_http(
-    tmp_path: Path, remote_server: ServerHandle
+    tmp_path: Path, remote_server: SandboxHandle
 ) -> None:
     warehouse = make_sends_warehouse(
         tmp_path / "nudge.duckdb", [send_row("c1")], [profile_row("c1")]

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from activation.destinations.mailchimp import subscriber_hash
+from activation.destinations.mailchimp.client import subscriber_hash
 from activation.engagement import pull_engagement
 from activation.sends import run_sends
 from activation.state import utcnow

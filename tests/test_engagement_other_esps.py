@@ -21,25 +21,23 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from activation.destinations import customerio_engagement, mailchimp_engagement
-from activation.destinations.customerio_engagement import METRICS as CUSTOMERIO_METRICS
-from activation.destinations.mailchimp_engagement import ACTIONS as MAILCHIMP_ACTIONS
+from activation.destinations.customerio import engagement as customerio_engagement
+from activation.destinations.customerio.engagement import METRICS as CUSTOMERIO_METRICS
+from activation.destinations.customerio.settings import customerio_settings
+from activation.destinations.mailchimp import engagement as mailchimp_engagement
+from activation.destinations.mailchimp.engagement import ACTIONS as MAILCHIMP_ACTIONS
+from activation.destinations.mailchimp.settings import mailchimp_settings
+from activation.destinations.registry import destination_settings
 from activation.engagement import pull_engagement
 from activation.errors import ActivationError, ConfigurationError
 from activation.sandbox.braze import start_braze
-from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.customerio import start_customerio
+from activation.sandbox.framework import SandboxHandle
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sandbox.mailchimp import start_mailchimp
 from activation.sandbox.serve_esp import _app as served_app
 from activation.sends import run_sends
-from activation.settings import (
-    DestinationSettings,
-    RetryPolicy,
-    customerio_settings,
-    destination_settings,
-    mailchimp_settings,
-)
+from activation.settings import DestinationSettings, RetryPolicy
 from tests.sends_helpers import email, make_warehouse, nudge, profile_row, send_row, sql
 
 KEY = "k5d1a-esp-test-key"
@@ -63,7 +61,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 @dataclass
 class Esp:
     name: str
-    server: ServerHandle
+    server: SandboxHandle
     settings: DestinationSettings
     engagement: Callable[[], Counter[str]]  # raw event name -> count the ESP holds
     report_paths: list[str]  # a regex per report the pull reads
@@ -221,7 +219,7 @@ def test_an_outage_loses_nothing_the_next_pull_lands_it(
         assert partly < expected
         assert sql(warehouse, "select count(*) from activation.engagement_pulls") == [(0,)]
 
-        esp.server.app.clear_faults()
+        esp.server.clear_faults()
         after = pull_engagement(warehouse, esp.settings, until=datetime.now() + LATER)
         assert after.window_start is None  # the failed pull moved no cursor
         assert after.landed == expected - partly
@@ -301,7 +299,7 @@ def test_the_served_contract_servers_report_what_nudge_pull_reads(
         }
         for variable, value in env.items():
             monkeypatch.setenv(variable, value)
-        with ServerHandle(served_app(name)) as server:
+        with SandboxHandle(served_app(name)) as server:
             monkeypatch.setenv("CUSTOMERIO_TRACK_URL", server.base_url)
             monkeypatch.setenv("CUSTOMERIO_APP_URL", server.base_url)
             monkeypatch.setenv("MAILCHIMP_BASE_URL", f"{server.base_url}/3.0")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from activation.destinations.klaviyo.engagement import RAW_EVENT_NAMES
 from activation.engagement import pull_engagement
-from activation.engagement.klaviyo_events import RAW_EVENT_NAMES
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sends import run_sends

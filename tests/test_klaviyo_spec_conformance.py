@@ -19,14 +19,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from activation.destinations.klaviyo import RATE_LIMITS, KlaviyoDestination
+from activation.destinations.klaviyo.client import RATE_LIMITS, KlaviyoDestination
+from activation.runs import erase_contact
 from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
 from activation.sandbox.klaviyo.ratelimits import operation_for, operations
 from activation.sandbox.klaviyo.validation import recorded_request, request_errors
 from activation.sends.readback import read_back_suppressions
 from activation.sends.runner import run_sends
 from activation.sync import run_sync
-from nudge.erase_command import erase_contact
 from tests import sends_helpers
 from tests.stamps import stamp_live
 from tests.test_sync_under_faults import TABLE, audience_sql, declaration

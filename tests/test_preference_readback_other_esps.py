@@ -16,18 +16,15 @@ import pytest
 import requests
 
 from activation.batching import chunks
+from activation.destinations.braze.settings import braze_settings
+from activation.destinations.customerio.settings import customerio_settings
 from activation.errors import ActivationError, ConfigurationError
 from activation.preference_readback import read_back_preferences
 from activation.sandbox.braze import start_braze
-from activation.sandbox.contract_server import ServerHandle
 from activation.sandbox.customerio import start_customerio
+from activation.sandbox.framework import SandboxHandle
 from activation.sends import run_sends
-from activation.settings import (
-    DestinationSettings,
-    RetryPolicy,
-    braze_settings,
-    customerio_settings,
-)
+from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import ensure_tables, mark_synced
 from activation.synced_people import synced_refs
 from activation.tombstones import add_tombstones
@@ -49,7 +46,7 @@ CIO_OTHER_TOPIC = 9
 @dataclass
 class Esp:
     name: str
-    handle: ServerHandle
+    handle: SandboxHandle
     settings: DestinationSettings
     add_people: Callable[[list[str]], None]  # contact ids (their address: email(contact))
     # a choice on the ESP's preference page: Nudge topic (or None: a topic Nudge lacks) -> on
@@ -57,7 +54,7 @@ class Esp:
     preference_path: str  # the read-back endpoint
 
 
-def braze(handle: ServerHandle) -> Esp:
+def braze(handle: SandboxHandle) -> Esp:
     headers = {"Authorization": f"Bearer {BRAZE_KEY}"}
 
     def add_people(contacts: list[str]) -> None:
@@ -92,7 +89,7 @@ def braze(handle: ServerHandle) -> Esp:
     )
 
 
-def customerio(handle: ServerHandle) -> Esp:
+def customerio(handle: SandboxHandle) -> Esp:
     track = requests.auth.HTTPBasicAuth(CIO_SITE, CIO_KEY)
 
     def identify(contact: str, attributes: dict[str, object]) -> None:
@@ -170,7 +167,7 @@ def synced(wh: Path, esp: Esp, contacts: list[str]) -> None:
 
 
 def preference_calls(esp: Esp) -> list[dict[str, object]]:
-    return [r for r in esp.handle.app.requests() if r["path"] == esp.preference_path]
+    return [r for r in esp.handle.requests() if r["path"] == esp.preference_path]
 
 
 def test_narrowing_topic_choices_land_once_and_stop_the_sends(tmp_path: Path, esp: Esp) -> None:

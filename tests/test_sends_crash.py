@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
-from activation.settings import RetryPolicy, klaviyo_settings
+from activation.settings import RetryPolicy
 from nudge.paths import PROJECT_ROOT
 from tests.killable_runs import KillableRun, preloaded_forkserver, start_run
 from tests.sends_helpers import (

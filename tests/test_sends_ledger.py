@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from activation.destinations.klaviyo import KlaviyoDestination
+from activation.destinations.klaviyo.client import KlaviyoDestination
 from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from activation.sends.events import event_record

@@ -1,81 +1,50 @@
-"""What each destination accepts, for validating declarations without importing clients."""
+"""The destinations Nudge knows: one spec per ESP folder. Adding a destination is its folder
+and one line here."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
-KLAVIYO_PROFILE_ATTRIBUTES = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "phone_number",
-        "organization",
-        "locale",
-        "title",
-        "image",
-        *(
-            f"location.{field}"
-            for field in (
-                "address1",
-                "address2",
-                "city",
-                "country",
-                "latitude",
-                "longitude",
-                "region",
-                "zip",
-                "timezone",
-                "ip",
-            )
-        ),
-    }
+from ..errors import ConfigurationError
+from ..settings import DestinationSettings
+from .braze import SPEC as BRAZE
+from .customerio import SPEC as CUSTOMERIO
+from .klaviyo import SPEC as KLAVIYO
+from .mailchimp import SPEC as MAILCHIMP
+from .spec import DestinationSpec
+from .webhook import SPEC as WEBHOOK
+
+SPECS: tuple[DestinationSpec, ...] = (KLAVIYO, BRAZE, MAILCHIMP, CUSTOMERIO, WEBHOOK)
+
+DESTINATIONS = tuple(spec.name for spec in SPECS)
+SPECS_BY_NAME: Mapping[str, DestinationSpec] = MappingProxyType({s.name: s for s in SPECS})
+SETTINGS_FROM_ENV: Mapping[str, Callable[..., DestinationSettings]] = MappingProxyType(
+    {spec.name: spec.settings_from_env for spec in SPECS}
 )
-
-# Braze standard user attributes; anything under fields.properties becomes a custom attribute
-BRAZE_PROFILE_ATTRIBUTES = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "phone",
-        "country",
-        "home_city",
-        "language",
-        "time_zone",
-        "gender",
-        "dob",
-    }
-)
-
-# Mailchimp merge tags: up to 10 of A-Z, 0-9, _ (FNAME, LNAME, RFM, ...); members have no
-# free-form properties, so everything is a merge field
-MAILCHIMP_MERGE_TAG = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
-
-DESTINATION_FIELDS: dict[str, frozenset[str]] = {
-    "klaviyo": KLAVIYO_PROFILE_ATTRIBUTES,
-    "braze": BRAZE_PROFILE_ATTRIBUTES,
-}
-
-DESTINATIONS = ("klaviyo", "braze", "mailchimp", "customerio", "webhook")
+# only these take ``object: events`` syncs, whose exactly-once rests on the destination
+# recording an event once per unique_id after a crash
+IDEMPOTENT_EVENT_DESTINATIONS = tuple(s.name for s in SPECS if s.capabilities.idempotent_events)
 
 
-def attribute_problem(destination: str, name: str) -> str | None:
-    """Why ``name`` cannot be a profile attribute of ``destination`` (None if it can)."""
-    if destination == "mailchimp":
-        if MAILCHIMP_MERGE_TAG.match(name):
-            return None
-        return (
-            "is not a Mailchimp merge tag; use up to 10 capitals, digits or _ "
-            "(e.g. FNAME, LNAME, RFM_SEGMENT is too long: RFM_SEG)"
-        )
-    allowed = DESTINATION_FIELDS.get(destination)
-    if allowed is None or name in allowed:  # customerio, webhook: any attribute name
-        return None
-    return (
-        f"is not a {destination} profile attribute; use one of {', '.join(sorted(allowed))}, "
-        f"or map it under fields.properties"
-    )
+def spec_for(destination: str) -> DestinationSpec:
+    try:
+        return SPECS_BY_NAME[destination]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown destination {destination!r}; known: {', '.join(DESTINATIONS)}"
+        ) from None
 
 
-# destinations that record an event once per unique_id (their client's idempotent_events):
-# only these take ``object: events`` syncs, whose exactly-once rests on that after a crash
-IDEMPOTENT_EVENT_DESTINATIONS = ("klaviyo", "customerio", "webhook")
+def destination_settings(
+    destination: str, env: Mapping[str, str] | None = None, **overrides: object
+) -> DestinationSettings:
+    """Settings for ``destination`` from the environment."""
+    try:
+        from_env = SETTINGS_FROM_ENV[destination]
+    except KeyError:
+        known = ", ".join(sorted(SETTINGS_FROM_ENV))
+        raise ConfigurationError(
+            f"no settings for destination {destination!r}; known destinations: {known}"
+        ) from None
+    return from_env(env, **overrides)

@@ -25,8 +25,9 @@ from pathlib import Path
 from .. import state
 from ..batching import chunks
 from ..errors import ActivationError, ConfigurationError
+from ..raw_tables import raw_relation, raw_table
 from ..sends.candidates import CONTACT_PROFILES
-from ..sends.readback import RAW_EVENT_COLUMNS, RAW_EVENTS
+from ..sends.readback import RAW_EVENT_COLUMNS
 from ..settings import DestinationSettings, redact
 from ..warehouse import Table, WarehouseConnection, open_warehouse
 from ..warehouse.tables import integer, text, timestamp
@@ -81,9 +82,9 @@ def pull_engagement(
     started_at = state.utcnow()
     window_end = until or started_at
     with closing(reader), open_warehouse(warehouse) as connection:
-        if connection.columns(*RAW_EVENTS) is None:
+        if connection.columns(*raw_table("events")) is None:
             raise ConfigurationError(
-                f"{'.'.join(RAW_EVENTS)} does not exist in {connection.location}: the engagement "
+                f"{raw_relation('events')} does not exist in {connection.location}: the engagement "
                 "pull lands ESP feedback there (docs/contracts/raw_events.md); load or generate "
                 "the raw tables first"
             )
@@ -140,7 +141,7 @@ def _window_start(
         return None
     if landed_before:
         still_there = connection.fetchall(
-            f"select count(*) from {'.'.join(RAW_EVENTS)} where message_id like ?",
+            f"select count(*) from {raw_relation('events')} where message_id like ?",
             [MESSAGE_ID_PREFIX + "%"],
         )[0][0]
         if not still_there:
@@ -183,7 +184,7 @@ def _land(
         rows.append(row)
         by_event[str(row[1])] = by_event.get(str(row[1]), 0) + 1
     with connection.transaction():
-        connection.insert_rows(".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, rows)
+        connection.insert_rows(raw_relation("events"), RAW_EVENT_COLUMNS, rows)
     result.landed += len(rows)
 
 
@@ -192,7 +193,7 @@ def _existing(connection: WarehouseConnection, ids: list[str]) -> set[str]:
     for part in chunks(ids, CHUNK):
         listed = ", ".join("?" for _ in part)
         rows = connection.fetchall(
-            f"select message_id from {'.'.join(RAW_EVENTS)} where message_id in ({listed})",
+            f"select message_id from {raw_relation('events')} where message_id in ({listed})",
             part,
         )
         found.update(str(row[0]) for row in rows)

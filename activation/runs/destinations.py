@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ..settings import destination_settings
+from ..destinations.registry import destination_settings
 
 __all__ = ["destination_settings", "sends_destination"]
 

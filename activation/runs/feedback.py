@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..destinations.registry import SPECS_BY_NAME
 from ..engagement import EngagementPullResult, pull_engagement
-from ..engagement.readers import ENGAGEMENT_DESTINATIONS, NO_PULL
 from ..preference_readback import PreferenceReadbackResult, read_back_preferences
 from ..sends import ReadbackResult, read_back_suppressions
 from ..settings import DestinationSettings
@@ -38,9 +38,10 @@ def read_back(warehouse: str | Path, settings: DestinationSettings) -> ReadBack:
 
 def no_engagement_reason(destination: str) -> str | None:
     """Why the destination's engagement cannot be pulled; None when it can."""
-    if destination in ENGAGEMENT_DESTINATIONS:
+    spec = SPECS_BY_NAME.get(destination)
+    if spec is not None and spec.capabilities.engagement:
         return None
-    return NO_PULL.get(destination, f"no engagement read-back for {destination}")
+    return (spec and spec.no_engagement) or f"no engagement read-back for {destination}"
 
 
 def pull_feedback(warehouse: str | Path, settings: DestinationSettings) -> FeedbackPull:

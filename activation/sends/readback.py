@@ -31,6 +31,7 @@ from ..batching import chunks
 from ..destinations import Destination, build_destination
 from ..destinations.base import SuppressionRecord
 from ..errors import ActivationError, ConfigurationError
+from ..raw_tables import raw_relation, raw_table
 from ..settings import DestinationSettings, redact
 from ..tombstones import Tombstones, load_tombstones
 from ..warehouse import WarehouseConnection, open_warehouse
@@ -44,7 +45,6 @@ from .suppressions import (
 
 log = logging.getLogger(__name__)
 
-RAW_EVENTS = ("raw", "events")
 RAW_EVENT_COLUMNS = (
     "message_id",
     "event",
@@ -101,9 +101,9 @@ def read_back_suppressions(
 ) -> ReadbackResult:
     """Land the ESP's suppressions since the last read into the warehouse (see module)."""
     with open_warehouse(warehouse_path) as warehouse:
-        if warehouse.columns(*RAW_EVENTS) is None:
+        if warehouse.columns(*raw_table("events")) is None:
             raise ConfigurationError(
-                f"{'.'.join(RAW_EVENTS)} does not exist in {warehouse.location}: the suppression "
+                f"{raw_relation('events')} does not exist in {warehouse.location}: the suppression "
                 "read-back lands ESP feedback there (docs/contracts/raw_events.md); load or "
                 "generate the raw tables first"
             )
@@ -171,7 +171,7 @@ def _since(warehouse: WarehouseConnection, target: str, lookback: timedelta) -> 
         " min(case when s.contact_id is not null and e.message_id is null"
         " then s.suppressed_at end)"
         f" from {SUPPRESSIONS_TABLE} as s"
-        f" left join {'.'.join(RAW_EVENTS)} as e on s.message_id = e.message_id"
+        f" left join {raw_relation('events')} as e on s.message_id = e.message_id"
         " where s.destination_target = ?",
         [target],
     )[0]
@@ -192,7 +192,7 @@ def _land(
     contact whose event is not in raw.events yet."""
     by_id = {suppression_id(settings.destination, record): record for record in batch}
     known = existing_ids(warehouse, SUPPRESSIONS_TABLE, list(by_id))
-    landed = existing_ids(warehouse, ".".join(RAW_EVENTS), list(by_id))
+    landed = existing_ids(warehouse, raw_relation("events"), list(by_id))
     contacts = contact_ids_by_email(
         warehouse, [r.email for r in by_id.values() if not r.external_id]
     )
@@ -230,7 +230,7 @@ def _land(
         return
     with warehouse.transaction():
         warehouse.insert_rows(SUPPRESSIONS_TABLE, SUPPRESSION_COLUMNS, suppression_rows)
-        warehouse.insert_rows(".".join(RAW_EVENTS), RAW_EVENT_COLUMNS, event_rows)
+        warehouse.insert_rows(raw_relation("events"), RAW_EVENT_COLUMNS, event_rows)
     result.new += len(suppression_rows)
     result.landed_events += len(event_rows)
 

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import DestinationError
-from ..http import ApiClient
-from ..ratelimit import EndpointLimit, Window, per_second_and_minute, shared_rate_limiter
-from ..settings import DestinationSettings
-from .base import (
+from ...errors import DestinationError
+from ...http import ApiClient
+from ...ratelimit import EndpointLimit, Window, per_second_and_minute, shared_rate_limiter
+from ...settings import DestinationSettings
+from ..base import (
     BatchLimits,
     BatchOutcome,
     EventRecord,
@@ -27,12 +27,13 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .limits import LimitChecker, RecordLimits
-from .responses import json_body
+from ..limits import LimitChecker, RecordLimits
+from ..responses import json_body
 
 log = logging.getLogger(__name__)
 
 JSON_API = "application/vnd.api+json"
+REVISION = "2026-07-15"  # the API revision this client is written against
 LOOKUP_CHUNK = 100  # GET /api/profiles page[size] maximum
 _POINTER_INDEX = re.compile(r"^/data/attributes/profiles/data/(\d+)")
 SUPPRESSION_TIMESTAMP = "subscriptions.email.marketing.suppression.timestamp"
@@ -147,7 +148,7 @@ class KlaviyoDestination(_KlaviyoErasure):
             settings.base_url,
             {
                 "Authorization": f"Klaviyo-API-Key {settings.api_key.reveal()}",
-                "revision": settings.revision,
+                "revision": REVISION,
                 "Accept": JSON_API,
             },
             secrets=settings.secrets,

@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..errors import ConfigurationError
-from ..http import ApiClient
-from ..ratelimit import EndpointLimit, Window
-from ..settings import CUSTOMERIO_DEFAULT_APP_URL, DestinationSettings
-from .common import api_client, bearer
+from ...errors import ConfigurationError
+from ...http import ApiClient
+from ...ratelimit import EndpointLimit, Window
+from ...settings import DestinationSettings, options_of
+from ..common import api_client, bearer
+from .settings import CUSTOMERIO_DEFAULT_APP_URL, CustomerioEnvOptions
 
 APP_API_RATE = Window(10, 1.0)
 APP_API_LIMITS = tuple(
@@ -28,14 +29,13 @@ def app_api_client(
 ) -> tuple[DestinationSettings, ApiClient]:
     """The App API's settings and client; ``reads`` says what for, in the error raised when
     no App API key is set."""
-    key = settings.options.app_api_key
+    options = options_of(settings, CustomerioEnvOptions)
+    key = options.app_api_key
     if key is None:
         raise ConfigurationError(
             f"CUSTOMERIO_APP_API_KEY is not set. Customer.io's {reads} read through its App "
             "API, which the Track API key cannot use: export an App API key with "
             "reporting access (export CUSTOMERIO_APP_API_KEY=...)."
         )
-    app = replace(
-        settings, base_url=settings.options.app_url or CUSTOMERIO_DEFAULT_APP_URL, api_key=key
-    )
+    app = replace(settings, base_url=options.app_url or CUSTOMERIO_DEFAULT_APP_URL, api_key=key)
     return app, api_client(app, bearer(key.reveal()), APP_API_LIMITS, sleep=sleep)

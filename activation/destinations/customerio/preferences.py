@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..batching import chunks
-from ..preference_topics import opted_out_topics
-from ..settings import DestinationSettings
-from .base import PreferenceRecord
-from .customerio_app_api import app_api_client
-from .responses import json_body
+from ...batching import chunks
+from ...preference_topics import opted_out_topics
+from ...settings import DestinationSettings, options_of
+from ..base import PreferenceRecord
+from ..responses import json_body
+from .app_api import app_api_client
+from .settings import CustomerioEnvOptions
 
 CUSTOMERS_ATTRIBUTES_PATH = "/v1/customers/attributes"
 IDS_PER_CALL = 100
@@ -39,7 +40,7 @@ class CustomerioPreferences:
         self.settings, self.client = app_api_client(
             settings, "subscription preferences are", sleep=sleep
         )
-        self.topics = dict(settings.options.preference_topics)
+        self.topics = dict(options_of(settings, CustomerioEnvOptions).preference_topics)
 
     def close(self) -> None:
         self.client.close()

@@ -33,10 +33,10 @@ from typing import Any
 
 import requests
 
-from ..errors import DestinationError
-from ..ratelimit import EndpointLimit
-from ..settings import DestinationSettings, Secret, redact, require_secure_webhook_url
-from .base import (
+from ...errors import DestinationError
+from ...ratelimit import EndpointLimit
+from ...settings import DestinationSettings, Secret, options_of, redact
+from ..base import (
     BatchLimits,
     BatchOutcome,
     EventRecord,
@@ -44,7 +44,8 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .common import RowErrors, api_client, failed_batch, json_size, response_json
+from ..common import RowErrors, api_client, failed_batch, json_size, response_json
+from .settings import WebhookEnvOptions, require_secure_webhook_url
 
 TIMESTAMP_HEADER = "X-Nudge-Timestamp"
 SIGNATURE_HEADER = "X-Nudge-Signature"
@@ -99,7 +100,9 @@ class WebhookDestination:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        require_secure_webhook_url(settings.base_url, settings.options.allow_insecure_http)
+        require_secure_webhook_url(
+            settings.base_url, options_of(settings, WebhookEnvOptions).allow_insecure_http
+        )
         self.settings = settings
         # the URL is the whole endpoint: requests go to base_url + ""
         self.client = api_client(settings, {}, self.rate_limits, sleep=sleep)

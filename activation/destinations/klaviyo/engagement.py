@@ -10,11 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..destinations.klaviyo import KlaviyoDestination
-from ..destinations.responses import json_body
-from ..http import ApiClient
-from ..settings import DestinationSettings
-from .events import (
+from ...engagement.events import (
     BOUNCED,
     CLICKED,
     COMPLAINED,
@@ -24,6 +20,10 @@ from .events import (
     UNSUBSCRIBED,
     EspEvent,
 )
+from ...http import ApiClient
+from ...settings import DestinationSettings
+from ..responses import json_body
+from .client import KlaviyoDestination
 
 PAGE_SIZE = 1000  # the spec's maximum page[size] for GET /api/events
 # Klaviyo's engagement metrics (activation/specs: "Engagement read-back") as raw events

@@ -7,7 +7,7 @@ Each event carries an ``id`` derived from the send key (a ULID, as Customer.io a
 Customer.io records an event id once, so a re-sent event is not delivered twice. Only events
 from the past 72 hours start campaigns, so older ones fail here instead of being sent. The
 Track API has no way to read unsubscribes back (that is the App API's); subscription-center
-topics are read back through the App API (customerio_preferences.py).
+topics are read back through the App API (preferences.py).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ..batching import batches
-from ..errors import ConfigurationError, DestinationError
-from ..http import ApiResponseError
-from ..ratelimit import EndpointLimit, Window
-from ..settings import DestinationSettings
-from .base import (
+from ...batching import batches
+from ...errors import ConfigurationError, DestinationError
+from ...http import ApiResponseError
+from ...ratelimit import EndpointLimit, Window
+from ...settings import DestinationSettings, options_of
+from ..base import (
     BatchLimits,
     BatchOutcome,
     EventRecord,
@@ -34,7 +34,7 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .common import (
+from ..common import (
     RowErrors,
     api_client,
     basic_auth,
@@ -44,9 +44,10 @@ from .common import (
     json_size,
     merge,
 )
-from .customerio_preferences import CustomerioPreferences
-from .limits import LimitChecker, RecordLimits
-from .responses import json_body
+from ..limits import LimitChecker, RecordLimits
+from ..responses import json_body
+from .preferences import CustomerioPreferences
+from .settings import CustomerioEnvOptions
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class CustomerioDestination:
         rate_limits: Sequence[EndpointLimit] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if not settings.options.username:
+        options = options_of(settings, CustomerioEnvOptions)
+        if not options.username:
             raise ConfigurationError(
                 "Customer.io settings have no site id; build them with customerio_settings() "
                 "(CUSTOMERIO_SITE_ID)"
@@ -114,19 +116,19 @@ class CustomerioDestination:
         self.settings = settings
         self.segment_id = segment_id
         self.clock = clock
-        rate = settings.options.write_rate or Window(100, 1.0)
+        rate = options.write_rate or Window(100, 1.0)
         # one budget for the whole Track API (the documented ~100 requests/s)
         self.rate_limits = (
             tuple(rate_limits)
             if rate_limits is not None
             else tuple(EndpointLimit("track", m, "/api/.*", (rate,)) for m in ("POST", "PUT"))
         )
-        auth = basic_auth(settings.options.username, settings.api_key.reveal())
+        auth = basic_auth(options.username, settings.api_key.reveal())
         self.client = api_client(settings, auth, self.rate_limits, sleep=sleep)
         self.checker = LimitChecker(self.name)
         self.sleep = sleep
         # subscription center topic -> Nudge topic (CUSTOMERIO_PREFERENCE_TOPICS)
-        self.preference_topics = dict(settings.options.preference_topics)
+        self.preference_topics = dict(options.preference_topics)
         self._preferences: CustomerioPreferences | None = None
 
     def close(self) -> None:

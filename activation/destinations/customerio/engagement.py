@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..engagement.events import (
+from ...engagement.events import (
     BOUNCED,
     CLICKED,
     COMPLAINED,
@@ -29,9 +29,10 @@ from ..engagement.events import (
     UNSUBSCRIBED,
     EspEvent,
 )
-from ..settings import DestinationSettings
-from .customerio_app_api import app_api_client
-from .responses import json_body
+from ...settings import DestinationSettings, options_of
+from ..responses import json_body
+from .app_api import app_api_client
+from .settings import CustomerioEnvOptions
 
 MESSAGES_PATH = "/v1/messages"
 PAGE_SIZE = 100
@@ -63,7 +64,8 @@ class CustomerioEngagement:
     ) -> None:
         self.settings, self.client = app_api_client(settings, "engagement is", sleep=sleep)
         self.triggers = {
-            campaign: trigger for trigger, campaign in settings.options.report_campaigns
+            campaign: trigger
+            for trigger, campaign in options_of(settings, CustomerioEnvOptions).report_campaigns
         }
 
     def close(self) -> None:

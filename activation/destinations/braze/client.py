@@ -5,7 +5,7 @@ way to mirror a segment), triggered sends through transactional campaigns
 de-duplicated by Braze for 24 h) or, when none is configured, as ``/users/track`` custom
 events (not de-duplicated), unsubscribes read back from ``GET /email/unsubscribes``, and
 users erased by email (``/users/export/ids`` then ``/users/delete``), and the email
-subscription groups of Nudge's topics read back (braze_preferences.py).
+subscription groups of Nudge's topics read back (preferences.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import DestinationError
-from ..http import ApiResponseError
-from ..ratelimit import EndpointLimit, Window
-from ..settings import BRAZE_TRACK_OBJECTS_DEFAULT, DestinationSettings
-from .base import (
+from ...errors import DestinationError
+from ...http import ApiResponseError
+from ...ratelimit import EndpointLimit, Window
+from ...settings import DestinationSettings, options_of
+from ..base import (
     BatchLimits,
     BatchOutcome,
     EventRecord,
@@ -28,8 +28,7 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .braze_preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
-from .common import (
+from ..common import (
     RowErrors,
     api_client,
     bearer,
@@ -39,8 +38,10 @@ from .common import (
     merge,
     naive_utc,
 )
-from .limits import LimitChecker, RecordLimits
-from .responses import json_body
+from ..limits import LimitChecker, RecordLimits
+from ..responses import json_body
+from .preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
+from .settings import BRAZE_TRACK_OBJECTS_DEFAULT, BrazeEnvOptions
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
@@ -75,9 +76,10 @@ class BrazeDestination:
         rate_limits: Sequence[EndpointLimit] | None = None,
     ) -> None:
         self.settings = settings
+        options = options_of(settings, BrazeEnvOptions)
         self.membership_attribute = membership_attribute
-        self.objects = settings.options.objects_per_request or BRAZE_TRACK_OBJECTS_DEFAULT
-        self.campaigns = dict(settings.options.campaigns)
+        self.objects = options.objects_per_request or BRAZE_TRACK_OBJECTS_DEFAULT
+        self.campaigns = dict(options.campaigns)
         # transactional sends are de-duplicated by external_send_id; custom events are not
         self.idempotent_events = bool(self.campaigns)
         # up to 75 attribute objects per request (fewer if BRAZE_TRACK_OBJECTS says so),
@@ -89,7 +91,7 @@ class BrazeDestination:
             membership_rows=self.objects,
             event_rows=self.objects,
         )
-        track_rate = settings.options.write_rate or Window(50_000, 60.0)
+        track_rate = options.write_rate or Window(50_000, 60.0)
         self.rate_limits = (
             tuple(rate_limits)
             if rate_limits is not None
@@ -101,7 +103,7 @@ class BrazeDestination:
             )
         )
         # subscription group id -> Nudge topic (BRAZE_PREFERENCE_GROUPS)
-        self.preference_topics = dict(settings.options.preference_topics)
+        self.preference_topics = dict(options.preference_topics)
         self.client = api_client(
             settings, bearer(settings.api_key.reveal()), self.rate_limits, sleep=sleep
         )
@@ -311,7 +313,7 @@ class BrazeDestination:
     # ----------------------------------------------------- preference read-back
 
     def read_preferences_of(self, external_ids: Sequence[str]) -> Iterator[PreferenceRecord]:
-        """The subscription group statuses of these users (braze_preferences.py)."""
+        """The subscription group statuses of these users (preferences.py)."""
         return read_subscription_groups(
             lambda path: self._json(self.client.request("GET", path)),
             external_ids,

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..errors import ConfigurationError, DestinationError
-from ..http import ApiResponseError
-from ..ratelimit import EndpointLimit
-from ..settings import DestinationSettings
-from .base import (
+from ...errors import ConfigurationError, DestinationError
+from ...http import ApiResponseError
+from ...ratelimit import EndpointLimit
+from ...settings import DestinationSettings
+from ..base import (
     BatchLimits,
     BatchOutcome,
     EventRecord,
@@ -30,7 +30,7 @@ from .base import (
     ProfileRecord,
     SuppressionRecord,
 )
-from .common import (
+from ..common import (
     RowErrors,
     api_client,
     basic_auth,
@@ -41,8 +41,8 @@ from .common import (
     merge,
     naive_utc,
 )
-from .limits import LimitChecker, RecordLimits
-from .responses import json_body
+from ..limits import LimitChecker, RecordLimits
+from ..responses import json_body
 
 BULK_MEMBERS = 500
 SEGMENT_MEMBERS = 500

@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from ..engagement.events import BOUNCED, CLICKED, OPENED, EspEvent
-from ..errors import ConfigurationError
-from ..settings import DestinationSettings
-from .common import naive_utc
-from .mailchimp import MailchimpDestination
-from .responses import json_body
+from ...engagement.events import BOUNCED, CLICKED, OPENED, EspEvent
+from ...errors import ConfigurationError
+from ...settings import DestinationSettings, options_of
+from ..common import naive_utc
+from ..responses import json_body
+from .client import MailchimpDestination
+from .settings import MailchimpEnvOptions
 
 ACTIVITY_PAGE = 1000
 ACTIONS = {"open": OPENED, "click": CLICKED, "bounce": BOUNCED}
@@ -36,7 +37,8 @@ class MailchimpEngagement:
     def __init__(
         self, settings: DestinationSettings, *, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        if not settings.options.report_campaigns:
+        options = options_of(settings, MailchimpEnvOptions)
+        if not options.report_campaigns:
             raise ConfigurationError(
                 "MAILCHIMP_REPORT_CAMPAIGNS is not set. Mailchimp's engagement is read from "
                 "the email activity report of the campaign that emails each trigger: export "
@@ -44,9 +46,9 @@ class MailchimpEngagement:
                 "cart_abandonment=4a1b...,welcome=9c2d...)."
             )
         self.settings = settings
-        self.campaigns = settings.options.report_campaigns
+        self.campaigns = options.report_campaigns
         self.destination = MailchimpDestination(
-            settings, audience_id=settings.options.audience_id, sleep=sleep
+            settings, audience_id=options.audience_id, sleep=sleep
         )
         self.client = self.destination.client
 

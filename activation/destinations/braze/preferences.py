@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from ..batching import chunks
-from ..preference_topics import opted_out_topics
-from .base import PreferenceRecord
+from ...batching import chunks
+from ...preference_topics import opted_out_topics
+from ..base import PreferenceRecord
 
 SUBSCRIPTION_STATUS_PATH = "/subscription/user/status"
 USERS_PER_CALL = 50

@@ -1,0 +1,50 @@
+"""Customer.io: its Track API client (client.py), App API (app_api.py) for the engagement
+reader (engagement.py) and preference read-back (preferences.py), settings (settings.py) and
+declaration options (declaration.py), declared by ``SPEC``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..spec import Capabilities, DestinationSpec
+from .declaration import CustomerioOptions, declaration_problems, options_of, segment_options
+from .settings import EXAMPLE_ENV, customerio_settings
+
+if TYPE_CHECKING:
+    from ...declarations import NudgeSync
+    from ...engagement.readers import EngagementReader
+    from ...settings import DestinationSettings
+    from ..base import Destination
+
+
+def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destination:
+    from .client import CustomerioDestination
+
+    options = options_of(sync) if sync else None
+    return CustomerioDestination(settings, segment_id=options.segment_id if options else None)
+
+
+def _engagement(settings: DestinationSettings) -> EngagementReader:
+    from .engagement import CustomerioEngagement
+
+    return CustomerioEngagement(settings)
+
+
+SPEC = DestinationSpec(
+    name="customerio",
+    settings_from_env=customerio_settings,
+    example_env=EXAMPLE_ENV,
+    client=_client,
+    # the Track API cannot read people back: unsubscribes made in Customer.io stay there
+    capabilities=Capabilities(
+        idempotent_events=True,
+        membership=True,
+        suppressions=False,
+        engagement=True,
+        preferences=True,
+    ),
+    options=CustomerioOptions,
+    declaration_problems=declaration_problems,
+    segment_options=segment_options,
+    engagement_reader=_engagement,
+)

@@ -1,0 +1,82 @@
+"""What a destination declares about itself: one ``DestinationSpec`` per ESP folder
+(``activation/destinations/<esp>/__init__.py``), listed once in ``registry.py``. Code outside
+the destination's folder asks its spec (settings, client, declaration checks, capabilities)
+instead of branching on its name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..settings import DestinationSettings
+from .base import Destination
+
+if TYPE_CHECKING:
+    from ..declarations import NudgeSync
+    from ..engagement.readers import EngagementReader
+
+PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a column or attribute name
+
+
+class DeclarationOptions(BaseModel):
+    """A destination's own block of a sync declaration (``mailchimp: {audience_id: …}``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the destination's client does, as the engine relies on it
+    (tests/test_destination_specs.py checks each against the client)."""
+
+    # records an event once per unique_id, so ``object: events`` syncs may go there and
+    # sends an interrupted run left pending are sent again
+    idempotent_events: bool
+    # keeps list (or segment) membership: ``object: list_members`` syncs
+    membership: bool
+    # reads unsubscribes, bounces and complaints made in the ESP back (read_suppressions)
+    suppressions: bool
+    # its sends' email engagement can be pulled (``nudge pull``)
+    engagement: bool
+    # reads preference choices made on the ESP's preference page back
+    preferences: bool
+
+
+def any_attribute(name: str) -> str | None:
+    """Every profile attribute name is accepted."""
+    return None
+
+
+def no_problems(where: str, config: NudgeSync) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class DestinationSpec:
+    name: str  # as declarations and NUDGE_SENDS_DESTINATION write it
+    # its settings from the environment: (env=None, **DestinationSettings overrides)
+    settings_from_env: Callable[..., DestinationSettings]
+    # its client, with the declaration of the sync it serves when there is one
+    client: Callable[[DestinationSettings, NudgeSync | None], Destination]
+    # a complete environment for ``settings_from_env``, every variable set (examples, not
+    # secrets; its http(s) values are every host the destination calls)
+    example_env: Mapping[str, str]
+    capabilities: Capabilities
+    # the declaration block named after the destination, if it takes one
+    options: type[DeclarationOptions] | None = None
+    # why ``name`` cannot be a profile attribute there (None: it can)
+    attribute_problem: Callable[[str], str | None] = any_attribute
+    # what else the destination needs of a declaration, as "<where>.<field> …" problems
+    declaration_problems: Callable[[str, NudgeSync], list[str]] = no_problems
+    # a list_members sync declared with ``segments:``: its options for one segment's sync
+    segment_options: Callable[[Any, str], DeclarationOptions] | None = None
+    # examples for a missing option, by its location (``mailchimp.audience_id``)
+    examples: Mapping[str, str] = field(default_factory=dict)
+    # the engagement reader (with capabilities.engagement), or why there is none and what
+    # to connect instead
+    engagement_reader: Callable[[DestinationSettings], EngagementReader] | None = None
+    no_engagement: str | None = None

@@ -1,0 +1,45 @@
+"""The generic webhook: its client (client.py) and settings (settings.py), declared by
+``SPEC``. What receivers implement: docs/webhook_contract.md."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..spec import Capabilities, DestinationSpec
+from .settings import EXAMPLE_ENV, webhook_settings
+
+if TYPE_CHECKING:
+    from ...declarations import NudgeSync
+    from ...settings import DestinationSettings
+    from ..base import Destination
+
+NO_ENGAGEMENT = (
+    "the webhook destination hands the sends to your own sender, so the engagement is "
+    "your sender's: land its deliveries, opens, clicks, bounces and complaints in "
+    "raw.events as the raw contract's ESP feedback events, with the send_key of each "
+    "batch row (README, Measurement). There is nothing for `nudge pull` to read."
+)
+
+
+def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destination:
+    from .client import WebhookDestination
+
+    return WebhookDestination(settings)
+
+
+SPEC = DestinationSpec(
+    name="webhook",
+    settings_from_env=webhook_settings,
+    example_env=EXAMPLE_ENV,
+    client=_client,
+    # the receiver keeps one event per unique_id (docs/webhook_contract.md); a webhook only
+    # receives, so nothing is read back
+    capabilities=Capabilities(
+        idempotent_events=True,
+        membership=True,
+        suppressions=False,
+        engagement=False,
+        preferences=False,
+    ),
+    no_engagement=NO_ENGAGEMENT,
+)

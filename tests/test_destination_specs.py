@@ -1,0 +1,200 @@
+"""Each destination is declared once (activation/destinations/<esp>/, listed in registry.py)
+and nothing outside its folder knows it by name: its spec's capabilities are what its client
+does, no module branches on a destination's name, and none reaches into a destination's
+folder but the registry. Tests are not scanned: they exercise each destination's client."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from activation.destinations.registry import DESTINATIONS, IDEMPOTENT_EVENT_DESTINATIONS, SPECS
+from activation.destinations.spec import DestinationSpec
+from activation.engagement.readers import engagement_reader
+from activation.errors import ActivationError, ConfigurationError
+from activation.settings import DestinationSettings, RetryPolicy
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("activation", "nudge", "orchestration")
+DESTINATIONS_DIR = ROOT / "activation" / "destinations"
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers, every call fails at once
+
+# Where naming a destination in code outside its folder is legitimate, and why.
+NAME_ALLOWED = {
+    # the ESP sandboxes (local stand-ins for each ESP's API, one folder per ESP) are being
+    # reworked into one framework; they move into the ESP folders next (issue 15, item 5)
+    "activation/sandbox/",
+}
+IMPORT_ALLOWED = {
+    # the send-runner benchmark times the Klaviyo client itself against the Klaviyo sandbox,
+    # with the client's rate limiting switched off, which build_destination cannot ask for
+    "activation/sends/bench.py",
+    # serving a contract server from the environment reads that ESP's own env options (its
+    # campaigns, audience, site id), as its client does; it moves into the ESP folders with
+    # the sandboxes
+    "activation/sandbox/serve_esp.py",
+}
+
+
+def settings_for(spec: DestinationSpec) -> DestinationSettings:
+    """The destination's settings from its example environment (every variable set), with
+    every host pointed where nothing answers."""
+    env = {
+        variable: NOWHERE if value.startswith(("http://", "https://")) else value
+        for variable, value in spec.example_env.items()
+    }
+    settings = spec.settings_from_env(env, retry=RetryPolicy(max_attempts=1, backoff_base=0.0))
+    assert settings.destination == spec.name and settings.base_url == NOWHERE
+    return replace(settings, connect_timeout=1.0, read_timeout=1.0)
+
+
+def calls_the_destination(records: Iterator[object]) -> bool:
+    """Whether reading ``records`` asks the destination (and so fails: nothing answers),
+    rather than yielding nothing without a call."""
+    try:
+        next(iter(records), None)
+    except ActivationError:
+        return True
+    return False
+
+
+@pytest.fixture(params=SPECS, ids=lambda spec: spec.name)
+def spec(request: pytest.FixtureRequest) -> DestinationSpec:
+    return request.param  # type: ignore[no-any-return]
+
+
+def test_the_registry_lists_each_destination_once() -> None:
+    assert len(set(DESTINATIONS)) == len(SPECS) > 0
+    assert (
+        tuple(spec.name for spec in SPECS if spec.capabilities.idempotent_events)
+        == IDEMPOTENT_EVENT_DESTINATIONS
+    )
+
+
+def test_each_capability_is_what_the_client_does(spec: DestinationSpec) -> None:
+    settings = settings_for(spec)
+    client = spec.client(settings, None)
+    try:
+        assert client.name == spec.name
+        capabilities = spec.capabilities
+        assert bool(getattr(client, "idempotent_events", False)) == capabilities.idempotent_events
+        keeps_members = all(
+            callable(getattr(client, method, None))
+            for method in ("ensure_list", "add_list_members", "remove_list_members")
+        )
+        assert keeps_members == capabilities.membership
+        reads_preferences = any(
+            callable(getattr(client, method, None))
+            for method in ("read_preferences", "read_preferences_of")
+        )
+        assert reads_preferences == capabilities.preferences
+        assert calls_the_destination(client.read_suppressions(None)) == capabilities.suppressions
+    finally:
+        client.close()
+
+
+def test_engagement_is_pulled_where_claimed_and_explained_where_not(
+    spec: DestinationSpec,
+) -> None:
+    settings = settings_for(spec)
+    if not spec.capabilities.engagement:
+        assert spec.engagement_reader is None and spec.no_engagement
+        with pytest.raises(ConfigurationError, match="no engagement pull for"):
+            engagement_reader(settings)
+        return
+    assert spec.no_engagement is None
+    reader = engagement_reader(settings)
+    try:
+        assert calls_the_destination(reader.read(None, datetime(2026, 1, 1)))
+    finally:
+        reader.close()
+
+
+# ---------------------------------------------------------------- no name outside
+
+
+def source_files() -> Iterator[tuple[str, ast.Module]]:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            yield relative, ast.parse(path.read_text(encoding="utf-8"), relative)
+
+
+def names_a_destination(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value in DESTINATIONS
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(names_a_destination(element) for element in node.elts)
+    return False
+
+
+def name_branches(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Comparisons with a destination's name, dicts keyed by one and match cases on one."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            if any(names_a_destination(side) for side in (node.left, *node.comparators)):
+                yield node.lineno, ast.unparse(node)
+        elif isinstance(node, ast.Dict):
+            if any(key is not None and names_a_destination(key) for key in node.keys):
+                yield node.lineno, "a dict keyed by destination names"
+        elif isinstance(node, ast.MatchValue) and names_a_destination(node.value):
+            yield node.lineno, f"case {ast.unparse(node.value)}"
+
+
+def outside_destinations(relative: str) -> bool:
+    """Not in a destination's own folder (the shared destinations modules are outside)."""
+    return destination_folder(relative.removesuffix(".py").replace("/", ".")) is None
+
+
+def test_no_code_outside_the_destinations_branches_on_a_destination_name() -> None:
+    found = [
+        f"{relative}:{line}: {what}"
+        for relative, tree in source_files()
+        if outside_destinations(relative)
+        and not any(relative.startswith(allowed) for allowed in NAME_ALLOWED)
+        for line, what in name_branches(tree)
+    ]
+    assert found == [], "ask the destination's spec (activation/destinations/spec.py) instead"
+
+
+def imported_modules(relative: str, tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Every module ``tree`` imports (relative imports resolved; ``from x import y`` as both
+    x and x.y, since y may be a module)."""
+    package = relative.removesuffix(".py").split("/")[:-1]  # a/b/c.py and a/b/__init__.py: a.b
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            yield node.lineno, module
+            for alias in node.names:
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def destination_folder(module: str) -> str | None:
+    """The destination whose folder ``module`` is in (None: not in one)."""
+    parts = module.split(".")
+    if parts[:2] == ["activation", "destinations"] and len(parts) > 2:
+        return parts[2] if parts[2] in DESTINATIONS else None
+    return None
+
+
+def test_only_the_registry_reaches_into_a_destinations_folder() -> None:
+    registry = "activation/destinations/registry.py"
+    found = []
+    for relative, tree in source_files():
+        own = destination_folder(relative.removesuffix(".py").replace("/", "."))
+        if relative == registry or relative in IMPORT_ALLOWED:
+            continue
+        for line, module in imported_modules(relative, tree):
+            other = destination_folder(module)
+            if other is not None and other != own:
+                found.append(f"{relative}:{line}: imports {module}")
+    assert found == [], "reach a destination through activation.destinations (its spec)"
