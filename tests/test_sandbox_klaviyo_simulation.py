@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from activation.sandbox.framework.rate_limits import RateLimiter
 from activation.sandbox.klaviyo import (
     EngagementConfig,
     RateLimitConfig,
@@ -20,7 +21,7 @@ from activation.sandbox.klaviyo import (
     start_sandbox,
 )
 from activation.sandbox.klaviyo.engagement import ENGAGEMENT_METRICS, Send, outcome
-from activation.sandbox.klaviyo.ratelimits import SandboxRateLimiter, operation_for
+from activation.sandbox.klaviyo.ratelimits import operation_for, operations
 from tests.test_sandbox_klaviyo import API_KEY, Api
 
 SENDS = 400
@@ -81,7 +82,7 @@ def engagement_of(handle: SandboxHandle) -> list[tuple[str, str, str]]:
 
 
 def test_default_limits_are_klaviyos_documented_ones_from_the_spec() -> None:
-    limiter = SandboxRateLimiter()
+    limiter = RateLimiter(operations())
     windows = {
         op: {name: (limit, seconds) for name, limit, seconds in limiter.windows(found)}
         for op, found in (
@@ -102,12 +103,12 @@ def test_default_limits_are_klaviyos_documented_ones_from_the_spec() -> None:
         "create list": {"burst": (10, 1.0), "steady": (150, 60.0), "daily": (150, 86400.0)},
         "members": {"burst": (10, 1.0), "steady": (150, 60.0)},
     }
-    scaled = SandboxRateLimiter(RateLimitConfig(scale=0.1, period_scale=0.5))
+    scaled = RateLimiter(operations(), RateLimitConfig(scale=0.1, period_scale=0.5))
     operation = operation_for("POST", "/api/profile-bulk-import-jobs")
     assert operation is not None
     assert scaled.windows(operation) == [("burst", 1, 0.5), ("steady", 15, 30.0)]
-    with pytest.raises(ValueError, match="no such Klaviyo operation"):
-        RateLimitConfig(overrides={"get_everything": {"burst": 1}})
+    with pytest.raises(ValueError, match="no such rate-limited endpoint"):
+        start_sandbox(API_KEY, rate_limits=RateLimitConfig(overrides={"get_everything": {}}))
 
 
 def test_over_a_limit_the_answer_is_429_with_an_integer_retry_after() -> None:

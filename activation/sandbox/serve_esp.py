@@ -24,34 +24,34 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..destinations.registry import destination_settings
 from ..errors import ConfigurationError
-from ..settings import SETTINGS_FROM_ENV, parse_pairs
-from .contract_server import ContractApp, serve
+from ..settings import DestinationSettings, options_of, parse_pairs
+from .framework import SandboxApp, serve
 from .klaviyo.engagement import EngagementConfig
 
 DEFAULT_PORTS = {"braze": 8766, "mailchimp": 8767, "customerio": 8768, "webhook": 8769}
 
 
-def _app(destination: str) -> ContractApp:
-    settings = SETTINGS_FROM_ENV[destination]()  # the client's own checks name what is missing
-    key = settings.api_key.reveal()
-    builders: dict[str, Callable[[], ContractApp]] = {
-        "braze": lambda: _braze(key, settings.options.campaigns),
-        "mailchimp": lambda: _mailchimp(key, settings.options.audience_id or "aud0001"),
-        "customerio": lambda: _customerio(
-            settings.options.username or "",
-            key,
-            settings.options.app_api_key.reveal() if settings.options.app_api_key else None,
-        ),
-        "webhook": lambda: _webhook(key),
+def _app(destination: str) -> SandboxApp:
+    settings = destination_settings(destination)  # the client's own checks name what is missing
+    builders: dict[str, Callable[[DestinationSettings], SandboxApp]] = {
+        "braze": _braze,
+        "mailchimp": _mailchimp,
+        "customerio": _customerio,
+        "webhook": _webhook,
     }
-    return builders[destination]()
+    return builders[destination](settings)
 
 
-def _braze(key: str, campaigns: tuple[tuple[str, str], ...]) -> ContractApp:
+def _braze(settings: DestinationSettings) -> SandboxApp:
+    from ..destinations.braze.settings import BrazeEnvOptions
     from .braze import BrazeApp
 
-    return BrazeApp(key, campaigns=tuple(campaign for _, campaign in campaigns))
+    campaigns = options_of(settings, BrazeEnvOptions).campaigns
+    return BrazeApp(
+        settings.api_key.reveal(), campaigns=tuple(campaign for _, campaign in campaigns)
+    )
 
 
 def _campaigns() -> dict[str, str]:
@@ -66,18 +66,25 @@ def _engagement(campaigns: dict[str, Any]) -> EngagementConfig | None:
     return EngagementConfig() if campaigns else None
 
 
-def _mailchimp(key: str, audience: str) -> ContractApp:
+def _mailchimp(settings: DestinationSettings) -> SandboxApp:
+    from ..destinations.mailchimp.settings import MailchimpEnvOptions
     from .mailchimp import MailchimpApp
 
+    audience = options_of(settings, MailchimpEnvOptions).audience_id or "aud0001"
     campaigns = _campaigns()
     return MailchimpApp(
-        key, audiences=(audience,), campaigns=campaigns, engagement=_engagement(campaigns)
+        settings.api_key.reveal(),
+        audiences=(audience,),
+        campaigns=campaigns,
+        engagement=_engagement(campaigns),
     )
 
 
-def _customerio(site_id: str, key: str, app_key: str | None) -> ContractApp:
+def _customerio(settings: DestinationSettings) -> SandboxApp:
+    from ..destinations.customerio.settings import CustomerioEnvOptions
     from .customerio import CustomerioApp
 
+    options = options_of(settings, CustomerioEnvOptions)
     segments = os.environ.get("CUSTOMERIO_SEGMENT_IDS", "1")
     try:
         campaigns = {name: int(campaign) for name, campaign in _campaigns().items()}
@@ -86,19 +93,19 @@ def _customerio(site_id: str, key: str, app_key: str | None) -> ContractApp:
             "NUDGE_SANDBOX_CAMPAIGNS: Customer.io campaign ids are whole numbers"
         ) from None
     return CustomerioApp(
-        site_id,
-        key,
+        options.username or "",
+        settings.api_key.reveal(),
         segments=tuple(int(s) for s in segments.split(",") if s),
-        app_api_key=app_key,
+        app_api_key=options.app_api_key.reveal() if options.app_api_key else None,
         campaigns=campaigns,
         engagement=_engagement(campaigns),
     )
 
 
-def _webhook(secret: str) -> ContractApp:
+def _webhook(settings: DestinationSettings) -> SandboxApp:
     from .webhook import WebhookReceiverApp
 
-    return WebhookReceiverApp(secret)
+    return WebhookReceiverApp(settings.api_key.reveal())
 
 
 def main(destination: str, argv: list[str] | None = None) -> int:

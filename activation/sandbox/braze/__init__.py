@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..contract_server import ServerHandle
+from ..framework import SandboxHandle
 from .app import BrazeApp
 
 
-def start_braze(api_key: str, **options: object) -> ServerHandle:
+def start_braze(api_key: str, **options: object) -> SandboxHandle:
     """Serve a fresh ``BrazeApp`` on a free loopback port; ``handle.app`` holds its state."""
-    return ServerHandle(BrazeApp(api_key, **options))  # type: ignore[arg-type]
+    return SandboxHandle(BrazeApp(api_key, **options))  # type: ignore[arg-type]
 
 
 __all__ = ["BrazeApp", "start_braze"]

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hmac
 import re
 import time
 import uuid
@@ -27,7 +26,8 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..contract_server import ContractApp, FixedWindow, Refused, json_response
+from ..framework import Budget, Decision, Refused, SandboxApp, Window, json_response
+from ..framework.auth import presented_key, same_secret
 from .subscriptions import SubscriptionGroups
 
 TRACK_OBJECTS = 75
@@ -36,7 +36,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ARRAYS = ("attributes", "events", "purchases")
 
 
-class BrazeApp(SubscriptionGroups, ContractApp):
+class BrazeApp(SubscriptionGroups, SandboxApp):
     routes = Map(
         [
             Rule("/users/track", endpoint="track", methods=["POST"]),
@@ -62,10 +62,10 @@ class BrazeApp(SubscriptionGroups, ContractApp):
         objects_mode: str = "each",
         subscription_groups: dict[str, str] | None = None,
     ) -> None:
+        self.track_budget = Budget("users_track", (Window("window", *track_rate),))
         super().__init__()
-        self._key = api_key.encode()
+        self._key = api_key
         self.campaigns = set(campaigns)
-        self.track_window = FixedWindow(*track_rate)
         self.objects_mode = objects_mode
         self.users: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
@@ -76,23 +76,25 @@ class BrazeApp(SubscriptionGroups, ContractApp):
         self.group_status: dict[str, dict[str, str]] = {}
 
     def authenticate(self, request: Request) -> None:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme != "Bearer" or not hmac.compare_digest(key.encode(), self._key):
+        if not same_secret(presented_key(request, "Bearer"), self._key):
             raise Refused(self.error(401, "Invalid API key"))
 
-    def throttle(self, request: Request, endpoint: str) -> Response | None:
-        if endpoint != "track":
-            return None
-        allowed, remaining, reset = self.track_window.hit()
-        headers = {
-            "X-RateLimit-Limit": str(self.track_window.limit),
-            "X-RateLimit-Remaining": str(max(0, remaining)),
-            "X-RateLimit-Reset": str(int(reset)),
+    def budgets(self) -> tuple[Budget, ...]:
+        return (self.track_budget,)
+
+    def budget_for(self, request: Request, endpoint: str) -> Budget | None:
+        return self.track_budget if endpoint == "track" else None
+
+    def rate_limit_headers(self, decision: Decision) -> dict[str, str]:
+        (state,) = decision.windows
+        return {
+            "X-RateLimit-Limit": str(state.window.limit),
+            "X-RateLimit-Remaining": str(max(0, state.window.limit - state.used)),
+            "X-RateLimit-Reset": str(int(state.resets_at)),
         }
-        request.environ["braze.ratelimit"] = headers
-        if allowed:
-            return None
-        return json_response(429, {"message": "rate limit exceeded"}, headers=headers)
+
+    def throttled(self, decision: Decision) -> Response:
+        return self.error(429, "rate limit exceeded")  # no Retry-After: X-RateLimit-Reset
 
     # ------------------------------------------------------------ users/track
 
@@ -122,16 +124,13 @@ class BrazeApp(SubscriptionGroups, ContractApp):
                     errors.append({"type": problem, "input_array": "events", "index": index})
                 else:
                     processed["events"] += 1
-        headers = request.environ.get("braze.ratelimit", {})
         if not any(processed.values()):
-            return json_response(
-                400, {"message": "no object was valid", "errors": errors}, headers=headers
-            )
+            return json_response(400, {"message": "no object was valid", "errors": errors})
         answer: dict[str, Any] = {"message": "success"}
         answer.update({f"{a}_processed": n for a, n in processed.items() if n})
         if errors:
             answer["errors"] = errors
-        return json_response(201, answer, headers=headers)
+        return json_response(201, answer)
 
     def _attributes(self, item: Any) -> str | None:
         if not isinstance(item, dict) or not isinstance(item.get("external_id"), str):

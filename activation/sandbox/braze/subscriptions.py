@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..contract_server import json_response
+from ..framework import json_response
 
 MAX_USERS = 50
 MAX_LIMIT = 100
@@ -31,7 +31,7 @@ class SubscriptionGroups:
     group_names: dict[str, str]  # the workspace's email subscription groups: id -> name
     group_status: dict[str, dict[str, str]]  # external_id -> group id -> status
 
-    if TYPE_CHECKING:  # ContractApp's, after this class in BrazeApp's bases
+    if TYPE_CHECKING:  # SandboxApp's, after this class in BrazeApp's bases
 
         def error(self, status: int, detail: str) -> Response: ...
 

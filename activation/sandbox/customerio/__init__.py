@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from ..contract_server import ServerHandle
+from ..framework import SandboxHandle
 from .app import CustomerioApp
 
 
-def start_customerio(site_id: str, api_key: str, **options: object) -> ServerHandle:
-    return ServerHandle(CustomerioApp(site_id, api_key, **options))  # type: ignore[arg-type]
+def start_customerio(site_id: str, api_key: str, **options: object) -> SandboxHandle:
+    return SandboxHandle(CustomerioApp(site_id, api_key, **options))  # type: ignore[arg-type]
 
 
 __all__ = ["CustomerioApp", "start_customerio"]

@@ -21,8 +21,6 @@
 
 from __future__ import annotations
 
-import base64
-import hmac
 import json
 import re
 import time
@@ -31,7 +29,8 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..contract_server import ContractApp, FixedWindow, Refused, json_response
+from ..framework import Budget, Decision, Refused, SandboxApp, Window, json_response
+from ..framework.auth import basic_credentials, presented_key, same_secret
 from ..klaviyo.engagement import EngagementConfig
 from .messages import simulated_message
 from .people import PeopleReadBack
@@ -40,11 +39,13 @@ BATCH_BYTES = 500 * 1024
 ITEM_BYTES = 32 * 1024
 SEGMENT_IDS = 1000
 MESSAGES_PAGE = (50, 1000)  # default and largest limit
+APP_API_ENDPOINTS = ("messages", "customer_attributes")
+APP_API_BUDGET = Budget("app_api", (Window("second", 10, 1.0),))
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class CustomerioApp(PeopleReadBack, ContractApp):
+class CustomerioApp(PeopleReadBack, SandboxApp):
     max_body_bytes = BATCH_BYTES
     routes = Map(
         [
@@ -74,11 +75,10 @@ class CustomerioApp(PeopleReadBack, ContractApp):
         campaigns: dict[str, int] | None = None,
         engagement: EngagementConfig | None = None,
     ) -> None:
+        self.track_budget = Budget("track_api", (Window("window", *rate),))
         super().__init__()
-        self._credentials = f"{site_id}:{api_key}".encode()
-        self._app_key = (app_api_key or "").encode()
-        self.window = FixedWindow(*rate)
-        self.app_window = FixedWindow(10, 1.0)
+        self._credentials = f"{site_id}:{api_key}"
+        self._app_key = app_api_key or ""
         self.campaigns = dict(campaigns or {})
         self.engagement = engagement
         self.messages: list[dict[str, Any]] = []
@@ -94,23 +94,23 @@ class CustomerioApp(PeopleReadBack, ContractApp):
 
     def authenticate(self, request: Request) -> None:
         if request.path.startswith("/v1/"):
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            known = bool(self._app_key) and hmac.compare_digest(token.encode(), self._app_key)
-            if scheme != "Bearer" or not known:
-                raise Refused(self.error(401, "Unauthorized request"))
-            return
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        try:
-            given = base64.b64decode(encoded)
-        except ValueError:
-            given = b""
-        if scheme != "Basic" or not hmac.compare_digest(given, self._credentials):
+            known = same_secret(presented_key(request, "Bearer"), self._app_key)
+        else:
+            credentials = basic_credentials(request)
+            known = credentials is not None and same_secret(
+                ":".join(credentials), self._credentials
+            )
+        if not known:
             raise Refused(self.error(401, "Unauthorized request"))
 
-    def throttle(self, request: Request, endpoint: str) -> Response | None:
-        app_api = endpoint in ("messages", "customer_attributes")
-        allowed, _, _ = (self.app_window if app_api else self.window).hit()
-        return None if allowed else self.error(429, "Too many requests")
+    def budgets(self) -> tuple[Budget, ...]:
+        return self.track_budget, APP_API_BUDGET
+
+    def budget_for(self, request: Request, endpoint: str) -> Budget | None:
+        return APP_API_BUDGET if endpoint in APP_API_ENDPOINTS else self.track_budget
+
+    def throttled(self, decision: Decision) -> Response:
+        return self.error(429, "Too many requests")  # no rate-limit headers, no Retry-After
 
     # ------------------------------------------------------------------ people
 

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from werkzeug.wrappers import Response
 
-class SandboxError(Exception):
+from ..framework import Refused
+
+JSON_API = "application/vnd.api+json"
+
+# the code and title Klaviyo answers a status with, when nothing more specific applies
+STATUS_ERRORS = {
+    400: ("invalid", "Invalid input."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "Method not allowed."),
+    413: ("payload_too_large", "Payload too large."),
+    415: ("unsupported_media_type", "Unsupported media type."),
+    429: ("throttled", "Request was throttled."),
+    500: ("error", "A server error occurred."),
+    502: ("bad_gateway", "Bad gateway."),
+    503: ("service_unavailable", "Service unavailable."),
+    504: ("gateway_timeout", "Gateway timeout."),
+}
+
+
+class SandboxError(Refused):
     """An error that becomes one JSON:API error response."""
 
     def __init__(
@@ -20,7 +41,7 @@ class SandboxError(Exception):
         parameter: str | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail)
+        super().__init__()
         self.status = status
         self.code = code
         self.title = title
@@ -28,6 +49,17 @@ class SandboxError(Exception):
         self.pointer = pointer
         self.parameter = parameter
         self.meta = meta
+
+    def __str__(self) -> str:
+        return self.detail
+
+    @classmethod
+    def for_status(cls, status: int, detail: str) -> SandboxError:
+        code, title = STATUS_ERRORS.get(status, ("error", "An error occurred."))
+        return cls(status, code, title, detail)
+
+    def response(self) -> Response:
+        return json_api_response(self.status, {"errors": [self.to_error()]})
 
     def to_error(self) -> dict[str, Any]:
         return error_object(
@@ -76,3 +108,7 @@ def invalid(
 
 def not_found(detail: str) -> SandboxError:
     return SandboxError(404, "not_found", "Not found.", detail)
+
+
+def json_api_response(status: int, payload: Any) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype=JSON_API)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Request
 
 from . import engagement, privacy
-from .errors import SandboxError, invalid, not_found
+from .errors import invalid, not_found
 from .filters import parse_filter
 from .ids import decode_cursor, encode_cursor
 from .jobs import ImportWorker
@@ -338,9 +338,3 @@ def request_profile_deletion(ctx: Context) -> Result:
     if ctx.deletions is not None:
         ctx.deletions.append({"requested": profile, "deleted_profile_id": deleted})
     return 202, None
-
-
-def raise_method_not_allowed(method: str, path: str) -> SandboxError:
-    return SandboxError(
-        405, "method_not_allowed", "Method not allowed.", f"{method} is not allowed on {path}."
-    )

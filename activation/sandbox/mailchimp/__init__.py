@@ -3,12 +3,12 @@ its base URL ends in ``/3.0`` like ``https://<dc>.api.mailchimp.com/3.0``."""
 
 from __future__ import annotations
 
-from ..contract_server import ServerHandle
+from ..framework import SandboxHandle
 from .app import MailchimpApp
 
 
-def start_mailchimp(api_key: str, **options: object) -> ServerHandle:
-    return ServerHandle(MailchimpApp(api_key, **options))  # type: ignore[arg-type]
+def start_mailchimp(api_key: str, **options: object) -> SandboxHandle:
+    return SandboxHandle(MailchimpApp(api_key, **options))  # type: ignore[arg-type]
 
 
 __all__ = ["MailchimpApp", "start_mailchimp"]

@@ -21,9 +21,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import itertools
 import re
 import threading
@@ -33,7 +31,8 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..contract_server import ContractApp, Refused, json_response
+from ..framework import Refused, SandboxApp, json_response
+from ..framework.auth import basic_credentials, same_secret
 from ..klaviyo.engagement import EngagementConfig
 from .activity import simulated_activity
 
@@ -54,8 +53,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class MailchimpApp(ContractApp):
-    error_mimetype = PROBLEM
+class MailchimpApp(SandboxApp):
     routes = Map(
         [
             Rule("/3.0/lists", endpoint="lists", methods=["GET"]),
@@ -94,12 +92,11 @@ class MailchimpApp(ContractApp):
         engagement: EngagementConfig | None = None,
     ) -> None:
         super().__init__()
-        self._key = api_key.encode()
+        self._key = api_key
         self.members: dict[str, dict[str, dict[str, Any]]] = {a: {} for a in audiences}
         self.segments: dict[str, dict[int, dict[str, Any]]] = {a: {} for a in audiences}
         self.events: list[dict[str, Any]] = []
         self._ids = itertools.count(1001)
-        self._in_flight = 0
         self._connections = threading.BoundedSemaphore(max_connections)
         self.max_connections = max_connections
         self.campaigns = dict(campaigns or {})
@@ -121,12 +118,8 @@ class MailchimpApp(ContractApp):
         return json_response(status, problem, PROBLEM)
 
     def authenticate(self, request: Request) -> None:
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        try:
-            _, _, key = base64.b64decode(encoded).decode().partition(":")
-        except ValueError:
-            key = ""
-        if scheme != "Basic" or not hmac.compare_digest(key.encode(), self._key):
+        credentials = basic_credentials(request)  # any user name, the key as password
+        if credentials is None or not same_secret(credentials[1], self._key):
             raise Refused(
                 self.error(
                     401,

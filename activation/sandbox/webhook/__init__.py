@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from ..contract_server import ServerHandle
+from ..framework import SandboxHandle
 from .app import WebhookReceiverApp
 
 
-def start_webhook_receiver(secret: str, **options: object) -> ServerHandle:
-    return ServerHandle(WebhookReceiverApp(secret, **options))  # type: ignore[arg-type]
+def start_webhook_receiver(secret: str, **options: object) -> SandboxHandle:
+    return SandboxHandle(WebhookReceiverApp(secret, **options))  # type: ignore[arg-type]
 
 
 __all__ = ["WebhookReceiverApp", "start_webhook_receiver"]

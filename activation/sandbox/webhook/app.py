@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..contract_server import ContractApp, Refused, json_response
+from ..framework import Refused, SandboxApp, json_response
 
 TOLERANCE_SECONDS = 300.0
 TYPES = (
@@ -33,7 +33,7 @@ TYPES = (
 )
 
 
-class WebhookReceiverApp(ContractApp):
+class WebhookReceiverApp(SandboxApp):
     max_body_bytes = 1024 * 1024 + 64 * 1024
     routes = Map([Rule("/<path:hook>", endpoint="hook", methods=["POST"])])
 

@@ -1,9 +1,10 @@
-"""Fault injection: make chosen requests fail (429/5xx with ``Retry-After``), answer slowly,
-hang past the client's timeout, or drop the connection without an answer, to exercise a
-client's retries. Faults apply after authentication and spec validation, so the request log
-still says whether each request was valid.
+"""Injected faults: make chosen requests fail (429/5xx with ``Retry-After``), answer slowly,
+hang past the client's timeout, drop the connection without an answer, or answer with a
+proxy's page, to exercise a client's retries. Faults apply after authentication, the body
+checks, validation and the rate limits, so the request log still says whether each request
+was valid.
 
-    handle.inject_fault(status=429, retry_after=1, path="/api/profile-bulk-import-jobs")
+    handle.inject_fault(status=429, retry_after=1, path="^/api/profile-bulk-import-jobs$")
     handle.inject_fault(status=503, share=0.2, times=None)   # a fifth of all requests, forever
     handle.inject_fault(status=None, delay=2.0)               # one slow answer (client timeout)
     handle.inject_fault(status=None, drop=True)               # connection closed, no answer
@@ -22,16 +23,6 @@ import re
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from .errors import SandboxError
-
-_CODES = {
-    429: ("throttled", "Request was throttled."),
-    500: ("error", "A server error occurred."),
-    502: ("bad_gateway", "Bad gateway."),
-    503: ("service_unavailable", "Service unavailable."),
-    504: ("gateway_timeout", "Gateway timeout."),
-}
 
 
 @dataclass
@@ -72,28 +63,39 @@ class Fault:
             return False
         return self.path is None or re.search(self.path, path) is not None
 
-    def error(self) -> SandboxError:
-        assert self.status is not None
-        code, title = _CODES.get(self.status, ("error", "Injected error."))
-        detail = f"Injected fault: HTTP {self.status}."
-        if self.retry_after is not None:
-            detail += f" Expected available in {self.retry_after_header()} seconds."
-        return SandboxError(self.status, code, title, detail)
+    def answers(self) -> bool:
+        """Whether the fault answers (or drops) the request rather than only slowing it."""
+        return self.status is not None or self.drop
 
-    def retry_after_header(self) -> str:
-        """Whole seconds, rounded up (Klaviyo sends integers)."""
-        assert self.retry_after is not None
-        return str(math.ceil(self.retry_after))
+    def retry_after_header(self) -> str | None:
+        """Whole seconds, rounded up (vendors send integers)."""
+        return None if self.retry_after is None else str(math.ceil(self.retry_after))
+
+    def logged(self) -> dict[str, Any]:
+        """What the request log says about a request this fault hit."""
+        if not self.answers():
+            return {"status": None, "delay": self.delay}
+        entry: dict[str, Any] = {"status": self.status, "retry_after": self.retry_after}
+        if self.drop:
+            entry["drop"] = True
+        return entry
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class FaultInjector:
+    """The faults waiting for requests, first match first; ``seed`` picks another sequence
+    of hits for faults with a ``share`` below 1."""
+
     def __init__(self, seed: int = 0) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._random = random.Random(seed)
+
+    def seed(self, seed: int) -> None:
+        with self._lock:
+            self._random.seed(seed)
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
