@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from rich.console import Console
 
 from activation.build_stamps import replay_tolerance
 from activation.state import utcnow
+from activation.warehouse import DuckDBWarehouse
 from nudge.build_output import (
     BuildProgress,
     build_progress,
@@ -26,7 +26,7 @@ from nudge.build_output import (
 from nudge.dbt_runner import DbtCommandError, parse_manifest, run_dbt
 from nudge.errors import UserError
 from nudge.replay import DUCKDB_TARGET, copy_sources, dbt_sources, plan_build
-from orchestration.recorded_runs import Recorder
+from nudge.run_recorders import run_recorder
 
 RAW_SOURCE = "raw"  # the dbt source of the raw input contract; the others may be absent
 
@@ -54,7 +54,7 @@ def run_build(
         manifest = parse_manifest(plan.warehouse)
         _require_raw_tables(live, raw_sources(manifest))
     if not plan.replay or as_of is None:
-        recorder = Recorder.from_environment("nudge build")  # a replay is never recorded
+        recorder = run_recorder("nudge build")  # a replay is never recorded
         started = datetime.now(UTC)
         try:
             _build(console, live, dbt_vars, manifest, verbose)
@@ -127,14 +127,10 @@ def _require_file(live: Path) -> None:
 
 
 def _require_raw_tables(live: Path, tables: Iterable[tuple[str, str]]) -> None:
-    with duckdb.connect(str(live), read_only=True) as con:
-        present = {
-            (str(schema), str(name))
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-    missing = [f"{schema}.{name}" for schema, name in tables if (schema, name) not in present]
+    with DuckDBWarehouse(live, read_only=True) as warehouse:
+        missing = [
+            f"{schema}.{name}" for schema, name in tables if warehouse.columns(schema, name) is None
+        ]
     if missing:
         raise NoRawData(
             f"No raw data in {live}: {', '.join(missing)} missing. Load the raw tables "

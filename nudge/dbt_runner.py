@@ -12,6 +12,7 @@ NUDGE_PG_PORT); `warehouse` then only anchors the artifacts folder.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -140,6 +141,7 @@ def run_dbt(
             outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(command)
         finally:
             release_duckdb_file()
+            close_dbt_log_file()
     results = _node_results(outcome.result)
     if check and not outcome.success:
         failed = [r for r in results if r["status"] not in OK_STATUSES]
@@ -172,7 +174,10 @@ def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:
     if quiet:
         command += ["--quiet"]
     with _environment({"NUDGE_WAREHOUSE": str(warehouse)}):
-        outcome = dbtRunner().invoke(command)
+        try:
+            outcome = dbtRunner().invoke(command)
+        finally:
+            close_dbt_log_file()
     if not outcome.success:
         raise DbtCommandError(
             f"dbt parse failed: {outcome.exception or 'see dbt logs'}",
@@ -195,6 +200,18 @@ def _node_finished_callback(report: Callable[[str], None]) -> Callable[[Any], No
             report(event.data.node_info.unique_id)
 
     return callback
+
+
+DBT_FILE_LOGGER = "file_log"  # dbt/events/logging.py: the logger writing logs/dbt.log
+
+
+def close_dbt_log_file() -> None:
+    """Close dbt's log file after an in-process invocation. dbt keeps it open, and the next
+    invocation drops its handler unclosed, so the file is left to the garbage collector (a
+    ResourceWarning in whatever runs then, e.g. a Dagster run in the same process). A later
+    event would reopen it: a FileHandler reopens a closed file in append mode."""
+    for handler in logging.getLogger(DBT_FILE_LOGGER).handlers:
+        handler.close()
 
 
 def release_duckdb_file() -> None:

@@ -51,13 +51,15 @@ def describe(error: BaseException) -> tuple[str, int, bool] | None:
     """(message, exit code, whether the message is plain text) for a known error; None for
     anything else."""
     from activation.errors import ActivationError
-    from activation.warehouse import WAREHOUSE_ERRORS
+    from activation.personal_data import UnknownAddress
+    from activation.warehouse import WAREHOUSE_ERRORS, WarehouseBusyError
     from nudge.dbt_runner import DbtCommandError
-    from nudge.personal_data import UnknownAddress
     from nudge.replay import ReplayRefused
 
-    if isinstance(error, (*WAREHOUSE_ERRORS, DbtCommandError)):
-        locked = lock_message(str(error))
+    if isinstance(error, (*WAREHOUSE_ERRORS, WarehouseBusyError, DbtCommandError)):
+        # the interface's WarehouseBusyError carries DuckDB's own text (who holds the file)
+        # as its cause
+        locked = lock_message(str(error)) or lock_message(str(error.__cause__ or ""))
         if locked is not None:
             return locked, 2, True
     if isinstance(error, UserError):

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import AssetKey
 
 from activation.state import utcnow
+from activation.warehouse import WarehouseConnection, quote
 
 RAW_SOURCE = "raw"  # the dbt source of the raw contract (docs/contracts/raw_events.md)
 _PERIODS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -64,30 +64,23 @@ def _delta(rule: Mapping[str, Any] | None) -> timedelta | None:
 
 
 def newest_loaded_at(
-    connection: duckdb.DuckDBPyConnection, source: RawSource, now: datetime | None = None
+    connection: WarehouseConnection, source: RawSource, now: datetime | None = None
 ) -> tuple[datetime | None, int]:
     """(max loaded_at up to ``now``, row count) of one raw table; (None, 0) when it does not
     exist yet. A row stamped as landing in the future (a collector's clock) is left out:
     it would make a stalled table look fresh until that date, and staging holds it anyway."""
-    exists = connection.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [source.schema, source.table],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if connection.columns(source.schema, source.table) is None:
         return None, 0
-    column = f'"{source.loaded_at_field}"'
-    row = connection.execute(
+    column = quote(source.loaded_at_field)
+    [(newest, rows)] = connection.fetchall(
         f"select max(case when {column} <= ? then {column} end), count(*)"
-        f' from "{source.schema}"."{source.table}"',
+        f" from {quote(source.schema)}.{quote(source.table)}",
         [now or utcnow()],
-    ).fetchone()
-    assert row is not None
-    return row[0], int(row[1])
+    )
+    return newest, int(rows)
 
 
-def watermarks(
-    connection: duckdb.DuckDBPyConnection, sources: list[RawSource]
-) -> dict[str, str | None]:
+def watermarks(connection: WarehouseConnection, sources: list[RawSource]) -> dict[str, str | None]:
     """Newest loaded_at per raw table, as ISO text (None: empty or missing)."""
     marks: dict[str, str | None] = {}
     for source in sources:

@@ -1,8 +1,9 @@
-"""Resources: the warehouse file and the ESP settings, both from the environment.
+"""Resources: the warehouse and the ESP settings, both from the environment.
 
-dbt reads the same `NUDGE_WAREHOUSE` through profiles.yml, so the Python assets and the dbt
-build always work on one file. ESP keys stay in `activation.settings.Secret` and never reach
-run config, metadata or logs.
+The warehouse is the dbt profile's target (`NUDGE_DBT_TARGET`; for DuckDB the file
+`NUDGE_WAREHOUSE`), opened through activation's one warehouse interface, so the Python assets
+and the dbt build always work on the same warehouse, whichever engine it is. ESP keys stay
+in `activation.settings.Secret` and never reach run config, metadata or logs.
 
 Neither has Dagster config (both read the environment at run time), so they are bare Python
 objects, which assets, checks and sensors take as `ResourceParam[...]`: a ConfigurableResource
@@ -15,37 +16,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
 from activation.runs import destination_settings
 from activation.settings import DestinationSettings
+from activation.warehouse import WarehouseConnection, open_warehouse
 from nudge.paths import warehouse_path
 
 
-class WarehouseBusyError(RuntimeError):
-    """Another process holds the DuckDB file for writing (a dbt build or a sync)."""
-
-
 class WarehouseResource:
-    """The DuckDB warehouse: `NUDGE_WAREHOUSE`, else `warehouse/nudge.duckdb`."""
+    """The dbt target's warehouse; `path` is the DuckDB file (`NUDGE_WAREHOUSE`, else
+    `warehouse/nudge.duckdb`), which another engine's target ignores."""
 
     @property
     def path(self) -> Path:
         return warehouse_path()
 
     @contextmanager
-    def read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; WarehouseBusyError while a writer holds the file."""
-        try:
-            connection = duckdb.connect(str(self.path), read_only=True)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseBusyError(f"{self.path} is locked by another process") from None
-            raise
-        try:
+    def read_only(self) -> Iterator[WarehouseConnection]:
+        """A read-only connection; activation.warehouse.WarehouseBusyError while a writer
+        holds a DuckDB file."""
+        with open_warehouse(self.path, read_only=True) as connection:
             yield connection
-        finally:
-            connection.close()
 
 
 class EspResource:

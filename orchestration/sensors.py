@@ -15,9 +15,10 @@ from dagster import (
     sensor,
 )
 
+from activation.warehouse import WarehouseBusyError
 from orchestration.jobs import AssetJob
 from orchestration.raw_sources import RawSource, watermarks
-from orchestration.resources import WarehouseBusyError, WarehouseResource
+from orchestration.resources import WarehouseResource
 from orchestration.run_guard import busy_reason
 
 SENSOR_NAME = "raw_data_sensor"

@@ -7,8 +7,6 @@ build (its nodes and its log named). nudge/errors.py is the one place mapping th
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from nudge.dbt_runner import DbtCommandError, run_dbt
 from nudge.errors import describe
 from nudge.query_command import QueryFailed
 from nudge.raw_contract import create_table_sql
+from tests.fixtures.held_warehouse import held_by_another_process
 from tests.sends_helpers import cli_sandbox, make_warehouse, profile_row, send_row
 
 CATALOG_KEYS = ("cart_abandonment", "welcome", "winback")  # some of seeds/trigger_catalog.csv
@@ -154,26 +153,8 @@ def test_debug_keeps_the_traceback(tmp_path: Path) -> None:
 def held(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     """A warehouse another process holds a write connection to: (path, its PID)."""
     path = raw_warehouse(tmp_path / "held" / "nudge.duckdb")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys\n"
-            f"con = duckdb.connect({str(path)!r})\n"
-            "print('holding', flush=True)\n"
-            "sys.stdin.read()\n",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
-        yield path, holder.pid
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()  # the holder reads to the end of its input, then exits
-        holder.wait()
+    with held_by_another_process(path) as pid:
+        yield path, pid
 
 
 @pytest.mark.parametrize(

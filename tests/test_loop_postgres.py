@@ -4,12 +4,14 @@ One small generated store is built on both engines (the raw tables copied to the
 cluster of tests/engines/postgres.py by nudge.raw_copy), and on each the same steps run
 through the warehouse interface, each against its own Klaviyo sandbox: the declared
 Klaviyo syncs, a suppression made in Klaviyo read back, the due triggered sends, the
-engagement pull, and the erasure of one person who was synced and sent to. The dbt
+engagement pull, the performance marts rebuilt and the marketer's report written from
+them, and the erasure of one person who was synced and sent to. The dbt
 target is switched the way a user switches it, with ``NUDGE_DBT_TARGET`` and the
 profile's ``NUDGE_PG_*`` variables.
 
 Compared: what each sandbox holds (profiles, list members, events), the send ledger, the
-engagement events landed in raw.events, key marts, and what the erasure did. Wall-clock
+engagement events landed in raw.events, key marts, what the report shows, and what the
+erasure did. Wall-clock
 values are left out of the comparison (the sends' and engagement's own timestamps); the
 send-time gate runs at one fixed instant for both.
 """
@@ -17,10 +19,12 @@ send-time gate runs at one fixed instant for both.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ import pytest
 
 from activation.declarations import load_declarations
 from activation.engagement import pull_engagement
+from activation.runs import Erasure, erase_contact
 from activation.sandbox.klaviyo import RateLimitConfig, SandboxHandle, start_sandbox
 from activation.sandbox.klaviyo.engagement import EngagementConfig
 from activation.sends import read_back_suppressions, run_sends
@@ -36,9 +41,10 @@ from activation.sync import run_sync
 from activation.warehouse import open_warehouse
 from nudge.clock import start_of_today_utc
 from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
-from nudge.erase_command import Erasure, erase_contact
 from nudge.generator import generate
 from nudge.raw_copy import copy_raw_to_postgres
+from nudge.report.data import read_report_data
+from nudge.report.page import write_report
 from tests.engines.postgres import PostgresServer
 from tests.engines.results import Table, differences
 from tests.sends_helpers import API_KEY, settings
@@ -71,6 +77,15 @@ LOOP_BUILD = (
     "resource_type:test",
     "resource_type:unit_test",
 )
+# after the engagement pull: what the report reads
+REPORT_BUILD = (
+    "build",
+    "--select",
+    "+path:models/marts/performance",
+    "--exclude",
+    "resource_type:test",
+    "resource_type:unit_test",
+)
 LEDGER = (
     "select send_key, contact_id, trigger_key, step, series_id, variant, status,"
     " status_reason, attempts from activation.send_ledger"
@@ -96,6 +111,7 @@ class Loop:
     after_erasure: dict[str, Table]
     steps: dict[str, Any]
     person: str
+    report: dict[str, Any]
 
 
 def _env_for(engine: str, server: PostgresServer, database: str) -> dict[str, str]:
@@ -174,7 +190,40 @@ def _person(path: Path) -> str:
     return str(table.rows[0][0])
 
 
-def _run_loop(path: Path, now: datetime, suppressed: str, person: str | None) -> Loop:
+def _report(path: Path) -> dict[str, Any]:
+    """The report written from this engine's marts, and what it shows (numbers rounded:
+    engines differ in the last digits of floating-point results)."""
+    page = write_report(path, path.parent / "report.html")
+    assert "<svg" in page.read_text(encoding="utf-8")
+    return {name: _rounded(value) for name, value in vars(read_report_data(path)).items()}
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float | Decimal | int):
+        return round(float(value), 6) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, Mapping):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        rounded = [_rounded(item) for item in value]
+        return sorted(rounded, key=_canonical_any)  # group-by output has no fixed order
+    return value
+
+
+def _canonical_any(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _run_loop(
+    path: Path,
+    now: datetime,
+    suppressed: str,
+    person: str | None,
+    rebuild_performance: Callable[[], object],
+) -> Loop:
     steps: dict[str, Any] = {}
     with start_sandbox(
         API_KEY, rate_limits=RateLimitConfig(enabled=False), engagement=ENGAGEMENT
@@ -192,6 +241,8 @@ def _run_loop(path: Path, now: datetime, suppressed: str, person: str | None) ->
         steps["sent"] = sent.sent
         pulled = pull_engagement(path, klaviyo)
         steps["pulled"] = (pulled.landed, pulled.unmatched, pulled.by_event)
+        rebuild_performance()
+        report = _report(path)
         ledger = _read(path, LEDGER)
         marts = {name: _read(path, sql) for name, (sql, _) in MARTS.items()}
         landed = _landed(path)
@@ -200,7 +251,7 @@ def _run_loop(path: Path, now: datetime, suppressed: str, person: str | None) ->
         esp = _esp(sandbox)
     after = {name: _read(path, sql) for name, (sql, _) in MARTS.items()}
     after["ledger"] = _read(path, LEDGER)
-    return Loop(esp, ledger, landed, marts, erasure, after, steps, person)
+    return Loop(esp, ledger, landed, marts, erasure, after, steps, person, report)
 
 
 def test_the_loop_on_postgres_equals_the_loop_on_duckdb(
@@ -237,7 +288,20 @@ def test_the_loop_on_postgres_equals_the_loop_on_duckdb(
                     _read(path, "select max(email) from syncs.sync_klaviyo_subscribers").rows[0][0]
                 )
             started = utcnow()
-            loops[engine] = _run_loop(path, now, suppressed, person)
+            loops[engine] = _run_loop(
+                path,
+                now,
+                suppressed,
+                person,
+                partial(
+                    run_dbt,
+                    list(REPORT_BUILD),
+                    path,
+                    dbt_vars=as_of,
+                    target=env["NUDGE_DBT_TARGET"],
+                    env=env,
+                ),
+            )
             record_property(f"{engine}_loop_seconds", (utcnow() - started).total_seconds())
         person = loops[engine].person
     duckdb_loop, postgres_loop = loops["duckdb"], loops["postgres"]
@@ -260,6 +324,10 @@ def test_the_loop_on_postgres_equals_the_loop_on_duckdb(
         after = duckdb_loop.after_erasure[name], postgres_loop.after_erasure[name]
         assert not differences(*after, key), f"{name} after the erasure"
     assert not differences(duckdb_loop.ledger, postgres_loop.ledger, ("send_key",))
+    report = duckdb_loop.report
+    assert report["missing"] == [] and report["rfm_cells"] and report["kpis"], report["missing"]
+    for name, shown in report.items():
+        assert postgres_loop.report[name] == shown, name
     assert not differences(duckdb_loop.landed, postgres_loop.landed, ())
     erasures = duckdb_loop.erasure, postgres_loop.erasure
     assert erasures[0].rows_deleted == erasures[1].rows_deleted

@@ -27,6 +27,7 @@ from dagster._core.events import DagsterEvent, DagsterEventType
 import orchestration
 from activation.errors import ConfigurationError
 from activation.state import RUNS_TABLE
+from activation.warehouse import DuckDBWarehouse
 from nudge.generator import generate
 from nudge.raw_contract import create_table_sql
 from orchestration.assets.predictions import PREDICTIONS_KEY
@@ -39,6 +40,7 @@ from orchestration.raw_sources import newest_loaded_at
 from orchestration.resources import WarehouseResource
 from orchestration.settings import orchestration_settings
 from orchestration.translator import GROUP_ORDER, group_for_node
+from tests.fixtures.held_warehouse import held_by_another_process
 
 pytestmark = pytest.mark.slow
 
@@ -330,6 +332,20 @@ def test_sensor_starts_the_trigger_job_when_raw_rows_land(
     assert requests == [] and kept in (None, cursor) and SYNC_JOB in (skipped or "")
 
 
+def test_sensor_skips_while_another_process_writes_the_warehouse(
+    warehouse: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUDGE_WAREHOUSE", str(warehouse))
+    generate(warehouse, contacts=5, seed=5, end=datetime(2026, 11, 1), days=3)
+    with held_by_another_process(warehouse):
+        context = build_sensor_context(
+            instance=instance, cursor=None, resources={"warehouse": WarehouseResource()}
+        )
+        result = defs.resolve_sensor_def("raw_data_sensor").evaluate_tick(context)
+    assert list(result.run_requests or []) == [] and result.cursor is None
+    assert result.skip_message == f"{warehouse} is locked by another process; will look again"
+
+
 # ------------------------------------------------------------------ the checks' rules
 
 
@@ -352,18 +368,19 @@ def test_a_row_stamped_in_the_future_does_not_make_a_stalled_table_fresh(
 ) -> None:
     (events,) = [source for source in sources if source.key == RAW[0]]
     now = datetime(2026, 11, 2, 12)
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        con.execute("create schema raw")
-        con.execute(create_table_sql("events"))
+    with DuckDBWarehouse(tmp_path / "w.duckdb") as warehouse:
+        assert newest_loaded_at(warehouse, events, now) == (None, 0)
+        warehouse.execute("create schema raw")
+        warehouse.execute(create_table_sql("events"))
         for message_id, received_at in (
             ("old", now - timedelta(days=4)),
             ("skewed", now.replace(year=2027)),
         ):
-            con.execute(
+            warehouse.execute(
                 "insert into raw.events (message_id, received_at) values (?, ?)",
                 [message_id, received_at],
             )
-        newest, rows = newest_loaded_at(con, events, now)
+        newest, rows = newest_loaded_at(warehouse, events, now)
     assert (newest, rows) == (now - timedelta(days=4), 2)
     dead = freshness_result(events, newest, rows, now)
     assert (dead.passed, dead.severity) == (False, AssetCheckSeverity.ERROR)

@@ -20,10 +20,9 @@ from pathlib import Path
 import duckdb
 
 from ..build_stamps import record_build_stamp
-from ..destinations.klaviyo import KlaviyoDestination
-from ..sandbox.klaviyo import start_sandbox
-from ..sandbox.klaviyo.ratelimits import RateLimitConfig
-from ..settings import klaviyo_settings
+from ..destinations.klaviyo.client import KlaviyoDestination
+from ..destinations.klaviyo.settings import klaviyo_settings
+from ..sandbox.klaviyo import RateLimitConfig, start_sandbox
 from ..warehouse import Warehouse
 from .runner import run_sends
 

@@ -13,6 +13,7 @@ import psycopg2
 from .base import (
     DEFAULT_FETCH_ROWS,
     NestedTransactionError,
+    WarehouseBusyError,
     WarehouseConnection,
     quote,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PostgresWarehouse",
     "Table",
     "Warehouse",
+    "WarehouseBusyError",
     "WarehouseConnection",
     "WarehouseTarget",
     "open_warehouse",

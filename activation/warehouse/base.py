@@ -32,6 +32,11 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+class WarehouseBusyError(RuntimeError):
+    """Another process holds the warehouse for writing (DuckDB allows one writer per file:
+    a dbt build or a sync); a reader may try again later."""
+
+
 class NestedTransactionError(RuntimeError):
     """``transaction()`` inside another one: engines disagree on what that means (DuckDB
     refuses, PostgreSQL warns and commits early), so it is refused everywhere."""

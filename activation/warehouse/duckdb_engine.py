@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import duckdb
 
-from .base import DEFAULT_FETCH_ROWS, Row, WarehouseConnection
+from .base import DEFAULT_FETCH_ROWS, Row, WarehouseBusyError, WarehouseConnection
 from .tables import ColumnKind
 
 
@@ -37,11 +37,16 @@ class DuckDBWarehouse(WarehouseConnection):
         """``config``: DuckDB settings, e.g. the profile's ``settings:`` (memory_limit)."""
         super().__init__()
         self.path = Path(path)
-        self._connection = duckdb.connect(
-            str(self.path),
-            read_only=read_only,
-            config={k: str(v) for k, v in (config or {}).items()},
-        )
+        try:
+            self._connection = duckdb.connect(
+                str(self.path),
+                read_only=read_only,
+                config={k: str(v) for k, v in (config or {}).items()},
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusyError(f"{self.path} is locked by another process") from exc
+            raise
 
     @property
     def location(self) -> str:

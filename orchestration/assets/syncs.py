@@ -122,9 +122,8 @@ def failed_share_check(
     threshold = orchestration_settings().max_failed_share
     columns = ", ".join(("failed", *SENT_MEASURES))
     with warehouse.read_only() as connection:
-        row = connection.execute(
-            f"select {columns} from {RUNS_TABLE} where run_id = ?", [run_id]
-        ).fetchone()
+        rows = connection.fetchall(f"select {columns} from {RUNS_TABLE} where run_id = ?", [run_id])
+    row = rows[0] if rows else None
     if row is None:
         return AssetCheckResult(
             asset_key=key,
