@@ -199,15 +199,15 @@ def erase(
     from the warehouse's raw and model tables, pseudonymize the send ledger, and keep a
     tombstone so no later sync or send reaches them (keys from the environment)."""
     from activation.runs import destination_settings
-    from nudge.erase_command import erase_contact, summary_table
+    from nudge.erase_command import erase_with_progress, summary_table
 
-    erasure = erase_contact(
+    erasure = erase_with_progress(
         _warehouse(warehouse),
         email,
         destination_settings,
+        console,
         dry_run=dry_run,
         keep_raw=True if keep_raw else None,
-        console=console,
     )
     console.print(summary_table(erasure))
     for statement in erasure.owner_sql:
@@ -347,13 +347,10 @@ def dagster(
     """Open the Dagster UI on the same warehouse (`dagster dev`); Ctrl-C or SIGTERM stops
     all of its processes."""
     from nudge.process_group import run_process_group
-    from orchestration.instance import dagster_home, install_dagster_instance
 
-    home = dagster_home()
-    env = {**os.environ, "NUDGE_WAREHOUSE": str(_warehouse(warehouse)), "DAGSTER_HOME": str(home)}
-    install_dagster_instance(home)
-    dagster_bin = Path(sys.executable).parent / "dagster"
-    command = [str(dagster_bin), "dev", "-m", "orchestration.definitions", "-p", str(port)]
+    env = {**os.environ, "NUDGE_WAREHOUSE": str(_warehouse(warehouse))}
+    # a module run, not an import: the CLI package depends on no orchestrator
+    command = [sys.executable, "-m", "orchestration.dev_server", "--port", str(port)]
     raise typer.Exit(run_process_group(command, cwd=PROJECT_ROOT, env=env))
 
 

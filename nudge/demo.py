@@ -30,6 +30,7 @@ from nudge.report.commands import (
     run_pull,
     run_report,
 )
+from nudge.run_recorders import run_recorder
 from nudge.sends_command import run_triggered_sends
 from nudge.sync_command import declared_syncs, klaviyo_environment, run_declared_syncs
 from nudge.warehouse_summary import (
@@ -39,7 +40,6 @@ from nudge.warehouse_summary import (
     summarize_warehouse,
     triggered_sends_table,
 )
-from orchestration.recorded_runs import Recorder
 
 DEMO_COMMAND = "nudge demo"  # names its builds, syncs and sends in what Dagster records
 # the sandbox runs engagement this many times faster than real time (an hour a second), so
@@ -79,7 +79,7 @@ def run_dbt_with_progress(
     console: Console, warehouse: Path, as_of: datetime, options: tuple[str, ...] = ()
 ) -> DbtResult:
     """The build, recorded in Dagster (orchestration/recorded_runs.py) even when it fails."""
-    recorder = Recorder.from_environment(DEMO_COMMAND)
+    recorder = run_recorder(DEMO_COMMAND)
     started = datetime.now(UTC)
     try:
         with console.status("dbt build") as status:

@@ -1,6 +1,6 @@
 """`nudge export --email X`: the right of access (GDPR art. 15) for one person: every row
 the warehouse holds on them, as one JSON document. The rows are the ones ``nudge erase``
-deletes or pseudonymizes (nudge/personal_data.py): the raw events and identifies and their
+deletes or pseudonymizes (activation/personal_data.py): the raw events and identifies and their
 staging copies, every dbt-built table (profile, RFM, segment memberships and transitions,
 triggered sends, …), the send ledger, the sync state and the ESP suppressions read back.
 No ESP is called.
@@ -18,16 +18,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from activation.state import utcnow
-from activation.tombstones import load_tombstones
-from activation.warehouse import open_warehouse
-from nudge.personal_data import (
+from activation.personal_data import (
     UnknownAddress,
     activation_selections,
     find_person,
     model_selections,
     raw_selections,
 )
+from activation.state import utcnow
+from activation.tombstones import load_tombstones
+from activation.warehouse import open_warehouse
 
 
 def _json_value(value: Any) -> Any:

@@ -17,7 +17,7 @@ from activation.errors import DeclarationError
 from activation.sends import ReadbackResult, SendRunResult
 from activation.sends.runner import triggered_sends_exists
 from activation.warehouse import open_warehouse
-from orchestration.recorded_runs import Recorder
+from nudge.run_recorders import run_recorder
 
 TRIGGERED_SENDS = "triggered_sends"  # `nudge sync triggered_sends`: only the sends
 MAX_PLANNED_SHOWN = 20
@@ -43,7 +43,7 @@ def run_triggered_sends(
     warehouse of the dbt target (``warehouse``: the DuckDB file). Without
     ``triggers.triggered_sends`` this says so and does nothing, unless ``required``. A run
     that sends is recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
-    recorder = None if dry_run else Recorder.from_environment(command)
+    recorder = None if dry_run else run_recorder(command)
     with open_warehouse(warehouse) as connection:
         exists = triggered_sends_exists(connection)
         location = connection.location

@@ -21,7 +21,7 @@ from activation import runs
 from activation.declarations import SyncDeclaration
 from activation.sync import SyncRunResult
 from nudge.dbt_manifest import manifest_path
-from orchestration.recorded_runs import Recorder
+from nudge.run_recorders import run_recorder
 
 
 def declared_syncs(warehouse: Path, name: str | None = None) -> list[SyncDeclaration]:
@@ -39,7 +39,7 @@ def run_declared_syncs(
 ) -> list[SyncRunResult]:
     """Run every declared sync (or the one named) and print a summary table; each run is
     recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
-    recorder = None if dry_run else Recorder.from_environment(command)
+    recorder = None if dry_run else run_recorder(command)
 
     @contextmanager
     def watch(declaration: SyncDeclaration) -> Iterator[Callable[[int, int], None] | None]:
@@ -63,7 +63,7 @@ def run_declared_syncs(
         warehouse, declared_syncs(warehouse, name), dry_run=dry_run, watch=watch
     )
     if recorder is not None:
-        recorder.syncs(console, [(run.declaration, run.result, run.target) for run in synced])
+        recorder.syncs(console, synced)
     results = [run.result for run in synced]
     console.print(results_table(results, dry_run=dry_run))
     return results

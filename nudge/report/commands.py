@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.table import Table
 
 from activation.engagement import EngagementPullResult, pull_engagement
 from activation.runs import destination_settings, sends_destination
-from orchestration.recorded_runs import Recorder
+from activation.warehouse import open_warehouse
+from nudge.run_recorders import run_recorder
 
 from .page import write_report
 
@@ -25,7 +25,7 @@ def run_pull(
 ) -> EngagementPullResult:
     """Pull engagement from the sends' ESP (``NUDGE_SENDS_DESTINATION``, default klaviyo),
     recorded in Dagster as that ESP's feedback pull (orchestration/recorded_runs.py)."""
-    recorder = Recorder.from_environment(command)
+    recorder = run_recorder(command)
     settings = destination_settings(sends_destination())
     with console.status(f"Pulling engagement from {settings.destination}"):
         result = pull_engagement(warehouse, settings)
@@ -55,7 +55,7 @@ def run_report(
 ) -> Path:
     """Write the report; the one beside the warehouse (the Dagster asset's file) is
     recorded in Dagster as that asset's materialization."""
-    recorder = Recorder.from_environment(command)
+    recorder = run_recorder(command)
     path = write_report(warehouse, output or default_report_path(warehouse))
     console.print(f"Report: [bold]{path}[/bold]")
     if recorder is not None and path.resolve() == default_report_path(warehouse).resolve():
@@ -71,11 +71,11 @@ def flow_performance_table(warehouse: Path) -> Table:
     # short headers: the table fits an 80-column terminal with the longest trigger key
     for column in ("sent", "deliv.", "opens", "clicks", "conv.", "revenue"):
         table.add_column(column, justify="right")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
+    with open_warehouse(warehouse, read_only=True) as connection:
+        rows = connection.fetchall(
             "select trigger_key, sends, delivered, opens, clicks, conversions, revenue"
             " from performance.flow_benchmark_comparison order by trigger_key"
-        ).fetchall()
+        )
     for trigger_key, *counts, revenue in rows:
         table.add_row(trigger_key, *(f"{n:,}" for n in counts), f"{revenue:,.2f}")
     return table
