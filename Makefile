@@ -40,7 +40,7 @@ bench: install
 
 # BENCHMARKS.md "Model build (issue 14)": time the dbt builds on a generated store, cached in
 # warehouse/bench (CONTACTS=2000 make bench-build; 10000 unless CONTACTS is given; ARGS=
-# "--append BENCHMARKS.md" adds the rows)
+# "--append BENCHMARKS.md" adds the rows; ARGS="--steps run,increment" times only those)
 bench-build: install
 	$(BIN)/python -m bench.build --contacts $(if $(filter command line environment,$(origin CONTACTS)),$(CONTACTS),10000) $(ARGS)
 

@@ -64,7 +64,10 @@ HEADER = (
 )
 
 
-def run_all(work: Path, store: Path, end: datetime) -> tuple[dict[str, Measured], str, int]:
+def run_all(
+    work: Path, store: Path, end: datetime, steps: frozenset[str] = frozenset(STEPS)
+) -> tuple[dict[str, Measured], str, int]:
+    """Runs the chosen steps; (d) and (e) need (b)'s warehouse, so they bring (b) along."""
     as_of = f"{end:%Y-%m-%d %H:%M:%S}"
     later = f"{end + INCREMENT:%Y-%m-%d %H:%M:%S}"
     copies = {name: work / f"{name}.duckdb" for name in STEPS}
@@ -82,20 +85,28 @@ def run_all(work: Path, store: Path, end: datetime) -> tuple[dict[str, Measured]
             flush=True,
         )
 
-    copy_store(store, copies["limit"])
-    step("limit", "limit", as_of)
-    copy_store(store, copies["rfm"])
-    step("rfm", "dbt", as_of, "run", "--select", "+contact_rfm")
-    equality = compare_files(copies["limit"], copies["rfm"]).summary()
-    print(f"limit vs contact_rfm: {equality}", flush=True)
-    for name in ("limit", "rfm"):
-        _remove(copies[name])
+    equality = "not compared (step (a) not run)"
+    if steps & {"limit", "rfm"}:
+        copy_store(store, copies["limit"])
+        step("limit", "limit", as_of)
+        copy_store(store, copies["rfm"])
+        step("rfm", "dbt", as_of, "run", "--select", "+contact_rfm")
+        equality = compare_files(copies["limit"], copies["rfm"]).summary()
+        print(f"limit vs contact_rfm: {equality}", flush=True)
+        for name in ("limit", "rfm"):
+            _remove(copies[name])
 
-    copy_store(store, copies["run"])
-    step("run", "dbt", as_of, "run")
-    copy_store(store, copies["build"])
-    step("build", "dbt", as_of, "build")
-    _remove(copies["build"])
+    later_steps = steps & {"increment", "trigger"}
+    if later_steps or "run" in steps:
+        copy_store(store, copies["run"])
+        step("run", "dbt", as_of, "run")
+    if "build" in steps:
+        copy_store(store, copies["build"])
+        step("build", "dbt", as_of, "build")
+        _remove(copies["build"])
+    if not later_steps:
+        _remove(copies["run"])
+        return measured, equality, 0
 
     # (d) and (e) run on (b)'s own file: dbt keys its parse state on the warehouse path, and
     # the live warehouse keeps one path, so a copy elsewhere would re-parse the project
@@ -103,6 +114,8 @@ def run_all(work: Path, store: Path, end: datetime) -> tuple[dict[str, Measured]
     built = copy_store(live, work / "built.duckdb")
     appended = 0
     for name, dbt_args in (("increment", ["run"]), ("trigger", TRIGGER_ARGS)):
+        if name not in later_steps:
+            continue
         copy_store(built, live)
         appended = append_increment(live, end)
         step(name, "dbt", later, *dbt_args)
@@ -130,15 +143,18 @@ def node_time(m: Measured) -> float:
 def table_rows(
     measured: dict[str, Measured], contacts: int, events: int, appended: int, where: str
 ) -> str:
-    limit = measured["limit"].wall_s
-    run, build = measured["run"].wall_s, measured["build"].wall_s
-    build_detail = measured["build"].detail
+    limit = measured["limit"].wall_s if "limit" in measured else None
+    run = measured["run"].wall_s if "run" in measured else 0.0
+    build = measured["build"].wall_s if "build" in measured else 0.0
+    build_detail = measured["build"].detail if "build" in measured else {}
     node_seconds = float(build_detail.get("model_seconds", 0)) + float(
         build_detail.get("test_seconds", 0)
     )
 
     def share(name: str) -> str:
         """wall and CPU time as a share of the full `dbt run` (b)'s."""
+        if name not in measured or "run" not in measured:
+            return ""
         m, b = measured[name], measured["run"]
         return f"{m.wall_s / b.wall_s:.0%} of (b) wall, {m.cpu_s / b.cpu_s:.0%} of its CPU"
 
@@ -146,7 +162,7 @@ def table_rows(
         "build": (
             f"tests {(build - run) / build:.0%} of wall ((c) - (b)); "
             f"{float(build_detail.get('test_seconds', 0)) / node_seconds:.0%} of node time"
-            if build and node_seconds
+            if build and run and node_seconds
             else ""
         ),
         "increment": f"{share('increment')}; {appended:,} events landed",
@@ -154,10 +170,13 @@ def table_rows(
     }
     rows = []
     for name, label in STEPS.items():
+        if name not in measured:
+            continue
         m = measured[name]
+        ratio = f"{m.wall_s / limit:.1f}x" if limit else "—"
         rows.append(
             f"| {contacts:,} | {events:,} | {label} | {m.wall_s:.1f} | {m.cpu_s:.1f} | "
-            f"{m.peak_rss_mb / 1024:.2f} GB | {node_time(m):.1f} | {m.wall_s / limit:.1f}x | "
+            f"{m.peak_rss_mb / 1024:.2f} GB | {node_time(m):.1f} | {ratio} | "
             f"{shares.get(name, '')} | {where} | {datetime.now():%Y-%m-%d} |\n"
         )
     return "".join(rows)
@@ -176,6 +195,13 @@ def main(argv: list[str] | None = None) -> None:
         help="where generated stores are kept between runs (default: warehouse/bench)",
     )
     parser.add_argument("--append", type=Path, help="append the rows to this markdown file")
+    parser.add_argument(
+        "--steps",
+        type=parse_steps,
+        default=frozenset(STEPS),
+        help=f"comma-separated subset of {','.join(STEPS)} (default: all); limit and rfm "
+        "run together, increment and trigger bring run along",
+    )
     args = parser.parse_args(argv)
 
     end = datetime.fromisoformat(args.end)
@@ -184,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        measured, equality, appended = run_all(work, store, end)
+        measured, equality, appended = run_all(work, store, end, args.steps)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = table_rows(measured, args.contacts, rows["events"], appended, machine())
@@ -195,8 +221,19 @@ def main(argv: list[str] | None = None) -> None:
         exists = args.append.exists() and HEADER.splitlines()[0] in args.append.read_text()
         with args.append.open("a") as out:
             out.write(table if exists else "\n" + HEADER + table)
-    if not equality.startswith("equal"):
+    if "limit" in measured and not equality.startswith("equal"):
         sys.exit(1)
+
+
+def parse_steps(text: str) -> frozenset[str]:
+    chosen = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(chosen - set(STEPS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown step(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(STEPS)}"
+        )
+    return chosen
 
 
 if __name__ == "__main__":

@@ -4,12 +4,16 @@ hand-made raw rows with every quarantine case (a correctness test; nothing is ti
 
 from __future__ import annotations
 
+import argparse
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from bench.build import parse_steps, table_rows
 from bench.limit import compare, run_limit
+from bench.measure import Measured
 from nudge.dbt_runner import run_dbt
 from nudge.generator import generate
 from tests.fixtures.raw_rows import AS_OF, write_raw_rows
@@ -72,3 +76,20 @@ def test_profile_charges_each_statement_to_the_node_that_issued_it() -> None:
         "model.nudge.b": 1,
         "model.nudge.b (commit)": 1,
     }
+
+
+def test_a_subset_of_steps_gives_only_its_rows_with_shares_of_the_full_run() -> None:
+    """`--steps run,increment` (the 100k rows): no limit ratio, the increment still as a
+    share of (b), and no row for a step that did not run."""
+    assert parse_steps("increment, run") == {"increment", "run"}
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown step"):
+        parse_steps("run,incremental")
+    measured = {
+        "run": Measured("run", wall_s=200.0, cpu_s=300.0, peak_rss_mb=4096, detail={}),
+        "increment": Measured("increment", wall_s=20.0, cpu_s=60.0, peak_rss_mb=1024),
+    }
+    rows = table_rows(measured, 100_000, 9_476_459, 200, "machine").splitlines()
+    assert len(rows) == 2
+    run_row, increment_row = rows
+    assert "(b) `dbt run`" in run_row and "| — |" in run_row
+    assert "10% of (b) wall, 20% of its CPU; 200 events landed" in increment_row
