@@ -256,7 +256,7 @@ def sandbox(
 ) -> None:
     """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY), with
     Klaviyo's rate limits and simulated engagement for tracked events."""
-    from activation.sandbox.klaviyo import EngagementConfig, RateLimitConfig, serve
+    from activation.destinations.klaviyo.sandbox import EngagementConfig, RateLimitConfig, serve
 
     api_key = os.environ.get("KLAVIYO_API_KEY", "").strip()
     if not api_key:

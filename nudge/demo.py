@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from activation.destinations.klaviyo.sandbox import EngagementConfig, start_sandbox
 from activation.engagement import EngagementPullResult
-from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
 from activation.segment_audit import SegmentListSize, segment_list_sizes
 from activation.sends import SendRunResult
 from activation.sends.audit import SendAudit, audit_sends

@@ -24,8 +24,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from activation.build_stamps import record_build_stamp
+from activation.destinations.klaviyo.sandbox import EngagementConfig, SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
-from activation.sandbox.klaviyo import EngagementConfig, SandboxHandle, start_sandbox
 from activation.sends.events import SendRow
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import utcnow

@@ -21,9 +21,9 @@ import yaml
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.destinations.klaviyo.client import KlaviyoDestination
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.errors import ActivationError, DeclarationError
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import RUNS_TABLE, STATE_TABLE
 from activation.sync import SyncRunResult, plan_sync, run_sync

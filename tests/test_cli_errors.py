@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner, Result
 
-from activation.sandbox.klaviyo import SandboxHandle
+from activation.destinations.klaviyo.sandbox import SandboxHandle
 from nudge import build_command
 from nudge.cli import app
 from nudge.dbt_runner import DbtCommandError, run_dbt

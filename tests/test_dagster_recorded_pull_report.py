@@ -14,7 +14,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, deserialize_value
 from rich.console import Console
 
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import ReadbackResult, SendRunResult, run_sends
 from orchestration import recorded_runs
 from orchestration.assets.esp import feedback_pull_key

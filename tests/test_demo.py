@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from activation.sandbox.klaviyo import start_sandbox
+from activation.destinations.klaviyo.sandbox import start_sandbox
 from nudge.demo import run_demo, sandbox_state_path
 from tests.test_report import assert_report_matches_marts
 

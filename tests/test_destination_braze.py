@@ -17,9 +17,9 @@ import requests
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
 from activation.destinations.braze.client import TRACK_PATH, BrazeDestination
+from activation.destinations.braze.sandbox import BrazeApp, start_braze
 from activation.destinations.braze.settings import braze_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
-from activation.sandbox.braze import BrazeApp, start_braze
 from activation.sandbox.framework import SandboxHandle
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync

@@ -18,9 +18,9 @@ import requests
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
 from activation.destinations.customerio.client import BATCH_PATH, CustomerioDestination, event_ulid
+from activation.destinations.customerio.sandbox import CustomerioApp, start_customerio
 from activation.destinations.customerio.settings import customerio_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
-from activation.sandbox.customerio import CustomerioApp, start_customerio
 from activation.sandbox.framework import SandboxHandle
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync

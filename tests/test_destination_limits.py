@@ -16,8 +16,8 @@ import pytest
 from activation.destinations.base import EventRecord, ProfileRecord
 from activation.destinations.customerio.client import PERSON_LIMITS
 from activation.destinations.klaviyo.client import EVENT_LIMITS, KlaviyoDestination
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.limits import LimitChecker, truncate_utf8
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from tests.sends_helpers import (
     API_KEY,

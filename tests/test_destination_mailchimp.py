@@ -20,10 +20,10 @@ import requests
 from activation.destinations import build_destination
 from activation.destinations.base import EventRecord
 from activation.destinations.mailchimp.client import MailchimpDestination, subscriber_hash
+from activation.destinations.mailchimp.sandbox import MailchimpApp, start_mailchimp
 from activation.destinations.mailchimp.settings import mailchimp_settings
 from activation.errors import ActivationError, ConfigurationError, DeclarationError
 from activation.sandbox.framework import SandboxHandle
-from activation.sandbox.mailchimp import MailchimpApp, start_mailchimp
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from tests.contract_servers.audience import (

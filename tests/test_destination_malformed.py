@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from activation.destinations.braze.sandbox import start_braze
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.mailchimp.client import MailchimpDestination
 from activation.destinations.responses import MalformedResponse, json_body
 from activation.errors import ActivationError
-from activation.sandbox.braze import start_braze
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import read_back_suppressions, run_sends
 from activation.sync import run_sync
 from tests import test_destination_braze as braze

@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
+from activation.destinations.braze.sandbox import start_braze
 from activation.destinations.braze.settings import braze_settings
+from activation.destinations.customerio.sandbox import start_customerio
 from activation.destinations.customerio.settings import customerio_settings
+from activation.destinations.mailchimp.sandbox import start_mailchimp
 from activation.destinations.mailchimp.settings import mailchimp_settings
+from activation.destinations.webhook.sandbox import start_webhook_receiver
 from activation.destinations.webhook.settings import webhook_settings
 from activation.errors import ActivationError
-from activation.sandbox.braze import start_braze
-from activation.sandbox.customerio import start_customerio
 from activation.sandbox.framework import SandboxHandle
-from activation.sandbox.mailchimp import start_mailchimp
-from activation.sandbox.webhook import start_webhook_receiver
 from activation.sends.runner import AFTER_CALL, run_sends
 from activation.settings import DestinationSettings, RetryPolicy
 from tests.sends_helpers import METRIC, email, ledger, make_warehouse, profile_row, send_row

@@ -18,11 +18,11 @@ import requests
 
 from activation.destinations.base import EventRecord
 from activation.destinations.webhook.client import WebhookDestination, signature
+from activation.destinations.webhook.sandbox import WebhookReceiverApp, start_webhook_receiver
+from activation.destinations.webhook.sandbox.app import TOLERANCE_SECONDS
 from activation.destinations.webhook.settings import webhook_settings
 from activation.errors import ActivationError, ConfigurationError
 from activation.sandbox.framework import SandboxHandle
-from activation.sandbox.webhook import WebhookReceiverApp, start_webhook_receiver
-from activation.sandbox.webhook.app import TOLERANCE_SECONDS
 from activation.sends.runner import run_sends
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from activation.sandbox.klaviyo import SandboxHandle
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.destinations.klaviyo.sandbox import SandboxHandle
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import run_sends
 from tests.sends_helpers import (
     cli_sandbox,

@@ -21,21 +21,20 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from activation.destinations.braze.sandbox import start_braze
 from activation.destinations.customerio import engagement as customerio_engagement
 from activation.destinations.customerio.engagement import METRICS as CUSTOMERIO_METRICS
+from activation.destinations.customerio.sandbox import start_customerio
 from activation.destinations.customerio.settings import customerio_settings
 from activation.destinations.mailchimp import engagement as mailchimp_engagement
 from activation.destinations.mailchimp.engagement import ACTIONS as MAILCHIMP_ACTIONS
+from activation.destinations.mailchimp.sandbox import start_mailchimp
 from activation.destinations.mailchimp.settings import mailchimp_settings
 from activation.destinations.registry import destination_settings
 from activation.engagement import pull_engagement
 from activation.errors import ActivationError, ConfigurationError
-from activation.sandbox.braze import start_braze
-from activation.sandbox.customerio import start_customerio
-from activation.sandbox.framework import SandboxHandle
-from activation.sandbox.klaviyo.engagement import EngagementConfig
-from activation.sandbox.mailchimp import start_mailchimp
-from activation.sandbox.serve_esp import _app as served_app
+from activation.sandbox.framework import EngagementConfig, SandboxHandle
+from activation.sandbox.serve_esp import sandbox_app as served_app
 from activation.sends import run_sends
 from activation.settings import DestinationSettings, RetryPolicy
 from tests.sends_helpers import email, make_warehouse, nudge, profile_row, send_row, sql
@@ -283,8 +282,9 @@ def test_nudge_pull_from_braze_is_refused_with_what_to_connect(
 def test_the_served_contract_servers_report_what_nudge_pull_reads(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`python -m activation.sandbox.customerio` / `.mailchimp` with NUDGE_SANDBOX_CAMPAIGNS
-    simulate the engagement that `nudge pull` then reads, configured from one environment."""
+    """`python -m activation.destinations.customerio.sandbox` (and `.mailchimp.sandbox`)
+    with NUDGE_SANDBOX_CAMPAIGNS simulate the engagement that `nudge pull` then reads,
+    configured from one environment."""
     campaigns = {"customerio": "101", "mailchimp": "cmp-welcome"}
     for name, campaign in campaigns.items():
         env = {

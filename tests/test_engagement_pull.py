@@ -14,9 +14,9 @@ import pytest
 import requests
 
 from activation.destinations.klaviyo.engagement import RAW_EVENT_NAMES
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.engagement import pull_engagement
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import run_sends
 from tests.sends_helpers import (
     API_KEY,

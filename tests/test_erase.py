@@ -18,8 +18,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.personal_data import Person, raw_selections
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends.ledger import LEDGER_TABLE, ensure_ledger
 from activation.sends.suppressions import SUPPRESSIONS_TABLE, ensure_suppressions
 from activation.state import STATE_TABLE

@@ -26,8 +26,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.personal_data import find_person
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.state import utcnow
 from activation.warehouse import Warehouse
 from nudge.cli import app, console

@@ -1,6 +1,7 @@
 """Every Klaviyo request the project makes validates against the official OpenAPI spec
-(activation/specs/klaviyo-openapi-2026-07-15.json), and the rate limits the Klaviyo
-destination declares are the spec's ``x-klaviyo-ratelimit`` of each endpoint it calls.
+(activation/destinations/klaviyo/specs/klaviyo-openapi-2026-07-15.json), and the rate limits
+the Klaviyo destination declares are the spec's ``x-klaviyo-ratelimit`` of each endpoint it
+calls.
 
 A demo-like run against the sandbox (engagement simulated, Klaviyo's default limits): an
 audience sync into a list, a mirror run with removals and changes, triggered sends as
@@ -20,10 +21,10 @@ import duckdb
 import pytest
 
 from activation.destinations.klaviyo.client import RATE_LIMITS, KlaviyoDestination
+from activation.destinations.klaviyo.sandbox import EngagementConfig, start_sandbox
+from activation.destinations.klaviyo.sandbox.ratelimits import operation_for, operations
+from activation.destinations.klaviyo.sandbox.validation import recorded_request, request_errors
 from activation.runs import erase_contact
-from activation.sandbox.klaviyo import EngagementConfig, start_sandbox
-from activation.sandbox.klaviyo.ratelimits import operation_for, operations
-from activation.sandbox.klaviyo.validation import recorded_request, request_errors
 from activation.sends.readback import read_back_suppressions
 from activation.sends.runner import run_sends
 from activation.sync import run_sync

@@ -31,10 +31,10 @@ from typing import Any
 import pytest
 
 from activation.declarations import load_declarations
+from activation.destinations.klaviyo.sandbox import RateLimitConfig, SandboxHandle, start_sandbox
 from activation.engagement import pull_engagement
 from activation.runs import Erasure, erase_contact
-from activation.sandbox.klaviyo import RateLimitConfig, SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import read_back_suppressions, run_sends
 from activation.state import utcnow
 from activation.sync import run_sync

@@ -33,9 +33,9 @@ import duckdb
 import pytest
 from statsmodels.stats import proportion as sm_proportion
 
+from activation.destinations.klaviyo.sandbox import start_sandbox
 from activation.engagement import pull_engagement
-from activation.sandbox.klaviyo import start_sandbox
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.sandbox.framework import EngagementConfig
 from activation.sends import run_sends
 from activation.state import utcnow
 from nudge.dbt_runner import run_dbt

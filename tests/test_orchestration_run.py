@@ -17,8 +17,8 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.engagement import EngagementConfig
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
+from activation.sandbox.framework import EngagementConfig
 from nudge.clock import start_of_today_utc
 from nudge.generator import generate
 from orchestration.definitions import defs

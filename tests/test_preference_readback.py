@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.preference_readback import read_back_preferences
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from activation.tombstones import add_tombstones
 from activation.warehouse import Warehouse

@@ -16,12 +16,12 @@ import pytest
 import requests
 
 from activation.batching import chunks
+from activation.destinations.braze.sandbox import start_braze
 from activation.destinations.braze.settings import braze_settings
+from activation.destinations.customerio.sandbox import start_customerio
 from activation.destinations.customerio.settings import customerio_settings
 from activation.errors import ActivationError, ConfigurationError
 from activation.preference_readback import read_back_preferences
-from activation.sandbox.braze import start_braze
-from activation.sandbox.customerio import start_customerio
 from activation.sandbox.framework import SandboxHandle
 from activation.sends import run_sends
 from activation.settings import DestinationSettings, RetryPolicy

@@ -20,9 +20,9 @@ import duckdb
 import pytest
 from werkzeug.wrappers import Request, Response
 
+from activation.destinations.webhook.sandbox import WebhookReceiverApp
 from activation.destinations.webhook.settings import webhook_settings
 from activation.sandbox.framework import SandboxHandle, json_response
-from activation.sandbox.webhook import WebhookReceiverApp
 from activation.sends.runner import run_sends
 from activation.settings import REDACTED, DestinationSettings, RetryPolicy
 from activation.sync import run_sync

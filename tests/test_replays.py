@@ -27,8 +27,8 @@ from activation.build_stamps import (
     replay_tolerance,
     require_live_build,
 )
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.errors import ConfigurationError
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.state import utcnow
 from activation.warehouse import Warehouse
 from nudge import build_command

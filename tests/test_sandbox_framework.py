@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 import requests
 
-from activation.sandbox.braze import start_braze
-from activation.sandbox.customerio import start_customerio
+from activation.destinations.braze.sandbox import start_braze
+from activation.destinations.customerio.sandbox import start_customerio
+from activation.destinations.klaviyo.sandbox import start_sandbox
+from activation.destinations.klaviyo.sandbox.validation import SPEC_REVISION
+from activation.destinations.mailchimp.sandbox import start_mailchimp
+from activation.destinations.webhook.sandbox import start_webhook_receiver
 from activation.sandbox.framework import RateLimitConfig, SandboxHandle
-from activation.sandbox.klaviyo import start_sandbox
-from activation.sandbox.klaviyo.validation import SPEC_REVISION
-from activation.sandbox.mailchimp import start_mailchimp
-from activation.sandbox.webhook import start_webhook_receiver
 from tests.test_destination_webhook import SECRET, signed
 
 KEY = "sandbox-framework-secret-5d1e"

@@ -18,8 +18,8 @@ import pytest
 import requests
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.validation import SPEC_REVISION, openapi
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox.validation import SPEC_REVISION, openapi
 
 API_KEY = "pk_sandbox_test_0123456789"
 JSON_API = "application/vnd.api+json"
@@ -455,7 +455,7 @@ def test_serve_runs_the_sandbox_from_the_command_line(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "KLAVIYO_API_KEY": API_KEY}
-    command = [sys.executable, "-m", "activation.sandbox.klaviyo", "--port", str(port)]
+    command = [sys.executable, "-m", "activation.destinations.klaviyo.sandbox", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--state", str(tmp_path / "cli.sqlite")],
         env=env,

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 import requests
 
-from activation.sandbox.framework.rate_limits import RateLimiter
-from activation.sandbox.klaviyo import (
+from activation.destinations.klaviyo.sandbox import (
     EngagementConfig,
     RateLimitConfig,
     SandboxHandle,
     start_sandbox,
 )
-from activation.sandbox.klaviyo.engagement import ENGAGEMENT_METRICS, Send, outcome
-from activation.sandbox.klaviyo.ratelimits import operation_for, operations
+from activation.destinations.klaviyo.sandbox.ratelimits import operation_for, operations
+from activation.sandbox.framework.engagement import ENGAGEMENT_METRICS, Send, outcome
+from activation.sandbox.framework.rate_limits import RateLimiter
 from tests.test_sandbox_klaviyo import API_KEY, Api
 
 SENDS = 400

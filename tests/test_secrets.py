@@ -19,9 +19,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.errors import ActivationError
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.settings import REDACTED, RetryPolicy, Secret, redact
 from activation.sync import run_sync
 from nudge.cli import app, console

@@ -15,16 +15,16 @@ import pytest
 import yaml
 
 from activation.declarations import SyncDeclaration, load_declarations
+from activation.destinations.braze.sandbox import BrazeApp, start_braze
 from activation.destinations.braze.settings import braze_settings
+from activation.destinations.customerio.sandbox import CustomerioApp, start_customerio
 from activation.destinations.customerio.settings import customerio_settings
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
+from activation.destinations.mailchimp.sandbox import MailchimpApp, start_mailchimp
 from activation.destinations.mailchimp.settings import mailchimp_settings
 from activation.errors import DeclarationError
 from activation.runs import choose_syncs
-from activation.sandbox.braze import BrazeApp, start_braze
-from activation.sandbox.customerio import CustomerioApp, start_customerio
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
-from activation.sandbox.mailchimp import MailchimpApp, start_mailchimp
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import run_sync
 from nudge.paths import PROJECT_ROOT

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from activation.declarations import SyncDeclaration, load_declarations
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.sync import EVENT_STATE_ROWS, run_sync
 from nudge.paths import PROJECT_ROOT

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from activation.sandbox.klaviyo import SandboxHandle
+from activation.destinations.klaviyo.sandbox import SandboxHandle
 from tests.sends_helpers import (
     API_KEY,
     cli_sandbox,

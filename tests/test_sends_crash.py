@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from activation.settings import RetryPolicy
 from nudge.paths import PROJECT_ROOT

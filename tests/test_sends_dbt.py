@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from activation.sandbox.klaviyo import start_sandbox
+from activation.destinations.klaviyo.sandbox import start_sandbox
 from activation.sends import read_back_suppressions, run_sends
 from activation.state import utcnow
 from nudge.dbt_runner import run_dbt

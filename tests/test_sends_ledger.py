@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from activation.destinations.klaviyo.client import KlaviyoDestination
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from activation.sends.events import event_record
 from activation.sends.ledger import ensure_ledger, mark_pending

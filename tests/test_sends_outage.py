@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.sends import run_sends
 from tests.sends_helpers import (
     API_KEY,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from activation.destinations.klaviyo.client import KlaviyoDestination
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from tests.killable_runs import preloaded_forkserver
 from tests.sends_helpers import (
     API_KEY,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from activation.sandbox.klaviyo import SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox import SandboxHandle, start_sandbox
 from activation.sends import read_back_suppressions, run_sends
 from activation.state import utcnow
 from activation.tombstones import add_tombstones

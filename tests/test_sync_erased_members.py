@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from activation.sandbox.klaviyo import start_sandbox
+from activation.destinations.klaviyo.sandbox import start_sandbox
 from activation.state import utcnow
 from activation.sync import run_sync
 from activation.tombstones import add_tombstones

@@ -35,10 +35,10 @@ from hypothesis import strategies as st
 
 from activation.declarations import SyncDeclaration, load_declarations
 from activation.destinations.klaviyo.client import RATE_LIMITS, KlaviyoDestination
+from activation.destinations.klaviyo.sandbox import RateLimitConfig, SandboxHandle, start_sandbox
+from activation.destinations.klaviyo.sandbox.ratelimits import operation_for
 from activation.destinations.klaviyo.settings import klaviyo_settings
 from activation.ratelimit import EndpointLimit, RateLimiter, Window, WindowLimiter
-from activation.sandbox.klaviyo import RateLimitConfig, SandboxHandle, start_sandbox
-from activation.sandbox.klaviyo.ratelimits import operation_for
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import RUNS_TABLE, STATE_TABLE
 from activation.sync import SyncRunResult, run_sync

@@ -1,7 +1,7 @@
 """What a destination declares about itself: one ``DestinationSpec`` per ESP folder
 (``activation/destinations/<esp>/__init__.py``), listed once in ``registry.py``. Code outside
-the destination's folder asks its spec (settings, client, declaration checks, capabilities)
-instead of branching on its name."""
+the destination's folder asks its spec (settings, client, declaration checks, capabilities,
+sandbox) instead of branching on its name."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .base import Destination
 if TYPE_CHECKING:
     from ..declarations import NudgeSync
     from ..engagement.readers import EngagementReader
+    from ..sandbox.framework import SandboxApp
 
 PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a column or attribute name
 
@@ -80,3 +81,6 @@ class DestinationSpec:
     # to connect instead
     engagement_reader: Callable[[DestinationSettings], EngagementReader] | None = None
     no_engagement: str | None = None
+    # its local sandbox (``<esp>/sandbox/``), answering the client with these settings;
+    # imported when one is built, as the client is
+    sandbox: Callable[[DestinationSettings], SandboxApp] | None = None

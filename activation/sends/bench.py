@@ -21,8 +21,8 @@ import duckdb
 
 from ..build_stamps import record_build_stamp
 from ..destinations.klaviyo.client import KlaviyoDestination
+from ..destinations.klaviyo.sandbox import RateLimitConfig, start_sandbox
 from ..destinations.klaviyo.settings import klaviyo_settings
-from ..sandbox.klaviyo import RateLimitConfig, start_sandbox
 from ..warehouse import Warehouse
 from .runner import run_sends
 

@@ -8,7 +8,7 @@ writes an ``Order Completed`` raw event for each unit that converts: held-out un
 with probability ``base_rate``, sent ones with ``base_rate + lift``, at a time drawn inside
 the conversion window. Draws are hashes of (seed, trigger, contact, series): the same call
 plants the same orders, whatever the row order. A variant effect on clicks is planted in the
-ESP instead: the Klaviyo sandbox's ``EngagementConfig(effects={"variant:B": ...})``.
+ESP instead: the sandboxes' ``EngagementConfig(effects={"variant:B": ...})``.
 
 The generator's defaults are untouched: nothing here runs unless called.
 """

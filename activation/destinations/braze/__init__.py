@@ -12,6 +12,7 @@ from .settings import EXAMPLE_ENV, braze_settings
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
+    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -37,6 +38,12 @@ def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destinatio
     return BrazeDestination(settings, membership_attribute=attribute)
 
 
+def _sandbox(settings: DestinationSettings) -> SandboxApp:
+    from .sandbox import from_settings
+
+    return from_settings(settings)
+
+
 SPEC = DestinationSpec(
     name="braze",
     settings_from_env=braze_settings,
@@ -55,4 +62,5 @@ SPEC = DestinationSpec(
     attribute_problem=attribute_problem,
     declaration_problems=external_id_problems,
     no_engagement=NO_ENGAGEMENT,
+    sandbox=_sandbox,
 )

@@ -13,6 +13,7 @@ from .settings import EXAMPLE_ENV, customerio_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
+    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -28,6 +29,12 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     from .engagement import CustomerioEngagement
 
     return CustomerioEngagement(settings)
+
+
+def _sandbox(settings: DestinationSettings) -> SandboxApp:
+    from .sandbox import from_settings
+
+    return from_settings(settings)
 
 
 SPEC = DestinationSpec(
@@ -47,4 +54,5 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     segment_options=segment_options,
     engagement_reader=_engagement,
+    sandbox=_sandbox,
 )

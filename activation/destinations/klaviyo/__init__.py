@@ -12,6 +12,7 @@ from .settings import EXAMPLE_ENV, klaviyo_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
+    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -29,6 +30,12 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     return KlaviyoEngagement(settings)
 
 
+def _sandbox(settings: DestinationSettings) -> SandboxApp:
+    from .sandbox import from_settings
+
+    return from_settings(settings)
+
+
 SPEC = DestinationSpec(
     name="klaviyo",
     settings_from_env=klaviyo_settings,
@@ -43,4 +50,5 @@ SPEC = DestinationSpec(
     ),
     attribute_problem=attribute_problem,
     engagement_reader=_engagement,
+    sandbox=_sandbox,
 )

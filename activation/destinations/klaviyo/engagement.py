@@ -26,7 +26,7 @@ from ..responses import json_body
 from .client import KlaviyoDestination
 
 PAGE_SIZE = 1000  # the spec's maximum page[size] for GET /api/events
-# Klaviyo's engagement metrics (activation/specs: "Engagement read-back") as raw events
+# Klaviyo's engagement metrics (its specs/: "Engagement read-back") as raw events
 RAW_EVENT_NAMES = {
     "Received Email": DELIVERED,
     "Opened Email": OPENED,

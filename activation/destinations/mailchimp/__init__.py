@@ -13,6 +13,7 @@ from .settings import EXAMPLE_ENV, MailchimpEnvOptions, mailchimp_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
+    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -35,6 +36,12 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     return MailchimpEngagement(settings)
 
 
+def _sandbox(settings: DestinationSettings) -> SandboxApp:
+    from .sandbox import from_settings
+
+    return from_settings(settings)
+
+
 SPEC = DestinationSpec(
     name="mailchimp",
     settings_from_env=mailchimp_settings,
@@ -52,4 +59,5 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     examples=EXAMPLES,
     engagement_reader=_engagement,
+    sandbox=_sandbox,
 )

@@ -10,6 +10,7 @@ from .settings import EXAMPLE_ENV, webhook_settings
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
+    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -27,6 +28,12 @@ def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destinatio
     return WebhookDestination(settings)
 
 
+def _sandbox(settings: DestinationSettings) -> SandboxApp:
+    from .sandbox import from_settings
+
+    return from_settings(settings)
+
+
 SPEC = DestinationSpec(
     name="webhook",
     settings_from_env=webhook_settings,
@@ -42,4 +49,5 @@ SPEC = DestinationSpec(
         preferences=False,
     ),
     no_engagement=NO_ENGAGEMENT,
+    sandbox=_sandbox,
 )

@@ -1,14 +1,15 @@
-"""Simulated email engagement for the events a client tracks (each tracked event starts a
-flow that sends one email): Received Email, Opened Email, Clicked Email, Bounced Email,
-Unsubscribed and Marked Email as Spam, recorded as Klaviyo events of the profile and
-readable through ``GET /api/events``. A bounce, an unsubscribe or a spam complaint also
-suppresses the profile (as Klaviyo does), so the suppression read-back sees it.
+"""Simulated email engagement, the one model every ESP sandbox uses: each send (a tracked
+event that starts a flow, a campaign or a journey sending one email) is received, opened,
+clicked, bounced, unsubscribed from or marked as spam, named as Klaviyo's metrics name
+these (Received Email, Opened Email, Clicked Email, Bounced Email, Unsubscribed, Marked
+Email as Spam); each sandbox records them in its vendor's own shape.
 
 Deterministic: each send's outcome and timing come from a hash of (seed, the tracked
 event's ``unique_id`` or profile/metric/time), not from arrival order, so the same sends
-give the same engagement in any order. Rates are configurable, and ``effects`` multiply
-them per variant (the tracked event's ``variant`` property), per trigger (its
-``trigger_key``) or per tracked metric, so a measurement test can plant a known effect:
+give the same engagement in any order and on every ESP. Rates are configurable, and
+``effects`` multiply them per variant (the tracked event's ``variant`` property), per
+trigger (its ``trigger_key``) or per tracked metric, so a measurement test can plant a
+known effect:
 
     EngagementConfig(seed=7, open_rate=0.4, effects={"variant:B": {"click_rate": 1.5}})
 """
@@ -18,10 +19,8 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-from .store import Store, _parse_time
 
 RECEIVED = "Received Email"
 OPENED = "Opened Email"
@@ -43,11 +42,6 @@ SPAM_DELAY = (60, 24 * 3600)
 # sends: no simulated flow listens to them, as none does in an account until a marketer
 # builds one
 SIGNAL_METRIC_PREFIXES = ("Entered segment: ", "Exited segment: ")
-SUPPRESSION_BY_METRIC = {
-    BOUNCED: "HARD_BOUNCE",
-    UNSUBSCRIBED: "UNSUBSCRIBE",
-    SPAM: "SPAM_COMPLAINT",
-}
 
 
 @dataclass
@@ -175,53 +169,3 @@ def is_send(config: EngagementConfig, metric: str) -> bool:
     if metric in ENGAGEMENT_METRICS or metric.startswith(tuple(config.signal_prefixes)):
         return False
     return config.send_metrics is None or metric in config.send_metrics
-
-
-def simulate(store: Store, config: EngagementConfig | None, send: Send) -> int:
-    """Record the engagement of one send (idempotent: each engagement event carries a
-    unique_id derived from the send); returns how many events were new."""
-    if config is None or not config.enabled or not is_send(config, send.metric):
-        return 0
-    recorded = 0
-    domain = (send.email or "").rpartition("@")[2] or None
-    for metric, moment in outcome(config, send):
-        properties: dict[str, Any] = {
-            "$flow": send.metric,
-            "$message": send.unique_id,
-            "Campaign Name": send.metric,
-            "Subject": f"{send.metric}",
-            "Email Domain": domain,
-        }
-        for name in (*ECHOED_PROPERTIES, config.variant_property):
-            if send.properties.get(name) is not None:
-                properties[name] = send.properties[name]
-        if metric == CLICKED:
-            properties["URL"] = "https://shop.example.com/"
-        new = store.record_event(
-            metric_name=metric,
-            profile_id=send.profile_id,
-            properties=properties,
-            time=moment.isoformat(),
-            value=None,
-            value_currency=None,
-            unique_id=f"{send.unique_id or send.time.isoformat()}:{metric}",
-        )
-        recorded += int(new)
-        reason = SUPPRESSION_BY_METRIC.get(metric)
-        if new and reason is not None:
-            store.suppress_profile(send.profile_id, reason, moment)
-    return recorded
-
-
-def send_from_request(profile: dict[str, Any], attributes: dict[str, Any], metric: str) -> Send:
-    """The send a ``POST /api/events`` body describes (after its profile was resolved)."""
-    raw_time = attributes.get("time")
-    when = _parse_time(raw_time) if raw_time else datetime.now(UTC)
-    return Send(
-        profile_id=str(profile["id"]),
-        email=profile.get("email"),
-        metric=metric,
-        unique_id=attributes.get("unique_id"),
-        time=when.astimezone(UTC),
-        properties=dict(attributes.get("properties") or {}),
-    )

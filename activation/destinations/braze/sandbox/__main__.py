@@ -1,6 +1,7 @@
-"""``python -m activation.sandbox.braze [--port N]``: see ``activation.sandbox.serve_esp``."""
+"""``python -m activation.destinations.braze.sandbox [--port N]``: serves it as
+``activation.sandbox.serve_esp`` says."""
 
-from ..serve_esp import main
+from ....sandbox.serve_esp import main
 
 if __name__ == "__main__":
-    raise SystemExit(main("braze"))
+    raise SystemExit(main("braze", default_port=8766))

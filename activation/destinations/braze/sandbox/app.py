@@ -26,8 +26,8 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..framework import Budget, Decision, Refused, SandboxApp, Window, json_response
-from ..framework.auth import presented_key, same_secret
+from ....sandbox.framework import Budget, Decision, Refused, SandboxApp, Window, json_response
+from ....sandbox.framework.auth import presented_key, same_secret
 from .subscriptions import SubscriptionGroups
 
 TRACK_OBJECTS = 75

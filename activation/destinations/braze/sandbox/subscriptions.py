@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..framework import json_response
+from ....sandbox.framework import json_response
 
 MAX_USERS = 50
 MAX_LIMIT = 100

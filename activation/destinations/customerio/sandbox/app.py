@@ -29,9 +29,9 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..framework import Budget, Decision, Refused, SandboxApp, Window, json_response
-from ..framework.auth import basic_credentials, presented_key, same_secret
-from ..klaviyo.engagement import EngagementConfig
+from ....sandbox.framework import Budget, Decision, Refused, SandboxApp, Window, json_response
+from ....sandbox.framework.auth import basic_credentials, presented_key, same_secret
+from ....sandbox.framework.engagement import EngagementConfig
 from .messages import simulated_message
 from .people import PeopleReadBack
 

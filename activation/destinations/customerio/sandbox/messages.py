@@ -1,8 +1,8 @@
 """Simulated email messages of Customer.io campaigns, as the App API's ``GET /v1/messages``
 lists them: an event whose name starts a campaign (``campaigns``: event name -> campaign
 id) sends one email, whose metrics (delivered, opened, clicked, bounced, unsubscribed,
-spammed; Unix seconds) come from the Klaviyo sandbox's deterministic engagement model
-(``activation.sandbox.klaviyo.engagement.outcome``), so the same sends give the same
+spammed; Unix seconds) come from the sandbox framework's deterministic engagement model
+(``activation.sandbox.framework.engagement.outcome``), so the same sends give the same
 engagement on every ESP."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from ..klaviyo.engagement import (
+from ....sandbox.framework.engagement import (
     BOUNCED,
     CLICKED,
     OPENED,

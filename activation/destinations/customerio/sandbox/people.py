@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..framework import json_response
+from ....sandbox.framework import json_response
 
 MAX_IDS = 100
 

@@ -7,15 +7,15 @@ built on the sandbox framework as every ESP's sandbox is.
     handle.stop()
 """
 
-from ..framework import Fault, RateLimitConfig
-from .engagement import EngagementConfig
-from .server import SandboxHandle, serve, start_sandbox
+from ....sandbox.framework import EngagementConfig, Fault, RateLimitConfig
+from .server import SandboxHandle, from_settings, serve, start_sandbox
 
 __all__ = [
     "EngagementConfig",
     "Fault",
     "RateLimitConfig",
     "SandboxHandle",
+    "from_settings",
     "serve",
     "start_sandbox",
 ]

@@ -1,4 +1,5 @@
-"""``python -m activation.sandbox.klaviyo [--port 8765] [--state PATH] [--no-validate]``.
+"""``python -m activation.destinations.klaviyo.sandbox [--port 8765] [--state PATH]
+[--no-validate]``.
 
 The API key the sandbox accepts comes from ``KLAVIYO_API_KEY``.
 """
@@ -13,7 +14,7 @@ from .server import serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m activation.sandbox.klaviyo")
+    parser = argparse.ArgumentParser(prog="python -m activation.destinations.klaviyo.sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--state", default=None, help="SQLite file for state (default: memory)")

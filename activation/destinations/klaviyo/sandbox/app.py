@@ -19,8 +19,8 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..framework import Budget, Decision, RateLimitConfig, SandboxApp, json_response
-from ..framework.auth import presented_key, same_secret
+from ....sandbox.framework import Budget, Decision, RateLimitConfig, SandboxApp, json_response
+from ....sandbox.framework.auth import presented_key, same_secret
 from . import handlers
 from .engagement import EngagementConfig
 from .errors import JSON_API, SandboxError, invalid, json_api_response

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..framework import Refused
+from ....sandbox.framework import Refused
 
 JSON_API = "application/vnd.api+json"
 

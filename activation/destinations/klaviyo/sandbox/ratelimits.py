@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ..framework.rate_limits import Budget, Window, parse_rate
+from ....sandbox.framework.rate_limits import Budget, Window, parse_rate
 from .validation import spec_dict
 
 _METHODS = ("get", "post", "put", "patch", "delete")

@@ -1,6 +1,7 @@
-"""Run the Klaviyo sandbox: ``start_sandbox`` (background thread, returns a handle) and
-``serve`` (blocking, for a CLI). Loopback only by default. The handle is the framework's
-(URL, stop, request log, faults, rate limits) with Klaviyo's state to inspect and steer.
+"""Run the Klaviyo sandbox: ``start_sandbox`` (background thread, returns a handle),
+``serve`` (blocking, for a CLI) and ``from_settings`` (the app for the client's settings,
+its spec's sandbox). Loopback only by default. The handle is the framework's (URL, stop,
+request log, faults, rate limits) with Klaviyo's state to inspect and steer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import requests
 
-from .. import framework
+from ....sandbox import framework
+from ....settings import DestinationSettings
 from .app import KlaviyoApp
 from .engagement import EngagementConfig
 from .jobs import ImportWorker
@@ -133,6 +135,12 @@ def start_sandbox(
     """
     app = _app(api_key, state_path, validate, import_delay, rate_limits, engagement)
     return SandboxHandle(app, host, port)
+
+
+def from_settings(settings: DestinationSettings) -> KlaviyoApp:
+    """The sandbox the client with these settings talks to, as ``serve`` serves it: its API
+    key, OpenAPI validation, Klaviyo's rate limits and simulated engagement (seed 0)."""
+    return _app(settings.api_key.reveal(), None, True, 0.0, None, EngagementConfig())
 
 
 def serve(

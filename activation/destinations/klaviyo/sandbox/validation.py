@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request
 from .errors import error_object
 
 SPEC_REVISION = "2026-07-15"
-SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / f"klaviyo-openapi-{SPEC_REVISION}.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "specs" / f"klaviyo-openapi-{SPEC_REVISION}.json"
 
 _lock = threading.Lock()
 

@@ -1,8 +1,8 @@
 """Simulated email activity of Mailchimp campaigns, as ``GET /reports/{id}/email-activity``
 reports it: an event whose name starts a Customer Journey (``campaigns``: event name ->
 the campaign id of its email) sends that email, whose opens, clicks and bounces come from
-the Klaviyo sandbox's deterministic engagement model
-(``activation.sandbox.klaviyo.engagement.outcome``). Mailchimp reports no delivery time;
+the sandbox framework's deterministic engagement model
+(``activation.sandbox.framework.engagement.outcome``). Mailchimp reports no delivery time;
 an unsubscribe or a spam complaint changes the member's status (unsubscribed), a bounce
 cleans the address, as Mailchimp does."""
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..klaviyo.engagement import (
+from ....sandbox.framework.engagement import (
     BOUNCED,
     CLICKED,
     OPENED,

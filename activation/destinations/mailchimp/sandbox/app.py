@@ -31,9 +31,9 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..framework import Refused, SandboxApp, json_response
-from ..framework.auth import basic_credentials, same_secret
-from ..klaviyo.engagement import EngagementConfig
+from ....sandbox.framework import Refused, SandboxApp, json_response
+from ....sandbox.framework.auth import basic_credentials, same_secret
+from ....sandbox.framework.engagement import EngagementConfig
 from .activity import simulated_activity
 
 BULK_MEMBERS = 500

@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..framework import Refused, SandboxApp, json_response
+from ....sandbox.framework import Refused, SandboxApp, json_response
 
 TOLERANCE_SECONDS = 300.0
 TYPES = (
