@@ -1,11 +1,14 @@
 """Each destination is declared once (activation/destinations/<esp>/, listed in registry.py)
 and nothing outside its folder knows it by name: its spec's capabilities are what its client
 does, no module branches on a destination's name, and none reaches into a destination's
-folder but the registry. Tests are not scanned: they exercise each destination's client."""
+folder but the registry. Each folder is self-contained: its sandbox is in it, found through
+its spec, and it imports nothing from another destination's folder. Tests are not scanned:
+they exercise each destination's client."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -17,6 +20,8 @@ from activation.destinations.registry import DESTINATIONS, IDEMPOTENT_EVENT_DEST
 from activation.destinations.spec import DestinationSpec
 from activation.engagement.readers import engagement_reader
 from activation.errors import ActivationError, ConfigurationError
+from activation.sandbox.framework import SandboxApp
+from activation.sandbox.serve_esp import sandbox_app
 from activation.settings import DestinationSettings, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,3 +199,50 @@ def test_only_the_registry_reaches_into_a_destinations_folder() -> None:
             if other is not None and other != own:
                 found.append(f"{relative}:{line}: imports {module}")
     assert found == [], "reach a destination through activation.destinations (its spec)"
+
+
+# ---------------------------------------------------------------- each in its own folder
+
+
+def test_each_destination_s_sandbox_is_its_own_found_through_its_spec(
+    spec: DestinationSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m activation.destinations.<esp>.sandbox` serves the sandbox its spec builds,
+    from the same environment its client reads, and the sandbox is in its folder."""
+    for variable, value in spec.example_env.items():
+        monkeypatch.setenv(variable, value)
+    app = sandbox_app(spec.name)
+    try:
+        assert isinstance(app, SandboxApp)
+        assert type(app).__module__.startswith(f"activation.destinations.{spec.name}.sandbox.")
+    finally:
+        app.close()
+    assert importlib.util.find_spec(f"activation.destinations.{spec.name}.sandbox.__main__")
+
+
+def test_every_sandbox_is_in_a_destination_s_folder() -> None:
+    """Outside the destinations' folders there is only the framework the sandboxes share."""
+    found = [
+        f"{relative}:{node.lineno}: {node.name}"
+        for relative, tree in source_files()
+        if outside_destinations(relative)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(ast.unparse(base).endswith("SandboxApp") for base in node.bases)
+    ]
+    assert found == [], "a sandbox belongs in activation/destinations/<esp>/sandbox/"
+
+
+def test_no_destination_s_folder_imports_another_s() -> None:
+    """A destination's folder, its sandbox included, shares code with the others only
+    through what is outside every folder (activation/destinations/*.py, the framework)."""
+    found = []
+    for relative, tree in source_files():
+        own = destination_folder(relative.removesuffix(".py").replace("/", "."))
+        if own is None:
+            continue
+        for line, module in imported_modules(relative, tree):
+            other = destination_folder(module)
+            if other is not None and other != own:
+                found.append(f"{relative}:{line}: imports {module}")
+    assert found == []
