@@ -1,5 +1,6 @@
 """The interface methods the CLI's warehouse calls rely on (``nudge query``, ``nudge erase``,
-``nudge sync --trigger``), on DuckDB and on a real PostgreSQL server: a preview with the
+``nudge sync --trigger``), on DuckDB, a real PostgreSQL server and fakesnow's Snowflake
+(the engines of test_warehouse_state.py's fixture): a preview with the
 column names, a set-based update from values, purging deleted rows, and telling whether
 there is a warehouse at all."""
 

@@ -49,7 +49,7 @@ def test_default_target_is_the_duckdb_file(tmp_path: Path) -> None:
 def test_an_engine_without_an_implementation_is_refused_by_name(tmp_path: Path) -> None:
     target = warehouse_target("spark", env={"NUDGE_SPARK_DIR": str(tmp_path)})
     assert target.engine == "spark"
-    with pytest.raises(ConfigurationError, match=r"'spark'.*duckdb and postgres"):
+    with pytest.raises(ConfigurationError, match=r"'spark'.*duckdb, postgres and snowflake"):
         open_warehouse(target=target)
 
 

@@ -1,6 +1,7 @@
 """The warehouse interface (``WarehouseConnection``, base.py), its engines (DuckDB,
-PostgreSQL) and the factory that opens the one the dbt profile's target names
-(``open_warehouse``, profile.py). docs/warehouse_interface.md explains the choices.
+PostgreSQL; Snowflake, imported only for that target) and the factory that opens the one
+the dbt profile's target names (``open_warehouse``, profile.py).
+docs/warehouse_interface.md explains the choices.
 
 ``Warehouse`` is the DuckDB implementation under its historical name: existing callers
 open a DuckDB file with ``Warehouse(path)``; new code calls ``open_warehouse`` and
@@ -15,6 +16,7 @@ from .base import (
     NestedTransactionError,
     WarehouseBusyError,
     WarehouseConnection,
+    WarehouseError,
     quote,
 )
 from .duckdb_engine import DuckDBWarehouse
@@ -23,8 +25,9 @@ from .profile import WarehouseTarget, open_warehouse, warehouse_exists, warehous
 from .tables import Column, Table
 
 Warehouse = DuckDBWarehouse
-# what the engines' drivers raise for a refused statement, a lost connection or a lock
-WAREHOUSE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, psycopg2.Error)
+# what the engines raise for a refused statement, a lost connection or a lock: the drivers'
+# errors, and WarehouseError for an engine whose driver is imported only when used
+WAREHOUSE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, psycopg2.Error, WarehouseError)
 
 __all__ = [
     "DEFAULT_FETCH_ROWS",
@@ -37,6 +40,7 @@ __all__ = [
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseConnection",
+    "WarehouseError",
     "WarehouseTarget",
     "open_warehouse",
     "quote",

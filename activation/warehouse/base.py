@@ -37,6 +37,11 @@ class WarehouseBusyError(RuntimeError):
     a dbt build or a sync); a reader may try again later."""
 
 
+class WarehouseError(RuntimeError):
+    """What the warehouse refused (a statement, the sign-in), from an engine whose driver is
+    imported only when that engine is used (Snowflake); the driver's error is the cause."""
+
+
 class NestedTransactionError(RuntimeError):
     """``transaction()`` inside another one: engines disagree on what that means (DuckDB
     refuses, PostgreSQL warns and commits early), so it is refused everywhere."""
@@ -129,6 +134,14 @@ class WarehouseConnection(ABC):
         )
         return [str(row[0]) for row in rows] or None
 
+    def quote_name(self, identifier: str) -> str:
+        """A lower-case identifier activation gives, quoted so it names what the same
+        identifier unquoted names (Snowflake folds unquoted names to upper case)."""
+        return quote(identifier)
+
+    def relation_name(self, table: Table) -> str:
+        return f"{self.quote_name(table.schema)}.{self.quote_name(table.name)}"
+
     def type_name(self, kind: ColumnKind) -> str:
         return self.TYPE_NAMES[kind]
 
@@ -137,29 +150,29 @@ class WarehouseConnection(ABC):
         the end): the one way state tables are created and migrated on every engine."""
         existing = self.columns(table.schema, table.name)
         if existing is None:
-            self.execute(f"create schema if not exists {quote(table.schema)}")
+            self.execute(f"create schema if not exists {self.quote_name(table.schema)}")
             self.execute(self.create_table_sql(table))
             return
         for column in table.columns:
             if column.name not in existing:
                 self.execute(
-                    f"alter table {quote(table.schema)}.{quote(table.name)}"
-                    f" add column if not exists {quote(column.name)}"
+                    f"alter table {self.relation_name(table)}"
+                    f" add column if not exists {self.quote_name(column.name)}"
                     f" {self.type_name(column.kind)}"
                 )
 
     def create_table_sql(self, table: Table) -> str:
         lines = [
-            f"{quote(column.name)} {self.type_name(column.kind)}"
+            f"{self.quote_name(column.name)} {self.type_name(column.kind)}"
             + ("" if column.nullable else " not null")
             for column in table.columns
         ]
         if table.primary_key:
-            lines.append(f"primary key ({', '.join(quote(key) for key in table.primary_key)})")
+            lines.append(
+                f"primary key ({', '.join(self.quote_name(key) for key in table.primary_key)})"
+            )
         body = ",\n    ".join(lines)
-        return (
-            f"create table if not exists {quote(table.schema)}.{quote(table.name)} (\n    {body}\n)"
-        )
+        return f"create table if not exists {self.relation_name(table)} (\n    {body}\n)"
 
     def insert_rows(
         self,
@@ -169,10 +182,10 @@ class WarehouseConnection(ABC):
         chunk: int = CHUNK_ROWS,
     ) -> None:
         """Insert with multi-row VALUES statements (one statement per ``chunk`` rows)."""
-        names = ", ".join(quote(column) for column in columns)
-        for part in _chunks(rows, chunk):
+        names = ", ".join(self.quote_name(column) for column in columns)
+        for part in chunks(rows, chunk):
             self.execute(
-                f"insert into {table} ({names}) values {_values(len(columns), len(part))}",
+                f"insert into {table} ({names}) values {placeholder_rows(len(columns), len(part))}",
                 [value for row in part for value in row],
             )
 
@@ -189,17 +202,17 @@ class WarehouseConnection(ABC):
         """Insert ``rows``; where a row's ``key`` (the table's primary key) exists already,
         replace its other columns, or leave it as it is with ``keep_existing``. Of rows
         repeating a key, the last one wins."""
-        positions = [list(columns).index(name) for name in key]
-        latest = {tuple(row[p] for p in positions): row for row in rows}
-        names = ", ".join(quote(column) for column in columns)
+        names = ", ".join(self.quote_name(column) for column in columns)
         updates = ", ".join(
-            f"{quote(column)} = excluded.{quote(column)}" for column in columns if column not in key
+            f"{self.quote_name(column)} = excluded.{self.quote_name(column)}"
+            for column in columns
+            if column not in key
         )
         action = f"do update set {updates}" if updates and not keep_existing else "do nothing"
-        conflict = ", ".join(quote(name) for name in key)
-        for part in _chunks(list(latest.values()), chunk):
+        conflict = ", ".join(self.quote_name(name) for name in key)
+        for part in chunks(last_row_per_key(columns, key, rows), chunk):
             self.execute(
-                f"insert into {table} ({names}) values {_values(len(columns), len(part))}"
+                f"insert into {table} ({names}) values {placeholder_rows(len(columns), len(part))}"
                 f" on conflict ({conflict}) {action}",
                 [value for row in part for value in row],
             )
@@ -218,13 +231,15 @@ class WarehouseConnection(ABC):
         casts = ", ".join(
             ["cast(? as varchar)", *(f"cast(? as {self.type_name(kind)})" for _, kind in columns)]
         )
-        names = ", ".join(quote(name) for name in [key, *(name for name, _ in columns)])
-        assignments = ", ".join(f"{quote(name)} = v.{quote(name)}" for name, _ in columns)
-        for part in _chunks(rows, chunk):
+        names = ", ".join(self.quote_name(name) for name in [key, *(name for name, _ in columns)])
+        assignments = ", ".join(
+            f"{self.quote_name(name)} = v.{self.quote_name(name)}" for name, _ in columns
+        )
+        for part in chunks(rows, chunk):
             values = ", ".join(f"({casts})" for _ in part)
             self.execute(
                 f"update {table} as t set {assignments} from (values {values}) as v({names})"
-                f" where t.{quote(key)} = v.{quote(key)}",
+                f" where t.{self.quote_name(key)} = v.{self.quote_name(key)}",
                 [value for row in part for value in row],
             )
 
@@ -238,19 +253,27 @@ class WarehouseConnection(ABC):
         chunk: int = CHUNK_ROWS,
     ) -> None:
         """``delete from table where <where> and column in (keys)``, in chunks."""
-        for part in _chunks(keys, chunk):
+        for part in chunks(keys, chunk):
             listed = ", ".join("?" for _ in part)
             self.execute(
-                f"delete from {table} where {where} and {quote(column)} in ({listed})",
+                f"delete from {table} where {where} and {self.quote_name(column)} in ({listed})",
                 [*params, *part],
             )
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+def last_row_per_key(
+    columns: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """``rows`` with one row per ``key`` value, the last one given (an upsert's rule)."""
+    positions = [list(columns).index(name) for name in key]
+    return list({tuple(row[p] for p in positions): row for row in rows}.values())
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _values(width: int, count: int) -> str:
+def placeholder_rows(width: int, count: int) -> str:
     row = "(" + ", ".join("?" for _ in range(width)) + ")"
     return ", ".join(row for _ in range(count))

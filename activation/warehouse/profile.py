@@ -23,7 +23,7 @@ from .duckdb_engine import DuckDBWarehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_NAME = "nudge"
-SUPPORTED = ("duckdb", "postgres")
+SUPPORTED = ("duckdb", "postgres", "snowflake")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,12 @@ def open_warehouse(
             dbname=str(settings.get("dbname") or settings.get("database")),
             read_only=read_only,
         )
+    if chosen.engine == "snowflake":
+        # dbt-snowflake's driver and credentials: imported only for this target
+        from .snowflake_engine import SnowflakeWarehouse, connect_args
+
+        return SnowflakeWarehouse(connect_args(settings))
     raise ConfigurationError(
         f"dbt target {chosen.name!r} is a {chosen.engine!r} warehouse; activation reaches "
-        f"{' and '.join(SUPPORTED)} so far (docs/warehouse_interface.md)"
+        f"{', '.join(SUPPORTED[:-1])} and {SUPPORTED[-1]} so far (docs/warehouse_interface.md)"
     )
