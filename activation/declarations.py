@@ -30,7 +30,7 @@ from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from .destinations.registry import DESTINATIONS, IDEMPOTENT_EVENT_DESTINATIONS, SPECS, spec_for
+from .destinations.registry import DESTINATIONS, SPECS, destinations_with, spec_for
 from .destinations.spec import PLAIN_NAME
 from .errors import DeclarationError
 from .segment_models import SEGMENT_COLUMN as SEGMENT_COLUMN  # what syncs filter on
@@ -327,7 +327,26 @@ def _semantic_problems(where: str, config: NudgeSync) -> list[str]:
         problem = spec_for(config.destination).attribute_problem(target)
         if problem:
             problems.append(f"{where}.fields.attributes.{target} {problem}")
-    return problems + _segment_problems(where, config) + _destination_problems(where, config)
+    problems += _capability_problems(where, config) + _segment_problems(where, config)
+    return problems + _destination_problems(where, config)
+
+
+def _capability_problems(where: str, config: NudgeSync) -> list[str]:
+    """What the sync needs of its destination that the destination's spec does not claim."""
+    capabilities = spec_for(config.destination).capabilities
+    if config.object == "list_members" and not capabilities.membership:
+        return [
+            f"{where}.object 'list_members' keeps a list (one per segment with segments:), "
+            f"which destination {config.destination!r} cannot; object 'list_members' goes to "
+            f"{', '.join(destinations_with('membership'))}"
+        ]
+    if config.object == "events" and not capabilities.idempotent_events:
+        return [
+            f"{where}.destination {config.destination!r} cannot de-duplicate events, so a "
+            f"rerun after a crash could send one twice; object 'events' goes to "
+            f"{', '.join(destinations_with('idempotent_events'))}"
+        ]
+    return []
 
 
 def _segment_problems(where: str, config: NudgeSync) -> list[str]:
@@ -345,12 +364,6 @@ def _segment_problems(where: str, config: NudgeSync) -> list[str]:
             )
         if config.list_name:
             problems.append(f"{where}.list_name applies to list_members, not events; remove it")
-        if config.destination not in IDEMPOTENT_EVENT_DESTINATIONS:
-            problems.append(
-                f"{where}.destination {config.destination!r} cannot de-duplicate events, so a "
-                f"rerun after a crash could send one twice; object 'events' goes to "
-                f"{', '.join(IDEMPOTENT_EVENT_DESTINATIONS)}"
-            )
     elif config.event is not None:
         problems.append(f"{where}.event applies only to object 'events'; remove it")
     if config.segments is None:

@@ -14,7 +14,8 @@ lookback) lands nothing twice. Reads are incremental on ``updated``
 (``activation.esp_preference_reads``; an account's first read looks back FIRST_READ, not
 through every profile it holds). Every profile a sync wrote is read again (its ``updated``
 moved): a read costs about one call per 100 profiles the syncs since the last read changed.
-Destinations without a ``read_preferences`` are skipped (``supported`` False). Erased
+Only destinations whose spec claims ``preferences`` are asked (activation/runs/feedback.py);
+one whose topic mapping is not set up has nothing to read (``supported`` False). Erased
 people (tombstones) are not landed.
 
 ESPs that cannot list what changed (Braze subscription groups, Customer.io subscription

@@ -77,11 +77,8 @@ def run_triggered_sends(
         )
     sends = due.sends
     readback = due.read_back.suppressions if due.read_back else None
-    if due.read_back is not None and due.read_back.preferences.landed_events:
-        console.print(
-            f"{due.read_back.preferences.landed_events} email preference changes made in "
-            f"{settings.destination} landed in raw.events"
-        )
+    if due.read_back is not None:
+        print_read_back(console, settings.destination, due.read_back)
     console.print(sends_table(sends, readback))
     if dry_run and sends.planned:
         console.print(planned_sends_table(sends))
@@ -91,6 +88,21 @@ def run_triggered_sends(
     if recorder is not None:
         recorder.sends(console, settings.destination, sends, readback)
     return SendsOutcome(readback, sends)
+
+
+def print_read_back(console: Console, destination: str, landed: runs.ReadBack) -> None:
+    """The preference changes landed, and why a kind of feedback was not read back."""
+    if landed.preferences is not None and landed.preferences.landed_events:
+        console.print(
+            f"{landed.preferences.landed_events} email preference changes made in "
+            f"{destination} landed in raw.events"
+        )
+    for kind, reason in (
+        ("suppressions", landed.no_suppressions),
+        ("preference changes", landed.no_preferences),
+    ):
+        if reason is not None:
+            console.print(f"[dim]No {kind} read back from {destination}: {escape(reason)}[/dim]")
 
 
 def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table:

@@ -27,6 +27,11 @@ SETTINGS_FROM_ENV: Mapping[str, Callable[..., DestinationSettings]] = MappingPro
 IDEMPOTENT_EVENT_DESTINATIONS = tuple(s.name for s in SPECS if s.capabilities.idempotent_events)
 
 
+def destinations_with(capability: str) -> tuple[str, ...]:
+    """The destinations whose spec claims ``capability`` (a ``Capabilities`` field)."""
+    return tuple(spec.name for spec in SPECS if getattr(spec.capabilities, capability))
+
+
 def spec_for(destination: str) -> DestinationSpec:
     try:
         return SPECS_BY_NAME[destination]

@@ -37,13 +37,17 @@ class Capabilities:
     # records an event once per unique_id, so ``object: events`` syncs may go there and
     # sends an interrupted run left pending are sent again
     idempotent_events: bool
-    # keeps list (or segment) membership: ``object: list_members`` syncs
+    # keeps list (or segment) membership: ``object: list_members`` syncs (with or without
+    # ``segments:``) may go there; to any other the declaration is refused
     membership: bool
     # reads unsubscribes, bounces and complaints made in the ESP back (read_suppressions)
+    # before each send run and in the feedback pull; any other is not asked (no_suppressions
+    # says why), and its sends are gated by the warehouse's own suppressions only
     suppressions: bool
-    # its sends' email engagement can be pulled (``nudge pull``)
+    # its sends' email engagement can be pulled (``nudge pull``); else no_engagement says why
     engagement: bool
-    # reads preference choices made on the ESP's preference page back
+    # reads preference choices made on the ESP's preference page back, as suppressions are;
+    # any other is not asked (no_preferences says why)
     preferences: bool
 
 
@@ -84,3 +88,7 @@ class DestinationSpec:
     # its local sandbox (``<esp>/sandbox/``), answering the client with these settings;
     # imported when one is built, as the client is
     sandbox: Callable[[DestinationSettings], SandboxApp] | None = None
+    # without capabilities.suppressions / .preferences: why the unsubscribes or the preference
+    # choices made there are not read back, and how to land them in the warehouse instead
+    no_suppressions: str | None = None
+    no_preferences: str | None = None

@@ -5,7 +5,15 @@ did for the caller to print or record. Settings come from the environment
 
 from .destinations import destination_settings, sends_destination
 from .erase import Erasure, ErasureProgress, SettingsFor, erase_contact, raw_tables_owned
-from .feedback import FeedbackPull, ReadBack, no_engagement_reason, pull_feedback, read_back
+from .feedback import (
+    FeedbackPull,
+    ReadBack,
+    no_engagement_reason,
+    no_preferences_reason,
+    no_suppressions_reason,
+    pull_feedback,
+    read_back,
+)
 from .sends import DueSends, send_due
 from .syncs import DeclaredSyncRun, choose_syncs, declared_syncs, sync_declared
 
@@ -22,6 +30,8 @@ __all__ = [
     "destination_settings",
     "erase_contact",
     "no_engagement_reason",
+    "no_preferences_reason",
+    "no_suppressions_reason",
     "pull_feedback",
     "raw_tables_owned",
     "read_back",

@@ -25,7 +25,7 @@ from dagster import (
     multi_asset,
 )
 
-from activation.runs import pull_feedback, send_due
+from activation.runs import ReadBack, pull_feedback, send_due
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import ACTIVATION_GROUP, RAW_GROUP
@@ -59,13 +59,13 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
         esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult]:
         pulled = pull_feedback(warehouse.path, esp.settings(destination))
-        suppressions = pulled.read_back.suppressions
-        metadata = suppressions_metadata(suppressions)
-        metadata["preference_changes_landed"] = pulled.read_back.preferences.landed_events
-        context.log.info(
-            f"pulled {suppressions.pulled} suppressions ({suppressions.new} new), "
-            f"{suppressions.landed_events} raw events"
-        )
+        landed = pulled.read_back
+        metadata = read_back_metadata(landed)
+        if landed.suppressions is not None:
+            context.log.info(
+                f"pulled {landed.suppressions.pulled} suppressions ({landed.suppressions.new} "
+                f"new), {landed.suppressions.landed_events} raw events"
+            )
         if pulled.engagement is not None:
             metadata.update(engagement_metadata(pulled.engagement))
             context.log.info(f"pulled {pulled.engagement.pulled} engagement events")
@@ -74,6 +74,20 @@ def feedback_pull_asset(destination: str) -> AssetsDefinition:
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
     return _pull
+
+
+def read_back_metadata(landed: ReadBack) -> dict[str, Any]:
+    """What the read-back landed, or why the destination has nothing of a kind to read."""
+    metadata: dict[str, Any] = {}
+    if landed.suppressions is not None:
+        metadata.update(suppressions_metadata(landed.suppressions))
+    else:
+        metadata["suppressions"] = landed.no_suppressions
+    if landed.preferences is not None:
+        metadata["preference_changes_landed"] = landed.preferences.landed_events
+    else:
+        metadata["preferences"] = landed.no_preferences
+    return metadata
 
 
 def suppressions_metadata(suppressions: Any) -> dict[str, Any]:
@@ -129,10 +143,7 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
             due = send_due(warehouse.path, settings)
         result = due.sends
         if due.read_back is not None:
-            context.log.info(
-                f"read back before sending: {due.read_back.suppressions.new} new suppressions, "
-                f"{due.read_back.preferences.landed_events} preference changes"
-            )
+            context.log.info(f"read back before sending: {due.read_back.summary()}")
         context.log.info(
             f"sends {result.status}: sent={result.sent} failed={result.failed} "
             f"skipped={result.skipped} expired={result.expired} deferred={result.deferred} "

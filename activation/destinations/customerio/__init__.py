@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from ...settings import DestinationSettings
     from ..base import Destination
 
+NO_SUPPRESSIONS = (
+    "Customer.io's Track API cannot read people back, so unsubscribes, bounces and spam "
+    "complaints made in Customer.io are not read back: land its reporting webhooks' "
+    "unsubscribed, bounced and spammed metrics in raw.events as the raw contract's "
+    "Unsubscribed (source 'esp'), hard Email Bounced and Email Marked as Spam events; the "
+    "send gate applies them from there."
+)
+
 
 def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destination:
     from .client import CustomerioDestination
@@ -55,4 +63,5 @@ SPEC = DestinationSpec(
     segment_options=segment_options,
     engagement_reader=_engagement,
     sandbox=_sandbox,
+    no_suppressions=NO_SUPPRESSIONS,
 )

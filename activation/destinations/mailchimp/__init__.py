@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from ...settings import DestinationSettings
     from ..base import Destination
 
+NO_PREFERENCES = (
+    "Mailchimp's preference choices (its groups and update-profile page) are not read back: "
+    "send topic and frequency choices from the preference center that feeds the warehouse, "
+    "as the raw contract's Email Preferences Updated events; unsubscribes made in Mailchimp "
+    "still come back through the suppression read-back."
+)
+
 
 def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destination:
     from .client import MailchimpDestination
@@ -60,4 +67,5 @@ SPEC = DestinationSpec(
     examples=EXAMPLES,
     engagement_reader=_engagement,
     sandbox=_sandbox,
+    no_preferences=NO_PREFERENCES,
 )

@@ -20,6 +20,16 @@ NO_ENGAGEMENT = (
     "raw.events as the raw contract's ESP feedback events, with the send_key of each "
     "batch row (README, Measurement). There is nothing for `nudge pull` to read."
 )
+NO_SUPPRESSIONS = (
+    "the webhook destination only receives: land your sender's unsubscribes, hard bounces "
+    "and spam complaints in raw.events as the raw contract's Unsubscribed (source 'esp'), "
+    "Email Bounced (bounce_type 'hard') and Email Marked as Spam events; the send gate "
+    "applies them from there."
+)
+NO_PREFERENCES = (
+    "the webhook destination only receives: send the topic and frequency choices of your "
+    "preference page to raw.events as the raw contract's Email Preferences Updated events."
+)
 
 
 def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destination:
@@ -50,4 +60,6 @@ SPEC = DestinationSpec(
     ),
     no_engagement=NO_ENGAGEMENT,
     sandbox=_sandbox,
+    no_suppressions=NO_SUPPRESSIONS,
+    no_preferences=NO_PREFERENCES,
 )
