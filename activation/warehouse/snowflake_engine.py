@@ -205,8 +205,8 @@ class SnowflakeWarehouse(WarehouseConnection):
             return columns, [tuple(row) for row in cursor.fetchmany(limit)]
 
     def purge_deleted(self, relations: Sequence[str]) -> None:
-        """Nothing to do from a session: Snowflake keeps deleted rows for Time Travel
-        (``DATA_RETENTION_TIME_IN_DAYS``) and then Fail-safe, whatever a client runs. The
+        """Nothing: Snowflake keeps deleted rows for Time Travel (the owner's
+        ``DATA_RETENTION_TIME_IN_DAYS``) and then Fail-safe, which nothing shortens. The
         erasure holds once the retention the account sets has passed (see the docs)."""
 
     def quote_name(self, identifier: str) -> str:
