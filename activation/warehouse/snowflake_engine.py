@@ -48,7 +48,7 @@ from .base import (
 )
 from .tables import ColumnKind, Table
 
-APPLICATION = "nudge-activation"
+APPLICATION = "nudge_activation"  # letters, digits and underscores, as the connector checks
 SESSION_PARAMETERS: Mapping[str, Any] = MappingProxyType(
     {
         "QUOTED_IDENTIFIERS_IGNORE_CASE": True,
