@@ -237,51 +237,56 @@ def export(
         console.print(f"Wrote {output}", markup=False, highlight=False)
 
 
+def _sandbox_destination(destination: str) -> str:
+    from nudge.sandbox_command import unknown_destination_problem
+
+    problem = unknown_destination_problem(destination)
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return destination
+
+
 @app.command()
 def sandbox(
-    port: Annotated[int, typer.Option(help="Loopback port.")] = 8765,
+    destination: Annotated[
+        str,
+        typer.Option(
+            callback=_sandbox_destination,
+            help="The destination whose sandbox to serve (any registered one with a sandbox).",
+        ),
+    ] = "klaviyo",
+    port: Annotated[
+        int | None, typer.Option(help="Loopback port (default: the destination's own).")
+    ] = None,
     state: Annotated[
-        Path | None, typer.Option(help="SQLite file that keeps state across restarts.")
+        Path | None,
+        typer.Option(help="Klaviyo only: SQLite file that keeps state across restarts."),
     ] = None,
     engagement_seed: Annotated[
-        int, typer.Option(help="Seed of the simulated opens, clicks, bounces, unsubscribes.")
-    ] = 0,
+        int | None,
+        typer.Option(
+            help="Klaviyo only: seed of the simulated opens, clicks, bounces, unsubscribes "
+            "(default 0)."
+        ),
+    ] = None,
     no_engagement: Annotated[
-        bool, typer.Option("--no-engagement", help="Simulate no engagement for tracked sends.")
+        bool,
+        typer.Option("--no-engagement", help="Klaviyo only: simulate no engagement."),
     ] = False,
     rate_limit_scale: Annotated[
-        float,
-        typer.Option(min=0.0, help="Multiply Klaviyo's per-endpoint limits (0: no limits)."),
-    ] = 1.0,
+        float | None,
+        typer.Option(
+            min=0.0, help="Klaviyo only: multiply its per-endpoint limits (0: none; default 1)."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the local Klaviyo sandbox on 127.0.0.1 (API key from $KLAVIYO_API_KEY), with
-    Klaviyo's rate limits and simulated engagement for tracked events."""
-    from activation.destinations.klaviyo.sandbox import EngagementConfig, RateLimitConfig, serve
+    """Serve a destination's local sandbox on 127.0.0.1, accepting the credentials its
+    client reads from the environment, and print what to export to point the client at it.
+    Klaviyo's has Klaviyo's rate limits and simulated engagement for tracked events."""
+    from nudge.sandbox_command import KlaviyoOptions, serve_sandbox
 
-    api_key = os.environ.get("KLAVIYO_API_KEY", "").strip()
-    if not api_key:
-        console.print(
-            "[red]KLAVIYO_API_KEY is not set.[/red] The sandbox accepts only the key it was "
-            "started with: export KLAVIYO_API_KEY=any-test-key, start the sandbox, and point "
-            f"clients at it with KLAVIYO_BASE_URL=http://127.0.0.1:{port}."
-        )
-        raise typer.Exit(2)
-    console.print(f"Klaviyo sandbox on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    limits = (
-        RateLimitConfig(scale=rate_limit_scale)
-        if rate_limit_scale > 0
-        else RateLimitConfig(enabled=False)
-    )
-    engagement = EngagementConfig(enabled=not no_engagement, seed=engagement_seed)
-    serve(
-        host="127.0.0.1",
-        port=port,
-        api_key=api_key,
-        state_path=state,
-        validate=True,
-        rate_limits=limits,
-        engagement=engagement,
-    )
+    klaviyo = KlaviyoOptions(state, engagement_seed, no_engagement, rate_limit_scale)
+    serve_sandbox(console, destination, port, klaviyo)
 
 
 @app.command()

@@ -35,9 +35,9 @@ IMPORT_ALLOWED = {
     # with the client's rate limiting switched off, which build_destination cannot ask for
     "activation/sends/bench.py",
     # `nudge sandbox` serves the Klaviyo sandbox with options only it has (a state file, the
-    # engagement seed, the rate-limit scale); other ESPs' sandboxes are served through their
-    # specs (activation/sandbox/serve_esp.py)
-    "nudge/cli.py",
+    # engagement seed, the rate-limit scale) and refuses them for the others, whose sandboxes
+    # are served through their specs alone (activation/sandbox/serve_esp.py)
+    "nudge/sandbox_command.py",
     # the demo runs against an in-process Klaviyo sandbox and reads its events back
     "nudge/demo.py",
 }

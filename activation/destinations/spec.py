@@ -61,6 +61,20 @@ def no_problems(where: str, config: NudgeSync) -> list[str]:
 
 
 @dataclass(frozen=True)
+class SandboxSpec:
+    """A destination's local sandbox (``<esp>/sandbox/``), as ``nudge sandbox --destination``
+    and ``python -m activation.destinations.<esp>.sandbox`` serve it."""
+
+    # its app, answering the client with these settings; imports the sandbox when called,
+    # as the client factory imports the client
+    app: Callable[[DestinationSettings], SandboxApp]
+    default_port: int  # on loopback; one per destination, so several can run side by side
+    # what to export so the client talks to the sandbox served at ``base_url``
+    # (``http://<host>:<port>``): its base-URL variable(s)
+    client_env: Callable[[str], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
 class DestinationSpec:
     name: str  # as declarations and NUDGE_SENDS_DESTINATION write it
     # its settings from the environment: (env=None, **DestinationSettings overrides)
@@ -85,9 +99,8 @@ class DestinationSpec:
     # to connect instead
     engagement_reader: Callable[[DestinationSettings], EngagementReader] | None = None
     no_engagement: str | None = None
-    # its local sandbox (``<esp>/sandbox/``), answering the client with these settings;
-    # imported when one is built, as the client is
-    sandbox: Callable[[DestinationSettings], SandboxApp] | None = None
+    # its local sandbox, if it has one
+    sandbox: SandboxSpec | None = None
     # without capabilities.suppressions / .preferences: why the unsubscribes or the preference
     # choices made there are not read back, and how to land them in the warehouse instead
     no_suppressions: str | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..declaration_checks import external_id_problems
-from ..spec import Capabilities, DestinationSpec
+from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import BrazeOptions, attribute_problem
 from .settings import EXAMPLE_ENV, braze_settings
 
@@ -44,6 +44,10 @@ def _sandbox(settings: DestinationSettings) -> SandboxApp:
     return from_settings(settings)
 
 
+def _sandbox_env(base_url: str) -> dict[str, str]:
+    return {"BRAZE_BASE_URL": base_url}
+
+
 SPEC = DestinationSpec(
     name="braze",
     settings_from_env=braze_settings,
@@ -62,5 +66,5 @@ SPEC = DestinationSpec(
     attribute_problem=attribute_problem,
     declaration_problems=external_id_problems,
     no_engagement=NO_ENGAGEMENT,
-    sandbox=_sandbox,
+    sandbox=SandboxSpec(_sandbox, default_port=8766, client_env=_sandbox_env),
 )

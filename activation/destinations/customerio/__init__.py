@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..spec import Capabilities, DestinationSpec
+from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import CustomerioOptions, declaration_problems, options_of, segment_options
 from .settings import EXAMPLE_ENV, customerio_settings
 
@@ -45,6 +45,11 @@ def _sandbox(settings: DestinationSettings) -> SandboxApp:
     return from_settings(settings)
 
 
+def _sandbox_env(base_url: str) -> dict[str, str]:
+    # the one server answers the Track API and the App API
+    return {"CUSTOMERIO_TRACK_URL": base_url, "CUSTOMERIO_APP_URL": base_url}
+
+
 SPEC = DestinationSpec(
     name="customerio",
     settings_from_env=customerio_settings,
@@ -62,6 +67,6 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     segment_options=segment_options,
     engagement_reader=_engagement,
-    sandbox=_sandbox,
+    sandbox=SandboxSpec(_sandbox, default_port=8768, client_env=_sandbox_env),
     no_suppressions=NO_SUPPRESSIONS,
 )

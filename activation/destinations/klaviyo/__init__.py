@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..spec import Capabilities, DestinationSpec
+from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import attribute_problem
 from .settings import EXAMPLE_ENV, klaviyo_settings
 
@@ -36,6 +36,10 @@ def _sandbox(settings: DestinationSettings) -> SandboxApp:
     return from_settings(settings)
 
 
+def _sandbox_env(base_url: str) -> dict[str, str]:
+    return {"KLAVIYO_BASE_URL": base_url}
+
+
 SPEC = DestinationSpec(
     name="klaviyo",
     settings_from_env=klaviyo_settings,
@@ -50,5 +54,5 @@ SPEC = DestinationSpec(
     ),
     attribute_problem=attribute_problem,
     engagement_reader=_engagement,
-    sandbox=_sandbox,
+    sandbox=SandboxSpec(_sandbox, default_port=8765, client_env=_sandbox_env),
 )

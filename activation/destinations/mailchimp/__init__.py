@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...settings import options_of
-from ..spec import Capabilities, DestinationSpec
+from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import EXAMPLES, MailchimpOptions, attribute_problem, declaration_problems
 from .settings import EXAMPLE_ENV, MailchimpEnvOptions, mailchimp_settings
 
@@ -49,6 +49,10 @@ def _sandbox(settings: DestinationSettings) -> SandboxApp:
     return from_settings(settings)
 
 
+def _sandbox_env(base_url: str) -> dict[str, str]:
+    return {"MAILCHIMP_BASE_URL": f"{base_url}/3.0"}  # its routes are under /3.0, as Mailchimp's
+
+
 SPEC = DestinationSpec(
     name="mailchimp",
     settings_from_env=mailchimp_settings,
@@ -66,6 +70,6 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     examples=EXAMPLES,
     engagement_reader=_engagement,
-    sandbox=_sandbox,
+    sandbox=SandboxSpec(_sandbox, default_port=8767, client_env=_sandbox_env),
     no_preferences=NO_PREFERENCES,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..spec import Capabilities, DestinationSpec
+from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .settings import EXAMPLE_ENV, webhook_settings
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ def _sandbox(settings: DestinationSettings) -> SandboxApp:
     return from_settings(settings)
 
 
+def _sandbox_env(base_url: str) -> dict[str, str]:
+    return {"NUDGE_WEBHOOK_URL": f"{base_url}/hooks/nudge"}
+
+
 SPEC = DestinationSpec(
     name="webhook",
     settings_from_env=webhook_settings,
@@ -59,7 +63,7 @@ SPEC = DestinationSpec(
         preferences=False,
     ),
     no_engagement=NO_ENGAGEMENT,
-    sandbox=_sandbox,
+    sandbox=SandboxSpec(_sandbox, default_port=8769, client_env=_sandbox_env),
     no_suppressions=NO_SUPPRESSIONS,
     no_preferences=NO_PREFERENCES,
 )

@@ -4,4 +4,4 @@
 from ....sandbox.serve_esp import main
 
 if __name__ == "__main__":
-    raise SystemExit(main("braze", default_port=8766))
+    raise SystemExit(main("braze"))

@@ -4,4 +4,4 @@
 from ....sandbox.serve_esp import main
 
 if __name__ == "__main__":
-    raise SystemExit(main("customerio", default_port=8768))
+    raise SystemExit(main("customerio"))

@@ -4,4 +4,4 @@
 from ....sandbox.serve_esp import main
 
 if __name__ == "__main__":
-    raise SystemExit(main("mailchimp", default_port=8767))
+    raise SystemExit(main("mailchimp"))

@@ -4,4 +4,4 @@
 from ....sandbox.serve_esp import main
 
 if __name__ == "__main__":
-    raise SystemExit(main("webhook", default_port=8769))
+    raise SystemExit(main("webhook"))
