@@ -1,6 +1,7 @@
-"""`nudge sync` for triggered sends: read suppressions made in the ESP back into the
-warehouse, then send the due triggered sends (or list them with --dry-run), with a progress
-bar and a summary by status."""
+"""`nudge sync` for triggered sends: read what the destination's capabilities say it has
+(suppressions, preference changes made in the ESP) back into the warehouse, then send the
+due triggered sends (or list them with --dry-run), with a progress bar and a summary by
+status."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def run_triggered_sends(
     destination: str | None = None,
     command: str = "nudge sync",
 ) -> SendsOutcome:
-    """Read back suppressions (not on a dry run), then send or plan the due sends, in the
-    warehouse of the dbt target (``warehouse``: the DuckDB file). Without
+    """Read back what the destination has (not on a dry run), then send or plan the due
+    sends, in the warehouse of the dbt target (``warehouse``: the DuckDB file). Without
     ``triggers.triggered_sends`` this says so and does nothing, unless ``required``. A run
     that sends is recorded in Dagster as `command`'s (orchestration/recorded_runs.py)."""
     recorder = None if dry_run else run_recorder(command)
@@ -66,7 +67,7 @@ def run_triggered_sends(
     verb = "Planning" if dry_run else "Sending"
     sending = f"{verb} triggered sends → {settings.destination}"
     with Progress(*columns, console=console, transient=True) as progress:
-        first = sending if dry_run else f"Reading suppressions back from {settings.destination}"
+        first = sending if dry_run else read_back_label(settings.destination)
         task = progress.add_task(first, total=None)
 
         def report(done: int, total: int) -> None:
@@ -88,6 +89,22 @@ def run_triggered_sends(
     if recorder is not None:
         recorder.sends(console, settings.destination, sends, readback)
     return SendsOutcome(readback, sends)
+
+
+def read_back_label(destination: str) -> str:
+    """The progress line while the read-back before the sends runs: what its capabilities
+    say is read from the destination (why the rest is not is printed after the run)."""
+    read = [
+        kind
+        for kind, reason in (
+            ("suppressions", runs.no_suppressions_reason(destination)),
+            ("preferences", runs.no_preferences_reason(destination)),
+        )
+        if reason is None
+    ]
+    if not read:
+        return f"Nothing to read back from {destination}"
+    return f"Reading {' and '.join(read)} back from {destination}"
 
 
 def print_read_back(console: Console, destination: str, landed: runs.ReadBack) -> None:

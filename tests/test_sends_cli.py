@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from rich.progress import Progress, TaskID
 
 from activation.destinations.klaviyo.sandbox import SandboxHandle
+from nudge.sends_command import read_back_label
 from tests.sends_helpers import (
     API_KEY,
     cli_sandbox,
@@ -19,6 +22,7 @@ from tests.sends_helpers import (
     send_row,
     sql,
 )
+from tests.test_destination_capabilities import flip
 
 CONTACTS = ["c-00", "c-01", "c-02"]
 
@@ -61,3 +65,59 @@ def test_sends_need_a_built_triggered_sends(warehouse: Path, sandbox: SandboxHan
     assert "no triggers.triggered_sends yet" in out and "nudge build" in out
     code, out = nudge("sync", "klaviyo_subscribers", "--trigger", "welcome")
     assert code == 2 and "--trigger selects sends" in out
+
+
+@pytest.mark.parametrize(
+    ("destination", "label"),
+    [
+        ("klaviyo", "Reading suppressions and preferences back from klaviyo"),
+        ("braze", "Reading suppressions and preferences back from braze"),
+        ("mailchimp", "Reading suppressions back from mailchimp"),
+        ("customerio", "Reading preferences back from customerio"),
+        ("webhook", "Nothing to read back from webhook"),
+    ],
+)
+def test_the_read_back_label_names_only_what_the_destination_is_asked(
+    destination: str, label: str
+) -> None:
+    assert read_back_label(destination) == label
+
+
+class RecordedProgress(Progress):
+    """The progress display, keeping the description each task started with."""
+
+    started: ClassVar[list[str]] = []  # set afresh by each test
+
+    def add_task(self, description: str, *args: Any, **kwargs: Any) -> TaskID:
+        self.started.append(description)
+        return super().add_task(description, *args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("suppressions", "preferences", "label"),
+    [
+        (True, True, "Reading suppressions and preferences back from klaviyo"),
+        (False, True, "Reading preferences back from klaviyo"),
+        (False, False, "Nothing to read back from klaviyo"),
+    ],
+)
+def test_nudge_sync_shows_what_it_reads_back(
+    warehouse: Path,
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    suppressions: bool,
+    preferences: bool,
+    label: str,
+) -> None:
+    flip(monkeypatch, "klaviyo", "suppressions", suppressions, no_suppressions="land them")
+    flip(monkeypatch, "klaviyo", "preferences", preferences, no_preferences="send them")
+    monkeypatch.setattr(RecordedProgress, "started", [])
+    monkeypatch.setattr("nudge.sends_command.Progress", RecordedProgress)
+    make_warehouse(warehouse, [send_row(c) for c in CONTACTS], [profile_row(c) for c in CONTACTS])
+
+    code, out = nudge("sync", "triggered_sends", "--warehouse", str(warehouse))
+
+    assert code == 0, out
+    assert RecordedProgress.started == [label]
+    assert ("No suppressions read back from klaviyo: land them" in out) != suppressions
+    assert ("No preference changes read back from klaviyo: send them" in out) != preferences
