@@ -146,6 +146,8 @@ def forget(
     and read-back suppressions, delete their rows from the planned tables, and log the
     erasure (the accounts ``erased`` at and ``failed``) under their pseudonym."""
     activation = activation_selections(warehouse, plan.person)
+    # before the transaction: on Snowflake a CREATE TABLE would commit it half done
+    warehouse.ensure_table(ERASURES)
     with warehouse.transaction():
         for selection in activation:
             if selection.relation == STATE_TABLE:
@@ -156,7 +158,6 @@ def forget(
                 _pseudonymize_suppressions(warehouse, selection, salt)
         for selection in plan.deleted:  # raw tables first: their statements read staging
             selection.delete(warehouse)
-        warehouse.ensure_table(ERASURES)
         warehouse.insert_rows(
             ERASURES_TABLE,
             ERASURES.column_names,
