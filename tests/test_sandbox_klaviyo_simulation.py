@@ -112,22 +112,28 @@ def test_default_limits_are_klaviyos_documented_ones_from_the_spec() -> None:
 
 
 def test_over_a_limit_the_answer_is_429_with_an_integer_retry_after() -> None:
-    limits = RateLimitConfig(period_scale=0.05, overrides={"get_lists": {"steady": 2}})
+    limits = RateLimitConfig(period_scale=0.1, overrides={"get_lists": {"steady": 2}})
     with start_sandbox(API_KEY, rate_limits=limits) as sandbox:
         api = Api(sandbox)
-        answers = [api.call("GET", "/api/lists") for _ in range(6)]
-        ok = [r for r in answers if r.status_code == 200]
-        throttled = [r for r in answers if r.status_code == 429]
-        assert ok and throttled  # 2 per 3 s window: 6 quick calls cannot all pass
+        # 2 per fixed 6 s window: calls until the first 429 (a slow machine may cross one
+        # window's end on the way, so up to 2 + 2 + 1 calls and some slack). Nothing is
+        # called while the client waits, as a client honouring Retry-After would not
+        ok = []
+        for _ in range(12):
+            answer = api.call("GET", "/api/lists")
+            if answer.status_code != 200:
+                break
+            ok.append(answer)
+        assert ok and answer.status_code == 429 and len(ok) <= 4
         assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(ok[0].headers)
-        (error,) = throttled[0].json()["errors"]
+        (error,) = answer.json()["errors"]
         assert (error["code"], error["title"]) == ("throttled", "Request was throttled.")
-        wait = throttled[0].headers["Retry-After"]
-        assert wait.isdigit() and 1 <= int(wait) <= 3
+        wait = answer.headers["Retry-After"]
+        assert wait.isdigit() and 1 <= int(wait) <= 6
         time.sleep(int(wait))
         assert api.call("GET", "/api/lists").status_code == 200
         assert api.call("GET", "/api/profiles").status_code == 200  # its own budget
-        assert sandbox.state()["rate_limits"]["throttled"] == len(throttled)
+        assert sandbox.state()["rate_limits"]["throttled"] == 1
         log = sandbox.requests()
         assert all(e["fault"]["rate_limit"] for e in log if e["status"] == 429)
 
