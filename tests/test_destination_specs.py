@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from activation.destinations.registry import DESTINATIONS, IDEMPOTENT_EVENT_DESTINATIONS, SPECS
+from activation.destinations.registry import DESTINATIONS, SPECS, spec_for
 from activation.destinations.spec import DestinationSpec
 from activation.engagement.readers import engagement_reader
 from activation.errors import ActivationError, ConfigurationError
@@ -43,12 +43,12 @@ IMPORT_ALLOWED = {
 }
 
 
-def settings_for(spec: DestinationSpec) -> DestinationSettings:
-    """The destination's settings from its example environment (every variable set), with
-    every host pointed where nothing answers."""
+def settings_for(spec: DestinationSpec, **more_env: str) -> DestinationSettings:
+    """The destination's settings from its example environment (every variable set) and
+    ``more_env``, with every host pointed where nothing answers."""
     env = {
         variable: NOWHERE if value.startswith(("http://", "https://")) else value
-        for variable, value in spec.example_env.items()
+        for variable, value in {**spec.example_env, **more_env}.items()
     }
     settings = spec.settings_from_env(env, retry=RetryPolicy(max_attempts=1, backoff_base=0.0))
     assert settings.destination == spec.name and settings.base_url == NOWHERE
@@ -72,10 +72,6 @@ def spec(request: pytest.FixtureRequest) -> DestinationSpec:
 
 def test_the_registry_lists_each_destination_once() -> None:
     assert len(set(DESTINATIONS)) == len(SPECS) > 0
-    assert (
-        tuple(spec.name for spec in SPECS if spec.capabilities.idempotent_events)
-        == IDEMPOTENT_EVENT_DESTINATIONS
-    )
 
 
 def test_each_capability_is_what_the_client_does(spec: DestinationSpec) -> None:
@@ -84,7 +80,7 @@ def test_each_capability_is_what_the_client_does(spec: DestinationSpec) -> None:
     try:
         assert client.name == spec.name
         capabilities = spec.capabilities
-        assert bool(getattr(client, "idempotent_events", False)) == capabilities.idempotent_events
+        assert client.idempotent_events is spec.idempotent_events_with(settings)
         keeps_members = all(
             callable(getattr(client, method, None))
             for method in ("ensure_list", "add_list_members", "remove_list_members")
@@ -98,6 +94,31 @@ def test_each_capability_is_what_the_client_does(spec: DestinationSpec) -> None:
         assert calls_the_destination(client.read_suppressions(None)) == capabilities.suppressions
     finally:
         client.close()
+
+
+def test_idempotent_events_is_declared_once_whatever_the_configuration(
+    spec: DestinationSpec,
+) -> None:
+    """Idempotent under every configuration, or only under some (``idempotent_events_when``),
+    never both."""
+    assert not (spec.capabilities.idempotent_events and spec.idempotent_events_when)
+
+
+@pytest.mark.parametrize(("campaigns", "idempotent"), [("", False), ("Abandoned Cart=cmp-1", True)])
+def test_braze_is_idempotent_with_transactional_campaigns_alone(
+    campaigns: str, idempotent: bool
+) -> None:
+    """Braze de-duplicates the events it sends through transactional campaigns, not custom
+    events: its client and its spec say so for the configuration, and its declarations,
+    read without one, take no ``object: events`` sync."""
+    braze = spec_for("braze")
+    settings = settings_for(braze, BRAZE_TRANSACTIONAL_CAMPAIGNS=campaigns)
+    client = braze.client(settings, None)
+    try:
+        assert client.idempotent_events is braze.idempotent_events_with(settings) is idempotent
+    finally:
+        client.close()
+    assert braze.capabilities.idempotent_events is False
 
 
 def test_engagement_is_pulled_where_claimed_and_explained_where_not(

@@ -124,6 +124,10 @@ class BatchLimits:
 
 class Destination(Protocol):
     name: str
+    # records an event once per unique_id, with the configuration it was built with: the
+    # send runner then re-sends what an interrupted run left 'pending'; otherwise it gives
+    # those up rather than risk a second delivery (its spec declares the same answer)
+    idempotent_events: bool
     limits: BatchLimits
     # the documented rate limits per endpoint; the engine's limiter keeps under them
     rate_limits: tuple[EndpointLimit, ...]
@@ -147,10 +151,8 @@ class Destination(Protocol):
     ) -> BatchOutcome: ...
 
     def track_events(self, records: Sequence[EventRecord]) -> BatchOutcome:
-        """Deliver events; every record key ends up succeeded or failed. A destination
-        that records an event once per ``unique_id`` says so with a class attribute
-        ``idempotent_events = True``: the send runner then re-sends sends an interrupted run
-        left 'pending'; for any other it gives them up rather than risk a second delivery."""
+        """Deliver events; every record key ends up succeeded or failed (once per
+        ``unique_id`` when ``idempotent_events``)."""
         ...
 
     def read_suppressions(self, since: datetime | None) -> Iterator[SuppressionRecord]:

@@ -22,9 +22,6 @@ SPECS_BY_NAME: Mapping[str, DestinationSpec] = MappingProxyType({s.name: s for s
 SETTINGS_FROM_ENV: Mapping[str, Callable[..., DestinationSettings]] = MappingProxyType(
     {spec.name: spec.settings_from_env for spec in SPECS}
 )
-# only these take ``object: events`` syncs, whose exactly-once rests on the destination
-# recording an event once per unique_id after a crash
-IDEMPOTENT_EVENT_DESTINATIONS = tuple(s.name for s in SPECS if s.capabilities.idempotent_events)
 
 
 def destinations_with(capability: str) -> tuple[str, ...]:

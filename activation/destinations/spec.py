@@ -34,8 +34,9 @@ class Capabilities:
     """What the destination's client does, as the engine relies on it
     (tests/test_destination_specs.py checks each against the client)."""
 
-    # records an event once per unique_id, so ``object: events`` syncs may go there and
-    # sends an interrupted run left pending are sent again
+    # records an event once per unique_id whatever its configuration, so ``object: events``
+    # syncs (declared before any client is built) may go there; a destination that does
+    # only when configured so says when in ``DestinationSpec.idempotent_events_when``
     idempotent_events: bool
     # keeps list (or segment) membership: ``object: list_members`` syncs (with or without
     # ``segments:``) may go there; to any other the declaration is refused
@@ -105,3 +106,19 @@ class DestinationSpec:
     # choices made there are not read back, and how to land them in the warehouse instead
     no_suppressions: str | None = None
     no_preferences: str | None = None
+    # without capabilities.idempotent_events: the configurations in which its client records
+    # events once per unique_id after all (None: none)
+    idempotent_events_when: Callable[[DestinationSettings], bool] | None = None
+
+    def idempotent_events_with(self, settings: DestinationSettings) -> bool:
+        """Whether the client built with ``settings`` records an event once per unique_id.
+
+        The send runner reads the client's own ``idempotent_events`` (the object whose
+        ``track_events`` de-duplicates or not, with the configuration it was built with;
+        tests hand it doubles); this is the same answer as the spec declares it, and
+        tests/test_destination_specs.py checks that the two agree. Declarations, read
+        before settings exist, rely on ``capabilities.idempotent_events`` alone: a
+        destination idempotent only when configured so takes no ``object: events`` sync."""
+        if self.capabilities.idempotent_events:
+            return True
+        return self.idempotent_events_when is not None and self.idempotent_events_when(settings)

@@ -392,10 +392,13 @@ class _Delivery:
         self.done = 0
         self.unavailable_streak = 0
         self.max_attempts = max_attempts
-        # A destination that records an event once per unique_id (``idempotent_events``)
-        # gets interrupted sends again; any other would deliver them twice, so those are
-        # given up ('failed', outcome_unknown): at most once beats twice.
-        self.resend_pending = bool(getattr(destination, "idempotent_events", False))
+        # A destination that records an event once per unique_id gets interrupted sends
+        # again; any other would deliver them twice, so those are given up ('failed',
+        # outcome_unknown): at most once beats twice. The client answers for the
+        # configuration it was built with (Braze: only with transactional campaigns), as
+        # its spec declares (DestinationSpec.idempotent_events_with); anything but True
+        # counts as no.
+        self.resend_pending = destination.idempotent_events is True
         self.outcomes = _Outcomes()
 
     @property

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..declaration_checks import external_id_problems
 from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import BrazeOptions, attribute_problem
-from .settings import EXAMPLE_ENV, braze_settings
+from .settings import EXAMPLE_ENV, braze_settings, transactional_events
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
@@ -54,7 +54,7 @@ SPEC = DestinationSpec(
     example_env=EXAMPLE_ENV,
     client=_client,
     # events go through transactional campaigns (de-duplicated 24 h) only when
-    # BRAZE_TRANSACTIONAL_CAMPAIGNS names them: not idempotent in general
+    # BRAZE_TRANSACTIONAL_CAMPAIGNS names them: idempotent then, not in general
     capabilities=Capabilities(
         idempotent_events=False,
         membership=True,
@@ -67,4 +67,5 @@ SPEC = DestinationSpec(
     declaration_problems=external_id_problems,
     no_engagement=NO_ENGAGEMENT,
     sandbox=SandboxSpec(_sandbox, default_port=8766, client_env=_sandbox_env),
+    idempotent_events_when=transactional_events,
 )

@@ -41,7 +41,7 @@ from ..common import (
 from ..limits import LimitChecker, RecordLimits
 from ..responses import json_body
 from .preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
-from .settings import BRAZE_TRACK_OBJECTS_DEFAULT, BrazeEnvOptions
+from .settings import BRAZE_TRACK_OBJECTS_DEFAULT, BrazeEnvOptions, transactional_events
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
@@ -80,8 +80,8 @@ class BrazeDestination:
         self.membership_attribute = membership_attribute
         self.objects = options.objects_per_request or BRAZE_TRACK_OBJECTS_DEFAULT
         self.campaigns = dict(options.campaigns)
-        # transactional sends are de-duplicated by external_send_id; custom events are not
-        self.idempotent_events = bool(self.campaigns)
+        # as its spec declares it (idempotent_events_when)
+        self.idempotent_events = transactional_events(settings)
         # up to 75 attribute objects per request (fewer if BRAZE_TRACK_OBJECTS says so),
         # 4 MB per payload (kept under by 64 KB for the envelope); no per-user limit beyond
         self.limits = BatchLimits(

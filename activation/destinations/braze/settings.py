@@ -14,6 +14,7 @@ from ...settings import (
     EspOptions,
     esp_settings,
     http_url,
+    options_of,
     parse_pairs,
     parse_rate,
     preference_topics,
@@ -75,6 +76,13 @@ def braze_settings(
         ),
     )
     return esp_settings("braze", http_url(env, "BRAZE_BASE_URL", base), key, options, overrides)
+
+
+def transactional_events(settings: DestinationSettings) -> bool:
+    """Whether events go through transactional campaigns (``BRAZE_TRANSACTIONAL_CAMPAIGNS``
+    names some), which Braze de-duplicates by ``external_send_id``; the custom events sent
+    otherwise are not de-duplicated."""
+    return bool(options_of(settings, BrazeEnvOptions).campaigns)
 
 
 # every variable braze_settings reads, set (its URLs are every host it calls)
