@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -239,6 +241,24 @@ def test_each_destination_s_sandbox_is_its_own_found_through_its_spec(
     finally:
         app.close()
     assert importlib.util.find_spec(f"activation.destinations.{spec.name}.sandbox.__main__")
+
+
+def test_reading_the_specs_imports_no_client_reader_or_sandbox() -> None:
+    """Declarations are read through the specs; each destination's client, engagement reader
+    and sandbox are imported only when one is built (in a fresh interpreter: this one has
+    imported them all)."""
+    listed = subprocess.run(
+        [sys.executable, "-c", "import sys, activation.destinations.registry; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    built_when_asked = {"client", "engagement", "sandbox"}  # <esp>.client, <esp>.sandbox.app, …
+    loaded = [
+        m for m in listed if destination_folder(m) and {*m.split(".")[3:4]} & built_when_asked
+    ]
+    assert "activation.destinations.registry" in listed and loaded == []
 
 
 def test_every_sandbox_is_in_a_destination_s_folder() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -66,13 +67,23 @@ class SandboxSpec:
     """A destination's local sandbox (``<esp>/sandbox/``), as ``nudge sandbox --destination``
     and ``python -m activation.destinations.<esp>.sandbox`` serve it."""
 
-    # its app, answering the client with these settings; imports the sandbox when called,
-    # as the client factory imports the client
-    app: Callable[[DestinationSettings], SandboxApp]
-    default_port: int  # on loopback; one per destination, so several can run side by side
+    # the sandbox's package (``f"{__name__}.sandbox"`` in the destination's folder), whose
+    # ``from_settings(settings)`` builds its app
+    package: str
+    # on loopback; one per destination, so several can run side by side; the one place a
+    # sandbox's default port is set
+    default_port: int
     # what to export so the client talks to the sandbox served at ``base_url``
     # (``http://<host>:<port>``): its base-URL variable(s)
     client_env: Callable[[str], Mapping[str, str]]
+
+    def app(self, settings: DestinationSettings) -> SandboxApp:
+        """Its app, answering the client with these settings. The package is imported only
+        now, as the client factory imports the client: declarations are read without
+        importing any sandbox."""
+        from_settings: Callable[[DestinationSettings], SandboxApp]
+        from_settings = import_module(self.package).from_settings
+        return from_settings(settings)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from .settings import EXAMPLE_ENV, braze_settings, transactional_events
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
-    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -38,12 +37,6 @@ def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destinatio
     return BrazeDestination(settings, membership_attribute=attribute)
 
 
-def _sandbox(settings: DestinationSettings) -> SandboxApp:
-    from .sandbox import from_settings
-
-    return from_settings(settings)
-
-
 def _sandbox_env(base_url: str) -> dict[str, str]:
     return {"BRAZE_BASE_URL": base_url}
 
@@ -66,6 +59,6 @@ SPEC = DestinationSpec(
     attribute_problem=attribute_problem,
     declaration_problems=external_id_problems,
     no_engagement=NO_ENGAGEMENT,
-    sandbox=SandboxSpec(_sandbox, default_port=8766, client_env=_sandbox_env),
+    sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8766, client_env=_sandbox_env),
     idempotent_events_when=transactional_events,
 )

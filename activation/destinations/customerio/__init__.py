@@ -13,7 +13,6 @@ from .settings import EXAMPLE_ENV, customerio_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
-    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -39,12 +38,6 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     return CustomerioEngagement(settings)
 
 
-def _sandbox(settings: DestinationSettings) -> SandboxApp:
-    from .sandbox import from_settings
-
-    return from_settings(settings)
-
-
 def _sandbox_env(base_url: str) -> dict[str, str]:
     # the one server answers the Track API and the App API
     return {"CUSTOMERIO_TRACK_URL": base_url, "CUSTOMERIO_APP_URL": base_url}
@@ -67,6 +60,6 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     segment_options=segment_options,
     engagement_reader=_engagement,
-    sandbox=SandboxSpec(_sandbox, default_port=8768, client_env=_sandbox_env),
+    sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8768, client_env=_sandbox_env),
     no_suppressions=NO_SUPPRESSIONS,
 )

@@ -12,7 +12,6 @@ from .settings import EXAMPLE_ENV, klaviyo_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
-    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -28,12 +27,6 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     from .engagement import KlaviyoEngagement
 
     return KlaviyoEngagement(settings)
-
-
-def _sandbox(settings: DestinationSettings) -> SandboxApp:
-    from .sandbox import from_settings
-
-    return from_settings(settings)
 
 
 def _sandbox_env(base_url: str) -> dict[str, str]:
@@ -54,5 +47,5 @@ SPEC = DestinationSpec(
     ),
     attribute_problem=attribute_problem,
     engagement_reader=_engagement,
-    sandbox=SandboxSpec(_sandbox, default_port=8765, client_env=_sandbox_env),
+    sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8765, client_env=_sandbox_env),
 )

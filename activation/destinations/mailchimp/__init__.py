@@ -13,7 +13,6 @@ from .settings import EXAMPLE_ENV, MailchimpEnvOptions, mailchimp_settings
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
     from ...engagement.readers import EngagementReader
-    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -43,12 +42,6 @@ def _engagement(settings: DestinationSettings) -> EngagementReader:
     return MailchimpEngagement(settings)
 
 
-def _sandbox(settings: DestinationSettings) -> SandboxApp:
-    from .sandbox import from_settings
-
-    return from_settings(settings)
-
-
 def _sandbox_env(base_url: str) -> dict[str, str]:
     return {"MAILCHIMP_BASE_URL": f"{base_url}/3.0"}  # its routes are under /3.0, as Mailchimp's
 
@@ -70,6 +63,6 @@ SPEC = DestinationSpec(
     declaration_problems=declaration_problems,
     examples=EXAMPLES,
     engagement_reader=_engagement,
-    sandbox=SandboxSpec(_sandbox, default_port=8767, client_env=_sandbox_env),
+    sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8767, client_env=_sandbox_env),
     no_preferences=NO_PREFERENCES,
 )

@@ -10,7 +10,6 @@ from .settings import EXAMPLE_ENV, webhook_settings
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
-    from ...sandbox.framework import SandboxApp
     from ...settings import DestinationSettings
     from ..base import Destination
 
@@ -38,12 +37,6 @@ def _client(settings: DestinationSettings, sync: NudgeSync | None) -> Destinatio
     return WebhookDestination(settings)
 
 
-def _sandbox(settings: DestinationSettings) -> SandboxApp:
-    from .sandbox import from_settings
-
-    return from_settings(settings)
-
-
 def _sandbox_env(base_url: str) -> dict[str, str]:
     return {"NUDGE_WEBHOOK_URL": f"{base_url}/hooks/nudge"}
 
@@ -63,7 +56,7 @@ SPEC = DestinationSpec(
         preferences=False,
     ),
     no_engagement=NO_ENGAGEMENT,
-    sandbox=SandboxSpec(_sandbox, default_port=8769, client_env=_sandbox_env),
+    sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8769, client_env=_sandbox_env),
     no_suppressions=NO_SUPPRESSIONS,
     no_preferences=NO_PREFERENCES,
 )
