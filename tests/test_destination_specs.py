@@ -261,6 +261,49 @@ def test_reading_the_specs_imports_no_client_reader_or_sandbox() -> None:
     assert "activation.destinations.registry" in listed and loaded == []
 
 
+def port_defaults(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Defaults given to a ``port`` parameter or a ``--port`` option other than 0 (a free
+    port) and None (the caller's choice)."""
+
+    def fixed(default: ast.expr) -> bool:
+        return isinstance(default, ast.Constant) and default.value not in (0, None)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            defaults = [
+                *zip(
+                    positional[len(positional) - len(arguments.defaults) :],
+                    arguments.defaults,
+                    strict=True,
+                ),
+                *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+            ]
+            for argument, default in defaults:
+                if argument.arg == "port" and default is not None and fixed(default):
+                    yield node.lineno, f"{node.name}(port={ast.unparse(default)})"
+        elif isinstance(node, ast.Call) and any(
+            isinstance(a, ast.Constant) and a.value == "--port" for a in node.args
+        ):
+            for keyword in node.keywords:
+                if keyword.arg == "default" and fixed(keyword.value):
+                    yield node.lineno, ast.unparse(node)
+
+
+def test_a_sandbox_s_default_port_is_set_in_its_spec_alone() -> None:
+    """Whatever serves a sandbox takes its port from the caller, whose default is the spec's
+    ``sandbox.default_port``."""
+    serving = ("activation/sandbox/", "nudge/sandbox_command.py")
+    found = [
+        f"{relative}:{line}: {what}"
+        for relative, tree in source_files()
+        if relative.startswith(serving) or not outside_destinations(relative)
+        for line, what in port_defaults(tree)
+    ]
+    assert found == [], "default to spec.sandbox.default_port (activation/sandbox/serve_esp.py)"
+
+
 def test_every_sandbox_is_in_a_destination_s_folder() -> None:
     """Outside the destinations' folders there is only the framework the sandboxes share."""
     found = [

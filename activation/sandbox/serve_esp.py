@@ -7,14 +7,13 @@ environment variables:
 
 (credentials: ``KLAVIYO_API_KEY``; ``BRAZE_API_KEY``; ``MAILCHIMP_API_KEY`` and
 ``MAILCHIMP_AUDIENCE_ID``; ``CUSTOMERIO_SITE_ID`` and ``CUSTOMERIO_API_KEY``;
-``NUDGE_WEBHOOK_SECRET``). Each has its own default port (its spec's
-``sandbox.default_port``: Klaviyo 8765, Braze 8766, Mailchimp 8767, Customer.io 8768, the
-webhook 8769), and both print what to export to point the client at it (the spec's
-``sandbox.client_env``: ``KLAVIYO_BASE_URL``, ``BRAZE_BASE_URL``, ``MAILCHIMP_BASE_URL`` =
-``http://127.0.0.1:8767/3.0``, ``CUSTOMERIO_TRACK_URL`` and ``CUSTOMERIO_APP_URL``,
-``NUDGE_WEBHOOK_URL`` = ``http://127.0.0.1:8769/hooks/nudge``); those need not be set
-before it starts. Customer.io manual segments: ``CUSTOMERIO_SEGMENT_IDS`` (default ``1``);
-its App API answers ``CUSTOMERIO_APP_API_KEY``. With ``NUDGE_SANDBOX_CAMPAIGNS``
+``NUDGE_WEBHOOK_SECRET``). Each has its own default port, set in its spec alone
+(``sandbox.default_port``), and both print what to export to point the client at it (the
+spec's ``sandbox.client_env``: ``KLAVIYO_BASE_URL``, ``BRAZE_BASE_URL``,
+``MAILCHIMP_BASE_URL`` = ``<sandbox URL>/3.0``, ``CUSTOMERIO_TRACK_URL`` and
+``CUSTOMERIO_APP_URL``, ``NUDGE_WEBHOOK_URL`` = ``<sandbox URL>/hooks/nudge``); those need
+not be set before it starts. Customer.io manual segments: ``CUSTOMERIO_SEGMENT_IDS``
+(default ``1``); its App API answers ``CUSTOMERIO_APP_API_KEY``. With ``NUDGE_SANDBOX_CAMPAIGNS``
 (``<event name>=<campaign id>,…``, e.g. ``Nudge Welcome=101``), the Mailchimp and
 Customer.io servers send each such event's email and simulate its engagement, read back by
 ``nudge pull`` (``*_REPORT_CAMPAIGNS`` names the same campaigns by trigger). The Klaviyo

@@ -1,4 +1,4 @@
-"""``python -m activation.destinations.klaviyo.sandbox [--port 8765] [--state PATH]
+"""``python -m activation.destinations.klaviyo.sandbox [--port N] [--state PATH]
 [--no-validate]`` (the default port is its spec's, as ``nudge sandbox`` serves it).
 
 The API key the sandbox accepts comes from ``KLAVIYO_API_KEY``.

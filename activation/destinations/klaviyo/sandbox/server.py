@@ -144,9 +144,9 @@ def from_settings(settings: DestinationSettings) -> KlaviyoApp:
 
 
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    api_key: str = "",
+    host: str,
+    port: int,  # the callers default to its spec's sandbox.default_port
+    api_key: str,
     state_path: str | Path | None = None,
     validate: bool = True,
     *,
