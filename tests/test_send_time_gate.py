@@ -8,6 +8,7 @@ ledger and the run summary. Each of these sent the email before the gate existed
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from activation.build_stamps import ReplayBuildError, record_build_stamp
 from activation.sends import run_sends
-from activation.sends.ledger import ensure_ledger
+from activation.sends.ledger import ensure_ledger, mark_pending
 from activation.tombstones import add_tombstones
 from activation.warehouse import Warehouse
 from tests.sends_helpers import (
@@ -24,6 +25,7 @@ from tests.sends_helpers import (
     LOOSE_POLICY,
     FakeClock,
     RecordingDestination,
+    candidate,
     make_warehouse,
     profile_row,
     send_row,
@@ -159,6 +161,47 @@ def test_the_last_look_before_each_call_defers_what_quiet_hours_reached_meanwhil
     statuses = sorted(row[0] for row in ledger_rows(wh).values())
     assert statuses == ["deferred", "sent"]
     assert [when for when, _ in esp.delivered.values()] == [datetime(2027, 1, 13, 1, 58)]
+
+
+class NoDedupDestination(RecordingDestination):
+    """As a destination that cannot de-duplicate events (Mailchimp; Braze without
+    transactional campaigns) is used."""
+
+    idempotent_events = False
+
+
+@pytest.mark.parametrize("de_duplicates", [True, False], ids=["de-duplicating", "not"])
+def test_an_interrupted_send_deferred_by_quiet_hours_is_not_sent_later_without_dedup(
+    tmp_path: Path, de_duplicates: bool
+) -> None:
+    """c-00's send was interrupted at 20:55 in New York (left 'pending': it may have been
+    delivered); the next run, at 21:10, is in quiet hours. A destination that cannot
+    de-duplicate must not get it in the morning, as if never attempted; c-01's, never
+    attempted, waits for the morning and leaves then."""
+    due = datetime(2027, 1, 13, 1, 50)  # 20:50 local
+    contacts = ("c-00", "c-01")
+    rows = [send_row(c, due=due, timezone="America/New_York") for c in contacts]
+    wh = make_warehouse(
+        tmp_path / "w.duckdb", rows, [profile_row(c) for c in contacts], policy=STRICT
+    )
+    interrupted = replace(candidate("c-00"), due_at=due, timezone="America/New_York")
+    with Warehouse(wh) as warehouse:
+        ensure_ledger(warehouse)
+        mark_pending(warehouse, KLAVIYO.target, [interrupted], due + timedelta(minutes=5))
+    clock = FakeClock(due + timedelta(minutes=20))
+    esp = (RecordingDestination if de_duplicates else NoDedupDestination)(clock)
+
+    night = run(wh, clock, esp)
+    clock.now = datetime(2027, 1, 13, 13, 5)  # 08:05 local
+    morning = run(wh, clock, esp)
+
+    assert esp.deliveries == (
+        [r["send_key"] for r in rows] if de_duplicates else [rows[1]["send_key"]]
+    )
+    if not de_duplicates:
+        assert (night.failed, night.deferred, morning.sent, morning.failed) == (1, 1, 1, 0)
+        status, reason = ledger_rows(wh)[interrupted.send_key][:2]
+        assert (status, reason) == ("failed", "outcome_unknown")
 
 
 def test_caps_count_the_ledger_up_to_the_send_and_every_contact_of_the_address(

@@ -410,11 +410,10 @@ class _Delivery:
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
             decided = self.gate.decide(batch)
-            self._hold([(row, d) for row, d in decided if d.action != SEND])
-            sendable = [row for row, d in decided if d.action == SEND]
             if not self.resend_pending:
-                sendable = self._give_up_interrupted(sendable)
-            self._send(sendable)
+                decided = self._give_up_interrupted(decided)
+            self._hold([(row, d) for row, d in decided if d.action != SEND])
+            self._send([row for row, d in decided if d.action == SEND])
 
     def _hold(self, decided: list[tuple[SendRow, Decision]]) -> None:
         """Record what the gate decided instead of sending, one ledger write per status. An
@@ -443,17 +442,29 @@ class _Delivery:
                 self.result.count(decision)
             self._progress(len(rows))
 
-    def _give_up_interrupted(self, rows: list[SendRow]) -> list[SendRow]:
-        interrupted = [row.send_key for row in rows if row.ledger_status == "pending"]
+    def _give_up_interrupted(
+        self, decided: list[tuple[SendRow, Decision]]
+    ) -> list[tuple[SendRow, Decision]]:
+        """Give up what an interrupted run left 'pending' and the gate would send, now or
+        later: before the holds are written, since a deferral would replace the 'pending'
+        mark and the send would leave after quiet hours as if never attempted. Skipped and
+        expired ones are recorded so (nothing leaves either way)."""
+        interrupted = {
+            row.send_key
+            for row, decision in decided
+            if row.ledger_status == "pending" and decision.action not in (SKIP, EXPIRE)
+        }
         if interrupted:
             reason = (
                 "an earlier attempt was interrupted and this destination cannot de-duplicate "
                 "events, so it is not sent again (it may or may not have been delivered)"
             )
-            ledger.give_up(self.warehouse, self.target, interrupted, reason, self.max_attempts)
+            ledger.give_up(
+                self.warehouse, self.target, sorted(interrupted), reason, self.max_attempts
+            )
             self.result.failed += len(interrupted)
             self._progress(len(interrupted))
-        return [row for row in rows if row.ledger_status != "pending"]
+        return [(row, d) for row, d in decided if row.send_key not in interrupted]
 
     def _send(self, rows: list[SendRow]) -> None:
         """Send one batch; outcomes are written as calls return, in small groups."""
