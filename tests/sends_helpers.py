@@ -159,6 +159,7 @@ def candidate(contact_id: str) -> SendRow:
         ledger_created_at=None,
         ledger_deferred_until=None,
         ledger_expires_at=None,
+        ledger_first_attempt_at=None,
         email=email(contact_id),
         address_key=email(contact_id),
         consent_since=None,
@@ -309,17 +310,25 @@ class FakeClock:
 class RecordingDestination:
     """An in-process destination for the send runner: records each event it accepts (once
     per unique_id, like Klaviyo) with the clock's instant, fails while ``down`` (as an
-    unavailable ESP), and may take ``call_time`` of the clock per call (a slow ESP)."""
+    unavailable ESP), and may take ``call_time`` of the clock per call (a slow ESP). It
+    declares ``deduplication_window`` (None: for good, like Klaviyo) but records once per
+    unique_id for good whatever it declares."""
 
     name = "recording"
     idempotent_events = True
     rate_limits: tuple[Any, ...] = ()
 
-    def __init__(self, clock: FakeClock, call_time: timedelta = timedelta(0)) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        call_time: timedelta = timedelta(0),
+        deduplication_window: timedelta | None = None,
+    ) -> None:
         from activation.destinations.base import BatchLimits
 
         self.clock = clock
         self.call_time = call_time
+        self.deduplication_window = deduplication_window
         self.down = False
         self.limits = BatchLimits(
             upsert_rows=1, upsert_bytes=1, record_bytes=1, membership_rows=1, event_rows=1

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,6 +83,7 @@ def test_each_capability_is_what_the_client_does(spec: DestinationSpec) -> None:
         assert client.name == spec.name
         capabilities = spec.capabilities
         assert client.idempotent_events is spec.idempotent_events_with(settings)
+        assert client.deduplication_window == spec.deduplication_window
         keeps_members = all(
             callable(getattr(client, method, None))
             for method in ("ensure_list", "add_list_members", "remove_list_members")
@@ -106,6 +107,13 @@ def test_idempotent_events_is_declared_once_whatever_the_configuration(
     assert not (spec.capabilities.idempotent_events and spec.idempotent_events_when)
 
 
+def test_a_deduplication_window_is_declared_only_where_events_are_de_duplicated(
+    spec: DestinationSpec,
+) -> None:
+    can_de_duplicate = spec.capabilities.idempotent_events or spec.idempotent_events_when
+    assert spec.deduplication_window is None or can_de_duplicate
+
+
 @pytest.mark.parametrize(("campaigns", "idempotent"), [("", False), ("Abandoned Cart=cmp-1", True)])
 def test_braze_is_idempotent_with_transactional_campaigns_alone(
     campaigns: str, idempotent: bool
@@ -118,6 +126,8 @@ def test_braze_is_idempotent_with_transactional_campaigns_alone(
     client = braze.client(settings, None)
     try:
         assert client.idempotent_events is braze.idempotent_events_with(settings) is idempotent
+        # external_send_id is de-duplicated for 24 h (Braze's contract)
+        assert client.deduplication_window == braze.deduplication_window == timedelta(hours=24)
     finally:
         client.close()
     assert braze.capabilities.idempotent_events is False

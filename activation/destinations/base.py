@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from ..ratelimit import EndpointLimit
@@ -128,6 +128,10 @@ class Destination(Protocol):
     # send runner then re-sends what an interrupted run left 'pending'; otherwise it gives
     # those up rather than risk a second delivery (its spec declares the same answer)
     idempotent_events: bool
+    # with idempotent_events: how long after an event it still records another with the
+    # same unique_id once (None: for good); an interrupted send first attempted longer ago
+    # is given up, not sent again (its spec declares the same window)
+    deduplication_window: timedelta | None
     limits: BatchLimits
     # the documented rate limits per endpoint; the engine's limiter keeps under them
     rate_limits: tuple[EndpointLimit, ...]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +121,10 @@ class DestinationSpec:
     # without capabilities.idempotent_events: the configurations in which its client records
     # events once per unique_id after all (None: none)
     idempotent_events_when: Callable[[DestinationSettings], bool] | None = None
+    # when it de-duplicates events: for how long after the first one with a unique_id, as
+    # its contract documents it (None: no limit documented, for good); the send runner
+    # re-sends an interrupted send only while its first attempt is inside it
+    deduplication_window: timedelta | None = None
 
     def idempotent_events_with(self, settings: DestinationSettings) -> bool:
         """Whether the client built with ``settings`` records an event once per unique_id.

@@ -31,6 +31,7 @@ class SendRow(LedgerKey):
     ledger_created_at: datetime | None
     ledger_deferred_until: datetime | None
     ledger_expires_at: datetime | None
+    ledger_first_attempt_at: datetime | None  # when first written 'pending' (None: never)
     email: str | None
     address_key: str
     consent_since: datetime | None

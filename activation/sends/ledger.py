@@ -22,7 +22,9 @@ frequency caps at the send instant).
 ``attempts`` counts calls the ESP answered (sent or rejected). Each row also keeps the
 ``due_at`` and ``timezone`` the gate judged it by, and a deferred send its ``deferred_until``
 and ``expires_at`` (moved by the time it waits), so lateness and quiet hours can be audited
-from the ledger alone.
+from the ledger alone, and ``first_attempt_at``, when it was first written 'pending': a
+destination that de-duplicates events only for a while gets it again only inside that
+window (runner.py).
 
 A 'pending' send whose contact is suppressed by the next run is recorded 'skipped' although
 the interrupted attempt may have reached the ESP: not sending to a suppressed contact wins
@@ -69,6 +71,9 @@ LEDGER = Table(
         timestamp("deferred_until"),
         timestamp("expires_at"),
         text("timezone"),
+        # when it was first written 'pending' (about to be sent), kept through every later
+        # status: where a destination's de-duplication window starts (runner.py)
+        timestamp("first_attempt_at"),
     ),
     primary_key=("send_key", "destination_target"),
 )
@@ -98,7 +103,14 @@ class LedgerKey:
 
 
 def ensure_ledger(warehouse: WarehouseConnection) -> None:
+    columns = warehouse.columns(LEDGER.schema, LEDGER.name)
     warehouse.ensure_table(LEDGER)
+    if columns is not None and "first_attempt_at" not in columns:
+        # a ledger an older Nudge wrote: its 'pending' rows were first attempted no earlier
+        # than they were created (the earliest time that is sure)
+        warehouse.execute(
+            f"update {LEDGER_TABLE} set first_attempt_at = created_at where status = 'pending'"
+        )
 
 
 def _new_rows(
@@ -131,6 +143,7 @@ def _new_rows(
             until.get(row.send_key),
             expires.get(row.send_key),
             row.timezone,
+            now if status == "pending" else None,
         )
         for row in rows
         if row.ledger_status is None
@@ -194,7 +207,8 @@ def _mark_pending(
         warehouse,
         target,
         "status = 'pending', status_reason = null, updated_at = v.updated_at,"
-        " due_at = v.due_at, timezone = v.timezone",
+        " due_at = v.due_at, timezone = v.timezone,"
+        " first_attempt_at = coalesce(l.first_attempt_at, v.updated_at)",
         (("updated_at", "timestamp"), ("due_at", "timestamp"), ("timezone", "varchar")),
         [
             (row.send_key, now, row.due_at, row.timezone)

@@ -9,7 +9,10 @@ clock of the send; what it holds back is recorded in the ledger with its status 
 (at the instant of the call) or 'failed' as calls return, a few at a time. A crash at any
 point leaves rows 'pending' or untouched; the next run sends them again under the same
 ``unique_id``, which the ESP records once — so nothing is lost and nothing is delivered
-twice.
+twice. An ESP that cannot de-duplicate gets none of them again (given up: at most once), and
+one that de-duplicates only for a while (``deduplication_window``: Braze's transactional
+sends, 24 h) gets a send again only while its first attempt (the ledger's
+``first_attempt_at``) is inside that window.
 
 A build that was a replay (its ``as_of`` far behind the moment it ran) is refused before
 anything is read (activation/build_stamps.py).
@@ -399,6 +402,8 @@ class _Delivery:
         # its spec declares (DestinationSpec.idempotent_events_with); anything but True
         # counts as no.
         self.resend_pending = destination.idempotent_events is True
+        # ... and only while the first attempt is inside the time it de-duplicates for
+        self.window = destination.deduplication_window if self.resend_pending else None
         self.outcomes = _Outcomes()
 
     @property
@@ -409,9 +414,7 @@ class _Delivery:
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
-            decided = self.gate.decide(batch)
-            if not self.resend_pending:
-                decided = self._give_up_interrupted(decided)
+            decided = self._give_up_interrupted(self.gate.decide(batch))
             self._hold([(row, d) for row, d in decided if d.action != SEND])
             self._send([row for row, d in decided if d.action == SEND])
 
@@ -445,26 +448,51 @@ class _Delivery:
     def _give_up_interrupted(
         self, decided: list[tuple[SendRow, Decision]]
     ) -> list[tuple[SendRow, Decision]]:
-        """Give up what an interrupted run left 'pending' and the gate would send, now or
-        later: before the holds are written, since a deferral would replace the 'pending'
-        mark and the send would leave after quiet hours as if never attempted. Skipped and
-        expired ones are recorded so (nothing leaves either way)."""
-        interrupted = {
-            row.send_key
+        """Give up what an earlier attempt rules out sending again (``_not_again``) and the
+        gate would send, now or later: before the holds are written, since a deferral would
+        replace the 'pending' mark and the send would leave after quiet hours as if never
+        attempted. Skipped and expired ones are recorded so (nothing leaves either way)."""
+        now = self.gate.clock()
+        reasons = {
+            row.send_key: reason
             for row, decision in decided
-            if row.ledger_status == "pending" and decision.action not in (SKIP, EXPIRE)
+            if decision.action not in (SKIP, EXPIRE) and (reason := self._not_again(row, now))
         }
-        if interrupted:
-            reason = (
+        self._give_up(reasons)
+        return [(row, d) for row, d in decided if row.send_key not in reasons]
+
+    def _not_again(self, row: SendRow, now: datetime) -> str | None:
+        """Why an earlier attempt of this send may have been delivered and sending it again
+        could deliver it twice (None: it may go). Without de-duplication: it was left
+        'pending'. With it for a limited window: it was first attempted (whatever its status
+        since) longer ago than the window, so the destination would no longer know it."""
+        if not self.resend_pending:
+            if row.ledger_status != "pending":
+                return None
+            return (
                 "an earlier attempt was interrupted and this destination cannot de-duplicate "
                 "events, so it is not sent again (it may or may not have been delivered)"
             )
-            ledger.give_up(
-                self.warehouse, self.target, sorted(interrupted), reason, self.max_attempts
-            )
-            self.result.failed += len(interrupted)
-            self._progress(len(interrupted))
-        return [(row, d) for row, d in decided if row.send_key not in interrupted]
+        first = row.ledger_first_attempt_at
+        if self.window is None or first is None or now - first < self.window:
+            return None
+        return (
+            f"first attempted (first_attempt_at) more than {self.window / timedelta(hours=1):g}"
+            " h ago: beyond the time this destination de-duplicates events for, so it is not "
+            "sent again (it may or may not have been delivered)"
+        )
+
+    def _give_up(self, reasons: dict[str, str]) -> None:
+        """'failed' outcome_unknown, never retried (send_key -> why)."""
+        if not reasons:
+            return
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in reasons.items():
+            by_reason.setdefault(reason, []).append(key)
+        for reason, keys in by_reason.items():
+            ledger.give_up(self.warehouse, self.target, sorted(keys), reason, self.max_attempts)
+        self.result.failed += len(reasons)
+        self._progress(len(reasons))
 
     def _send(self, rows: list[SendRow]) -> None:
         """Send one batch; outcomes are written as calls return, in small groups."""
@@ -537,6 +565,15 @@ class _Delivery:
             ]
             self._hold(held)
             chunk = [record for record in chunk if record.record_key not in late]
+        if self.window is not None:
+            # the window may have closed since the batch began (a slow ESP, a long run)
+            closed = {
+                record.record_key: reason
+                for record in chunk
+                if (reason := self._not_again(by_key[record.record_key], now))
+            }
+            self._give_up(closed)
+            chunk = [record for record in chunk if record.record_key not in closed]
         if not self.resend_pending:
             # 'pending' right before the call: an interruption gives up only this call's sends
             self._write(pending=[*unwritten, *(by_key[r.record_key] for r in chunk)])

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from ..declaration_checks import external_id_problems
 from ..spec import Capabilities, DestinationSpec, SandboxSpec
 from .declaration import BrazeOptions, attribute_problem
-from .settings import EXAMPLE_ENV, braze_settings, transactional_events
+from .settings import (
+    EXAMPLE_ENV,
+    TRANSACTIONAL_DEDUPLICATION_WINDOW,
+    braze_settings,
+    transactional_events,
+)
 
 if TYPE_CHECKING:
     from ...declarations import NudgeSync
@@ -61,4 +66,5 @@ SPEC = DestinationSpec(
     no_engagement=NO_ENGAGEMENT,
     sandbox=SandboxSpec(f"{__name__}.sandbox", default_port=8766, client_env=_sandbox_env),
     idempotent_events_when=transactional_events,
+    deduplication_window=TRANSACTIONAL_DEDUPLICATION_WINDOW,
 )

@@ -41,7 +41,12 @@ from ..common import (
 from ..limits import LimitChecker, RecordLimits
 from ..responses import json_body
 from .preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
-from .settings import BRAZE_TRACK_OBJECTS_DEFAULT, BrazeEnvOptions, transactional_events
+from .settings import (
+    BRAZE_TRACK_OBJECTS_DEFAULT,
+    TRANSACTIONAL_DEDUPLICATION_WINDOW,
+    BrazeEnvOptions,
+    transactional_events,
+)
 
 TRACK_PATH = "/users/track"
 UNSUBSCRIBES_PATH = "/email/unsubscribes"
@@ -82,6 +87,7 @@ class BrazeDestination:
         self.campaigns = dict(options.campaigns)
         # as its spec declares it (idempotent_events_when)
         self.idempotent_events = transactional_events(settings)
+        self.deduplication_window: timedelta | None = TRANSACTIONAL_DEDUPLICATION_WINDOW
         # up to 75 attribute objects per request (fewer if BRAZE_TRACK_OBJECTS says so),
         # 4 MB per payload (kept under by 64 KB for the envelope); no per-user limit beyond
         self.limits = BatchLimits(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ...errors import ConfigurationError
 from ...preference_topics import TopicMap
@@ -23,6 +24,8 @@ from ...settings import (
 
 BRAZE_TRACK_RATE_DEFAULT = "50000/60s"  # (conflicting) 3,000 / 3 s elsewhere: the stricter one
 BRAZE_TRACK_OBJECTS_DEFAULT = 75  # (conflicting) 75 of each kind, or 75 in total
+# a transactional send's external_send_id is de-duplicated for 24 h (Braze's contract)
+TRANSACTIONAL_DEDUPLICATION_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class BrazeEnvOptions(EspOptions):
     write_rate: Window | None = None
     objects_per_request: int | None = None
     # metric -> transactional campaign id: those events are sent through it, with the send
-    # key as external_send_id (de-duplicated by Braze for 24 h)
+    # key as external_send_id (de-duplicated by Braze for TRANSACTIONAL_DEDUPLICATION_WINDOW)
     campaigns: tuple[tuple[str, str], ...] = ()
     # subscription group id -> Nudge email topic, for the preference read-back (empty: none)
     preference_topics: TopicMap = ()

@@ -88,6 +88,7 @@ def _parse_time(text: str) -> datetime:
 class CustomerioDestination:
     name = "customerio"
     idempotent_events = True  # an event id is recorded once
+    deduplication_window: timedelta | None = None  # its contract sets no time limit on that
     # 500 KB per batch call (4 KB kept for the envelope), 32 KB per item, 1,000 ids per
     # segment change; the batch has no documented row count: its size bounds it
     limits = BatchLimits(

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -130,6 +130,8 @@ class KlaviyoDestination(_KlaviyoErasure):
     # Klaviyo records one event per (profile, metric, unique_id): a send interrupted after
     # the call can be sent again safely (activation.sends)
     idempotent_events = True
+    # its contract sets no time limit on that
+    deduplication_window: timedelta | None = None
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ...errors import ConfigurationError, DestinationError
@@ -64,6 +64,7 @@ class MailchimpDestination:
     name = "mailchimp"
     # no idempotency key: sends an interrupted run left pending are given up, not re-sent
     idempotent_events = False
+    deduplication_window: timedelta | None = None  # not read: nothing is de-duplicated
     # 500 members per bulk call and per segment change; the payload size is not documented:
     # 4 MB per call and 64 KB per member are caps of ours
     limits = BatchLimits(

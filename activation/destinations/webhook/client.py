@@ -28,7 +28,7 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -83,6 +83,8 @@ class WebhookDestination:
     name = "webhook"
     # the contract: receivers keep one event per unique_id (the send key)
     idempotent_events = True
+    # for good (docs/webhook_contract.md)
+    deduplication_window: timedelta | None = None
     # our own caps (a receiver documents nothing): 500 records and 1 MB per POST
     limits = BatchLimits(
         upsert_rows=500,
