@@ -8,7 +8,8 @@ reason); 'expired' (too late at the moment of sending). Not final, reconsidered 
 run: 'pending' (written before the call; a crash leaves it, and the next run re-sends under
 the same idempotency key), 'failed' (retried while attempts < max_attempts; status_reason
 'send_failed' when the ESP rejected it, 'esp_unavailable' when the ESP did not answer — no
-attempt counted: an outage of any length costs nothing, lateness is the gate's), 'deferred'
+attempt counted: an outage costs nothing, lateness is the gate's — and, with a destination
+that de-duplicates only for a while, ``first_attempt_at``'s window), 'deferred'
 (quiet hours at the send instant; ``deferred_until`` says until when) and 'capped' (the
 frequency caps at the send instant).
 
@@ -335,7 +336,7 @@ def give_up(
     warehouse: WarehouseConnection, target: str, keys: Sequence[str], reason: str, attempts: int
 ) -> None:
     """'failed' with status_reason 'outcome_unknown' and ``attempts`` at the limit: never
-    retried (for interrupted sends a destination cannot de-duplicate)."""
+    retried (for interrupted sends a destination cannot, or no longer would, de-duplicate)."""
     with warehouse.transaction():
         _update_keys(
             warehouse,

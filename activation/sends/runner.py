@@ -341,9 +341,10 @@ def _deliver(
 class _Outcomes:
     """ESP answers not yet in the ledger. A crash loses at most these: their rows stay
     'pending' and are re-sent under the same idempotency key (or given up, for a
-    destination without one), so they are written in small groups — every ``OUTCOME_ROWS``
-    answers, or once the oldest has waited ``OUTCOME_SECONDS`` (with a slow ESP: each as it
-    returns) — and a restarted run repeats little of what a killed one did."""
+    destination without one or beyond its de-duplication window), so they are written in
+    small groups — every ``OUTCOME_ROWS`` answers, or once the oldest has waited
+    ``OUTCOME_SECONDS`` (with a slow ESP: each as it returns) — and a restarted run repeats
+    little of what a killed one did."""
 
     sent: dict[str, datetime] = field(default_factory=dict)  # send_key -> instant of the call
     failed: dict[str, str] = field(default_factory=dict)
