@@ -12,10 +12,12 @@
     than scoring every partner of every basket product (baskets × partners per product),
     a few seeds set a bar first: each basket product's best partners, enough that at
     least N (var trigger_recommended_products) are not in the basket, scored in full.
-    Their Nth best score is at most the basket's Nth best, and a product scoring at least
-    the bar has a pair count of at least bar / basket size with one of the basket's
-    products (its score is a sum of basket size counts): only those contenders are
-    scored in full and ranked, which gives the same N in the same order.
+    Their Nth best (score, product_id) ranks no better than the basket's Nth best, so a
+    recommended product scores above the bar, or exactly the bar with a product_id not
+    after the bar's (ties go by product_id): it has a pair count of at least that score /
+    basket size with one of the basket's products (its score is a sum of basket size
+    counts). Only those contenders are scored in full and ranked, which gives the same N
+    in the same order; most pair counts are 1, so the tie rule alone halves them.
 -#}
 
 {%- set recommendations = var('trigger_recommended_products') %}
@@ -154,6 +156,7 @@ seed_ranks as (
 
     select
         basket_id,
+        product_id,
         score,
         row_number() over (
             partition by basket_id
@@ -163,7 +166,8 @@ seed_ranks as (
 
 ),
 
--- the bar: the Nth best seed score; 0 (score every partner) for a basket with fewer seeds
+-- the bar: the Nth best seed's score and product_id; 0 and null (score every partner) for
+-- a basket with fewer seeds
 bars as (
 
     select
@@ -172,7 +176,8 @@ bars as (
         case
             when count(seed_ranks.score) = {{ recommendations }} then min(seed_ranks.score)
             else 0
-        end as bar
+        end as bar,
+        max(case when seed_ranks.seed_rank = {{ recommendations }} then seed_ranks.product_id end) as bar_product_id
     from basket_sizes
     left join seed_ranks
         on
@@ -193,7 +198,8 @@ contenders as (
     inner join eligible_pairs
         on
             basket_products.product_id = eligible_pairs.product_id
-            and eligible_pairs.orders_together * bars.basket_size >= bars.bar
+            and eligible_pairs.orders_together * bars.basket_size
+            >= bars.bar + case when bars.bar_product_id < eligible_pairs.paired_product_id then 1 else 0 end
     left join basket_products as already_bought
         on
             basket_products.basket_id = already_bought.basket_id
