@@ -70,3 +70,18 @@
         false
     )
 {%- endmacro %}
+
+
+{#-
+    A raw event row's identity (stg_events__checked's row_key): equal exactly when every raw
+    column is equal. Its parts are expressions, so it can be computed from the cleaned
+    columns or again from the raw ones.
+-#}
+{% macro event_row_key(content_hash, raw_message_id, message_id, raw_received_at) -%}
+    {{ dbt.hash(nudge.delimited_text([
+        content_hash,
+        nudge.length_prefixed_text(raw_message_id),
+        nudge.length_prefixed_text(message_id),
+        nudge.length_prefixed_text(raw_received_at),
+    ])) }}
+{%- endmacro %}

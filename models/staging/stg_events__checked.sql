@@ -1,31 +1,41 @@
 {{ config(**nudge.incremental_config('dedupe_key')) }}
 {%- set since = nudge.incremental_since(raw=(source('raw', 'events'), 'received_at')) %}
+{%- set raw_events = source('raw', 'events') %}
+{%- set content_columns = ['event', 'user_id', 'anonymous_id', 'timestamp', 'properties', 'context'] %}
+{#-
+    Every read of the raw rows below is its own scan of the raw table: a CTE read twice
+    would be copied whole first. An incremental run reads them from `source`, small.
+-#}
+{%- set every_landed_row -%}
+    {%- if is_incremental() -%}
+        source
+    {%- else -%}
+        (select * from {{ raw_events }} where {{ nudge.landed_by_as_of('received_at') }}) as landed
+    {%- endif -%}
+{%- endset %}
 
 {#- Every raw event that had landed by as_of, typed, with its check result and outcome. -#}
 
 with
 
-landed as (
-
-    select * from {{ source('raw', 'events') }}
-    where {{ nudge.landed_by_as_of('received_at') }}
-
-),
-
 {# incremental: every copy of each message_id that landed since, and the rows without one -#}
 source as (
 
-    select * from landed
+    select * from {{ raw_events }}
+    where {{ nudge.landed_by_as_of('received_at') }}
     {%- if is_incremental() %}
-        where
+        and (
             {{ nudge.clean_text('message_id') }} in (
-                select {{ nudge.clean_text('message_id') }} from landed
-                where {{ nudge.changed_since('received_at', since, raw=true) }}
+                select {{ nudge.clean_text('message_id') }} from {{ raw_events }}
+                where
+                    {{ nudge.changed_since('received_at', since, raw=true) }}
+                    and {{ nudge.landed_by_as_of('received_at') }}
             )
             or (
                 {{ nudge.clean_text('message_id') }} is null
                 and {{ nudge.changed_since('received_at', since, raw=true) }}
             )
+        )
     {%- endif %}
 
 ),
@@ -52,8 +62,7 @@ renamed as (
         or (context is not null and not {{ nudge.is_valid_json('context') }}) as has_invalid_json,
         {{ nudge.any_invalid_text(['message_id', 'event', 'user_id', 'anonymous_id', 'properties', 'context']) }}
             as has_invalid_text,
-        {{ nudge.content_hash(['event', 'user_id', 'anonymous_id', 'timestamp', 'properties', 'context']) }}
-            as content_hash,
+        {{ nudge.content_hash(content_columns) }} as content_hash,
         {# what the raw row needs beyond the cleaned columns, null where they hold it already -#}
         {{ nudge.unless_equal('message_id', nudge.clean_text('message_id')) }} as raw_message_id,
         {{ nudge.unless_equal('user_id', nudge.clean_text('user_id')) }} as raw_user_id,
@@ -66,17 +75,11 @@ renamed as (
 
 ),
 
-{# a row's identity among raw rows: equal exactly when every raw column is equal -#}
 keyed as (
 
     select
         *,
-        {{ dbt.hash(nudge.delimited_text([
-            'content_hash',
-            nudge.length_prefixed_text('raw_message_id'),
-            nudge.length_prefixed_text('message_id'),
-            nudge.length_prefixed_text('raw_received_at'),
-        ])) }} as row_key
+        {{ nudge.event_row_key('content_hash', 'raw_message_id', 'message_id', 'raw_received_at') }} as row_key
     from renamed
 
 ),
@@ -96,9 +99,28 @@ identified as (
 
 ),
 
+{# the order events' lines, read from the raw rows again: only these few rows are keyed twice -#}
+order_rows as (
+
+    select
+        {{ nudge.event_row_key(
+            nudge.content_hash(content_columns),
+            nudge.unless_equal('message_id', nudge.clean_text('message_id')),
+            nudge.clean_text('message_id'),
+            'received_at',
+        ) }} as row_key,
+        {{ nudge.canonical_event_name('event') }} as event_name,
+        properties
+    from {{ every_landed_row }}
+    where
+        {{ nudge.canonical_event_name('event') }} = 'Order Completed'
+        and {{ nudge.is_valid_json('properties') }}
+
+),
+
 order_lines as (
 
-    {{ nudge.order_line_numbers('identified', 'row_key', 'properties') }}
+    {{ nudge.order_line_numbers('order_rows', 'row_key', 'properties') }}
 
 ),
 
@@ -133,20 +155,11 @@ checked as (
 
 ),
 
-{#
-    message_ids landed more than once: only their copies need ranking. A full build reads
-    raw again rather than `source` (read twice, the engine would copy it whole); an
-    incremental one reads `source`, which holds every copy of the keys it re-processes.
--#}
+{# message_ids landed more than once: only their copies need ranking -#}
 repeated_keys as (
 
     select {{ nudge.clean_text('message_id') }} as message_id
-    {%- if is_incremental() %}
-        from source
-    {%- else %}
-        from {{ source('raw', 'events') }}
-        where {{ nudge.landed_by_as_of('received_at') }}
-    {%- endif %}
+    from {{ every_landed_row }}
     group by {{ nudge.clean_text('message_id') }}
     having count(*) > 1
 
