@@ -9,26 +9,44 @@
     anchored less than reentry_days before it. Counting from the previous series rather
     than the previous kept one keeps this a window function (no recursion, which Spark
     lacks): a contact who keeps re-triggering within the window waits for a quiet gap.
+    `series_keys` is the same rows as `series` read again (not the same CTE, which DuckDB
+    would copy whole): the window sorts only the keys of the series that re-entry applies
+    to, not every series with its payload, and the dropped ones are left out of `series` by
+    (contact_id, trigger_key, series_id), unique by the trigger interface.
 -#}
-{% macro trigger_series_reentry_filtered(series, catalog) -%}
-    select ordered.*
-    from (
+{% macro trigger_series_reentry_filtered(series, series_keys, catalog) -%}
+    select {{ series }}.*
+    from {{ series }}
+    left join (
         select
-            {{ series }}.*,
-            {{ catalog }}.reentry_days,
-            lag({{ series }}.anchor_at) over (
-                partition by {{ series }}.contact_id, {{ series }}.trigger_key, {{ series }}.reentry_key
-                order by {{ series }}.anchor_at, {{ series }}.series_id
-            ) as previous_anchor_at
-        from {{ series }}
-        inner join {{ catalog }}
-            on {{ series }}.trigger_key = {{ catalog }}.trigger_key
-    ) as ordered
-    where
-        ordered.reentry_key is null
-        or coalesce(ordered.reentry_days, 0) <= 0
-        or ordered.previous_anchor_at is null
-        or ordered.anchor_at >= {{ dbt.dateadd('day', 'ordered.reentry_days', 'ordered.previous_anchor_at') }}
+            ordered.contact_id,
+            ordered.trigger_key,
+            ordered.series_id
+        from (
+            select
+                {{ series_keys }}.contact_id,
+                {{ series_keys }}.trigger_key,
+                {{ series_keys }}.series_id,
+                {{ series_keys }}.anchor_at,
+                {{ catalog }}.reentry_days,
+                lag({{ series_keys }}.anchor_at) over (
+                    partition by {{ series_keys }}.contact_id, {{ series_keys }}.trigger_key, {{ series_keys }}.reentry_key
+                    order by {{ series_keys }}.anchor_at, {{ series_keys }}.series_id
+                ) as previous_anchor_at
+            from {{ series_keys }}
+            inner join {{ catalog }}
+                on {{ series_keys }}.trigger_key = {{ catalog }}.trigger_key
+            where
+                {{ series_keys }}.reentry_key is not null
+                and {{ catalog }}.reentry_days > 0
+        ) as ordered
+        where ordered.anchor_at < {{ dbt.dateadd('day', 'ordered.reentry_days', 'ordered.previous_anchor_at') }}
+    ) as reentered
+        on
+            {{ series }}.contact_id = reentered.contact_id
+            and {{ series }}.trigger_key = reentered.trigger_key
+            and {{ series }}.series_id = reentered.series_id
+    where reentered.series_id is null
 {%- endmacro %}
 
 

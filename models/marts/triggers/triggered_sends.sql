@@ -39,6 +39,13 @@ series as (
 
 ),
 
+-- the same rows again, for the re-entry window to read only their keys
+series_keys as (
+
+    {{ nudge.trigger_series_rows() }}
+
+),
+
 catalog as (
 
     select * from {{ ref('trigger_catalog') }}
@@ -47,7 +54,7 @@ catalog as (
 
 kept_series as (
 
-    {{ nudge.trigger_series_reentry_filtered('series', 'catalog') }}
+    {{ nudge.trigger_series_reentry_filtered('series', 'series_keys', 'catalog') }}
 
 ),
 
