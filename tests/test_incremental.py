@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -114,9 +115,23 @@ class Builds:
     late_landings: int
 
 
-def _run(warehouse: Path, as_of: datetime, selected: list[str], **dbt: Any) -> None:
+def _run(
+    warehouse: Path,
+    as_of: datetime,
+    selected: list[str],
+    extra_args: tuple[str, ...] = (),
+    **dbt: Any,
+) -> None:
     run_dbt(
-        ["build", "--exclude-resource-type", "test", "unit_test", "--select", *selected],
+        [
+            "build",
+            "--exclude-resource-type",
+            "test",
+            "unit_test",
+            *extra_args,
+            "--select",
+            *selected,
+        ],
         warehouse,
         dbt_vars={"as_of": as_of.isoformat(sep=" ")},
         quiet=True,
@@ -249,6 +264,35 @@ def test_the_last_daily_run_rewrote_only_its_window(builds: Builds, table: str) 
     if table == "staging.stg_events__checked":
         # the day plus the 72-hour lookback, of a 50-day store
         assert rewritten < 0.25 * total, (rewritten, total)
+
+
+def test_a_run_with_nothing_landed_late_rereads_no_window(builds: Builds, tmp_path: Path) -> None:
+    """When nothing landed late into the lookback window since the last run, the window is
+    not read again (macros/cross_db/incremental.sql): 15 minutes after the last daily run,
+    with no row landed late, the events are re-read only where they must always be (no
+    readable landing time), and every incremental model equals a full build as of then."""
+    later = LAST_AS_OF + timedelta(minutes=15)
+    incremental, full = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    for copy in (incremental, full):
+        shutil.copyfile(builds.daily, copy)
+    _run(incremental, later, INCREMENTAL_SELECTED)
+    _run(full, later, INCREMENTAL_SELECTED, extra_args=("--full-refresh",))
+
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        row = con.execute(
+            "select count(*) filter (processed_as_of = ?), count(*) filter (received_at is null)"
+            " from staging.stg_events__checked",
+            [later],
+        ).fetchone()
+    assert row is not None
+    rewritten, unreadable_landing = row
+    assert rewritten == unreadable_landing
+    for table in INCREMENTAL_MODELS:
+        columns = "* exclude (processed_as_of)"
+        expected = read_duckdb(full, f"select {columns} from {table}")
+        actual = read_duckdb(incremental, f"select {columns} from {table}")
+        assert len(expected.rows) > 0, table
+        assert differences(expected, actual, []) == [], table
 
 
 def test_postgres_incremental_run_equals_all_at_once(

@@ -3,11 +3,15 @@
 
     Each such model keeps a `processed_as_of` column: the as_of of the run that last wrote the
     row. The newest one is the model's watermark W. A run as of T re-processes every key
-    (dedupe key, anonymous_id, message_id or contact_id) that anything landed after
-    W − var incremental_lookback_hours could have changed, and replaces exactly those keys
-    (strategy `replace_keys`, macros/cross_db/incremental_replace_keys.sql). Rows landing in
-    the warehouse later than the lookback allows are the one thing this misses; the raw row
-    reconciliation test then fails and `dbt build --full-refresh` repairs it.
+    (dedupe key, anonymous_id, message_id or contact_id) that anything landed after `since`
+    could have changed, and replaces exactly those keys (strategy `replace_keys`,
+    macros/cross_db/incremental_replace_keys.sql). `since` is W − var
+    incremental_lookback_hours when rows landed late (their landing time at or before W, yet
+    not there at W's run), else W itself: a model reading raw counts the raw rows landed by
+    W against its own; one reading other incremental models starts at the earliest landing
+    among the rows they wrote since W. Rows landing in the warehouse later than the lookback
+    allows are the one thing this misses; the raw row reconciliation test then fails and
+    `dbt build --full-refresh` repairs it.
 -#}
 
 {#- The model config: incremental where the engine can delete by key, else a table. -#}
@@ -87,6 +91,21 @@
         {%- if raw_by_w | int < held_by_w | int -%}
             {{- return(nudge._recompute_all(relation ~ ' holds ' ~ raw_by_w ~ ' rows landed by ' ~ watermark ~ ', fewer than this table (' ~ held_by_w ~ '): rows were removed')) -}}
         {%- endif -%}
+        {#- nothing landed late into the window since the last run: what it holds was read then -#}
+        {%- if raw_by_w | int == held_by_w | int -%}
+            {{- return(watermark) -}}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if inputs -%}
+        {#- what the inputs wrote since W: nothing they hold changed before the earliest landing among it -#}
+        {%- set earliest = [watermark] -%}
+        {%- for input in inputs -%}
+            {%- set landed = nudge._first_value('select min(received_at) from ' ~ input ~ ' where processed_as_of > ' ~ nudge.timestamp_literal(watermark)) -%}
+            {%- if landed is not none -%}
+                {%- do earliest.append(landed.replace(microsecond=0) - modules.datetime.timedelta(seconds=1)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set since = [since, earliest | min] | max -%}
     {%- endif -%}
     {{- return(since) -}}
 {%- endmacro %}
