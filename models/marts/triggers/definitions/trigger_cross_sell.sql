@@ -16,8 +16,9 @@
     recommended product scores above the bar, or exactly the bar with a product_id not
     after the bar's (ties go by product_id): it has a pair count of at least that score /
     basket size with one of the basket's products (its score is a sum of basket size
-    counts). Only those contenders are scored in full and ranked, which gives the same N
-    in the same order; most pair counts are 1, so the tie rule alone halves them.
+    counts). Only those contenders are scored in full, and only the ones whose full score
+    still reaches the bar are ranked, which gives the same N in the same order; most pair
+    counts are 1, so the tie rule alone halves the contenders.
 -#}
 
 {%- set recommendations = var('trigger_recommended_products') %}
@@ -214,17 +215,26 @@ candidates as (
 
 ),
 
+-- only a candidate ranking no worse than the bar can be among the N
 ranked as (
 
     select
-        basket_id,
-        product_id,
-        score,
+        candidates.basket_id,
+        candidates.product_id,
+        candidates.score,
         row_number() over (
-            partition by basket_id
-            order by score desc, product_id asc
+            partition by candidates.basket_id
+            order by candidates.score desc, candidates.product_id asc
         ) as pick_rank
     from candidates
+    inner join bars
+        on candidates.basket_id = bars.basket_id
+    where
+        candidates.score > bars.bar
+        or (
+            candidates.score = bars.bar
+            and (bars.bar_product_id is null or candidates.product_id <= bars.bar_product_id)
+        )
 
 ),
 
