@@ -39,6 +39,7 @@ def ledger_row(send_key: str, sent_at: datetime | None, **changes: Any) -> tuple
         "deferred_until": None,
         "expires_at": None,
         "timezone": "UTC",
+        "first_attempt_at": sent_at,
         **changes,
     }
     return tuple(row[column] for column in LEDGER_COLUMNS)
