@@ -1,7 +1,9 @@
 """The SQL that picks what the send-time gate (gate.py) looks at: ``triggered_sends`` rows the
 build found 'due' or 'capped' (caps are decided again at the moment of sending) that the
 ledger has not settled: no row yet, 'pending' from an interrupted run, 'failed' under the
-attempt limit, or waiting ('deferred' by quiet hours, 'capped').
+attempt limit, or waiting ('deferred' by quiet hours, 'capped'); and none that another
+target (the account before a key rotation, another destination) sent, left 'pending' or
+gave up as maybe delivered ('failed', outcome_unknown).
 
 Each row carries its contact's built profile (``suppressed_because``: no profile, the
 profile's suppression reason, no valid email, no consent) and, for the frequency caps, the
@@ -178,6 +180,19 @@ picked as (
             or l.status in ('pending', 'deferred', 'capped')
             or (l.status = 'failed' and l.attempts < ?)
         )
+        -- at most once across accounts too: the target changes with a rotated key or
+        -- another destination, and its ledger rows start empty
+        and not exists (
+            select 1
+            from {LEDGER_TABLE} as elsewhere
+            where
+                elsewhere.send_key = ts.send_key
+                and elsewhere.destination_target <> ?
+                and (
+                    elsewhere.status in ('sent', 'pending')
+                    or elsewhere.status_reason = 'outcome_unknown'
+                )
+        )
         {only_trigger}
 )
 select
@@ -198,7 +213,14 @@ order by
     picked.send_key
 """
     day, week = now - timedelta(hours=24), now - timedelta(days=7)
-    params: list[object] = [day, week, now - max(history, timedelta(days=7)), target, max_attempts]
+    params: list[object] = [
+        day,
+        week,
+        now - max(history, timedelta(days=7)),
+        target,
+        max_attempts,
+        target,
+    ]
     if trigger_key is not None:
         params.append(trigger_key)
     return CandidateQuery(sql, params)
