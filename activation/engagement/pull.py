@@ -9,6 +9,8 @@ events since the cursor land in ``raw.events`` once each, whichever ESP's reader
 - **Idempotent**: each raw event's message_id is a hash of the ESP's event id; ids already
   in raw.events are not written again, so a rerun (or an overlapping window) adds nothing.
 - **Attributed**: each event carries the send it answers (attribution.py).
+- **Erasure holds**: an erased person's events (tombstones: their ESP deletion is pending or
+  could not reach the account) are counted and dropped, never landed under their id.
 - **Raw tables reloaded**: when no engagement event of this account is left in raw.events
   although earlier pulls landed some, the pull starts from the beginning again.
 """
@@ -29,6 +31,7 @@ from ..raw_tables import raw_relation, raw_table
 from ..sends.candidates import CONTACT_PROFILES
 from ..sends.readback import RAW_EVENT_COLUMNS
 from ..settings import DestinationSettings, redact
+from ..tombstones import load_tombstones
 from ..warehouse import Table, WarehouseConnection, open_warehouse
 from ..warehouse.tables import integer, text, timestamp
 from .attribution import SendAttribution
@@ -64,6 +67,7 @@ class EngagementPullResult:
     pulled: int = 0  # events the ESP returned (re-reads of the lookback included)
     landed: int = 0  # raw events written
     unmatched: int = 0  # of those, events whose profile matches no contact
+    erased: int = 0  # events of erased people (tombstoned): not landed
     api_calls: int = 0
     by_event: dict[str, int] = field(default_factory=dict)  # landed per raw event name
 
@@ -92,11 +96,18 @@ def pull_engagement(
         window_start = _window_start(connection, settings.target, lookback)
         result = EngagementPullResult(settings.target, window_start, window_end)
         attribution = SendAttribution(connection, settings.target)
+        tombstones = load_tombstones(connection)
         try:
             events = reader.read(window_start, window_end)
             for batch in chunks(events, CHUNK):
                 result.pulled += len(batch)
-                _land(connection, settings.destination, attribution, batch, result)
+                kept = [
+                    event
+                    for event in batch
+                    if not tombstones.covers(email=event.email, contact_id=event.external_id)
+                ]
+                result.erased += len(batch) - len(kept)
+                _land(connection, settings.destination, attribution, kept, result)
         except ActivationError as exc:
             raise ActivationError(
                 redact(f"engagement pull failed: {exc}", settings.secrets)
@@ -120,11 +131,12 @@ def pull_engagement(
             ],
         )
     log.info(
-        "engagement pull from %s: pulled=%d landed=%d unmatched=%d",
+        "engagement pull from %s: pulled=%d landed=%d unmatched=%d erased=%d",
         settings.destination,
         result.pulled,
         result.landed,
         result.unmatched,
+        result.erased,
     )
     return result
 

@@ -46,6 +46,7 @@ def pull_table(result: EngagementPullResult) -> Table:
     for name, count in sorted(result.by_event.items()):
         table.add_row(f"  {name}", f"{count:,}")
     table.add_row("  matching no contact", f"{result.unmatched:,}")
+    table.add_row("of erased people (not landed)", f"{result.erased:,}")
     table.add_row("api calls", f"{result.api_calls:,}")
     return table
 

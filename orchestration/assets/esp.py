@@ -106,6 +106,7 @@ def engagement_metadata(engagement: Any) -> dict[str, Any]:
         "engagement_pulled": engagement.pulled,
         "engagement_landed": engagement.landed,
         "engagement_unmatched": engagement.unmatched,
+        "engagement_erased": engagement.erased,
         "engagement_api_calls": engagement.api_calls,
     }
     for event, count in sorted(engagement.by_event.items()):
