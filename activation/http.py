@@ -3,8 +3,10 @@ per-endpoint rate limits (``activation.ratelimit``), and bounded retries with ex
 backoff + jitter on 429, 5xx, timeouts and dropped connections. A ``Retry-After`` (seconds or
 HTTP date) holds its endpoint: no request to it before it expires, and none at all in this
 run if it is longer than ``RetryPolicy.max_retry_after``.
-Counts API calls, write calls, 429s, 5xx, timeouts and retries. Never logs headers; redacts
-secrets from errors.
+A write the server cannot de-duplicate (``resend_if_maybe_received=False``) is not sent again
+once it may have arrived (a timeout or a dropped connection after it went out, a 5xx):
+``OutcomeUnknown`` says so. Counts API calls, write calls, 429s, 5xx, timeouts and retries.
+Never logs headers; redacts secrets from errors.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 
 from .errors import DestinationError
 from .ratelimit import HeldTooLong, RateLimiter
@@ -58,6 +61,21 @@ class ApiResponseError(DestinationError):
     def __init__(self, message: str, *, status: int, body: Any, retryable: bool = False):
         super().__init__(message, status=status, retryable=retryable)
         self.body = body
+
+
+class OutcomeUnknown(DestinationError):
+    """A write the server may have received and acted on, with no answer saying what it did:
+    a timeout or a dropped connection after the request went out, or a 5xx. Sending it again
+    could do it twice, so the caller decides (``retryable``: no row is at fault)."""
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    """Whether the request may have reached the server before ``exc``: not when the
+    connection was never made (refused, or timed out connecting)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one
 
 
 class ApiClient:
@@ -99,13 +117,14 @@ class ApiClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-        resend_after_transport_error: bool = True,
+        resend_if_maybe_received: bool = True,
     ) -> requests.Response:
         """Send one request, retrying transient failures; raise ``ApiResponseError`` on a
-        4xx (other than 429) or when the attempts run out. A create the API cannot
-        de-duplicate passes ``resend_after_transport_error=False``: after a timeout or a
-        dropped connection the server may have acted on it, so this raises a retryable
-        ``DestinationError`` at once and the caller checks before sending it again."""
+        4xx (other than 429) or when the attempts run out. A write the API cannot
+        de-duplicate passes ``resend_if_maybe_received=False``: after a timeout or a dropped
+        connection once the request went out, or a 5xx, the server may have acted on it, so
+        this raises ``OutcomeUnknown`` at once (a refused connection and a 429 are still
+        retried: nothing arrived, or nothing was done)."""
         method = method.upper()
         url = f"{self.base_url}{path}"
         endpoint_path = path.split("?", 1)[0]
@@ -128,7 +147,12 @@ class ApiClient:
                     self.stats.timeouts += 1
                 else:
                     self.stats.connection_errors += 1
-                if attempt >= self.retry.max_attempts or not resend_after_transport_error:
+                if not resend_if_maybe_received and _may_have_arrived(exc):
+                    raise OutcomeUnknown(
+                        f"{method} {path}: {reason} (the request may have arrived; not sent again)",
+                        retryable=True,
+                    ) from None
+                if attempt >= self.retry.max_attempts:
                     raise DestinationError(
                         f"{method} {path} failed after {attempt} attempts: {reason}",
                         retryable=True,
@@ -148,6 +172,13 @@ class ApiClient:
             if retry_after is not None and response.status_code in RETRY_STATUSES:
                 # nothing more to this endpoint until it expires, from any caller
                 self.rate_limiter.hold(method, endpoint_path, retry_after)
+            if response.status_code >= 500 and not resend_if_maybe_received:
+                error = self._error(method, path, response, attempt)
+                raise OutcomeUnknown(
+                    f"{error} (the request may have been acted on; not sent again)",
+                    status=error.status,
+                    retryable=True,
+                )
             if response.status_code in RETRY_STATUSES and attempt < self.retry.max_attempts:
                 if retry_after is not None and retry_after > self.retry.max_retry_after:
                     raise self._error(method, path, response, attempt)

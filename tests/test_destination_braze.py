@@ -219,6 +219,28 @@ def test_transactional_sends_are_deduplicated_by_external_send_id(server: Sandbo
         destination.close()
 
 
+def test_custom_events_are_not_repeated_once_they_may_have_arrived(
+    server: SandboxHandle,
+) -> None:
+    """Braze records a custom event again: a /users/track call of events answered with a
+    5xx may have recorded them, so it is not repeated and its events come back unknown
+    (the send runner gives them up); a 429 is retried, as nothing was done."""
+    destination = build_destination(settings(server))
+    try:
+        server.inject_fault(502, method="POST", path=f"{TRACK_PATH}$", times=1)
+        outcome = destination.track_events([event("a"), event("b")])
+        assert sorted(outcome.unknown) == ["a", "b"] and "HTTP 502" in outcome.unknown["a"]
+        assert (outcome.succeeded, outcome.failed) == ([], {})
+        assert outcome.unavailable is not None and outcome.unanswered(["a", "b"]) == []
+        assert len([r for r in server.requests() if r["path"].endswith(TRACK_PATH)]) == 1
+
+        server.inject_fault(429, method="POST", path=f"{TRACK_PATH}$", times=1)
+        assert destination.track_events([event("c")]).succeeded == ["c"]
+        assert [e["properties"]["nudge_send_key"] for e in app(server).events] == ["send-c"]
+    finally:
+        destination.close()
+
+
 def test_unsubscribes_are_read_back(server: SandboxHandle) -> None:
     now = datetime.now(UTC)
     app(server).unsubscribe("Old@Example.com", now - timedelta(days=3))

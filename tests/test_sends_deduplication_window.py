@@ -167,6 +167,9 @@ def test_a_re_send_inside_the_window_does_not_restart_it(tmp_path: Path) -> None
 
     assert (result.sent, result.failed, esp.calls) == (0, 1, 2)
     assert ledger_row(wh, "c-00")[1] == "outcome_unknown"
+    # given up at the runner's clock, as every other ledger write
+    updated = sql(wh, "select updated_at from activation.send_ledger")
+    assert updated == [(clock.now,)]
 
 
 def test_the_last_look_gives_up_a_send_whose_window_closed_during_the_run(

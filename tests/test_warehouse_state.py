@@ -216,7 +216,7 @@ def test_send_ledger_claim_and_record(warehouse: WarehouseConnection) -> None:
     )
     # the failed send is claimed again, then sent; the unavailable one is given up
     ledger.write(warehouse, "sandbox", later, pending=[key(2, "failed")], sent={"k2": later})
-    ledger.give_up(warehouse, "sandbox", ["k3"], "outcome unknown", 3)
+    ledger.give_up(warehouse, "sandbox", ["k3"], "outcome unknown", 3, later)
 
     rows = ledger_rows(warehouse)
     assert rows["k1"] == ("sent", None, 1, None, NOW, None, None, key(1).due_at, "Europe/Paris")

@@ -82,26 +82,31 @@ class BatchOutcome:
     ``unavailable``: set when the destination stopped answering (429 / 5xx / timeouts or a
     refused connection, after the client's retries); every record in neither ``succeeded``
     nor ``failed`` was then not delivered — its call failed that way, or was not made — and
-    is no row's fault: it waits for the next run."""
+    is no row's fault: it waits for the next run. ``unknown``: rows whose call may have
+    reached the destination without an answer saying what it did (a call not to be sent
+    again: ``OutcomeUnknown``), with why; the destination may have delivered them."""
 
     succeeded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
     unavailable: str | None = None
+    unknown: dict[str, str] = field(default_factory=dict)
 
     def fail_all(self, keys: Sequence[str], reason: str) -> None:
         for key in keys:
             self.failed[key] = reason
 
     def unanswered(self, keys: Sequence[str]) -> list[str]:
-        """Of ``keys``, those neither confirmed nor rejected (the destination was unavailable)."""
-        settled = set(self.succeeded) | set(self.failed)
+        """Of ``keys``, those neither confirmed nor rejected nor maybe delivered (the
+        destination was unavailable: not delivered)."""
+        settled = set(self.succeeded) | set(self.failed) | set(self.unknown)
         return [key for key in keys if key not in settled]
 
     def failures(self, keys: Sequence[str]) -> dict[str, str]:
         """Every key of ``keys`` not confirmed, with why: rejected, or not delivered because
         the destination was unavailable (for callers that retry both alike, as syncs do)."""
         failures = {key: self.failed[key] for key in keys if key in self.failed}
+        failures.update({key: self.unknown[key] for key in keys if key in self.unknown})
         reason = (
             f"not delivered, the destination was unavailable: {self.unavailable}"
             if self.unavailable

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ..errors import DestinationError
-from ..http import ApiClient
+from ..http import ApiClient, OutcomeUnknown
 from ..ratelimit import EndpointLimit, shared_rate_limiter
 from ..settings import DestinationSettings
 from .base import BatchOutcome, MemberRecord
@@ -129,11 +129,14 @@ AUTH_STATUSES = (401, 403)
 def failed_batch(keys: Sequence[str], error: DestinationError) -> BatchOutcome:
     """A batch the vendor refused as a whole (every row failed), or could not be reached
     for: retries ran out on 429 / 5xx / timeouts, so no row is settled and ``unavailable``
-    says why. Wrong credentials are no row's fault: they stop the run with the vendor's
+    says why (and, when the call may have arrived and is not sent again, ``unknown`` holds
+    every row). Wrong credentials are no row's fault: they stop the run with the vendor's
     answer."""
     if error.status in AUTH_STATUSES:
         raise error
     outcome = BatchOutcome()
+    if isinstance(error, OutcomeUnknown):
+        outcome.unknown = dict.fromkeys(keys, str(error))
     if error.retryable:
         outcome.unavailable = str(error)
     else:
@@ -149,6 +152,7 @@ def merge(outcomes: Iterable[BatchOutcome], *, stop_when_unavailable: bool = Fal
     for outcome in outcomes:
         merged.succeeded += outcome.succeeded
         merged.failed.update(outcome.failed)
+        merged.unknown.update(outcome.unknown)
         merged.refs.update(outcome.refs)
         if outcome.unavailable:
             merged.unavailable = outcome.unavailable

@@ -1,9 +1,9 @@
 """The SQL that picks what the send-time gate (gate.py) looks at: ``triggered_sends`` rows the
 build found 'due' or 'capped' (caps are decided again at the moment of sending) that the
 ledger has not settled: no row yet, 'pending' from an interrupted run, 'failed' under the
-attempt limit, or waiting ('deferred' by quiet hours, 'capped'); and none that another
-target (the account before a key rotation, another destination) sent, left 'pending' or
-gave up as maybe delivered ('failed', outcome_unknown).
+attempt limit (but never one given up as maybe delivered: outcome_unknown), or waiting
+('deferred' by quiet hours, 'capped'); and none that another target (the account before a
+key rotation, another destination) sent, left 'pending' or gave up as maybe delivered.
 
 Each row carries its contact's built profile (``suppressed_because``: no profile, the
 profile's suppression reason, no valid email, no consent) and, for the frequency caps, the
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from ..errors import DeclarationError
 from ..warehouse import WarehouseConnection
-from .ledger import LEDGER_TABLE
+from .ledger import LEDGER_TABLE, OUTCOME_UNKNOWN
 
 TRIGGERED_SENDS = ("triggers", "triggered_sends")
 CONTACT_PROFILES = ("contacts", "contact_profiles")
@@ -178,7 +178,11 @@ picked as (
         and (
             l.status is null
             or l.status in ('pending', 'deferred', 'capped')
-            or (l.status = 'failed' and l.attempts < ?)
+            or (
+                l.status = 'failed'
+                and l.attempts < ?
+                and coalesce(l.status_reason, '') <> '{OUTCOME_UNKNOWN}'
+            )
         )
         -- at most once across accounts too: the target changes with a rotated key or
         -- another destination, and its ledger rows start empty
@@ -190,7 +194,7 @@ picked as (
                 and elsewhere.destination_target <> ?
                 and (
                     elsewhere.status in ('sent', 'pending')
-                    or elsewhere.status_reason = 'outcome_unknown'
+                    or elsewhere.status_reason = '{OUTCOME_UNKNOWN}'
                 )
         )
         {only_trigger}

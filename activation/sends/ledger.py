@@ -16,7 +16,7 @@ frequency caps at the send instant).
     (none) ──► pending ──► sent
        │  ▲       │  ▲
        │  │       ▼  │
-       │  │     failed ──► (retried while attempts < max_attempts)
+       │  │     failed ──► (retried while attempts < max_attempts; never outcome_unknown)
        │  └── deferred / capped
        └──► skipped / expired     (from any status but sent)
 
@@ -42,7 +42,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..state import utcnow
 from ..warehouse import WarehouseConnection
 from ..warehouse.tables import Table, integer, text, timestamp
 
@@ -84,6 +83,9 @@ LEDGER_COLUMNS = LEDGER.column_names
 FINAL_STATUSES = ("sent", "skipped", "expired")
 # status_reason of a 'failed' send the ESP never answered for (no attempt counted)
 ESP_UNAVAILABLE = "esp_unavailable"
+# status_reason of a 'failed' send given up because it may have been delivered: never retried,
+# whatever the attempt limit of a later run
+OUTCOME_UNKNOWN = "outcome_unknown"
 WAITING_STATUSES = ("deferred", "capped")
 STATUSES = ("pending", "failed", *FINAL_STATUSES, *WAITING_STATUSES)
 
@@ -333,17 +335,23 @@ def write(
 
 
 def give_up(
-    warehouse: WarehouseConnection, target: str, keys: Sequence[str], reason: str, attempts: int
+    warehouse: WarehouseConnection,
+    target: str,
+    keys: Sequence[str],
+    reason: str,
+    attempts: int,
+    now: datetime,
 ) -> None:
     """'failed' with status_reason 'outcome_unknown' and ``attempts`` at the limit: never
-    retried (for interrupted sends a destination cannot, or no longer would, de-duplicate)."""
+    retried (for sends that may have been delivered, which the destination cannot, or no
+    longer would, de-duplicate)."""
     with warehouse.transaction():
         _update_keys(
             warehouse,
             target,
-            "status = 'failed', status_reason = 'outcome_unknown', last_error = ?,"
+            f"status = 'failed', status_reason = '{OUTCOME_UNKNOWN}', last_error = ?,"
             " attempts = case when attempts > ? then attempts else ? end, updated_at = ?",
-            [reason, attempts, attempts, utcnow()],
+            [reason, attempts, attempts, now],
             list(keys),
         )
 

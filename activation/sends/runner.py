@@ -9,10 +9,11 @@ clock of the send; what it holds back is recorded in the ledger with its status 
 (at the instant of the call) or 'failed' as calls return, a few at a time. A crash at any
 point leaves rows 'pending' or untouched; the next run sends them again under the same
 ``unique_id``, which the ESP records once — so nothing is lost and nothing is delivered
-twice. An ESP that cannot de-duplicate gets none of them again (given up: at most once), and
-one that de-duplicates only for a while (``deduplication_window``: Braze's transactional
-sends, 24 h) gets a send again only while its first attempt (the ledger's
-``first_attempt_at``) is inside that window.
+twice. An ESP that cannot de-duplicate gets none of them again (given up: at most once), nor
+a send whose call may have reached it unanswered (a timeout, a dropped connection, a 5xx:
+``BatchOutcome.unknown``, resend.py), and one that de-duplicates only for a while
+(``deduplication_window``: Braze's transactional sends, 24 h) gets a send again only while
+its first attempt (the ledger's ``first_attempt_at``) is inside that window.
 
 A build that was a replay (its ``as_of`` far behind the moment it ran) is refused before
 anything is read (activation/build_stamps.py).
@@ -48,6 +49,7 @@ from .candidates import CANDIDATE_COLUMNS, TRIGGERED_SENDS, candidates, check_ta
 from .events import BadSend, SendRow, event_record
 from .gate import CAP, DEFER, EXPIRE, LEDGER_STATUS, SEND, SKIP, Decision, SendGate
 from .policy import load_policy
+from .resend import ResendRule
 from .suppressions import ensure_suppressions
 
 log = logging.getLogger(__name__)
@@ -396,15 +398,12 @@ class _Delivery:
         self.done = 0
         self.unavailable_streak = 0
         self.max_attempts = max_attempts
-        # A destination that records an event once per unique_id gets interrupted sends
-        # again; any other would deliver them twice, so those are given up ('failed',
-        # outcome_unknown): at most once beats twice. The client answers for the
-        # configuration it was built with (Braze: only with transactional campaigns), as
-        # its spec declares (DestinationSpec.idempotent_events_with); anything but True
-        # counts as no.
-        self.resend_pending = destination.idempotent_events is True
-        # ... and only while the first attempt is inside the time it de-duplicates for
-        self.window = destination.deduplication_window if self.resend_pending else None
+        # what an earlier attempt rules out (resend.py); the client answers for the
+        # configuration it was built with, as its spec declares
+        # (DestinationSpec.idempotent_events_with)
+        self.rule = ResendRule.of(destination)
+        self.resend_pending = self.rule.idempotent
+        self.window = self.rule.window
         self.outcomes = _Outcomes()
 
     @property
@@ -449,7 +448,7 @@ class _Delivery:
     def _give_up_interrupted(
         self, decided: list[tuple[SendRow, Decision]]
     ) -> list[tuple[SendRow, Decision]]:
-        """Give up what an earlier attempt rules out sending again (``_not_again``) and the
+        """Give up what an earlier attempt rules out sending again (``ResendRule``) and the
         gate would send, now or later: before the holds are written, since a deferral would
         replace the 'pending' mark and the send would leave after quiet hours as if never
         attempted. Skipped and expired ones are recorded so (nothing leaves either way)."""
@@ -457,31 +456,10 @@ class _Delivery:
         reasons = {
             row.send_key: reason
             for row, decision in decided
-            if decision.action not in (SKIP, EXPIRE) and (reason := self._not_again(row, now))
+            if decision.action not in (SKIP, EXPIRE) and (reason := self.rule.not_again(row, now))
         }
         self._give_up(reasons)
         return [(row, d) for row, d in decided if row.send_key not in reasons]
-
-    def _not_again(self, row: SendRow, now: datetime) -> str | None:
-        """Why an earlier attempt of this send may have been delivered and sending it again
-        could deliver it twice (None: it may go). Without de-duplication: it was left
-        'pending'. With it for a limited window: it was first attempted (whatever its status
-        since) longer ago than the window, so the destination would no longer know it."""
-        if not self.resend_pending:
-            if row.ledger_status != "pending":
-                return None
-            return (
-                "an earlier attempt was interrupted and this destination cannot de-duplicate "
-                "events, so it is not sent again (it may or may not have been delivered)"
-            )
-        first = row.ledger_first_attempt_at
-        if self.window is None or first is None or now - first < self.window:
-            return None
-        return (
-            f"first attempted (first_attempt_at) more than {self.window / timedelta(hours=1):g}"
-            " h ago: beyond the time this destination de-duplicates events for, so it is not "
-            "sent again (it may or may not have been delivered)"
-        )
 
     def _give_up(self, reasons: dict[str, str]) -> None:
         """'failed' outcome_unknown, never retried (send_key -> why)."""
@@ -491,7 +469,14 @@ class _Delivery:
         for key, reason in reasons.items():
             by_reason.setdefault(reason, []).append(key)
         for reason, keys in by_reason.items():
-            ledger.give_up(self.warehouse, self.target, sorted(keys), reason, self.max_attempts)
+            ledger.give_up(
+                self.warehouse,
+                self.target,
+                sorted(keys),
+                reason,
+                self.max_attempts,
+                self.gate.clock(),
+            )
         self.result.failed += len(reasons)
         self._progress(len(reasons))
 
@@ -571,7 +556,7 @@ class _Delivery:
             closed = {
                 record.record_key: reason
                 for record in chunk
-                if (reason := self._not_again(by_key[record.record_key], now))
+                if (reason := self.rule.not_again(by_key[record.record_key], now))
             }
             self._give_up(closed)
             chunk = [record for record in chunk if record.record_key not in closed]
@@ -584,6 +569,14 @@ class _Delivery:
             return
         outcome = self.destination.track_events(chunk)
         self.checkpoint(AFTER_CALL)
+        # a call that may have arrived unanswered: given up where a second one could deliver
+        # it twice, else waiting for the next run like an unanswered one
+        unknown = {
+            key: reason
+            for key, why in outcome.unknown.items()
+            if (reason := self.rule.after_unknown_outcome(redact(why, self.secrets)))
+        }
+        self._give_up(unknown)
         waiting: dict[str, str] = {}
         if outcome.unavailable:
             self.unavailable_streak += 1
@@ -591,6 +584,7 @@ class _Delivery:
             reason = f"not delivered: the destination was unavailable ({outcome.unavailable})"
             keys = [record.record_key for record in chunk]
             waiting = dict.fromkeys(outcome.unanswered(keys), reason)
+            waiting.update(dict.fromkeys(outcome.unknown.keys() - unknown.keys(), reason))
         else:
             self.unavailable_streak = 0
         sent = dict.fromkeys(outcome.succeeded, now)

@@ -194,13 +194,24 @@ class BrazeDestination:
         return self._membership("remove", list_id, records)
 
     def _track(
-        self, array: str, keys: list[str], objects: list[dict[str, Any]], refs: dict[str, str]
+        self,
+        array: str,
+        keys: list[str],
+        objects: list[dict[str, Any]],
+        refs: dict[str, str],
+        *,
+        resend: bool = True,
     ) -> BatchOutcome:
         """One ``/users/track`` call; its non-fatal ``errors[]`` (``input_array`` +
-        ``index``) fail their rows, the rest is confirmed."""
+        ``index``) fail their rows, the rest is confirmed. Without ``resend`` (events Braze
+        does not de-duplicate) a call that may have arrived is not repeated: its rows come
+        back ``unknown``."""
         errors = RowErrors(keys)
         try:
-            body = self._json(self.client.request("POST", TRACK_PATH, body={array: objects}))
+            answer = self.client.request(
+                "POST", TRACK_PATH, body={array: objects}, resend_if_maybe_received=resend
+            )
+            body = self._json(answer)
         except ApiResponseError as exc:  # a 400 lists its errors the same way
             if not _has_indexed_errors(exc.body):
                 return failed_batch(keys, exc)
@@ -238,6 +249,7 @@ class BrazeDestination:
                     [r.record_key for r in chunk],
                     [self.custom_event(r) for r in chunk],
                     {},
+                    resend=False,
                 )
                 for chunk in chunked(addressable, self.objects)
             )

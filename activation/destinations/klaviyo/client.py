@@ -184,7 +184,7 @@ class KlaviyoDestination(_KlaviyoErasure):
             body = {"data": {"type": "list", "attributes": {"name": name}}}
             try:
                 response = self.client.request(
-                    "POST", "/api/lists", body=body, resend_after_transport_error=False
+                    "POST", "/api/lists", body=body, resend_if_maybe_received=False
                 )
             except DestinationError as error:
                 if not error.retryable or attempt == attempts:

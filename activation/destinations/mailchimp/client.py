@@ -7,7 +7,9 @@ unsubscribed / cleaned members read back.
 Events have no idempotency key in Mailchimp, so exactly-once rests on the send ledger alone
 (pending before the call, sent after): a send a crash left pending may or may not have been
 delivered, and the send runner gives it up rather than risk delivering it twice
-(``idempotent_events = False``: at most once).
+(``idempotent_events = False``: at most once). For the same reason an event call is never
+repeated once it may have arrived (a timeout, a dropped connection, a 5xx): its send is
+reported ``unknown`` and given up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...errors import ConfigurationError, DestinationError
-from ...http import ApiResponseError
+from ...http import ApiResponseError, OutcomeUnknown
 from ...ratelimit import EndpointLimit
 from ...settings import DestinationSettings
 from ..base import (
@@ -238,9 +240,11 @@ class MailchimpDestination:
             }
             path = f"{self.audience}/members/{subscriber_hash(record.email)}/events"
             try:
-                self.client.request("POST", path, body=body)
+                self.client.request("POST", path, body=body, resend_if_maybe_received=False)
             except DestinationError as exc:
-                if exc.retryable:  # Mailchimp stopped answering: this one and the rest wait
+                if isinstance(exc, OutcomeUnknown):  # maybe delivered: never sent again
+                    outcome.unknown[record.record_key] = str(exc)
+                if exc.retryable:  # Mailchimp stopped answering: the rest wait
                     outcome.unavailable = str(exc)
                     return outcome
                 outcome.failed[record.record_key] = str(exc)
