@@ -136,7 +136,10 @@ def sends_table(result: SendRunResult, readback: ReadbackResult | None) -> Table
     would = "would be " if result.dry_run else ""
     rows: list[tuple[str, int]] = [("due (to do)", result.candidates)]
     if result.dry_run:
-        rows += [("would send", result.to_send)]
+        rows += [
+            ("would send", result.to_send),
+            ("would be given up (an earlier attempt may have been delivered)", result.failed),
+        ]
     else:
         rows += [
             ("sent", result.sent),

@@ -1,5 +1,5 @@
 """Whether a send attempted before may be sent again, from what the destination de-duplicates:
-one place for the runner (runner.py).
+one place for the runner (runner.py) and its dry run, so a dry run shows what a real run does.
 
 A destination that records an event once per unique_id (``idempotent_events`` True) gets an
 interrupted send again, while its first attempt (the ledger's ``first_attempt_at``) is inside
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ..destinations.registry import spec_for
+from ..settings import DestinationSettings
 from .events import SendRow
 
 NOT_DE_DUPLICATED = (
@@ -40,6 +42,13 @@ class ResendRule:
         (Braze: only with transactional campaigns)."""
         idempotent = destination.idempotent_events is True
         return cls(idempotent, destination.deduplication_window if idempotent else None)
+
+    @classmethod
+    def declared(cls, settings: DestinationSettings) -> ResendRule:
+        """The rule the destination's spec declares for ``settings`` (no client built)."""
+        spec = spec_for(settings.destination)
+        idempotent = spec.idempotent_events_with(settings)
+        return cls(idempotent, spec.deduplication_window if idempotent else None)
 
     def not_again(self, row: SendRow, now: datetime) -> str | None:
         """Why an earlier attempt of this send may have been delivered and sending it again

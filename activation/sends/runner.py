@@ -65,6 +65,7 @@ MAX_REPORTED = 50
 
 # checkpoint names, in the order a send passes them (tests crash the runner at them)
 AFTER_PENDING, AFTER_CALL, AFTER_RECORD = "pending-written", "api-called", "outcome-written"
+GIVE_UP = "give_up"  # a dry run's action for a send the run would give up
 
 Clock = Callable[[], datetime]
 
@@ -79,7 +80,7 @@ class PlannedSend:
     metric: str | None
     due_at: datetime | None
     # 'send' | 'resend' (left pending) | 'retry' (failed before) | 'skip' | 'expire' |
-    # 'defer' | 'cap'
+    # 'defer' | 'cap' | 'give_up' (an earlier attempt may have been delivered: ResendRule)
     action: str
     reason: str | None
 
@@ -87,7 +88,8 @@ class PlannedSend:
 @dataclass
 class SendRunResult:
     """What one send run did. A dry run fills ``to_send`` / ``to_skip`` / ``planned`` (and
-    ``expired`` / ``deferred`` / ``capped`` as what it would record) and writes nothing.
+    ``expired`` / ``deferred`` / ``capped`` / ``failed`` as what it would record, ``failed``
+    being the sends it would give up) and writes nothing.
     ``ledger`` counts the ledger's rows by status after the run."""
 
     run_id: str
@@ -211,7 +213,8 @@ def run_sends(
         result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
         rows = _rows(warehouse, query.sql, query.params, batch_rows)
         if dry_run:
-            _plan(gate, rows, result, max_planned)
+            rule = ResendRule.of(destination) if destination else ResendRule.declared(settings)
+            _plan(gate, rule, rows, result, max_planned)
             result.status = "planned"
         else:
             _deliver(
@@ -274,15 +277,29 @@ def _action(row: SendRow, decision: Decision) -> str:
 
 
 def _plan(
-    gate: SendGate, rows: Iterator[list[SendRow]], result: SendRunResult, max_planned: int
+    gate: SendGate,
+    rule: ResendRule,
+    rows: Iterator[list[SendRow]],
+    result: SendRunResult,
+    max_planned: int,
 ) -> None:
+    """What a real run would do, judged as it would (``_Delivery``): a send it would give up
+    is counted failed and shown 'give_up' with why."""
+    now = gate.clock()
     for batch in rows:
         for row, decision in gate.decide(batch):
-            if decision.action == SEND:
+            reason: str | None = decision.reason
+            given_up = decision.action not in (SKIP, EXPIRE) and rule.not_again(row, now)
+            if given_up:
+                result.failed += 1
+                action, reason = GIVE_UP, given_up
+            elif decision.action == SEND:
                 result.to_send += 1
+                action = _action(row, decision)
             else:
                 result.count(decision)
                 result.to_skip += decision.action == SKIP
+                action = decision.action
             if len(result.planned) < max_planned:
                 result.planned.append(
                     PlannedSend(
@@ -293,8 +310,8 @@ def _plan(
                         row.variant,
                         row.esp_metric,
                         row.due_at,
-                        _action(row, decision),
-                        decision.reason,
+                        action,
+                        reason,
                     )
                 )
 
