@@ -5,7 +5,10 @@ the table cannot be read back into an address, and without the warehouse's salt 
 cannot be confirmed. Every sync and send checks them (activation/fresh_suppressions.py).
 
 The salt is random per warehouse (``activation.erasure_salt``) unless ``NUDGE_ERASURE_SALT``
-sets it. Tombstones are loaded whole into a set: erasure requests are few (thousands, not
+sets it. Checked with another salt, the tombstones would match nobody: a salt set after the
+warehouse made its own, or tombstones with no salt set or stored (made with one set where
+``nudge erase`` ran but not here), are refused with a ConfigurationError, never read as no
+erasures. Tombstones are loaded whole into a set: erasure requests are few (thousands, not
 millions), and a set makes the check per row free.
 """
 
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .errors import ConfigurationError
 from .warehouse import WarehouseConnection
 from .warehouse.tables import Table, text, timestamp
 
@@ -43,14 +47,19 @@ def normalize_email(email: str) -> str:
 
 
 def stored_salt(warehouse: WarehouseConnection) -> str | None:
-    """The salt if one is set or was made (nobody erased yet: None); writes nothing."""
+    """The salt if one is set or was made (nobody erased yet: None); writes nothing.
+    ConfigurationError when the one set differs from the one the warehouse made."""
     configured = os.environ.get(SALT_ENV, "").strip()
-    if configured:
-        return configured
-    if warehouse.columns(SALT.schema, SALT.name) is None:
-        return None
-    rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
-    return str(rows[0][0]) if rows else None
+    made = None
+    if warehouse.columns(SALT.schema, SALT.name) is not None:
+        rows = warehouse.fetchall(f"select salt from {SALT_TABLE}")
+        made = str(rows[0][0]) if rows else None
+    if configured and made is not None and configured != made:
+        raise ConfigurationError(
+            f"{SALT_ENV} is not the salt the earlier erasures were made with ({SALT_TABLE}): "
+            "their tombstones would match nobody. Unset it, or set it to the salt stored there"
+        )
+    return configured or made
 
 
 def erasure_salt(warehouse: WarehouseConnection) -> str:
@@ -111,4 +120,10 @@ def load_tombstones(warehouse: WarehouseConnection) -> Tombstones:
     rows = warehouse.fetchall(f"select kind, value_hash from {TOMBSTONES_TABLE}")
     if not rows:
         return Tombstones()
-    return Tombstones(erasure_salt(warehouse), frozenset((str(k), str(v)) for k, v in rows))
+    salt = stored_salt(warehouse)
+    if salt is None:  # a new salt would match none of them
+        raise ConfigurationError(
+            f"{TOMBSTONES_TABLE} holds erasures but no salt is set: set {SALT_ENV} to the "
+            "salt `nudge erase` ran with"
+        )
+    return Tombstones(salt, frozenset((str(k), str(v)) for k, v in rows))
