@@ -29,6 +29,7 @@ from activation.warehouse import (
     open_warehouse,
     warehouse_target,
 )
+from activation.warehouse.tables import Table
 from tests.engines.postgres import PostgresServer
 
 ENGINES = ("duckdb", "postgres", "snowflake")
@@ -257,6 +258,36 @@ def test_migration_adds_later_columns_and_keeps_rows(warehouse: WarehouseConnect
     assert warehouse.fetchall(
         "select run_id, status, duration_seconds from activation.sync_runs"
     ) == [("old", "succeeded", None)]
+
+
+def test_an_interrupted_ledger_migration_is_finished_by_the_next_run(
+    warehouse: WarehouseConnection,
+) -> None:
+    """A ledger from before first_attempt_at: the column is added, then its 'pending' rows
+    get their creation as first attempt — two statements, and Snowflake commits DDL at once.
+    A run killed between them left the column there and the rows null; the next run's
+    ensure_ledger fills them (and nothing else)."""
+    old = Table(
+        ledger.LEDGER.schema,
+        ledger.LEDGER.name,
+        tuple(c for c in ledger.LEDGER.columns if c.name != "first_attempt_at"),
+        ledger.LEDGER.primary_key,
+    )
+    warehouse.execute("create schema if not exists activation")
+    warehouse.ensure_table(old)
+    row = dict.fromkeys(old.column_names)
+    row.update(destination_target="t", contact_id="c", trigger_key="tr", step=1, series_id="s")
+    row.update(attempts=0, created_at=NOW, updated_at=NOW + timedelta(hours=3))
+    rows = [{**row, "send_key": f"k-{s}", "status": s} for s in ("pending", "sent")]
+    warehouse.insert_rows(ledger.LEDGER_TABLE, old.column_names, [list(r.values()) for r in rows])
+    warehouse.ensure_table(ledger.LEDGER)  # the column added; the run was killed here
+
+    ledger.ensure_ledger(warehouse)
+
+    first = warehouse.fetchall(
+        f"select send_key, first_attempt_at from {ledger.LEDGER_TABLE} order by send_key"
+    )
+    assert first == [("k-pending", NOW), ("k-sent", None)]
 
 
 def test_tombstones_keep_the_first_erasure(

@@ -106,14 +106,16 @@ class LedgerKey:
 
 
 def ensure_ledger(warehouse: WarehouseConnection) -> None:
-    columns = warehouse.columns(LEDGER.schema, LEDGER.name)
     warehouse.ensure_table(LEDGER)
-    if columns is not None and "first_attempt_at" not in columns:
-        # a ledger an older Nudge wrote: its 'pending' rows were first attempted no earlier
-        # than they were created (the earliest time that is sure)
-        warehouse.execute(
-            f"update {LEDGER_TABLE} set first_attempt_at = created_at where status = 'pending'"
-        )
+    # A ledger an older Nudge wrote: its 'pending' rows were first attempted no earlier than
+    # they were created (the earliest time that is sure). Filled whenever such rows exist,
+    # not only right after the column is added: that is a separate statement (Snowflake
+    # commits DDL at once), and a run killed between the two would leave them null for
+    # good. Every 'pending' row written since has one, so this finds rows only then.
+    warehouse.execute(
+        f"update {LEDGER_TABLE} set first_attempt_at = created_at"
+        " where status = 'pending' and first_attempt_at is null"
+    )
 
 
 def _new_rows(
