@@ -251,6 +251,19 @@ def test_only_the_run_after_the_raw_tables_were_replaced_recomputed_everything(
     assert len(recomputed) == len(models)
 
 
+def test_older_copies_were_re_read_only_in_the_runs_where_a_message_landed_again(
+    builds: Builds,
+) -> None:
+    """stg_events__checked re-reads the older copies of a message_id only when one landed again
+    (macros/checks/dedupe.sql logs it): the daily runs took both paths, and the tables still
+    equal the all-at-once build (the tests above)."""
+    log = (dbt_artifacts_dir(builds.daily) / "logs" / "dbt.log").read_text(encoding="utf-8")
+    re_reads = [line for line in log.splitlines() if "older copies of message_ids" in line]
+    assert re_reads, "no daily run had a re-delivered message: the path went untested"
+    assert all("stg_events__checked" in line for line in re_reads)
+    assert len(re_reads) < DAILY_RUNS, "every run re-read older copies: the shortcut never ran"
+
+
 @pytest.mark.parametrize("table", INCREMENTAL_MODELS)
 def test_the_last_daily_run_rewrote_only_its_window(builds: Builds, table: str) -> None:
     with duckdb.connect(str(builds.daily), read_only=True) as con:

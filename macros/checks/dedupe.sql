@@ -85,3 +85,30 @@
         nudge.length_prefixed_text(raw_received_at),
     ])) }}
 {%- endmacro %}
+
+
+{#-
+    In an incremental run of a stg_<table>__checked model: true when a raw row landed since
+    `since` carries a message_id that a row landed before it, already in this model's table,
+    carries too. Only then must the run re-read those older copies (their dedupe rank and
+    outcome change), which takes cleaning the message_id of every raw row; this asks the
+    model's own typed column instead.
+-#}
+{% macro older_copies_landed(raw_relation, since) -%}
+    {%- set sql -%}
+        select count(*) from {{ this }}
+        where
+            received_at <= {{ nudge.timestamp_literal(since) }}
+            and message_id in (
+                select {{ nudge.clean_text('message_id') }} from {{ raw_relation }}
+                where
+                    {{ nudge.changed_since('received_at', since, raw=true) }}
+                    and {{ nudge.landed_by_as_of('received_at') }}
+            )
+    {%- endset -%}
+    {%- set older_copies = nudge._first_value(sql) | int -%}
+    {%- if older_copies > 0 -%}
+        {%- do log(this ~ ': ' ~ older_copies ~ ' older copies of message_ids landed again since ' ~ since ~ '; re-reading them', info=true) -%}
+    {%- endif -%}
+    {{- return(older_copies > 0) -}}
+{%- endmacro %}

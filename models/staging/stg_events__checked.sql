@@ -1,6 +1,7 @@
 {{ config(**nudge.incremental_config('dedupe_key')) }}
 {%- set since = nudge.incremental_since(raw=(source('raw', 'events'), 'received_at')) %}
 {%- set raw_events = source('raw', 'events') %}
+{%- set rereads_older_copies = since is not none and nudge.older_copies_landed(raw_events, since) %}
 {%- set content_columns = ['event', 'user_id', 'anonymous_id', 'timestamp', 'properties', 'context'] %}
 {#-
     Every read of the raw rows below is its own scan of the raw table: a CTE read twice
@@ -18,12 +19,17 @@
 
 with
 
-{# incremental: every copy of each message_id that landed since, and the rows without one -#}
+{#
+    incremental: every row landed since, and the older copies of their message_ids when there
+    are any (finding them cleans every raw row's message_id, so it is done only then)
+-#}
 source as (
 
     select * from {{ raw_events }}
     where {{ nudge.landed_by_as_of('received_at') }}
-    {%- if is_incremental() %}
+    {%- if is_incremental() and not rereads_older_copies %}
+        and {{ nudge.changed_since('received_at', since, raw=true) }}
+    {%- elif is_incremental() %}
         and (
             {{ nudge.clean_text('message_id') }} in (
                 select {{ nudge.clean_text('message_id') }} from {{ raw_events }}
