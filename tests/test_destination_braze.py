@@ -224,7 +224,8 @@ def test_custom_events_are_not_repeated_once_they_may_have_arrived(
 ) -> None:
     """Braze records a custom event again: a /users/track call of events answered with a
     5xx may have recorded them, so it is not repeated and its events come back unknown
-    (the send runner gives them up); a 429 is retried, as nothing was done."""
+    (the send runner gives them up, never sends them again); a 429 is retried, as nothing
+    was done."""
     destination = build_destination(settings(server))
     try:
         server.inject_fault(502, method="POST", path=f"{TRACK_PATH}$", times=1)
@@ -237,6 +238,17 @@ def test_custom_events_are_not_repeated_once_they_may_have_arrived(
         server.inject_fault(429, method="POST", path=f"{TRACK_PATH}$", times=1)
         assert destination.track_events([event("c")]).succeeded == ["c"]
         assert [e["properties"]["nudge_send_key"] for e in app(server).events] == ["send-c"]
+
+        # a 2xx that is not Braze's JSON (a proxy's page), or errors that name no row: the
+        # call may have recorded the events all the same
+        server.inject_fault(200, method="POST", path=f"{TRACK_PATH}$", body="<html>proxy</html>")
+        assert list(destination.track_events([event("d")]).unknown) == ["d"]
+        unnamed = '{"message": "success", "errors": ["something went wrong"]}'
+        server.inject_fault(
+            200, method="POST", path=f"{TRACK_PATH}$", body=unnamed, content_type="application/json"
+        )
+        outcome = destination.track_events([event("e"), event("f", external_id="c-002")])
+        assert sorted(outcome.unknown) == ["e", "f"] and outcome.failed == {}
     finally:
         destination.close()
 

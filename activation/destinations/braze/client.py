@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ...errors import DestinationError
-from ...http import ApiResponseError
+from ...http import ApiResponseError, OutcomeUnknown
 from ...ratelimit import EndpointLimit, Window
 from ...settings import DestinationSettings, options_of
 from ..base import (
@@ -39,7 +39,7 @@ from ..common import (
     naive_utc,
 )
 from ..limits import LimitChecker, RecordLimits
-from ..responses import json_body
+from ..responses import MalformedResponse, json_body
 from .preferences import SUBSCRIPTION_STATUS_PATH, read_subscription_groups
 from .settings import (
     BRAZE_TRACK_OBJECTS_DEFAULT,
@@ -204,8 +204,10 @@ class BrazeDestination:
     ) -> BatchOutcome:
         """One ``/users/track`` call; its non-fatal ``errors[]`` (``input_array`` +
         ``index``) fail their rows, the rest is confirmed. Without ``resend`` (events Braze
-        does not de-duplicate) a call that may have arrived is not repeated: its rows come
-        back ``unknown``."""
+        does not de-duplicate) a call that may have arrived is not repeated, and rows it may
+        have recorded come back ``unknown`` rather than failed (to be sent again): after a
+        timeout, a dropped connection or a 5xx, a 2xx body that is not Braze's JSON, or
+        errors that name no row."""
         errors = RowErrors(keys)
         try:
             answer = self.client.request(
@@ -216,6 +218,9 @@ class BrazeDestination:
             if not _has_indexed_errors(exc.body):
                 return failed_batch(keys, exc)
             body = exc.body
+        except MalformedResponse as exc:
+            unsure = OutcomeUnknown(str(exc), status=exc.status, retryable=True)
+            return failed_batch(keys, exc if resend else unsure)
         except DestinationError as exc:
             return failed_batch(keys, exc)
         for error in body.get("errors") or []:
@@ -223,7 +228,12 @@ class BrazeDestination:
                 errors.at(error.get("index"), f"Braze: {error.get('type')}")
             else:
                 errors.at(None, f"Braze: {error}")
-        return errors.outcome(f"POST {TRACK_PATH}", refs)
+        outcome = errors.outcome(f"POST {TRACK_PATH}", refs)
+        if not resend and errors.unmatched:
+            # failed for an error naming no row: Braze may have recorded any of them
+            unnamed = [key for key in keys if key not in errors.failed]
+            outcome.unknown = {key: outcome.failed.pop(key) for key in unnamed}
+        return outcome
 
     # ----------------------------------------------------------------- events
 
