@@ -134,6 +134,13 @@ def _pseudonymize_suppressions(
     warehouse.update_rows(SUPPRESSIONS, "message_id", SUPPRESSION_PSEUDONYMS, rows)
 
 
+def _at_targets(selection: Selection, targets: Sequence[str], *, inside: bool) -> Selection:
+    """The selection's rows at the accounts ``targets`` (``inside``), or at every other."""
+    marks = ", ".join("?" for _ in targets)
+    where = f"({selection.where}) and destination_target {'' if inside else 'not '}in ({marks})"
+    return Selection(selection.relation, where, (*selection.params, *targets))
+
+
 def forget(
     warehouse: WarehouseConnection,
     plan: ErasurePlan,
@@ -141,16 +148,24 @@ def forget(
     *,
     erased: Iterable[str],
     failed: Iterable[str],
-) -> None:
+) -> int:
     """In one transaction: delete the person's sync state rows, pseudonymize their ledger rows
     and read-back suppressions, delete their rows from the planned tables, and log the
-    erasure (the accounts ``erased`` at and ``failed``) under their pseudonym."""
+    erasure (the accounts ``erased`` at and ``failed``) under their pseudonym. The state rows
+    of the ``failed`` accounts stay until a rerun erases the person there: the person is
+    still in those accounts' lists, and a mirror sync removes them only while its state
+    says they are members. Returns how many state rows stayed."""
+    unreached = sorted(failed)
     activation = activation_selections(warehouse, plan.person)
+    kept = 0
     # before the transaction: on Snowflake a CREATE TABLE would commit it half done
     warehouse.ensure_table(ERASURES)
     with warehouse.transaction():
         for selection in activation:
             if selection.relation == STATE_TABLE:
+                if unreached:
+                    kept = _at_targets(selection, unreached, inside=True).count(warehouse)
+                    selection = _at_targets(selection, unreached, inside=False)
                 selection.delete(warehouse)
             elif selection.relation == LEDGER:
                 _pseudonymize_ledger(warehouse, selection, salt)
@@ -166,9 +181,10 @@ def forget(
                     pseudonym(plan.person.email, salt),
                     utcnow(),
                     json.dumps(sorted(erased)),
-                    json.dumps(sorted(failed)),
+                    json.dumps(unreached),
                 )
             ],
         )
     # deleted rows leave the engine's files (write-ahead log, dead tuples) for good
     warehouse.purge_deleted([s.table for s in (*activation, *plan.deleted)])
+    return kept

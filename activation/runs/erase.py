@@ -11,13 +11,14 @@
    account the current settings do not reach is reported and logged; rerunning with its
    settings erases it there.
 4. In the warehouse, in one transaction (activation/erasure.py): deletes the sync state
-   rows of the address; pseudonymizes what must stay for the record (the send ledger's
-   contact_id, send_key, series_id and last_error; the read-back suppressions' email,
-   external id and ESP profile id, their contact_id cleared) with the salted hash, so no id
-   can be confirmed by recomputing a key; deletes the person's rows from every dbt-built
-   table and from the raw tables. Raw tables a collector owns (``keep_raw`` or
-   ``NUDGE_RAW_TABLES_OWNED=false``) are left with their staging mirrors, and the exact
-   statements their owner must run are returned instead.
+   rows of the address (but at an account step 3 could not reach, where the person is still
+   in the lists: a mirror sync there removes them until a rerun); pseudonymizes what must
+   stay for the record (the send ledger's contact_id, send_key, series_id and last_error;
+   the read-back suppressions' email, external id and ESP profile id, their contact_id
+   cleared) with the salted hash, so no id can be confirmed by recomputing a key; deletes
+   the person's rows from every dbt-built table and from the raw tables. Raw tables a
+   collector owns (``keep_raw`` or ``NUDGE_RAW_TABLES_OWNED=false``) are left with their
+   staging mirrors, and the exact statements their owner must run are returned instead.
 5. Logs the erasure in ``activation.erasures`` under the pseudonym (never the email).
 
 A suppression's ``message_id`` is kept: it is a hash of the ESP's own profile id, not of
@@ -161,7 +162,7 @@ def erase_contact(
                 erasure.failed[target] = problem
             if on_progress is not None:
                 on_progress(done, len(erasure.targets))
-        forget(
+        erasure.state_rows_deleted -= forget(
             warehouse, plan, erasure_salt(warehouse), erased=erasure.erased, failed=erasure.failed
         )
     return erasure
