@@ -22,6 +22,9 @@ from typing import Any
 
 from nudge.paths import PROJECT_ROOT
 
+# the as_of dbt builds as of when no `as_of` var is given (macros/cross_db/as_of.sql)
+AS_OF_ENV = "NUDGE_AS_OF"
+
 NODES_NAMED = 5  # failed nodes a summary names before "and N more"
 OK_STATUSES = ("success", "pass", "warn", "skipped", "no-op")
 
@@ -134,7 +137,7 @@ def run_dbt(
         **(env or {}),
         "NUDGE_WAREHOUSE": str(warehouse),
         # macros/cross_db/as_of.sql reads it: as a var it would force a full re-parse
-        "NUDGE_AS_OF": _as_of_text((dbt_vars or {}).get("as_of")),
+        AS_OF_ENV: _as_of_text((dbt_vars or {}).get("as_of")),
     }
     with _environment(overrides):
         try:

@@ -357,6 +357,19 @@ def test_the_dagster_dbt_asset_refuses_a_replay_as_of(monkeypatch: pytest.Monkey
         require_live_as_of(str(utcnow()))
 
 
+def test_the_dagster_dbt_asset_refuses_a_past_as_of_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dbt reads NUDGE_AS_OF when no as_of var is given (macros/cross_db/as_of.sql), and the
+    asset's dbt inherits Dagster's environment: one left exported from a replay (README:
+    `NUDGE_AS_OF="…" dbt build`) would make every scheduled build a replay of the live
+    warehouse."""
+    monkeypatch.setenv("NUDGE_AS_OF", "2026-11-01 00:00:00")
+    with pytest.raises(Failure, match=r"NUDGE_AS_OF 2026-11-01 00:00:00 .* a replay"):
+        require_live_as_of("")
+    require_live_as_of(str(utcnow()))  # the config's as_of wins over it, as in dbt
+
+
 # ------------------------------------------------------------------ build stamps
 
 
