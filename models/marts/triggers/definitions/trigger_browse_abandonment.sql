@@ -48,18 +48,22 @@ every_view as (
 
 -- a product the contact viewed fewer times than it takes in all never qualifies (most
 -- products are viewed once): the windows below sort only the others' views
+viewed_enough as (
+
+    select
+        contact_id,
+        product_id
+    from every_view
+    group by contact_id, product_id
+    having count(*) >= {{ var('trigger_browse_min_views') }}
+
+),
+
 views as (
 
     select every_view.*
     from every_view
-    inner join (
-        select
-            contact_id,
-            product_id
-        from every_view
-        group by contact_id, product_id
-        having count(*) >= {{ var('trigger_browse_min_views') }}
-    ) as viewed_enough
+    inner join viewed_enough
         on
             every_view.contact_id = viewed_enough.contact_id
             and every_view.product_id = viewed_enough.product_id
