@@ -9,10 +9,10 @@ Each row carries its contact's built profile (``suppressed_because``: no profile
 profile's suppression reason, no valid email, no consent) and, for the frequency caps, the
 sends already made to its normalized email address (every contact sharing it) in the last
 24 hours and 7 days and the last of them (a chosen email frequency allows one per window),
-from the ledger of every destination: 'sent', and 'pending' (an interrupted call may have
-gone out). Rows come grouped by address, in the order the caps
-give sends their place: a send already pending first, then catalog priority, due_at and
-send_key.
+from the ledger of every destination: 'sent', and 'pending' or given up as maybe delivered
+('failed', outcome_unknown): an interrupted call may have gone out. Rows come grouped by
+address, in the order the caps give sends their place: a send already pending first, then
+catalog priority, due_at and send_key.
 """
 
 from __future__ import annotations
@@ -117,7 +117,9 @@ with recent_by_contact as (
         sum(case when coalesce(sent_at, updated_at) > ? then 1 else 0 end) as sent_7d,
         max(coalesce(sent_at, updated_at)) as last_sent_at
     from {LEDGER_TABLE}
-    where status in ('sent', 'pending') and coalesce(sent_at, updated_at) > ?
+    where
+        (status in ('sent', 'pending') or status_reason = '{OUTCOME_UNKNOWN}')
+        and coalesce(sent_at, updated_at) > ?
     group by contact_id
 ),
 addresses as (
