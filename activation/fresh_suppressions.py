@@ -78,6 +78,11 @@ class FreshSuppressions:
         fresh._load_esp_suppressions(warehouse)
         return fresh
 
+    def reload_tombstones(self, warehouse: WarehouseConnection) -> None:
+        """The tombstones as they are now: an erasure may commit while a long run goes on
+        (on an engine that lets it run beside this one)."""
+        self.tombstones = load_tombstones(warehouse)
+
     def reason(
         self, contact_id: str | None, email: str | None, consent_since: datetime | None = None
     ) -> str | None:

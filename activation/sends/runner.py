@@ -431,6 +431,7 @@ class _Delivery:
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
+            self.gate.fresh.reload_tombstones(self.warehouse)
             decided = self._give_up_interrupted(self.gate.decide(batch))
             self._hold([(row, d) for row, d in decided if d.action != SEND])
             self._send([row for row, d in decided if d.action == SEND])
