@@ -161,7 +161,8 @@ class DestinationSettings:
         """Which account this reaches: the API host and a short one-way fingerprint of the
         key (never the key). Sync state is kept per target. The port is left out so a local
         sandbox on a fresh port is still the same account; a rotated key starts a fresh,
-        idempotent re-sync."""
+        idempotent re-sync (but no triggered send goes again: activation/sends/candidates.py
+        reads the send ledger of every target)."""
         host = urlsplit(self.base_url).hostname or self.base_url
         fingerprint = hashlib.sha256(self.api_key.reveal().encode()).hexdigest()[:12]
         return f"{self.destination}:{host}#key-sha256:{fingerprint}"
