@@ -25,7 +25,7 @@ from .destinations import Destination, build_destination
 from .destinations.base import EventRecord, MemberRecord, ProfileRecord
 from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
-from .fresh_suppressions import FreshSuppressions
+from .fresh_suppressions import ERASED, FreshSuppressions
 from .segment_keys import check_segment_keys
 from .settings import DestinationSettings, Secret, redact
 from .tombstones import normalize_email
@@ -350,6 +350,9 @@ class _Runner:
             max_bytes=limits.upsert_bytes,
             size_of=lambda pair: pair[2],
         ):
+            batch = self._not_erased_meanwhile(batch)
+            if not batch:
+                continue
             rows = [row for row, _, _ in batch]
             for row in rows:
                 self._count(row)
@@ -360,6 +363,22 @@ class _Runner:
             state.mark_synced(self.warehouse, self.scope, hashes, refs)
             self._failed(rows, outcome.failures(list(by_key)))
             self._advance(len(rows))
+
+    def _not_erased_meanwhile(
+        self, batch: list[tuple[_Row, ProfileRecord, int]]
+    ) -> list[tuple[_Row, ProfileRecord, int]]:
+        """The batch but whom an erasure committed during the run covers (the tombstones are
+        read again before each call): an upsert would re-create the profile it is deleting."""
+        self.fresh.reload_tombstones(self.warehouse)
+        tombstones = self.fresh.tombstones
+        kept = []
+        for item in batch:
+            record = item[1]
+            if tombstones.covers(email=record.record_key, contact_id=record.external_id):
+                self._hold_back(ERASED)
+            else:
+                kept.append(item)
+        return kept
 
     def _count(self, row: _Row) -> None:
         if row.action == "added":
