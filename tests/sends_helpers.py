@@ -26,7 +26,9 @@ from typer.testing import CliRunner
 from activation.build_stamps import record_build_stamp
 from activation.destinations.klaviyo.sandbox import EngagementConfig, SandboxHandle, start_sandbox
 from activation.destinations.klaviyo.settings import klaviyo_settings
+from activation.errors import ActivationError
 from activation.sends.events import SendRow
+from activation.sends.runner import AFTER_CALL
 from activation.settings import DestinationSettings, RetryPolicy
 from activation.state import utcnow
 from activation.warehouse import Warehouse
@@ -354,3 +356,16 @@ class RecordingDestination:
 
     def close(self) -> None:
         pass
+
+
+class NotDeDuplicatingDestination(RecordingDestination):
+    """A RecordingDestination that, like Mailchimp (or Braze without transactional
+    campaigns), cannot de-duplicate events."""
+
+    idempotent_events = False
+
+
+def crash_after_the_call(name: str) -> None:
+    """A send runner checkpoint killing the run after the ESP call, before the ledger write."""
+    if name == AFTER_CALL:
+        raise ActivationError("killed after the ESP call, before the ledger write")

@@ -24,6 +24,7 @@ from tests.sends_helpers import (
     AS_OF,
     LOOSE_POLICY,
     FakeClock,
+    NotDeDuplicatingDestination,
     RecordingDestination,
     candidate,
     make_warehouse,
@@ -163,13 +164,6 @@ def test_the_last_look_before_each_call_defers_what_quiet_hours_reached_meanwhil
     assert [when for when, _ in esp.delivered.values()] == [datetime(2027, 1, 13, 1, 58)]
 
 
-class NoDedupDestination(RecordingDestination):
-    """As a destination that cannot de-duplicate events (Mailchimp; Braze without
-    transactional campaigns) is used."""
-
-    idempotent_events = False
-
-
 @pytest.mark.parametrize("de_duplicates", [True, False], ids=["de-duplicating", "not"])
 def test_an_interrupted_send_deferred_by_quiet_hours_is_not_sent_later_without_dedup(
     tmp_path: Path, de_duplicates: bool
@@ -189,7 +183,7 @@ def test_an_interrupted_send_deferred_by_quiet_hours_is_not_sent_later_without_d
         ensure_ledger(warehouse)
         mark_pending(warehouse, KLAVIYO.target, [interrupted], due + timedelta(minutes=5))
     clock = FakeClock(due + timedelta(minutes=20))
-    esp = (RecordingDestination if de_duplicates else NoDedupDestination)(clock)
+    esp = (RecordingDestination if de_duplicates else NotDeDuplicatingDestination)(clock)
 
     night = run(wh, clock, esp)
     clock.now = datetime(2027, 1, 13, 13, 5)  # 08:05 local

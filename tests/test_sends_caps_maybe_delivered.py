@@ -12,13 +12,13 @@ import pytest
 
 from activation.errors import ActivationError
 from activation.sends import run_sends
-from activation.sends.runner import AFTER_CALL
 from tests.sends_helpers import (
     AS_OF,
     LOOSE_POLICY,
     FakeClock,
-    RecordingDestination,
+    NotDeDuplicatingDestination,
     add_sends,
+    crash_after_the_call,
     make_warehouse,
     profile_row,
     send_row,
@@ -29,22 +29,11 @@ KLAVIYO = settings("http://127.0.0.1:9")  # never called: the RecordingDestinati
 ONE_A_DAY = {**LOOSE_POLICY, "max_sends_per_day": 1, "max_sends_per_week": 3}
 
 
-class NotDeDuplicating(RecordingDestination):
-    """Records every call it gets, and, like Mailchimp, cannot de-duplicate events."""
-
-    idempotent_events = False
-
-
-def crash_after_the_call(name: str) -> None:
-    if name == AFTER_CALL:
-        raise ActivationError("killed after the ESP call, before the ledger write")
-
-
 def test_a_send_given_up_as_maybe_delivered_counts_against_the_cap(tmp_path: Path) -> None:
     wh = make_warehouse(
         tmp_path / "w.duckdb", [send_row("c-1")], [profile_row("c-1")], policy=ONE_A_DAY
     )
-    esp = NotDeDuplicating(FakeClock(AS_OF))
+    esp = NotDeDuplicatingDestination(FakeClock(AS_OF))
     with pytest.raises(ActivationError, match="killed after the ESP call"):
         run_sends(wh, KLAVIYO, destination=esp, clock=esp.clock, checkpoint=crash_after_the_call)
     assert run_sends(wh, KLAVIYO, destination=esp, clock=esp.clock).failed == 1  # given up

@@ -15,14 +15,15 @@ import pytest
 
 from activation.errors import ActivationError
 from activation.sends import run_sends
-from activation.sends.runner import AFTER_CALL
 from activation.settings import DestinationSettings, Secret
 from tests.sends_helpers import (
     AS_OF,
     LOOSE_POLICY,
     FakeClock,
+    NotDeDuplicatingDestination,
     RecordingDestination,
     add_sends,
+    crash_after_the_call,
     make_warehouse,
     profile_row,
     send_row,
@@ -34,17 +35,6 @@ OLD = settings("http://127.0.0.1:9")  # never called: the RecordingDestination i
 NEW = replace(OLD, api_key=Secret("pk_rotated_9d2f"))  # the same account, a rotated key
 # the project's default caps: one email a day, three a week
 DEFAULT_CAPS = {**LOOSE_POLICY, "max_sends_per_day": 1, "max_sends_per_week": 3}
-
-
-class NotDeDuplicating(RecordingDestination):
-    """Records every call it gets, and, like Mailchimp, cannot de-duplicate events."""
-
-    idempotent_events = False
-
-
-def crash_after_the_call(name: str) -> None:
-    if name == AFTER_CALL:
-        raise ActivationError("killed after the ESP call, before the ledger write")
 
 
 def sent(wh: Path, esp: RecordingDestination, old: DestinationSettings) -> None:
@@ -81,7 +71,7 @@ def test_a_send_an_earlier_target_may_have_delivered_is_not_sent_through_a_new_o
         tmp_path / "w.duckdb", [send_row("c-1")], [profile_row("c-1")], policy=policy
     )
     key = send_row("c-1")["send_key"]
-    esp = NotDeDuplicating(FakeClock(AS_OF))
+    esp = NotDeDuplicatingDestination(FakeClock(AS_OF))
 
     earlier(wh, esp, OLD)
     assert esp.deliveries == [key]
@@ -101,7 +91,7 @@ def test_a_send_no_target_has_attempted_still_goes_through_the_new_one(tmp_path:
         [profile_row("c-1"), profile_row("c-2")],
         policy=DEFAULT_CAPS,
     )
-    esp = NotDeDuplicating(FakeClock(AS_OF))
+    esp = NotDeDuplicatingDestination(FakeClock(AS_OF))
     run_sends(wh, OLD, destination=esp, clock=esp.clock)
     add_sends(wh, [send_row("c-2")])
 
