@@ -13,7 +13,6 @@ from .personal_data import (
     Person,
     Selection,
     activation_selections,
-    exists,
     model_selections,
     raw_selections,
 )
@@ -30,6 +29,8 @@ ERASURES = Table(
         timestamp("erased_at", nullable=False),
         text("erased_targets", nullable=False),
         text("failed_targets", nullable=False),
+        # added later (appended, nullable): the person's other addresses, as a JSON list
+        text("other_pseudonyms"),
     ),
 )
 ERASURES_TABLE = ERASURES.qualified
@@ -58,15 +59,23 @@ def reached_targets(warehouse: WarehouseConnection, person: Person) -> set[str]:
     return found
 
 
-def pending_targets(warehouse: WarehouseConnection, name: str) -> set[str]:
-    """Accounts an earlier erasure of this pseudonym could not reach and no later one did."""
-    if not exists(warehouse, ERASURES_TABLE):
+def pending_targets(warehouse: WarehouseConnection, names: Sequence[str]) -> set[str]:
+    """Accounts an earlier erasure of one of these pseudonyms (of the person's addresses)
+    could not reach and no later one did."""
+    columns = warehouse.columns(ERASURES.schema, ERASURES.name)
+    if not names or columns is None:
         return set()
+    where = f"pseudonym in ({', '.join('?' for _ in names)})"
+    params = list(names)
+    if "other_pseudonyms" in columns:  # not in a log from before the column was added
+        for name in names:
+            where += " or position(? in coalesce(other_pseudonyms, '')) > 0"
+            params.append(json.dumps(name))
     pending: set[str] = set()
     rows = warehouse.fetchall(
         f"select erased_targets, failed_targets from {ERASURES_TABLE}"
-        " where pseudonym = ? order by erased_at",
-        [name],
+        f" where {where} order by erased_at",
+        params,
     )
     for erased, failed in rows:
         pending = (pending - set(json.loads(erased))) | set(json.loads(failed))
@@ -182,6 +191,7 @@ def forget(
                     utcnow(),
                     json.dumps(sorted(erased)),
                     json.dumps(unreached),
+                    json.dumps([pseudonym(other, salt) for other in plan.person.other_emails]),
                 )
             ],
         )

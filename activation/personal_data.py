@@ -1,16 +1,18 @@
 """Where the warehouse holds one person's data, for ``nudge erase`` and ``nudge export``.
 
 A person is a normalized email address, every contact id found with it (profiles, parsed
-and raw identifies, ESP suppressions) and every anonymous id linked to those contact ids by
+and raw identifies, ESP suppressions), every other address those contact ids were known by
+(an email changed since: the sync state, the ESPs and the tables still hold the old one)
+unless another contact uses it too, and every anonymous id linked to those contact ids by
 a raw identify or event that carries both. Their rows, per table:
 
 - dbt-built tables (not views) of the model schemas, and the predictions table:
   ``contact_id`` / ``user_id`` / ``primary_contact_id`` among the contact ids;
   ``anonymous_id`` among the anonymous ids when the row names no other contact (or was
   quarantined: its ids failed the checks, like a user id with a control character);
-  ``email`` / ``email_key`` equal to the address; a JSON text column (``properties``,
-  ``context``, ``traits``, ``payload``) holding the address or a contact id as a JSON
-  string; the quarantine's copy of the raw row (``raw_row``) holding one of them;
+  ``email`` / ``email_key`` equal to one of the addresses; a JSON text column
+  (``properties``, ``context``, ``traits``, ``payload``) holding an address or a contact id
+  as a JSON string; the quarantine's copy of the raw row (``raw_row``) holding one of them;
 - the raw events and identifies (where activation/raw_tables.py says): the same tests on
   the raw columns (ids compared trimmed, as staging reads them), widened to every copy of
   a message id that is the person's on either side. ``staging.stg_<table>__checked``
@@ -62,17 +64,26 @@ class UnknownAddress(Exception):
 
 @dataclass(frozen=True)
 class Person:
-    email: str  # normalized
+    email: str  # normalized: the address asked for
     contact_ids: tuple[str, ...]
     anonymous_ids: tuple[str, ...]
+    # other addresses of the contact ids that no other contact uses (normalized)
+    other_emails: tuple[str, ...] = ()
+    # other addresses of the contact ids that another contact uses too: left alone, they
+    # are not the person's alone; counted only
+    shared_emails: tuple[str, ...] = ()
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return (self.email, *self.other_emails)
 
     def json_needles(self) -> list[str]:
-        """The address and contact ids as JSON strings, lowercased (columns are lowered)."""
-        return [f'"{value.lower()}"' for value in (self.email, *self.contact_ids)]
+        """The addresses and contact ids as JSON strings, lowercased (columns are lowered)."""
+        return [f'"{value.lower()}"' for value in (*self.emails, *self.contact_ids)]
 
     def escaped_needles(self) -> list[str]:
         """The same inside JSON text embedded in JSON (``raw_row``'s ``traits``)."""
-        return [f'\\"{value.lower()}\\"' for value in (self.email, *self.contact_ids)]
+        return [f'\\"{value.lower()}\\"' for value in (*self.emails, *self.contact_ids)]
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,7 @@ def literal_sql(sql: str, params: Sequence[Any]) -> str:
 
 def normalize_address(email: str) -> str:
     cleaned = normalize_email(email)
-    if "@" not in cleaned or cleaned.startswith("@") or cleaned.endswith("@"):
+    if not _looks_like_address(cleaned):
         raise ActivationError(f"--email must be an email address, got {email!r}")
     return cleaned
 
@@ -141,8 +152,17 @@ def exists(warehouse: WarehouseConnection, relation: str) -> bool:
 def find_person(warehouse: WarehouseConnection, email: str) -> Person:
     address = normalize_address(email)
     contact_ids = sorted(_contact_ids(warehouse, address))
+    others: list[str] = []
+    shared: list[str] = []
+    for other in sorted(_addresses(warehouse, contact_ids) - {address}):
+        alone = _contact_ids(warehouse, other) <= set(contact_ids)
+        (others if alone else shared).append(other)
     return Person(
-        address, tuple(contact_ids), tuple(sorted(_anonymous_ids(warehouse, contact_ids)))
+        address,
+        tuple(contact_ids),
+        tuple(sorted(_anonymous_ids(warehouse, contact_ids))),
+        tuple(others),
+        tuple(shared),
     )
 
 
@@ -173,6 +193,39 @@ def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:
     return {contact for contact in found if contact}
 
 
+def _addresses(warehouse: WarehouseConnection, contact_ids: Sequence[str]) -> set[str]:
+    """Every address the contact ids were known by (the same tables as ``_contact_ids``)."""
+    if not contact_ids:
+        return set()
+    marks = _marks(contact_ids)
+    found: set[str] = set()
+    by_id = (
+        (PROFILES, "contact_id", "email"),
+        ("staging.stg_identifies__checked", "user_id", "email"),
+        (SUPPRESSIONS, "contact_id", "email"),
+        (SUPPRESSIONS, "external_id", "email"),
+    )
+    for relation, id_column, email_column in by_id:
+        if exists(warehouse, relation):
+            rows = warehouse.fetchall(
+                f"select distinct lower(trim({email_column})) from {relation}"
+                f" where {id_column} in ({marks})",
+                contact_ids,
+            )
+            found.update(str(row[0]) for row in rows if row[0])
+    identifies = raw_relation("identifies")
+    if exists(warehouse, identifies):  # also identifies staging could not parse
+        rows = warehouse.fetchall(
+            f"select traits from {identifies} where {_clean('user_id')} in ({marks})", contact_ids
+        )
+        found.update(email for (traits,) in rows if (email := _email_of(traits)))
+    return {address for address in found if _looks_like_address(address)}
+
+
+def _looks_like_address(value: str) -> bool:
+    return "@" in value and not value.startswith("@") and not value.endswith("@")
+
+
 def _email_of(traits: str | None) -> str | None:
     try:
         parsed = json.loads(traits or "")
@@ -200,6 +253,11 @@ def _anonymous_ids(warehouse: WarehouseConnection, contact_ids: Sequence[str]) -
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
+
+
+def _one_of(expression: str, values: Sequence[Any]) -> str:
+    """``expression = ?`` for one value (the statements the README shows), else ``in``."""
+    return f"{expression} = ?" if len(values) == 1 else f"{expression} in ({_marks(values)})"
 
 
 def _clean(column: str) -> str:
@@ -241,8 +299,8 @@ def row_filter(
         params.extend(person.anonymous_ids)
     if emails:
         for column in (c for c in EMAIL_COLUMNS if c in present):
-            clauses.append(f"lower(trim({quote(column)})) = ?")
-            params.append(person.email)
+            clauses.append(_one_of(f"lower(trim({quote(column)}))", person.emails))
+            params.extend(person.emails)
     for column in (c for c in JSON_COLUMNS if c in present):
         for needle in person.json_needles():
             clauses.append(f"position(? in lower({quote(column)})) > 0")
@@ -335,14 +393,15 @@ def activation_selections(warehouse: WarehouseConnection, person: Person) -> lis
     """The person's rows of the activation tables that name them: sync state (by address),
     send ledger (by contact id), ESP suppressions read back (by address or id)."""
     selections = []
+    emails = person.emails
     if exists(warehouse, STATE_TABLE):
-        selections.append(Selection(STATE_TABLE, "record_key = ?", (person.email,)))
+        selections.append(Selection(STATE_TABLE, _one_of("record_key", emails), emails))
     ids = person.contact_ids
     if ids and exists(warehouse, LEDGER):
         selections.append(Selection(LEDGER, f"contact_id in ({_marks(ids)})", ids))
     if exists(warehouse, SUPPRESSIONS):
-        where = "lower(trim(email)) = ?"
+        where = _one_of("lower(trim(email))", emails)
         if ids:
             where += f" or contact_id in ({_marks(ids)}) or external_id in ({_marks(ids)})"
-        selections.append(Selection(SUPPRESSIONS, where, (person.email, *ids, *ids)))
+        selections.append(Selection(SUPPRESSIONS, where, (*emails, *ids, *ids)))
     return selections

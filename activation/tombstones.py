@@ -1,8 +1,9 @@
 """Erasure tombstones, ``activation.erasure_tombstones``: what ``nudge erase`` leaves behind so
 an erased person is never synced or emailed again, even when a collector sends their data
-anew. One row per erased value (the normalized email, each contact id) as a salted SHA-256:
-the table cannot be read back into an address, and without the warehouse's salt a guess
-cannot be confirmed. Every sync and send checks them (activation/fresh_suppressions.py).
+anew. One row per erased value (each normalized address of the person, each contact id) as
+a salted SHA-256: the table cannot be read back into an address, and without the
+warehouse's salt a guess cannot be confirmed. Every sync and send checks them
+(activation/fresh_suppressions.py).
 
 The salt is random per warehouse (``activation.erasure_salt``) unless ``NUDGE_ERASURE_SALT``
 sets it. Checked with another salt, the tombstones would match nobody: a salt set after the
@@ -82,12 +83,20 @@ def ensure_tombstones(warehouse: WarehouseConnection) -> None:
 
 
 def add_tombstones(
-    warehouse: WarehouseConnection, *, email: str, contact_ids: Sequence[str], erased_at: datetime
+    warehouse: WarehouseConnection,
+    *,
+    email: str,
+    contact_ids: Sequence[str],
+    erased_at: datetime,
+    other_emails: Sequence[str] = (),
 ) -> None:
-    """Tombstones for a normalized email and contact ids (already present ones are kept)."""
+    """Tombstones for a person's addresses and contact ids (already present ones are kept)."""
     ensure_tombstones(warehouse)
     salt = erasure_salt(warehouse)
-    wanted = {("email", tombstone_hash(normalize_email(email), salt))}
+    wanted = {
+        ("email", tombstone_hash(normalize_email(address), salt))
+        for address in (email, *other_emails)
+    }
     wanted |= {("contact_id", tombstone_hash(contact_id, salt)) for contact_id in contact_ids}
     rows = [(kind, value, erased_at) for kind, value in sorted(wanted)]
     warehouse.upsert_rows(

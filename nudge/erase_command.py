@@ -54,6 +54,7 @@ def summary_table(erasure: Erasure) -> Group:
     table.add_row("pseudonym", erasure.pseudonym or "(not computed)")
     if erasure.already_erased:
         table.add_row("already erased", "yes: an earlier erasure left its tombstone")
+    table.add_row("addresses", _addresses(erasure))
     table.add_row("destination accounts", "\n".join(erasure.targets) or "none")
     if not dry:
         table.add_row("erased at", "\n".join(erasure.erased) or "none")
@@ -61,7 +62,8 @@ def summary_table(erasure: Erasure) -> Group:
             table.add_row("[red]not erased[/red]", f"{target}: {why}")
     table.add_row(
         did("new tombstones", "write", "written"),
-        f"{erasure.tombstones} (covering the address and {_ids(len(erasure.contact_ids))})",
+        f"{erasure.tombstones} (covering {_count(1 + erasure.other_addresses, 'address')}"
+        f" and {_count(len(erasure.contact_ids), 'contact id')})",
     )
     table.add_row(did("sync state rows", "delete", "deleted"), f"{erasure.state_rows_deleted:,}")
     table.add_row(
@@ -83,8 +85,23 @@ def summary_table(erasure: Erasure) -> Group:
     return Group(table, _rows_table(erasure))
 
 
-def _ids(count: int) -> str:
-    return f"{count} contact id" + ("" if count == 1 else "s")
+def _count(count: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{count} {noun if count == 1 else plural}"
+
+
+def _addresses(erasure: Erasure) -> str:
+    """The one asked for, the person's other ones (an email changed since a sync) and the
+    ones another contact uses too, by count: the others are not printed."""
+    text = "the one asked for"
+    if erasure.other_addresses:
+        text += f" and {_count(erasure.other_addresses, 'other address')} of its contact ids"
+    if erasure.shared_addresses:
+        text += (
+            f"; {_count(erasure.shared_addresses, 'address')} of its contact ids that another"
+            " contact uses too left alone"
+        )
+    return text
 
 
 def _rows_table(erasure: Erasure) -> Table:

@@ -3,10 +3,12 @@ the warehouse holds on them, as one JSON document. The rows are the ones ``nudge
 deletes or pseudonymizes (activation/personal_data.py): the raw events and identifies and their
 staging copies, every dbt-built table (profile, RFM, segment memberships and transitions,
 triggered sends, …), the send ledger, the sync state and the ESP suppressions read back.
-No ESP is called.
+The person's other addresses (``other_emails``: an email changed since, no other contact
+using it) are theirs too; an address another contact also uses is left out. No ESP is
+called.
 
-    {"email": "ann@example.com", "exported_at": "...", "contact_ids": [...],
-     "anonymous_ids": [...], "row_counts": {"raw.events": 41, ...},
+    {"email": "ann@example.com", "exported_at": "...", "other_emails": [...],
+     "contact_ids": [...], "anonymous_ids": [...], "row_counts": {"raw.events": 41, ...},
      "tables": {"raw.events": [{"message_id": "...", ...}, ...], ...}}
 """
 
@@ -57,6 +59,7 @@ def export_person(warehouse_path: Path | None, email: str) -> str:
     document = {
         "email": person.email,
         "exported_at": utcnow().isoformat() + "Z",
+        "other_emails": list(person.other_emails),
         "contact_ids": list(person.contact_ids),
         "anonymous_ids": list(person.anonymous_ids),
         "row_counts": {relation: len(rows) for relation, rows in tables.items()},

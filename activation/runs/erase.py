@@ -1,15 +1,17 @@
 """The right to erasure (GDPR art. 17) for one person, as ``nudge erase`` runs it.
 
-1. Finds the person (activation/personal_data.py: the address, its contact ids, their
-   anonymous ids) and every destination account it reached: the sync state, the send
-   ledger, the suppressions read back from ESPs, and accounts an earlier erasure could not
-   reach. An address the warehouse knows nothing about is refused, and nothing is written.
-2. Writes the erasure tombstones first (activation/tombstones.py: the salted hashes of the
-   address and of each contact id), so from then on no sync adds the person and no send
-   reaches them, whatever the raw data says again later.
-3. Asks each destination to delete the contact (Klaviyo: a data-privacy deletion job). An
-   account the current settings do not reach is reported and logged; rerunning with its
-   settings erases it there.
+1. Finds the person (activation/personal_data.py: the address, its contact ids, the other
+   addresses those ids were known by that no other contact uses, their anonymous ids) and
+   every destination account it reached: the sync state, the send ledger, the suppressions
+   read back from ESPs, and accounts an earlier erasure could not reach. An address the
+   warehouse knows nothing about is refused, and nothing is written.
+2. Writes the erasure tombstones first (activation/tombstones.py: the salted hashes of
+   each address and of each contact id), so from then on no sync adds the person and no
+   send reaches them, whatever the raw data says again later.
+3. Asks each destination to delete the contact under each of its addresses (Klaviyo: a
+   data-privacy deletion job per address): an address changed since a sync may still name
+   a profile or list member there. An account the current settings do not reach is
+   reported and logged; rerunning with its settings erases it there.
 4. In the warehouse, in one transaction (activation/erasure.py): deletes the sync state
    rows of the address (but at an account step 3 could not reach, where the person is still
    in the lists: a mirror sync there removes them until a rerun); pseudonymizes what must
@@ -29,7 +31,7 @@ already landed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,8 @@ class Erasure:
     pseudonym: str
     contact_ids: list[str]
     targets: list[str]
+    other_addresses: int = 0  # the person's other addresses, erased too
+    shared_addresses: int = 0  # other addresses of the contact ids another contact uses: kept
     dry_run: bool = False
     already_erased: bool = False
     raw_kept: bool = False
@@ -85,8 +89,9 @@ def raw_tables_owned() -> bool:
     raise ConfigurationError(f"{RAW_OWNED_ENV} must be true or false, got {value!r}")
 
 
-def erase_at(target: str, email: str, settings_for: SettingsFor) -> str | None:
-    """Erase at one account; None on success, else why not."""
+def erase_at(target: str, emails: Sequence[str], settings_for: SettingsFor) -> str | None:
+    """Erase every one of the person's addresses at one account; None on success, else why
+    not."""
     destination_name = target.split(":", 1)[0]
     try:
         settings = settings_for(destination_name)
@@ -95,13 +100,15 @@ def erase_at(target: str, email: str, settings_for: SettingsFor) -> str | None:
     if settings.target != target:
         return (
             f"the current {destination_name} settings reach {settings.target}, not this "
-            "account; rerun with that account's base URL and key in the environment"
+            "account; rerun with that account's base URL and key in the environment and the"
+            " same --email (the warehouse no longer links the person's other addresses)"
         )
     destination = build_destination(settings)
     try:
         if not isinstance(destination, Erasable):
             return f"{destination_name} has no erasure support in Nudge yet"
-        destination.erase_contact(email)
+        for email in emails:
+            destination.erase_contact(email)
     except ActivationError as exc:
         return redact(str(exc), settings.secrets)
     finally:
@@ -132,7 +139,9 @@ def erase_contact(
         tombstones = load_tombstones(warehouse)
         tombstoned = tombstones.covers(email=key)
         new_ids = [c for c in person.contact_ids if not tombstones.covers(contact_id=c)]
-        pending = pending_targets(warehouse, pseudonym(key, salt)) if salt else set()
+        new_others = [e for e in person.other_emails if not tombstones.covers(email=e)]
+        names = [pseudonym(address, salt) for address in person.emails] if salt else []
+        pending = pending_targets(warehouse, names)
         targets = reached_targets(warehouse, person) | pending
         if not (plan.holds_anything or targets or tombstoned):
             raise UnknownAddress(f"{key}: Nudge holds nothing on this address; nothing changed")
@@ -140,10 +149,12 @@ def erase_contact(
             pseudonym=pseudonym(key, salt or erasure_salt(warehouse)) if not dry_run else "",
             contact_ids=list(person.contact_ids),
             targets=sorted(targets),
+            other_addresses=len(person.other_emails),
+            shared_addresses=len(person.shared_emails),
             dry_run=dry_run,
             already_erased=tombstoned,
             raw_kept=kept,
-            tombstones=(0 if tombstoned else 1) + len(new_ids),
+            tombstones=(0 if tombstoned else 1) + len(new_others) + len(new_ids),
             state_rows_deleted=plan.activation.get(STATE_TABLE, 0),
             ledger_rows_pseudonymized=plan.activation.get(LEDGER, 0),
             suppressions_pseudonymized=plan.activation.get(SUPPRESSIONS, 0),
@@ -153,9 +164,15 @@ def erase_contact(
         )
         if dry_run:
             return erasure
-        add_tombstones(warehouse, email=key, contact_ids=person.contact_ids, erased_at=utcnow())
+        add_tombstones(
+            warehouse,
+            email=key,
+            other_emails=person.other_emails,
+            contact_ids=person.contact_ids,
+            erased_at=utcnow(),
+        )
         for done, target in enumerate(erasure.targets, start=1):
-            problem = erase_at(target, key, settings_for)
+            problem = erase_at(target, person.emails, settings_for)
             if problem is None:
                 erasure.erased.append(target)
             else:
