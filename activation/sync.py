@@ -26,6 +26,7 @@ from .destinations.base import EventRecord, MemberRecord, ProfileRecord
 from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import ERASED, FreshSuppressions
+from .leases import Lease, hold, sync_lease
 from .segment_keys import check_segment_keys
 from .settings import DestinationSettings, Secret, redact
 from .tombstones import normalize_email
@@ -153,56 +154,54 @@ def run_sync(
     with open_warehouse(warehouse_path) as warehouse:
         _check_columns(declaration, warehouse)  # a missing table says so before its stamp
         stamp = require_live_build(warehouse, f"{declaration.schema_name}.{declaration.table_name}")
-        planned = plan_sync(declaration, warehouse, destination_settings.target)
-        result.unchanged = planned.get("unchanged", 0)
-        if dry_run:
-            result.added = planned.get("added", 0)
-            result.changed = planned.get("changed", 0)
-            result.retried = planned.get("retry", 0)
-            result.removed = planned.get("remove", 0)
-            result.status = "planned"
-            result.finished_at = state.utcnow()
-            return result
+        if dry_run:  # writes nothing: needs no lease, waits for no run
+            return _planned(result, plan_sync(declaration, warehouse, destination_settings.target))
         scope = (declaration.name, destination_settings.target)
-        state.start_run(warehouse, result.run_id, scope, result.started_at)
-        owned = destination is None
-        client = destination or build_destination(destination_settings, declaration.config)
-        try:
-            fresh = FreshSuppressions.load(warehouse, since=stamp.as_of)
-            _Runner(
-                declaration,
-                scope,
-                warehouse,
-                client,
-                result,
-                planned,
-                fresh,
-                progress,
-                secrets=destination_settings.secrets,
-                checkpoint=checkpoint,
-            ).run()
-            result.status = "partial" if result.failed else "success"
-        except Exception as exc:
-            result.status = "error"
-            message = redact(f"sync {declaration.name} failed: {exc}", destination_settings.secrets)
-            raise ActivationError(message) from None
-        finally:
-            result.truncated = rows_truncated(client)
-            stats = getattr(getattr(client, "client", None), "stats", None)
-            if stats is not None:
-                result.api_calls = stats.api_calls
-                result.write_calls = stats.write_calls
-                result.rate_limited = stats.rate_limited
-                result.request_retries = stats.retries
-                result.server_errors = stats.server_errors
-                result.timeouts = stats.timeouts
-                result.connection_errors = stats.connection_errors
-                result.throttle_seconds = round(stats.throttle_seconds, 3)
-            result.finished_at = state.utcnow()
-            result.duration_seconds = (result.finished_at - result.started_at).total_seconds()
-            state.finish_run(warehouse, result)
-            if owned:
-                client.close()
+        with hold(warehouse, sync_lease(*scope), result.run_id, state.utcnow) as lease:
+            planned = plan_sync(declaration, warehouse, destination_settings.target)
+            result.unchanged = planned.get("unchanged", 0)
+            state.start_run(warehouse, result.run_id, scope, result.started_at)
+            owned = destination is None
+            client = destination or build_destination(destination_settings, declaration.config)
+            try:
+                fresh = FreshSuppressions.load(warehouse, since=stamp.as_of)
+                _Runner(
+                    declaration,
+                    scope,
+                    warehouse,
+                    client,
+                    result,
+                    planned,
+                    fresh,
+                    lease,
+                    progress,
+                    secrets=destination_settings.secrets,
+                    checkpoint=checkpoint,
+                ).run()
+                result.status = "partial" if result.failed else "success"
+            except Exception as exc:
+                result.status = "error"
+                message = redact(
+                    f"sync {declaration.name} failed: {exc}", destination_settings.secrets
+                )
+                raise ActivationError(message) from None
+            finally:
+                result.truncated = rows_truncated(client)
+                stats = getattr(getattr(client, "client", None), "stats", None)
+                if stats is not None:
+                    result.api_calls = stats.api_calls
+                    result.write_calls = stats.write_calls
+                    result.rate_limited = stats.rate_limited
+                    result.request_retries = stats.retries
+                    result.server_errors = stats.server_errors
+                    result.timeouts = stats.timeouts
+                    result.connection_errors = stats.connection_errors
+                    result.throttle_seconds = round(stats.throttle_seconds, 3)
+                result.finished_at = state.utcnow()
+                result.duration_seconds = (result.finished_at - result.started_at).total_seconds()
+                state.finish_run(warehouse, result)
+                if owned:
+                    client.close()
     log.info(
         "sync %s %s: added=%d changed=%d removed=%d unchanged=%d failed=%d retried=%d "
         "api_calls=%d write_calls=%d rate_limited=%d request_retries=%d duration=%.1fs",
@@ -223,6 +222,18 @@ def run_sync(
     return result
 
 
+def _planned(result: SyncRunResult, planned: dict[str, int]) -> SyncRunResult:
+    """A dry run's result: what a run would add, change, retry and remove."""
+    result.unchanged = planned.get("unchanged", 0)
+    result.added = planned.get("added", 0)
+    result.changed = planned.get("changed", 0)
+    result.retried = planned.get("retry", 0)
+    result.removed = planned.get("remove", 0)
+    result.status = "planned"
+    result.finished_at = state.utcnow()
+    return result
+
+
 class _Runner:
     def __init__(
         self,
@@ -233,6 +244,7 @@ class _Runner:
         result: SyncRunResult,
         planned: dict[str, int],
         fresh: FreshSuppressions,
+        lease: Lease,
         progress: Callable[[int, int], None] | None = None,
         secrets: Sequence[Secret] = (),
         checkpoint: Callable[[str], None] | None = None,
@@ -241,6 +253,7 @@ class _Runner:
         self.checkpoint = checkpoint or (lambda name: None)
         self.secrets = secrets
         self.fresh = fresh
+        self.lease = lease
         self.progress = progress
         self.total = planned.get("remove", 0) + sum(planned.get(a, 0) for a in diff.SEND_ACTIONS)
         self.done = 0
@@ -267,6 +280,8 @@ class _Runner:
                 self._upserts()
 
     def _advance(self, rows: int) -> None:
+        """Count rows settled; between calls, so the lease is renewed here too."""
+        self.lease.renew()
         self.done += rows
         if self.progress is not None:
             self.progress(self.done, self.total)

@@ -17,7 +17,7 @@ import duckdb
 import fakesnow
 import pytest
 
-from activation import diff, state
+from activation import diff, leases, state
 from activation.declarations import ColumnRef, FieldMapping, NudgeSync, SyncDeclaration
 from activation.sends import history, ledger
 from activation.sends.ledger import LedgerKey
@@ -310,6 +310,48 @@ def test_tombstones_keep_the_first_erasure(
     assert tombstones.covers(email="ANN@x.com ")
     assert tombstones.covers(contact_id="c2")
     assert not tombstones.covers(email="bob@x.com", contact_id="c3")
+
+
+def test_a_run_lease_is_held_by_one_run_until_given_back_or_lapsed(
+    request: pytest.FixtureRequest, warehouse: WarehouseConnection
+) -> None:
+    upserts(request, warehouse)
+    clock = SimpleNamespace(now=NOW)
+    with leases.hold(warehouse, leases.SENDS, "run-a", lambda: clock.now) as lease:
+        with (
+            pytest.raises(leases.LeaseHeld, match=r"run run-a on .* lapses at"),
+            leases.hold(warehouse, leases.SENDS, "run-b", lambda: clock.now),
+        ):
+            pytest.fail("two runs held the lease")
+        with leases.hold(warehouse, "sync subscribers at sandbox", "run-b", lambda: clock.now):
+            pass  # another lease is another lease
+        clock.now += leases.LEASE_TTL / 2
+        lease.renew()  # half of it passed: extended from now
+        clock.now += leases.LEASE_TTL * 3 / 4
+        with (
+            pytest.raises(leases.LeaseHeld),  # renewed, so not lapsed
+            leases.hold(warehouse, leases.SENDS, "run-b", lambda: clock.now),
+        ):
+            pass
+    with leases.hold(warehouse, leases.SENDS, "run-b", lambda: clock.now):
+        pass  # given back on the way out
+    assert warehouse.fetchall(f"select count(*) from {leases.LEASES_TABLE}") == [(0,)]
+
+
+def test_a_lapsed_lease_is_taken_over_and_its_run_stops_at_its_next_renewal(
+    request: pytest.FixtureRequest, warehouse: WarehouseConnection
+) -> None:
+    upserts(request, warehouse)
+    clock = SimpleNamespace(now=NOW)
+    stalled_run = leases.hold(warehouse, leases.SENDS, "stalled", lambda: clock.now)
+    stalled = stalled_run.__enter__()
+    clock.now += leases.LEASE_TTL + timedelta(seconds=1)
+    with leases.hold(warehouse, leases.SENDS, "next", lambda: clock.now):
+        with pytest.raises(leases.LeaseLost, match="another run took it"):
+            stalled.renew()
+        stalled_run.__exit__(None, None, None)  # the stalled run ends while the next runs
+        holders = warehouse.fetchall(f"select holder from {leases.LEASES_TABLE}")
+        assert holders == [("next",)]
 
 
 def test_transactions_roll_back_and_refuse_nesting(warehouse: WarehouseConnection) -> None:

@@ -27,7 +27,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
 from ..fresh_preferences import FreshPreferences
 from ..fresh_suppressions import ERASED, FreshSuppressions
+from ..leases import SENDS, Lease, hold
 from ..settings import DestinationSettings, redact
 from ..warehouse import WarehouseConnection, open_warehouse
 from . import history, ledger
@@ -210,24 +211,28 @@ def run_sends(
         lookback = timedelta(days=max(windows.values(), default=0))
         query = candidates(settings.target, max_attempts, trigger_key, result.started_at, lookback)
         counted = count_sql(query)
-        result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
-        rows = _rows(warehouse, query.sql, query.params, batch_rows)
-        if dry_run:
-            rule = ResendRule.of(destination) if destination else ResendRule.declared(settings)
-            _plan(gate, rule, rows, result, max_planned)
-            result.status = "planned"
-        else:
-            _deliver(
-                warehouse,
-                settings,
-                gate,
-                rows,
-                result,
-                destination,
-                on_progress,
-                checkpoint,
-                max_attempts,
-            )
+        # a dry run writes nothing: it needs no lease and waits for no run
+        held = nullcontext() if dry_run else hold(warehouse, SENDS, result.run_id, clock)
+        with held as lease:
+            result.candidates = int(warehouse.fetchall(counted.sql, counted.params)[0][0])
+            rows = _rows(warehouse, query.sql, query.params, batch_rows)
+            if lease is None:
+                rule = ResendRule.of(destination) if destination else ResendRule.declared(settings)
+                _plan(gate, rule, rows, result, max_planned)
+                result.status = "planned"
+            else:
+                _deliver(
+                    warehouse,
+                    settings,
+                    gate,
+                    lease,
+                    rows,
+                    result,
+                    destination,
+                    on_progress,
+                    checkpoint,
+                    max_attempts,
+                )
         result.ledger = ledger.status_counts(warehouse, settings.target, trigger_key)
         result.finished_at = result.finished_at or clock()
     log.info(
@@ -320,6 +325,7 @@ def _deliver(
     warehouse: WarehouseConnection,
     settings: DestinationSettings,
     gate: SendGate,
+    lease: Lease,
     rows: Iterator[list[SendRow]],
     result: SendRunResult,
     destination: Destination | None,
@@ -331,7 +337,7 @@ def _deliver(
     owned = destination is None
     client = destination or build_destination(settings)
     try:
-        delivery = _Delivery(warehouse, settings, client, gate, result, max_attempts)
+        delivery = _Delivery(warehouse, settings, client, gate, lease, result, max_attempts)
         delivery.on_progress = on_progress or delivery.on_progress
         delivery.checkpoint = checkpoint or delivery.checkpoint
         delivery.run(rows)
@@ -401,10 +407,12 @@ class _Delivery:
         settings: DestinationSettings,
         destination: Destination,
         gate: SendGate,
+        lease: Lease,
         result: SendRunResult,
         max_attempts: int,
     ) -> None:
         self.warehouse = warehouse
+        self.lease = lease
         self.target = settings.target
         self.secrets = settings.secrets
         self.destination = destination
@@ -431,6 +439,7 @@ class _Delivery:
 
     def run(self, rows: Iterator[list[SendRow]]) -> None:
         for batch in rows:
+            self.lease.renew()
             self.gate.fresh.reload_tombstones(self.warehouse)
             decided = self._give_up_interrupted(self.gate.decide(batch))
             self._hold([(row, d) for row, d in decided if d.action != SEND])
