@@ -55,6 +55,13 @@ SUPPRESSIONS = "activation.esp_suppressions"
 ID_COLUMNS = ("contact_id", "user_id", "primary_contact_id")
 EMAIL_COLUMNS = ("email", "email_key")
 JSON_COLUMNS = ("properties", "context", "traits", "payload")
+# (relation, contact id column, email column): where a contact id and an address meet
+ADDRESS_BOOKS = (
+    (PROFILES, "contact_id", "email"),
+    ("staging.stg_identifies__checked", "user_id", "email"),
+    (SUPPRESSIONS, "contact_id", "email"),
+    (SUPPRESSIONS, "external_id", "email"),
+)
 RAW_ROW = "raw_row"  # the raw row as JSON text: nested JSON columns appear escaped in it
 
 
@@ -168,13 +175,7 @@ def find_person(warehouse: WarehouseConnection, email: str) -> Person:
 
 def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:
     found: set[str] = set()
-    by_email = (
-        (PROFILES, "contact_id", "email"),
-        ("staging.stg_identifies__checked", "user_id", "email"),
-        (SUPPRESSIONS, "contact_id", "email"),
-        (SUPPRESSIONS, "external_id", "email"),
-    )
-    for relation, id_column, email_column in by_email:
+    for relation, id_column, email_column in ADDRESS_BOOKS:
         if exists(warehouse, relation):
             rows = warehouse.fetchall(
                 f"select distinct {id_column} from {relation}"
@@ -194,18 +195,12 @@ def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:
 
 
 def _addresses(warehouse: WarehouseConnection, contact_ids: Sequence[str]) -> set[str]:
-    """Every address the contact ids were known by (the same tables as ``_contact_ids``)."""
+    """Every address the contact ids were known by (``ADDRESS_BOOKS``, the raw identifies)."""
     if not contact_ids:
         return set()
     marks = _marks(contact_ids)
     found: set[str] = set()
-    by_id = (
-        (PROFILES, "contact_id", "email"),
-        ("staging.stg_identifies__checked", "user_id", "email"),
-        (SUPPRESSIONS, "contact_id", "email"),
-        (SUPPRESSIONS, "external_id", "email"),
-    )
-    for relation, id_column, email_column in by_id:
+    for relation, id_column, email_column in ADDRESS_BOOKS:
         if exists(warehouse, relation):
             rows = warehouse.fetchall(
                 f"select distinct lower(trim({email_column})) from {relation}"
