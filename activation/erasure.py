@@ -59,27 +59,53 @@ def reached_targets(warehouse: WarehouseConnection, person: Person) -> set[str]:
     return found
 
 
-def pending_targets(warehouse: WarehouseConnection, names: Sequence[str]) -> set[str]:
-    """Accounts an earlier erasure of one of these pseudonyms (of the person's addresses)
-    could not reach and no later one did."""
+def _logged(warehouse: WarehouseConnection, names: Sequence[str], what: str) -> list[tuple]:
+    """``what`` of the logged erasures of one of these pseudonyms, oldest first: erasures
+    asked under it, or naming it among the person's other addresses."""
     columns = warehouse.columns(ERASURES.schema, ERASURES.name)
     if not names or columns is None:
-        return set()
+        return []
     where = f"pseudonym in ({', '.join('?' for _ in names)})"
     params = list(names)
     if "other_pseudonyms" in columns:  # not in a log from before the column was added
         for name in names:
             where += " or position(? in coalesce(other_pseudonyms, '')) > 0"
             params.append(json.dumps(name))
-    pending: set[str] = set()
-    rows = warehouse.fetchall(
-        f"select erased_targets, failed_targets from {ERASURES_TABLE}"
-        f" where {where} order by erased_at",
-        params,
+    return warehouse.fetchall(
+        f"select {what} from {ERASURES_TABLE} where {where} order by erased_at", params
     )
-    for erased, failed in rows:
+
+
+def pending_targets(warehouse: WarehouseConnection, names: Sequence[str]) -> set[str]:
+    """Accounts an earlier erasure of one of these pseudonyms (of the person's addresses)
+    could not reach and no later one did."""
+    pending: set[str] = set()
+    for erased, failed in _logged(warehouse, names, "erased_targets, failed_targets"):
         pending = (pending - set(json.loads(erased))) | set(json.loads(failed))
     return pending
+
+
+def pending_addresses(
+    warehouse: WarehouseConnection, names: Sequence[str], targets: Iterable[str], salt: str
+) -> set[str]:
+    """The person's addresses that the sync state still holds at the accounts an earlier
+    erasure could not reach (``targets``; ``forget`` keeps those rows for the rerun): the
+    warehouse no longer links them to the person, but that erasure logged their
+    pseudonyms."""
+    if "other_pseudonyms" not in (warehouse.columns(ERASURES.schema, ERASURES.name) or []):
+        return set()  # a log from before the column: no other addresses were erased
+    logged: set[str] = set()
+    for asked, others in _logged(warehouse, names, "pseudonym, other_pseudonyms"):
+        logged.update([str(asked), *json.loads(others or "[]")])
+    reached = sorted(targets)
+    if not logged or not reached:
+        return set()
+    keys = warehouse.fetchall(
+        f"select distinct record_key from {STATE_TABLE}"
+        f" where destination_target in ({', '.join('?' for _ in reached)})",
+        reached,
+    )
+    return {str(key) for (key,) in keys if pseudonym(str(key), salt) in logged}
 
 
 class ErasurePlan:

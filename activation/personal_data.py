@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import ActivationError
@@ -171,6 +171,13 @@ def find_person(warehouse: WarehouseConnection, email: str) -> Person:
         tuple(others),
         tuple(shared),
     )
+
+
+def with_other_emails(person: Person, addresses: Iterable[str]) -> Person:
+    """The person with these addresses among their other ones."""
+    others = set(person.other_emails) | set(addresses)
+    others.discard(person.email)
+    return replace(person, other_emails=tuple(sorted(others)))
 
 
 def _contact_ids(warehouse: WarehouseConnection, address: str) -> set[str]:

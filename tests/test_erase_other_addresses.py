@@ -157,3 +157,23 @@ def test_export_lists_the_other_addresses_but_not_a_shared_one(
     assert documents["subscriber.8@example.com"]["other_emails"] == []
     state = documents[CURRENT]["tables"]["activation.sync_state"]
     assert {row["record_key"] for row in state} == {OLD, CURRENT}
+
+
+@pytest.mark.parametrize("rerun_with", [CURRENT, OLD])
+def test_a_rerun_for_an_account_not_reached_erases_the_other_address_there_too(
+    store: Path, env: dict[str, str], sandbox: SandboxHandle, rerun_with: str
+) -> None:
+    elsewhere = {**env, "KLAVIYO_API_KEY": "pk_another_account"}
+    first = nudge(["erase", "--email", CURRENT, "--warehouse", str(store)], elsewhere)
+    assert first.exit_code == 1 and "not erased" in first.output
+    assert {OLD, CURRENT} <= state_keys(store)  # kept for the rerun, as for any address
+    assert sandbox.profile(OLD) is not None
+    sandbox.clear_requests()
+
+    rerun = nudge(["erase", "--email", rerun_with, "--warehouse", str(store)], env)
+
+    assert rerun.exit_code == 0, rerun.output
+    deleted = [r["body"]["data"]["attributes"]["profile"]["data"] for r in sandbox.requests()]
+    assert sorted(d["attributes"]["email"] for d in deleted) == sorted([CURRENT, OLD])
+    assert sandbox.profile(OLD) is None and sandbox.profile(CURRENT) is None
+    assert not {OLD, CURRENT} & state_keys(store)

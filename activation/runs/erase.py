@@ -37,9 +37,23 @@ from pathlib import Path
 
 from ..destinations import build_destination
 from ..destinations.base import Erasable
-from ..erasure import ErasurePlan, forget, pending_targets, pseudonym, reached_targets
+from ..erasure import (
+    ErasurePlan,
+    forget,
+    pending_addresses,
+    pending_targets,
+    pseudonym,
+    reached_targets,
+)
 from ..errors import ActivationError, ConfigurationError
-from ..personal_data import LEDGER, SUPPRESSIONS, UnknownAddress, find_person, normalize_address
+from ..personal_data import (
+    LEDGER,
+    SUPPRESSIONS,
+    UnknownAddress,
+    find_person,
+    normalize_address,
+    with_other_emails,
+)
 from ..settings import DestinationSettings, redact
 from ..state import STATE_TABLE, utcnow
 from ..tombstones import add_tombstones, erasure_salt, load_tombstones, stored_salt
@@ -100,8 +114,7 @@ def erase_at(target: str, emails: Sequence[str], settings_for: SettingsFor) -> s
     if settings.target != target:
         return (
             f"the current {destination_name} settings reach {settings.target}, not this "
-            "account; rerun with that account's base URL and key in the environment and the"
-            " same --email (the warehouse no longer links the person's other addresses)"
+            "account; rerun with that account's base URL and key in the environment"
         )
     destination = build_destination(settings)
     try:
@@ -134,14 +147,16 @@ def erase_contact(
     kept = not raw_tables_owned() if keep_raw is None else keep_raw
     with open_warehouse(warehouse_path) as warehouse:
         person = find_person(warehouse, key)
-        plan = ErasurePlan(warehouse, person, kept)
         salt = stored_salt(warehouse)
+        names = [pseudonym(address, salt) for address in person.emails] if salt else []
+        pending = pending_targets(warehouse, names)
+        if salt and pending:  # a rerun: the addresses an earlier one left at those accounts
+            person = with_other_emails(person, pending_addresses(warehouse, names, pending, salt))
+        plan = ErasurePlan(warehouse, person, kept)
         tombstones = load_tombstones(warehouse)
         tombstoned = tombstones.covers(email=key)
         new_ids = [c for c in person.contact_ids if not tombstones.covers(contact_id=c)]
         new_others = [e for e in person.other_emails if not tombstones.covers(email=e)]
-        names = [pseudonym(address, salt) for address in person.emails] if salt else []
-        pending = pending_targets(warehouse, names)
         targets = reached_targets(warehouse, person) | pending
         if not (plan.holds_anything or targets or tombstoned):
             raise UnknownAddress(f"{key}: Nudge holds nothing on this address; nothing changed")
