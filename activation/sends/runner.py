@@ -427,8 +427,6 @@ class _Delivery:
         # configuration it was built with, as its spec declares
         # (DestinationSpec.idempotent_events_with)
         self.rule = ResendRule.of(destination)
-        self.resend_pending = self.rule.idempotent
-        self.window = self.rule.window
         self.outcomes = _Outcomes()
 
     @property
@@ -523,7 +521,7 @@ class _Delivery:
         # its row goes into the ledger with the batch's first write
         unwritten = [by_key[key] for key in rejected]
         self._note(by_key, {}, rejected, {})
-        written = self.resend_pending and not self.stopped  # the whole batch, before calls
+        written = self.rule.idempotent and not self.stopped  # the whole batch, before calls
         if written:
             self._write(pending=rows)
             self.checkpoint(AFTER_PENDING)
@@ -570,7 +568,7 @@ class _Delivery:
             held = [
                 (
                     replace(by_key[key], ledger_status="pending")
-                    if self.resend_pending
+                    if self.rule.idempotent
                     else by_key[key],
                     d,
                 )
@@ -578,7 +576,7 @@ class _Delivery:
             ]
             self._hold(held)
             chunk = [record for record in chunk if record.record_key not in late]
-        if self.window is not None:
+        if self.rule.window is not None:
             # the window may have closed since the batch began (a slow ESP, a long run)
             closed = {
                 record.record_key: reason
@@ -587,7 +585,7 @@ class _Delivery:
             }
             self._give_up(closed)
             chunk = [record for record in chunk if record.record_key not in closed]
-        if not self.resend_pending:
+        if not self.rule.idempotent:
             # 'pending' right before the call: an interruption gives up only this call's sends
             self._write(pending=[*unwritten, *(by_key[r.record_key] for r in chunk)])
             if chunk:
