@@ -25,7 +25,9 @@ from dagster import (
     multi_asset,
 )
 
+from activation.leases import LeaseHeld
 from activation.runs import ReadBack, pull_feedback, send_due
+from orchestration.assets.leases import lease_held_results
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.translator import ACTIVATION_GROUP, RAW_GROUP
@@ -140,8 +142,12 @@ def triggered_sends_asset(destination: str, model: AssetKey) -> AssetsDefinition
         esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(destination)
-        with replay_refusal_fails_the_asset():
-            due = send_due(warehouse.path, settings)
+        try:
+            with replay_refusal_fails_the_asset():
+                due = send_due(warehouse.path, settings)
+        except LeaseHeld as held:
+            yield from lease_held_results(context, key, UNSENT_CHECK, held)
+            return
         result = due.sends
         if due.read_back is not None:
             context.log.info(f"read back before sending: {due.read_back.summary()}")

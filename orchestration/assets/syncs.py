@@ -24,8 +24,10 @@ from dagster import (
 from dagster_dbt import get_asset_key_for_model
 
 from activation.declarations import SyncDeclaration
+from activation.leases import LeaseHeld
 from activation.state import RUNS_TABLE
 from activation.sync import SyncRunResult, run_sync
+from orchestration.assets.leases import lease_held_results
 from orchestration.assets.replays import replay_refusal_fails_the_asset
 from orchestration.resources import EspResource, WarehouseResource
 from orchestration.settings import orchestration_settings
@@ -86,8 +88,12 @@ def _sync_asset(declaration: SyncDeclaration, dbt_assets: AssetsDefinition) -> A
         esp: ResourceParam[EspResource],
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         settings = esp.settings(cfg.destination)
-        with replay_refusal_fails_the_asset():
-            result = run_sync(declaration, warehouse.path, settings)
+        try:
+            with replay_refusal_fails_the_asset():
+                result = run_sync(declaration, warehouse.path, settings)
+        except LeaseHeld as held:
+            yield from lease_held_results(context, key, FAILED_SHARE_CHECK, held)
+            return
         context.log.info(
             f"sync {declaration.name} {result.status}: "
             + ", ".join(f"{name}={getattr(result, name)}" for name in (*SENT_MEASURES, "failed"))
