@@ -52,11 +52,14 @@ class Charges:
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     last: str = ""
+    # (CPU s, node, statement) of every statement, for the costliest ones
+    each: list[tuple[float, str, str]] = field(default_factory=list)
 
     def charge(self, sql: str, seconds: float) -> None:
         node = node_of(sql, self.last)
         self.seconds[node] += seconds
         self.statements[node] += 1
+        self.each.append((seconds, node, sql))
         self.last = node
 
 
@@ -81,7 +84,9 @@ def charging(charges: Charges, clock: Callable[[], float] = process_cpu) -> Iter
         local.DuckDBCursorWrapper.execute = original  # type: ignore[method-assign]
 
 
-def profile(warehouse: Path, as_of: str, dbt_args: list[str]) -> dict[str, Any]:
+def profile(
+    warehouse: Path, as_of: str, dbt_args: list[str], statements: int = 0
+) -> dict[str, Any]:
     charges = Charges()
     started_cpu, started_wall = process_cpu(), time.perf_counter()
     with charging(charges):
@@ -106,6 +111,10 @@ def profile(warehouse: Path, as_of: str, dbt_args: list[str]) -> dict[str, Any]:
             }
             for node, seconds in sorted(charges.seconds.items(), key=lambda item: -item[1])
         ],
+        "statements": [
+            {"cpu_s": round(seconds, 3), "node": node, "sql": sql}
+            for seconds, node, sql in sorted(charges.each, key=lambda item: -item[0])[:statements]
+        ],
     }
 
 
@@ -118,6 +127,11 @@ def report(profiled: dict[str, Any], top: int) -> str:
     for row in profiled["nodes"][:top]:
         name = row["node"].split(".")[-1] if "(commit)" not in row["node"] else row["node"]
         lines.append(f"{row['cpu_s']:7.2f} {row['statements']:5d} {row['node_s']:7.2f}  {name}")
+    if profiled["statements"]:
+        lines.append(f"{'CPU s':>7}  costliest statements (their SQL in --json)")
+    for row in profiled["statements"]:
+        head = " ".join(row["sql"].split())[:110]
+        lines.append(f"{row['cpu_s']:7.2f}  {row['node'].split('.')[-1]}: {head}")
     return "\n".join(lines)
 
 
@@ -125,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--top", type=int, default=40, help="nodes listed (default 40)")
     parser.add_argument("--json", type=Path, help="also write every node's figures here")
+    parser.add_argument(
+        "--statements", type=int, default=0, help="also list the N costliest statements"
+    )
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("as_of")
     parser.add_argument(
@@ -133,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.dbt_args:
         parser.error("give the dbt command to profile, e.g. run")
-    profiled = profile(args.warehouse, args.as_of, args.dbt_args)
+    profiled = profile(args.warehouse, args.as_of, args.dbt_args, args.statements)
     print(report(profiled, args.top))
     if args.json:
         args.json.write_text(json.dumps(profiled, indent=1), encoding="utf-8")
