@@ -44,49 +44,65 @@
 {%- endmacro %}
 
 
-{#- Kept events that landed, or whose device's stitching may have changed. -#}
-{% macro touched_message_ids(since) -%}
-    select message_id from {{ ref('stg_events') }}
-    where
-        {{ nudge.changed_since('received_at', since) }}
-        or anonymous_id in ({{ nudge.touched_anonymous_ids(since) }})
+{#-
+    The kept events that landed since, or whose device's stitching may have changed: the rows
+    int_events_attributed re-processes. Two reads, never one pass over every event's columns
+    (an `or` of the two conditions, or a join on the touched message_ids, reads the whole
+    history): the rows landed since, which the landing time's zone maps find at the table's
+    end, and the older events of the touched devices.
+-#}
+{% macro touched_events(since) -%}
+    select * from {{ ref('stg_events') }}
+    where {{ nudge.changed_since('received_at', since) }}
+    {%- if since is not none %}
+        union all
+        select * from {{ ref('stg_events') }}
+        where
+            received_at <= {{ nudge.timestamp_literal(since) }}
+            and anonymous_id in ({{ nudge.touched_anonymous_ids(since) }})
+    {%- endif %}
 {%- endmacro %}
 
 
 {#-
-    Contacts whose attributed events may have changed: owners of events and identifies that
-    landed (their user_id, else their device's current owner), every user ever linked to a
-    device whose stitching may have changed (its old and its new owner), and contacts with
-    events whose time has come since (an event may be stamped ahead of its landing).
+    For the models reading int_events_attributed row by row: its rows that may have changed
+    since this model's last run (its watermark W), i.e. those it wrote after W (each of its
+    runs rewrites every event anything landed could change, and deletes none: touched_events),
+    and, with `time_passed`, those whose time has come since W (an event may be stamped ahead
+    of its landing). W, not `since`: `since` may lie before W (a second before the earliest
+    landing among those rows), and every row of a full build carries that build's as_of.
+    Everything when `since` is none.
 -#}
-{% macro touched_contact_ids(since) -%}
-    select coalesce(events.user_id, stitched.user_id) as contact_id
-    from {{ ref('stg_events__checked') }} as events
-    left join {{ ref('int_anonymous_ids_stitched') }} as stitched
-        on events.anonymous_id = stitched.anonymous_id
-    where {{ nudge.changed_since('events.received_at', since) }}
-    union
-    select user_id as contact_id from {{ ref('stg_identifies__checked') }}
-    where
-        {{ nudge.changed_since('received_at', since) }}
-        or anonymous_id in ({{ nudge.touched_anonymous_ids(since) }})
-    union
-    select user_id as contact_id from {{ ref('stg_events__checked') }}
-    where anonymous_id in ({{ nudge.touched_anonymous_ids(since) }})
-    union
-    select contact_id from {{ ref('int_events_attributed') }}
-    where {{ nudge.changed_since('event_at', since) }}
+{% macro attributed_events_changed(since, time_passed=false) -%}
+    {%- set events = ref('int_events_attributed') -%}
+    select * from {{ events }}
+    {%- if since is not none %}
+        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        where processed_as_of > {{ nudge.timestamp_literal(watermark) }}
+        {%- if time_passed %}
+            union all
+            select * from {{ events }}
+            where
+                processed_as_of <= {{ nudge.timestamp_literal(watermark) }}
+                and event_at > {{ nudge.timestamp_literal(watermark) }}
+        {%- endif %}
+    {%- endif %}
 {%- endmacro %}
 
 
 {#-
-    Events whose row in a model filtering int_events_attributed on event_at <= as_of may have
-    changed: touched_message_ids, and events whose time has come since (stamped ahead of
-    their landing).
+    Contacts whose attributed events may have changed since: the owners of the events
+    int_events_attributed wrote since or whose time has come, and the owners `previous` (a
+    model keyed by contact_id with a message_id column: the calling model itself) held those
+    events under before (a device re-stitched to another contact moves its events away).
 -#}
-{% macro touched_event_message_ids(since) -%}
-    {{ nudge.touched_message_ids(since) }}
+{% macro touched_contact_ids(since, previous) -%}
+    select contact_id from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as changed
+    {%- if since is not none %}
     union
-    select message_id from {{ ref('int_events_attributed') }}
-    where {{ nudge.changed_since('event_at', since) }}
+    select contact_id from {{ previous }}
+    where message_id in (
+        select message_id from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as moved
+    )
+    {%- endif %}
 {%- endmacro %}

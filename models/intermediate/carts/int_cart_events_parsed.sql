@@ -1,27 +1,21 @@
 {{ config(**nudge.incremental_config('message_id')) }}
-{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
 
 {#-
     One row per Product Added / Product Removed of a known contact up to `as_of` with a
     product_id, its properties read: cart_id, name, category, price and the units it moves
     (quantity rounded down when it is 1 or more; 1 when it is missing, unreadable or below 1).
-    Incremental: the events int_events_attributed re-processed (same rule), and those whose
+    Incremental: the events int_events_attributed wrote since the last run, and those whose
     time has come since (an event may be stamped ahead of its landing).
 -#}
 
--- depends_on: {{ ref('stg_events') }}
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
-
 with
 
-{% if is_incremental() -%}
-    touched as (
+attributed as (
 
-        {{ nudge.touched_event_message_ids(since) }}
+    {{ nudge.attributed_events_changed(since, time_passed=true) }}
 
-    ),
-{%- endif %}
+),
 
 cart_events as (
 
@@ -36,12 +30,11 @@ cart_events as (
         {{ nudge.clean_text(nudge.json_text('properties', 'category')) }} as category,
         {{ nudge.json_number('properties', 'price') }} as price,
         {{ nudge.json_number('properties', 'quantity') }} as raw_quantity
-    from {{ ref('int_events_attributed') }}
+    from attributed
     where
         contact_id is not null
         and event_name in ('Product Added', 'Product Removed')
         and event_at <= {{ nudge.as_of() }}
-        and {{ nudge.is_touched('message_id') }}
 
 ),
 
@@ -64,4 +57,4 @@ final as (
 
 )
 
-{{ nudge.replace_keys('final', 'message_id', 'touched', since) }}
+{{ nudge.replace_keys('final', 'message_id', 'attributed', since) }}

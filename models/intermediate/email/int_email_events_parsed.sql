@@ -1,30 +1,24 @@
 {{ config(**nudge.incremental_config('message_id')) }}
-{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
 
 {#-
     One row per ESP feedback event (Email Delivered / Opened / Link Clicked / Bounced /
     Marked as Spam) with its properties read: which email (email_id, else the event's own
     id), the send it answers (send_key, trigger_key, step, when the ESP echoes them).
-    Incremental: the events int_events_attributed re-processed (same rule).
+    Incremental: the events int_events_attributed wrote since the last run.
 -#}
-
--- depends_on: {{ ref('stg_events') }}
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
 
 with
 
-{% if is_incremental() -%}
-    touched as (
+attributed as (
 
-        {{ nudge.touched_message_ids(since) }}
+    {{ nudge.attributed_events_changed(since) }}
 
-    ),
-{%- endif %}
+),
 
 feedback as (
 
-    select * from {{ ref('int_events_attributed') }}
+    select * from attributed
     where
         event_name in (
             'Email Delivered',
@@ -33,7 +27,6 @@ feedback as (
             'Email Bounced',
             'Email Marked as Spam'
         )
-        and {{ nudge.is_touched('message_id') }}
 
 ),
 
@@ -83,4 +76,4 @@ final as (
 
 )
 
-{{ nudge.replace_keys('final', 'message_id', 'touched', since) }}
+{{ nudge.replace_keys('final', 'message_id', 'attributed', since) }}

@@ -13,18 +13,9 @@
 
 with
 
-{% if is_incremental() -%}
-    touched as (
-
-        {{ nudge.touched_message_ids(since) }}
-
-    ),
-{%- endif %}
-
 events as (
 
-    select * from {{ ref('stg_events') }}
-    where {{ nudge.is_touched('message_id') }}
+    {{ nudge.touched_events(since) }}
 
 ),
 
@@ -56,4 +47,4 @@ attributed as (
 
 )
 
-{{ nudge.replace_keys('attributed', 'message_id', 'touched', since) }}
+{{ nudge.replace_keys('attributed', 'message_id', 'events', since) }}

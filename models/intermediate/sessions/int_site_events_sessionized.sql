@@ -1,5 +1,5 @@
 {{ config(**nudge.incremental_config('contact_id')) }}
-{%- set since = nudge.incremental_since(inputs=[ref('stg_events__checked'), ref('stg_identifies__checked')]) %}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
 
 {#-
     Every attributed web/app event up to `as_of` (site and app activity: not ESP feedback,
@@ -9,11 +9,6 @@
     sessions anywhere in that contact's history), re-numbered from the first.
 -#}
 
--- depends_on: {{ ref('stg_events') }}
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
-
 {%- set timeout = var('session_timeout_minutes') %}
 
 with
@@ -21,7 +16,7 @@ with
 {% if is_incremental() -%}
     touched as (
 
-        {{ nudge.touched_contact_ids(since) }}
+        {{ nudge.touched_contact_ids(since, this) }}
 
     ),
 {%- endif %}
