@@ -83,11 +83,14 @@ def land(warehouse: Path, events: list[tuple[Any, ...]], identifies: list[tuple[
             con.executemany("insert into raw.identifies values (?, ?, ?, ?, ?, ?)", identifies)
 
 
-def build(warehouse: Path, as_of: datetime) -> None:
+def build(warehouse: Path, as_of: datetime, listed_keys_max: int = 10000) -> None:
     run_dbt(
         ["build", "--exclude-resource-type", "test", "unit_test", "--select", *SELECTED],
         warehouse,
-        dbt_vars={"as_of": as_of.isoformat(sep=" ")},
+        dbt_vars={
+            "as_of": as_of.isoformat(sep=" "),
+            "incremental_listed_keys_max": listed_keys_max,
+        },
         quiet=True,
     )
 
@@ -100,15 +103,17 @@ def sessions_of(warehouse: Path) -> dict[str, str]:
     return dict(rows)
 
 
+# 0: every touched key set but an empty one is read through its query, not as literals
+@pytest.mark.parametrize("listed_keys_max", [10000, 0])
 def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_stamp(
-    tmp_path: Path,
+    tmp_path: Path, listed_keys_max: int
 ) -> None:
     daily = tmp_path / "daily.duckdb"
     land(daily, EVENTS_FIRST, IDENTIFIES_FIRST)
-    build(daily, FIRST_AS_OF)
+    build(daily, FIRST_AS_OF, listed_keys_max)
     before = sessions_of(daily)
     land(daily, EVENTS_SECOND, IDENTIFIES_SECOND)
-    build(daily, SECOND_AS_OF)
+    build(daily, SECOND_AS_OF, listed_keys_max)
 
     at_once = tmp_path / "at_once.duckdb"
     land(at_once, EVENTS_FIRST + EVENTS_SECOND, IDENTIFIES_FIRST + IDENTIFIES_SECOND)

@@ -95,16 +95,17 @@
     model's own typed column instead.
 -#}
 {% macro older_copies_landed(raw_relation, since) -%}
+    {%- set landed -%}
+        select {{ nudge.clean_text('message_id') }} as message_id from {{ raw_relation }}
+        where
+            {{ nudge.changed_since('received_at', since, raw=true) }}
+            and {{ nudge.landed_by_as_of('received_at') }}
+    {%- endset -%}
     {%- set sql -%}
         select count(*) from {{ this }}
         where
             received_at <= {{ nudge.timestamp_literal(since) }}
-            and message_id in (
-                select {{ nudge.clean_text('message_id') }} from {{ raw_relation }}
-                where
-                    {{ nudge.changed_since('received_at', since, raw=true) }}
-                    and {{ nudge.landed_by_as_of('received_at') }}
-            )
+            and {{ nudge.keys_listed('message_id', landed) }}
     {%- endset -%}
     {%- set older_copies = nudge._first_value(sql) | int -%}
     {%- if older_copies > 0 -%}

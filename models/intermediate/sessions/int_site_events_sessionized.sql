@@ -43,7 +43,7 @@ activity as (
             'Email Marked as Spam'
         )
         and event_at <= {{ nudge.as_of() }}
-        and {{ nudge.is_touched('contact_id') }}
+        and {{ nudge.keys_listed('contact_id', nudge.touched_contact_ids(since, this)) if is_incremental() else 'true' }}
 
 ),
 

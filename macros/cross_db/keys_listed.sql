@@ -1,0 +1,31 @@
+{#-
+    `column in (<the text keys `query` returns in its column of that name>)`, the keys written
+    out as literals when there are at most `most` (var incremental_listed_keys_max: an
+    incremental run's few keys): a filter the engine applies while scanning the table, where
+    a join on the query would read every row's other columns first (DuckDB builds the hash
+    table on the large side, misjudging how few keys there are). In a full build, or past
+    `most` keys, the query itself.
+-#}
+{% macro keys_listed(column, query, most=var('incremental_listed_keys_max')) -%}
+    {%- set found = none -%}
+    {%- if execute and is_incremental() -%}
+        {#- nulls dropped here: a `where` on the key would be pushed down to every row -#}
+        {%- set found = run_query(
+            'select distinct ' ~ column ~ ' from (' ~ query ~ ') as listed limit ' ~ (most | int + 2)
+        ).columns[0].values() | reject('none') | list -%}
+    {%- endif -%}
+    {%- if found is not none and found | length == 0 -%}
+        1 = 0
+    {%- elif found is not none and found | length <= most | int -%}
+        {{ column }} in ({% for key in found %}{{ nudge.text_literal(key) }}{{ ', ' if not loop.last }}{% endfor %})
+    {%- else -%}
+        {{ column }} in (select {{ column }} from ({{ query }}) as listed)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A text value as a SQL string literal (quotes doubled: the standard, which every engine
+    that builds incrementally reads; BigQuery and Spark build these models as tables). -#}
+{% macro text_literal(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
