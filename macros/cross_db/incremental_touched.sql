@@ -1,8 +1,8 @@
 {#-
     What rows landed after `since` can have changed, for the incremental models downstream of
-    staging (macros/cross_db/incremental.sql). Each is a query with one column; since = none
-    means everything. Models calling these name their inputs with `-- depends_on:` lines
-    (dbt sees refs only in the SQL it renders while parsing, a full build).
+    staging (macros/cross_db/incremental.sql): queries of keys, or of the rows to re-process;
+    since = none means everything. Models calling these name their inputs with `-- depends_on:`
+    lines (dbt sees refs only in the SQL it renders while parsing, a full build).
 -#}
 
 {#-
