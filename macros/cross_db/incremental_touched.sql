@@ -97,12 +97,11 @@
     events under before (a device re-stitched to another contact moves its events away).
 -#}
 {% macro touched_contact_ids(since, previous) -%}
-    select contact_id from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as changed
+    {%- set changed = nudge.attributed_events_changed(since, time_passed=true) %}
+    select contact_id from ({{ changed }}) as changed
     {%- if since is not none %}
     union
     select contact_id from {{ previous }}
-    where message_id in (
-        select message_id from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as moved
-    )
+    where message_id in (select message_id from ({{ changed }}) as moved)
     {%- endif %}
 {%- endmacro %}
