@@ -86,6 +86,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_email_events_parsed",
     "intermediate.int_site_events_sessionized",
     "intermediate.int_cart_events_parsed",
+    "intermediate.int_product_views_parsed",
+    "intermediate.int_page_views_parsed",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -93,6 +95,8 @@ INCREMENTAL_SELECTED = [
     "+int_site_events_sessionized",
     "+int_email_events_parsed",
     "+int_cart_events_parsed",
+    "+int_product_views_parsed",
+    "+int_page_views_parsed",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

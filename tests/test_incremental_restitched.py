@@ -28,8 +28,16 @@ MODELS = [
     "intermediate.int_site_events_sessionized",
     "intermediate.int_cart_events_parsed",
     "intermediate.int_email_events_parsed",
+    "intermediate.int_product_views_parsed",
+    "intermediate.int_page_views_parsed",
 ]
-SELECTED = ["+int_site_events_sessionized", "+int_cart_events_parsed", "+int_email_events_parsed"]
+SELECTED = [
+    "+int_site_events_sessionized",
+    "+int_cart_events_parsed",
+    "+int_email_events_parsed",
+    "+int_product_views_parsed",
+    "+int_page_views_parsed",
+]
 CONTEXT = json.dumps({"channel": "web", "timezone": "Europe/Paris"})
 
 
@@ -58,6 +66,14 @@ EVENTS_FIRST = [
         "dan",
         "dan-phone",
         FIRST_AS_OF + timedelta(hours=2),
+        FIRST_AS_OF - timedelta(hours=1),
+    ),
+    event(
+        "e-8",
+        "Product Viewed",
+        "dan",
+        "dan-phone",
+        FIRST_AS_OF + timedelta(hours=3),
         FIRST_AS_OF - timedelta(hours=1),
     ),
 ]
@@ -128,6 +144,13 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
             "select message_id, processed_as_of from intermediate.int_cart_events_parsed"
         ).fetchall()
     assert sorted(carts) == [("e-4", FIRST_AS_OF), ("e-5", SECOND_AS_OF)]  # e-5 once due
+    with duckdb.connect(str(daily), read_only=True) as con:
+        views = con.execute(
+            "select message_id, contact_id, processed_as_of"
+            " from intermediate.int_product_views_parsed"
+        ).fetchall()
+    # e-2 moved to bob with its device; e-8 once due
+    assert sorted(views) == [("e-2", "bob", SECOND_AS_OF), ("e-8", "dan", SECOND_AS_OF)]
 
     for model in MODELS:
         columns = "* exclude (processed_as_of)"
@@ -135,3 +158,4 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
         actual = read_duckdb(daily, f"select {columns} from {model}")
         assert expected.rows, f"{model} is empty: the comparison would prove nothing"
         assert differences(expected, actual, []) == [], model
+

@@ -25,17 +25,14 @@ downloads as (
 blog_views as (
 
     select
-        {{ nudge.clean_text(nudge.json_text('properties', 'path')) }} as content_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'title')) }} as title,
-        lower({{ nudge.clean_text(nudge.json_text('properties', 'category')) }}) as topic,
-        {{ nudge.clean_text(nudge.json_text('properties', 'url')) }} as url,
-        event_at as seen_at,
+        page_path as content_id,
+        title,
+        lower(category) as topic,
+        url,
+        viewed_at as seen_at,
         0 as is_download
-    from {{ ref('int_events_attributed') }}
-    where
-        event_name = 'Page Viewed'
-        and event_at <= {{ nudge.as_of() }}
-        and lower({{ nudge.json_text('properties', 'page_type') }}) = 'blog'
+    from {{ ref('int_page_views_parsed') }}
+    where page_type = 'blog'
 
 ),
 

@@ -11,16 +11,6 @@
 
 with
 
-events as (
-
-    select * from {{ ref('int_events_attributed') }}
-    where
-        contact_id is not null
-        and event_name in ('Page Viewed', 'Ticket Created')
-        and event_at <= {{ nudge.as_of() }}
-
-),
-
 ticket_events as (
 
     select
@@ -28,8 +18,11 @@ ticket_events as (
         event_at,
         {{ nudge.clean_text(nudge.json_text('properties', 'ticket_id')) }} as ticket_id,
         {{ nudge.clean_text(nudge.json_text('properties', 'topic')) }} as ticket_topic
-    from events
-    where event_name = 'Ticket Created'
+    from {{ ref('int_events_attributed') }}
+    where
+        contact_id is not null
+        and event_name = 'Ticket Created'
+        and event_at <= {{ nudge.as_of() }}
 
 ),
 
@@ -55,15 +48,15 @@ support_page_views as (
     select
         message_id,
         contact_id,
-        event_at
-    from events
+        viewed_at as event_at
+    from {{ ref('int_page_views_parsed') }}
     where
-        event_name = 'Page Viewed'
+        contact_id is not null
         and (
-            lower({{ nudge.clean_text(nudge.json_text('properties', 'page_type')) }}) in (
+            page_type in (
                 {%- for page_type in page_types %}'{{ page_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
             )
-            or lower({{ nudge.clean_text(nudge.json_text('properties', 'path')) }}) in (
+            or lower(page_path) in (
                 {%- for page_type in page_types %}'/{{ page_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
             )
         )
