@@ -159,3 +159,31 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
         assert expected.rows, f"{model} is empty: the comparison would prove nothing"
         assert differences(expected, actual, []) == [], model
 
+
+# landed after the first run, each stamped as landed before its as_of
+LATE = [
+    event("l-1", "Page Viewed", "dan", "dan-phone", DAY_ONE + timedelta(hours=3), DAY_ONE),
+    event("l-2", "Product Viewed", "dan", "dan-phone", DAY_ONE + timedelta(hours=3), DAY_ONE),
+    event("l-3", "Product Added", "dan", "dan-phone", DAY_ONE + timedelta(hours=3), DAY_ONE),
+    event("l-4", "Email Opened", "dan", "dan-phone", DAY_ONE + timedelta(hours=3), DAY_ONE),
+]
+
+
+def test_a_rerun_as_of_the_same_instant_takes_the_rows_landed_late_since(tmp_path: Path) -> None:
+    # the rerun's inputs stamp the late rows with the same processed_as_of as the first run
+    rerun = tmp_path / "rerun.duckdb"
+    land(rerun, EVENTS_FIRST, IDENTIFIES_FIRST)
+    build(rerun, FIRST_AS_OF)
+    land(rerun, LATE, [])
+    build(rerun, FIRST_AS_OF)
+
+    at_once = tmp_path / "at_once.duckdb"
+    land(at_once, EVENTS_FIRST + LATE, IDENTIFIES_FIRST)
+    build(at_once, FIRST_AS_OF)
+
+    for model in MODELS:
+        expected = read_duckdb(at_once, f"select * from {model}")
+        actual = read_duckdb(rerun, f"select * from {model}")
+        late = read_duckdb(at_once, f"select message_id from {model} where message_id like 'l-%'")
+        assert late.rows, f"{model} holds no late row: the comparison would prove nothing"
+        assert differences(expected, actual, []) == [], model

@@ -100,7 +100,7 @@
         {#- what the inputs wrote since W: nothing they hold changed before the earliest landing among it -#}
         {%- set earliest = [watermark] -%}
         {%- for input in inputs -%}
-            {%- set landed = nudge._first_value('select min(received_at) from ' ~ input ~ ' where processed_as_of > ' ~ nudge.timestamp_literal(watermark)) -%}
+            {%- set landed = nudge._first_value('select min(received_at) from ' ~ input ~ ' where ' ~ nudge.written_after(watermark)) -%}
             {%- if landed is not none -%}
                 {%- do earliest.append(landed.replace(microsecond=0) - modules.datetime.timedelta(seconds=1)) -%}
             {%- endif -%}
@@ -108,6 +108,17 @@
         {%- set since = [since, earliest | min] | max -%}
     {%- endif -%}
     {{- return(since) -}}
+{%- endmacro %}
+
+{#-
+    The condition for an input's rows written after this model's run as of `watermark` (W):
+    processed_as_of > W; at a rerun as of W itself, processed_as_of >= W, because the inputs'
+    rerun stamps what it writes (rows landed late since, a table rebuilt) with W as the first
+    run did. The rerun then re-reads all the first run read, which replacing keys makes
+    harmless, instead of missing what landed between the two.
+-#}
+{% macro written_after(watermark) -%}
+    processed_as_of {{ '>=' if watermark == nudge.as_of_instant() else '>' }} {{ nudge.timestamp_literal(watermark) }}
 {%- endmacro %}
 
 {% macro _first_row(sql) -%}

@@ -70,7 +70,8 @@
     runs rewrites every event anything landed could change, and deletes none: touched_events),
     and, with `time_passed`, those whose time has come since W (an event may be stamped ahead
     of its landing). W, not `since`: `since` may lie before W (a second before the earliest
-    landing among those rows), and every row of a full build carries that build's as_of.
+    landing among those rows), and every row of a full build carries that build's as_of. At
+    a rerun as of W, the rows written at W (nudge.written_after).
     Everything when `since` is none.
 -#}
 {% macro attributed_events_changed(since, time_passed=false) -%}
@@ -78,8 +79,9 @@
     select * from {{ events }}
     {%- if since is not none %}
         {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
-        where processed_as_of > {{ nudge.timestamp_literal(watermark) }}
-        {%- if time_passed %}
+        where {{ nudge.written_after(watermark) }}
+        {#- at a rerun as of W no event's time has come since W -#}
+        {%- if time_passed and watermark < nudge.as_of_instant() %}
             union all
             select * from {{ events }}
             where
