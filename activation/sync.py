@@ -20,10 +20,10 @@ from typing import Any
 from . import diff, state
 from .batching import batches, chunks
 from .build_stamps import require_live_build
+from .client_stats import record_client_stats
 from .declarations import SEGMENT_COLUMN, SyncDeclaration
 from .destinations import Destination, build_destination
 from .destinations.base import EventRecord, MemberRecord, ProfileRecord
-from .destinations.limits import rows_truncated
 from .errors import ActivationError, DeclarationError
 from .fresh_suppressions import ERASED, FreshSuppressions
 from .leases import Lease, hold, sync_lease
@@ -186,17 +186,7 @@ def run_sync(
                 )
                 raise ActivationError(message) from None
             finally:
-                result.truncated = rows_truncated(client)
-                stats = getattr(getattr(client, "client", None), "stats", None)
-                if stats is not None:
-                    result.api_calls = stats.api_calls
-                    result.write_calls = stats.write_calls
-                    result.rate_limited = stats.rate_limited
-                    result.request_retries = stats.retries
-                    result.server_errors = stats.server_errors
-                    result.timeouts = stats.timeouts
-                    result.connection_errors = stats.connection_errors
-                    result.throttle_seconds = round(stats.throttle_seconds, 3)
+                record_client_stats(client, result)
                 result.finished_at = state.utcnow()
                 result.duration_seconds = (result.finished_at - result.started_at).total_seconds()
                 state.finish_run(warehouse, result)

@@ -151,6 +151,12 @@ def test_unavailable_klaviyo_costs_no_attempt_and_the_run_says_so(
     assert sql(wh, "select status, not_attempted from activation.send_runs") == [
         ("unavailable", 12)
     ]
+    # the run's history says what the ESP did: each call's two requests answered 503, the
+    # second a retry
+    assert (down.server_errors, down.request_retries) == (6, 3)
+    assert sql(
+        wh, "select api_calls, server_errors, request_retries, timeouts from activation.send_runs"
+    ) == [(6, 6, 3, 0)]
     # more runs than the attempt limit while it stays down: still nothing given up
     for _ in range(3):
         assert run_sends(wh, settings(sandbox.base_url, max_attempts=2), max_attempts=2).status == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..warehouse import WarehouseConnection
-from ..warehouse.tables import Table, integer, text, timestamp
+from ..warehouse.tables import Table, double, integer, text, timestamp
 
 if TYPE_CHECKING:
     from .runner import SendRunResult
@@ -33,6 +33,12 @@ RUNS = Table(
             )
         ),
         text("status", nullable=False),
+        # added later: appended, nullable (Table's migration rule)
+        *(
+            integer(name)
+            for name in ("request_retries", "server_errors", "timeouts", "connection_errors")
+        ),
+        double("throttle_seconds"),
     ),
     primary_key=("run_id",),
 )
@@ -51,22 +57,17 @@ def start_run(warehouse: WarehouseConnection, result: SendRunResult) -> None:
     )
 
 
+# written when the run finishes, from SendRunResult attributes of the same name
+_MEASURES = tuple(
+    name
+    for name in RUNS.column_names
+    if name not in ("run_id", "destination_target", "trigger_key", "started_at")
+)
+
+
 def finish_run(warehouse: WarehouseConnection, result: SendRunResult) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in _MEASURES)
     warehouse.execute(
-        f"update {RUNS_TABLE} set finished_at = ?, candidates = ?, sent = ?, failed = ?,"
-        " skipped = ?, not_attempted = ?, api_calls = ?, write_calls = ?, rate_limited = ?,"
-        " status = ? where run_id = ?",
-        [
-            result.finished_at,
-            result.candidates,
-            result.sent,
-            result.failed,
-            result.skipped,
-            result.not_attempted,
-            result.api_calls,
-            result.write_calls,
-            result.rate_limited,
-            result.status,
-            result.run_id,
-        ],
+        f"update {RUNS_TABLE} set {assignments} where run_id = ?",
+        (*(getattr(result, name) for name in _MEASURES), result.run_id),
     )

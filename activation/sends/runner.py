@@ -36,9 +36,9 @@ from typing import Any
 from .. import state
 from ..batching import chunks
 from ..build_stamps import require_live_build
+from ..client_stats import record_client_stats
 from ..destinations import Destination, build_destination
 from ..destinations.base import EventRecord
-from ..destinations.limits import rows_truncated
 from ..errors import ActivationError
 from ..fresh_preferences import FreshPreferences
 from ..fresh_suppressions import ERASED, FreshSuppressions
@@ -118,6 +118,11 @@ class SendRunResult:
     api_calls: int = 0
     write_calls: int = 0
     rate_limited: int = 0
+    request_retries: int = 0  # requests sent again after a 429, 5xx, timeout or dropped connection
+    server_errors: int = 0
+    timeouts: int = 0
+    connection_errors: int = 0
+    throttle_seconds: float = 0.0  # time the client's rate limiter held requests
     truncated: int = 0  # sends that left with strings cut to the destination's limits
     status: str = "running"
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
@@ -350,12 +355,7 @@ def _deliver(
         message = redact(f"triggered sends failed: {exc}", settings.secrets)
         raise ActivationError(message) from None
     finally:
-        result.truncated = rows_truncated(client)
-        stats = getattr(getattr(client, "client", None), "stats", None)
-        if stats is not None:
-            result.api_calls = stats.api_calls
-            result.write_calls = stats.write_calls
-            result.rate_limited = stats.rate_limited
+        record_client_stats(client, result)
         result.finished_at = gate.clock()
         history.finish_run(warehouse, result)
         if owned:
