@@ -5,8 +5,7 @@
     One row per attributed Page Viewed up to `as_of`, known contact or not, its properties
     read once: page_type (lower case), path (as page_path), title, category and url, blank text
     as null.
-    Incremental: the events int_events_attributed wrote since the last run, and those whose
-    time has come since (an event may be stamped ahead of its landing).
+    Incremental on the events int_events_attributed changed (README, "Incremental processing").
 -#}
 
 with

@@ -4,8 +4,7 @@
 {#-
     One row per attributed Product Viewed of a known contact up to `as_of`, its properties
     read once: product_id, name, category and price as the event sent them.
-    Incremental: the events int_events_attributed wrote since the last run, and those whose
-    time has come since (an event may be stamped ahead of its landing).
+    Incremental on the events int_events_attributed changed (README, "Incremental processing").
 -#}
 
 with
