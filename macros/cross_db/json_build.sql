@@ -76,7 +76,7 @@
 {#- One value as JSON text (kinds as in json_object_text_typed); never null. -#}
 {% macro json_value_text(expr, kind='string') -%}
     {%- if kind == 'string' -%}
-        coalesce({{ dbt.concat(["'\"'", nudge.json_escape(dbt.cast(expr, dbt.type_string())), "'\"'"]) }}, 'null')
+        coalesce({{ nudge.json_quoted(dbt.cast(expr, dbt.type_string())) }}, 'null')
     {%- elif kind == 'number' -%}
         coalesce({{ dbt.cast(expr, dbt.type_string()) }}, 'null')
     {%- elif kind == 'json' -%}
@@ -86,6 +86,24 @@
     {%- endif -%}
 {%- endmacro %}
 
+
+{#- Text as a JSON string: quoted and escaped (json_escape); null stays null. -#}
+{% macro json_quoted(expr) -%}
+    {{- return(adapter.dispatch('json_quoted', 'nudge')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__json_quoted(expr) -%}
+    {{ dbt.concat(["'\"'", nudge.json_escape(expr), "'\"'"]) }}
+{%- endmacro %}
+
+{#-
+    DuckDB's own writer, ~10x faster than the five replaces on the payloads' strings and the
+    same text for every string staging lets through (it escapes the other control
+    characters as \u00XX, which staging quarantines).
+-#}
+{% macro duckdb__json_quoted(expr) -%}
+    cast(to_json({{ expr }}) as {{ dbt.type_string() }})
+{%- endmacro %}
 
 {#-
     Text escaped for a JSON string: backslash, double quote, newline, carriage return and
