@@ -2,7 +2,7 @@
     Deterministic keys and buckets, identical on every engine: md5 of '|'-delimited text
     (md5 gives the same lowercase hex on DuckDB, PostgreSQL, Spark, Snowflake and BigQuery's
     to_hex(md5()) through dbt.hash), and buckets read from that hex with plain string
-    functions, so no engine-specific hex-to-integer conversion is involved.
+    functions by default (macros/cross_db/hex_number.sql, where DuckDB and PostgreSQL cast).
 -#}
 
 {#- The '|'-joined text of expressions, each cast to text. -#}
@@ -33,8 +33,5 @@
 -#}
 {% macro hash_bucket(salt, expressions, buckets=100) -%}
     {%- set hex = dbt.hash(nudge.delimited_text(["'" ~ salt ~ "'"] + expressions)) -%}
-    (({% for i in range(6) -%}
-        ({{ dbt.position('substr(' ~ hex ~ ', ' ~ (i + 1) ~ ', 1)', "'0123456789abcdef'") }} - 1) * {{ 16 ** (5 - i) }}
-        {%- if not loop.last %} + {% endif -%}
-    {%- endfor %}) % {{ buckets }})
+    ({{ nudge.hex_prefix_number(hex, 6) }} % {{ buckets }})
 {%- endmacro %}
