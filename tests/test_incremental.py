@@ -88,6 +88,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_cart_events_parsed",
     "intermediate.int_product_views_parsed",
     "intermediate.int_page_views_parsed",
+    "intermediate.int_order_lines_parsed",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -97,6 +98,7 @@ INCREMENTAL_SELECTED = [
     "+int_cart_events_parsed",
     "+int_product_views_parsed",
     "+int_page_views_parsed",
+    "+int_order_lines_parsed",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]
