@@ -89,6 +89,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_product_views_parsed",
     "intermediate.int_page_views_parsed",
     "intermediate.int_order_lines_parsed",
+    "intermediate.int_order_events_parsed",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -99,6 +100,7 @@ INCREMENTAL_SELECTED = [
     "+int_product_views_parsed",
     "+int_page_views_parsed",
     "+int_order_lines_parsed",
+    "+int_order_events_parsed",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

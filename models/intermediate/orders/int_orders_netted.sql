@@ -8,24 +8,23 @@ with
 
 events as (
 
-    select * from {{ ref('int_events_attributed') }}
-    where event_name in ('Order Completed', 'Order Refunded')
+    select * from {{ ref('int_order_events_parsed') }}
 
 ),
 
 order_events as (
 
     select
-        {{ nudge.clean_text(nudge.json_text('properties', 'order_id')) }} as order_id,
+        order_id,
         contact_id,
         message_id,
         event_at as ordered_at,
         received_at,
         channel,
-        {{ nudge.json_number('properties', 'total') }} as order_total,
-        {{ nudge.clean_text(nudge.json_text('properties', 'coupon')) }} as coupon,
+        total as order_total,
+        coupon,
         row_number() over (
-            partition by {{ nudge.clean_text(nudge.json_text('properties', 'order_id')) }}
+            partition by order_id
             order by event_at, received_at, message_id
         ) as occurrence
     from events
@@ -43,8 +42,8 @@ orders as (
 refund_events as (
 
     select
-        {{ nudge.clean_text(nudge.json_text('properties', 'order_id')) }} as order_id,
-        {{ nudge.json_number('properties', 'total') }} as refund_total,
+        order_id,
+        total as refund_total,
         event_at as refunded_at
     from events
     where event_name = 'Order Refunded'
