@@ -111,14 +111,16 @@ class Store:
 
 
 def people(path: Path) -> list[tuple[str, str]]:
-    """(contact_id, address) of synced contacts, those with the most ledger rows first."""
+    """(contact_id, address) of synced contacts, those who ordered first (rows keyed by
+    their order events), then those with the most ledger rows."""
     rows = query(
         path,
         "select p.contact_id, lower(trim(p.email)) as address"
         " from contacts.contact_profiles as p"
         " inner join activation.sync_state as s on s.record_key = lower(trim(p.email))"
         " left join activation.send_ledger as l on l.contact_id = p.contact_id"
-        " group by all order by count(l.send_key) desc, p.contact_id",
+        " group by all order by"
+        " max(p.orders_count) > 0 desc, count(l.send_key) desc, p.contact_id",
     )
     return [(str(contact), str(address)) for contact, address in rows]
 
@@ -231,6 +233,47 @@ def test_the_person_is_in_no_table_in_clear_and_nobody_else_lost_anything(store:
         "select count(*) from contacts.contact_profiles where lower(email) = ?",
         [store.other],
     ) == [(1,)]
+
+
+def test_no_table_keeps_a_row_of_the_persons_events(store: Store) -> None:
+    """Rows keyed by event, not naming the person (an order's lines, an anonymous page view),
+    go with the person's events: nothing built from them outlives the erasure."""
+    erased_events = _erased_message_ids(store)
+    assert erased_events
+    keyed = query(
+        store.before,
+        "select table_schema, table_name from information_schema.columns"
+        " where column_name = 'message_id'"
+        " and table_schema not in ('raw', 'main', 'activation') order by all",
+    )
+    held_before = {
+        f"{schema}.{table}": _rows_of(store.before, schema, table, erased_events)
+        for schema, table in keyed
+    }
+    assert held_before["intermediate.int_order_lines_parsed"] > 0  # the person ordered
+    assert held_before["intermediate.int_page_views_parsed"] > 0
+    held_after = {
+        f"{schema}.{table}": _rows_of(store.erased, schema, table, erased_events)
+        for schema, table in keyed
+    }
+    assert {relation: n for relation, n in held_after.items() if n} == {}
+
+
+def _erased_message_ids(store: Store) -> set[str]:
+    """The message ids of the raw events the erasure deleted."""
+    before = {str(m) for (m,) in query(store.before, "select distinct message_id from raw.events")}
+    after = {str(m) for (m,) in query(store.erased, "select distinct message_id from raw.events")}
+    return before - after
+
+
+def _rows_of(path: Path, schema: str, table: str, message_ids: set[str]) -> int:
+    (count,) = query(
+        path,
+        f'select count(*) from "{schema}"."{table}"'
+        " where message_id in (select unnest(?::varchar[]))",
+        [sorted(message_ids)],
+    )[0]
+    return int(count)
 
 
 def test_the_ledger_keeps_the_sends_under_keys_nothing_can_recompute(store: Store) -> None:

@@ -2,7 +2,8 @@
 {%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
 
 {#-
-    One row per attributed Page Viewed up to `as_of`, known contact or not, its properties
+    One row per attributed Page Viewed up to `as_of`, known contact or not (its device's
+    anonymous_id kept, so erasing a person finds their anonymous views), its properties
     read once: page_type (lower case), path (as page_path), title, category and url, blank text
     as null.
     Incremental on the events int_events_attributed changed (README, "Incremental processing").
@@ -21,6 +22,7 @@ final as (
     select
         message_id,
         contact_id,
+        anonymous_id,
         event_at as viewed_at,
         lower({{ nudge.clean_text(nudge.json_text('properties', 'page_type')) }}) as page_type,
         {{ nudge.clean_text(nudge.json_text('properties', 'path')) }} as page_path,

@@ -3,7 +3,8 @@
 
 {#-
     One row per attributed Order Completed or Order Refunded, its properties read once:
-    order_id and coupon (blank text as null) and total (null when not a number).
+    order_id and coupon (blank text as null) and total (null when not a number). The
+    buyer's contact_id and anonymous_id are kept, so erasing a person finds their rows.
     Incremental on the events int_events_attributed changed (README, "Incremental processing").
 -#}
 
@@ -21,6 +22,7 @@ final as (
         message_id,
         event_name,
         contact_id,
+        anonymous_id,
         event_at,
         received_at,
         channel,

@@ -4,7 +4,8 @@
 {#-
     One row per line of each attributed Order Completed: its `products` array, up to var
     max_order_lines lines, read with an index spine so every engine unnests it the same way.
-    Lines without a product_id are left out. product_id, name and category as the event
+    Lines without a product_id are left out. The buyer's contact_id and anonymous_id are
+    kept, so erasing a person finds their lines. product_id, name and category as the event
     sent them (blank text as null); price to the cent; quantity in whole units, 1 when
     absent or not positive.
     Incremental on the events int_events_attributed changed (README, "Incremental
@@ -29,6 +30,8 @@ order_events as (
 
     select
         message_id,
+        contact_id,
+        anonymous_id,
         properties,
         {{ nudge.json_array_length('properties', 'products') }} as line_count
     from attributed
@@ -40,6 +43,8 @@ lines as (
 
     select
         order_events.message_id,
+        order_events.contact_id,
+        order_events.anonymous_id,
         line_indexes.line_index,
         {{ nudge.clean_text(nudge.json_array_item_text('order_events.properties', 'products', 'line_indexes.line_index', 'product_id')) }}
             as product_id,
@@ -62,6 +67,8 @@ final as (
     select
         message_id,
         cast(line_index + 1 as {{ dbt.type_int() }}) as line_number,
+        contact_id,
+        anonymous_id,
         product_id,
         product_name,
         category,
