@@ -14,17 +14,19 @@
     `dbt build --full-refresh` repairs it.
 -#}
 
-{#- The model config: incremental where the engine can delete by key, else a table. -#}
-{% macro incremental_config(unique_key) -%}
-    {{- return(adapter.dispatch('incremental_config', 'nudge')(unique_key)) -}}
+{#- The model config: incremental where the engine can delete by key, else a table. A model
+    with an enforced contract takes strategy delete+insert (its batch has exactly its
+    columns) and on_schema_change append_new_columns (dbt's rule for contracts). -#}
+{% macro incremental_config(unique_key, strategy='replace_keys', on_schema_change='ignore') -%}
+    {{- return(adapter.dispatch('incremental_config', 'nudge')(unique_key, strategy, on_schema_change)) -}}
 {%- endmacro %}
 
-{% macro default__incremental_config(unique_key) -%}
+{% macro default__incremental_config(unique_key, strategy, on_schema_change) -%}
     {{- return({
         'materialized': 'incremental',
-        'incremental_strategy': 'replace_keys',
+        'incremental_strategy': strategy,
         'unique_key': unique_key,
-        'on_schema_change': 'ignore',
+        'on_schema_change': on_schema_change,
     }) -}}
 {%- endmacro %}
 
@@ -32,7 +34,7 @@
     Spark without Delta / Iceberg tables has neither delete nor merge, and insert_overwrite
     replaces whole partitions, not the keys a late event touches: rebuild the table each run.
 -#}
-{% macro spark__incremental_config(unique_key) -%}
+{% macro spark__incremental_config(unique_key, strategy, on_schema_change) -%}
     {{- return({'materialized': 'table'}) -}}
 {%- endmacro %}
 
@@ -40,7 +42,7 @@
     dbt-bigquery's incremental materialization accepts only its own strategies (merge,
     insert_overwrite, microbatch), not replace_keys: rebuild the table each run, as on Spark.
 -#}
-{% macro bigquery__incremental_config(unique_key) -%}
+{% macro bigquery__incremental_config(unique_key, strategy, on_schema_change) -%}
     {{- return({'materialized': 'table'}) -}}
 {%- endmacro %}
 

@@ -7,13 +7,27 @@
     `most` keys, the query itself.
 -#}
 {% macro keys_listed(column, query, most=var('incremental_listed_keys_max')) -%}
-    {%- set found = none -%}
-    {%- if execute and is_incremental() -%}
-        {#- nulls dropped here: a `where` on the key would be pushed down to every row -#}
-        {%- set found = run_query(
-            'select distinct ' ~ column ~ ' from (' ~ query ~ ') as listed limit ' ~ (most | int + 2)
-        ).columns[0].values() | reject('none') | list -%}
+    {{- nudge.keys_in(column, nudge.keys_found(column, query, most), query, most) -}}
+{%- endmacro %}
+
+
+{#- The keys `query` returns in its `column` (nulls dropped), or none when there are more
+    than `most` or this is not an incremental run: run once, for a model that needs the keys
+    in more than one place (keys_in). -#}
+{% macro keys_found(column, query, most=var('incremental_listed_keys_max')) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{- return(none) -}}
     {%- endif -%}
+    {#- nulls dropped here: a `where` on the key would be pushed down to every row -#}
+    {%- set found = run_query(
+        'select distinct ' ~ column ~ ' from (' ~ query ~ ') as listed limit ' ~ (most | int + 2)
+    ).columns[0].values() | reject('none') | list -%}
+    {{- return(found if found | length <= most | int else none) -}}
+{%- endmacro %}
+
+
+{#- `column in (…)`: the keys keys_found returned as literals, else `query` itself. -#}
+{% macro keys_in(column, found, query, most=var('incremental_listed_keys_max')) -%}
     {%- if found is not none and found | length == 0 -%}
         1 = 0
     {%- elif found is not none and found | length <= most | int -%}

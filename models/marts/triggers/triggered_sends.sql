@@ -1,72 +1,44 @@
+{%- set materialization = nudge.incremental_config('send_key', strategy='delete+insert', on_schema_change='append_new_columns') %}
+{%- do materialization.update({'post_hook': [
+    "{{ nudge.triggered_sends_completed(ref('int_trigger_sends_timed')) }}",
+]}) %}
+{{ config(**materialization) }}
+
 {#-
     One row per send (contact_id, trigger_key, series_id, step) of every trigger as of
-    `as_of` (docs/contracts/behaviors.md, "Triggers" and "Guardrails"): the series of every
-    model tagged `trigger` (models/marts/triggers/definitions/), filtered for re-entry,
-    expanded into steps with seeds/trigger_catalog.csv, deferred out of quiet hours, given
-    their send-time optimization arm and send_after (macros/triggers/send_time.sql), and
-    given one status by the ledger, cancellation and the guardrails in order
-    (macros/triggers/). Adding a trigger is adding its model there, its catalog row and its
-    depends_on line below (kept alphabetical): dbt learns a model's upstream models while
-    parsing, before the graph the macro reads exists, and the build fails naming any
-    trigger model missing here.
+    `as_of` (docs/contracts/behaviors.md, "Triggers" and "Guardrails"): the sends of
+    int_trigger_sends_timed (series, re-entry, steps, quiet hours, send-time optimization,
+    expiry, holdout, variant, payload), each given one status by the ledger, cancellation and
+    the guardrails in order (macros/triggers/).
+
+    Incremental: every send's status is decided again on each run (from a narrow read of
+    its times and keys), and only the sends whose status, reason or sent_at changed, or
+    whose row int_trigger_sends_timed rewrote since the last run, are written again; the
+    others get the run's as_of, and sends that no longer exist are deleted
+    (triggered_sends_completed). A run as of an instant before the last one rewrites all.
 -#}
 
--- depends_on: {{ ref('trigger_anniversary') }}
--- depends_on: {{ ref('trigger_at_risk_checkin') }}
--- depends_on: {{ ref('trigger_back_in_stock') }}
--- depends_on: {{ ref('trigger_birthday') }}
--- depends_on: {{ ref('trigger_browse_abandonment') }}
--- depends_on: {{ ref('trigger_cart_abandonment') }}
--- depends_on: {{ ref('trigger_category_interest') }}
--- depends_on: {{ ref('trigger_content_followup') }}
--- depends_on: {{ ref('trigger_cross_sell') }}
--- depends_on: {{ ref('trigger_post_purchase_review') }}
--- depends_on: {{ ref('trigger_price_drop') }}
--- depends_on: {{ ref('trigger_reengagement') }}
--- depends_on: {{ ref('trigger_replenishment') }}
--- depends_on: {{ ref('trigger_review_thanks') }}
--- depends_on: {{ ref('trigger_sunset') }}
--- depends_on: {{ ref('trigger_support_followup') }}
--- depends_on: {{ ref('trigger_vip_welcome') }}
--- depends_on: {{ ref('trigger_welcome') }}
--- depends_on: {{ ref('trigger_winback') }}
+{%- set last_as_of = nudge._first_value('select max(as_of) from ' ~ this) if is_incremental() else none %}
+{%- set rewrites_all = last_as_of is none or last_as_of > nudge.as_of_instant() %}
 
 with
 
-series as (
+timed as (
 
-    {{ nudge.trigger_series_rows() }}
-
-),
-
--- the same rows again, for the re-entry window to read only their keys
-series_keys as (
-
-    {{ nudge.trigger_series_rows() }}
-
-),
-
-catalog as (
-
-    select * from {{ ref('trigger_catalog') }}
-
-),
-
-kept_series as (
-
-    {{ nudge.trigger_series_reentry_filtered('series', 'series_keys', 'catalog') }}
-
-),
-
-steps as (
-
-    {{ nudge.trigger_series_steps('kept_series', 'catalog') }}
-
-),
-
-timezones as (
-
-    select * from {{ ref('int_contact_timezones_resolved') }}
+    select
+        send_key,
+        contact_id,
+        trigger_key,
+        priority,
+        topic,
+        scheduled_at,
+        due_at,
+        send_after,
+        expires_at,
+        cancelled_at,
+        cancel_reason,
+        is_held_out
+    from {{ ref('int_trigger_sends_timed') }}
 
 ),
 
@@ -112,47 +84,10 @@ topic_preferences as (
 
 ),
 
-timed as (
-
-    select
-        steps.*,
-        {{ nudge.trigger_send_key('steps.contact_id', 'steps.trigger_key', 'steps.series_id', 'steps.step') }} as send_key,
-        coalesce(timezones.timezone, 'UTC') as timezone
-    from steps
-    left join timezones
-        on steps.contact_id = timezones.contact_id
-
-),
-
-deferred as (
-
-    {{ nudge.quiet_hours_deferred('timed', 'scheduled_at', 'timezone', 'quiet_hours_opt_out') }}
-
-),
-
-preferred_hours as (
-
-    select * from {{ ref('int_send_hours_preferred') }}
-
-),
-
-population_hour as (
-
-    select * from {{ ref('int_send_hours_preferred_population') }}
-
-),
-
-optimized as (
-
-    {{ nudge.send_time_optimized('deferred', 'preferred_hours', 'population_hour') }}
-
-),
-
 checked as (
 
     select
-        optimized.*,
-        {{ nudge.send_expires_at('optimized.due_at') }} as expires_at,
+        timed.*,
         ledger.sent_at as ledger_sent_at,
         ledger.skipped_reason as ledger_skipped_reason,
         ledger.expired_reason as ledger_expired_reason,
@@ -161,18 +96,16 @@ checked as (
             as suppression_reason,
         coalesce(not topic_preferences.is_subscribed, false) as is_topic_opted_out,
         profiles.frequency_window_days,
-        {{ nudge.send_cap_key('profiles.email_key', 'optimized.contact_id') }} as cap_key,
-        {{ nudge.is_held_out('optimized.contact_id', 'optimized.trigger_key') }} as is_held_out,
-        {{ nudge.ab_variant('optimized.contact_id', 'optimized.trigger_key', 'optimized.variant_b_pct') }} as variant
-    from optimized
+        {{ nudge.send_cap_key('profiles.email_key', 'timed.contact_id') }} as cap_key
+    from timed
     left join ledger
-        on optimized.send_key = ledger.send_key
+        on timed.send_key = ledger.send_key
     left join profiles
-        on optimized.contact_id = profiles.contact_id
+        on timed.contact_id = profiles.contact_id
     left join topic_preferences
         on
             profiles.email_key = topic_preferences.email_key
-            and optimized.topic = topic_preferences.topic
+            and timed.topic = topic_preferences.topic
 
 ),
 
@@ -186,31 +119,57 @@ capped as (
 
     {{ nudge.trigger_sends_capped('statused', 'recent_sends') }}
 
+){%- if not rewrites_all %},
+
+-- the sends to write again: a new status, reason or sent_at, or a row rewritten upstream
+changed as (
+
+    select capped.send_key
+    from capped
+    left join {{ this }} as last_built
+        on capped.send_key = last_built.send_key
+    where
+        last_built.send_key is null
+        or capped.capped_status is distinct from last_built.status
+        or capped.capped_status_reason is distinct from last_built.status_reason
+        or capped.ledger_sent_at is distinct from last_built.sent_at
+    union
+    select send_key
+    from {{ ref('int_trigger_sends_timed') }}
+    where {{ nudge.written_after(last_as_of) }}
+
 )
+{%- endif %}
 
 select
-    cast(send_key as {{ dbt.type_string() }}) as send_key,
-    contact_id,
-    trigger_key,
-    series_id,
-    cast(step as {{ dbt.type_int() }}) as step,
-    anchor_at,
-    scheduled_at,
-    due_at,
-    send_after,
-    cast(send_time_arm as {{ dbt.type_string() }}) as send_time_arm,
-    cast(capped_status as {{ dbt.type_string() }}) as status,
-    cast(capped_status_reason as {{ dbt.type_string() }}) as status_reason,
-    cast(variant as {{ dbt.type_string() }}) as variant,
-    cast(priority as {{ dbt.type_int() }}) as priority,
-    esp_metric,
-    cast(topic as {{ dbt.type_string() }}) as topic,
-    cast({{ nudge.json_object_prepend('payload', 'incentive', nudge.json_boolean('is_incentive')) }} as {{ dbt.type_string() }}) as payload,
-    is_incentive,
-    timezone,
-    cast(quiet_hours_opt_out as {{ dbt.type_boolean() }}) as quiet_hours_opt_out,
-    cancelled_at,
-    ledger_sent_at as sent_at,
-    trigger_model,
+    sends.send_key,
+    sends.contact_id,
+    sends.trigger_key,
+    sends.series_id,
+    sends.step,
+    sends.anchor_at,
+    sends.scheduled_at,
+    sends.due_at,
+    sends.send_after,
+    sends.send_time_arm,
+    cast(capped.capped_status as {{ dbt.type_string() }}) as status,
+    cast(capped.capped_status_reason as {{ dbt.type_string() }}) as status_reason,
+    sends.variant,
+    sends.priority,
+    sends.esp_metric,
+    sends.topic,
+    sends.payload,
+    sends.is_incentive,
+    sends.timezone,
+    sends.quiet_hours_opt_out,
+    sends.cancelled_at,
+    capped.ledger_sent_at as sent_at,
+    sends.trigger_model,
     {{ nudge.as_of() }} as as_of
 from capped
+inner join {{ ref('int_trigger_sends_timed') }} as sends
+    on capped.send_key = sends.send_key
+{% if not rewrites_all -%}
+    inner join changed
+        on capped.send_key = changed.send_key
+{% endif -%}
