@@ -15,8 +15,8 @@
     Incremental per contact: a run recomputes the sends of the contacts whose inputs changed
     since the last one, found by fingerprint (macros/cross_db/fingerprint.sql): their series
     rows, time zone or preferred send hour (inputs_fingerprint); every contact when the
-    catalog, the population's send hour or this pipeline's SQL (vars included) changed
-    (settings_fingerprint).
+    catalog, the population's send hour or the SQL of this pipeline or of triggered_sends
+    (vars included) changed (settings_fingerprint).
 -#}
 
 -- depends_on: {{ ref('trigger_anniversary') }}
@@ -39,6 +39,8 @@
 -- depends_on: {{ ref('trigger_welcome') }}
 -- depends_on: {{ ref('trigger_winback') }}
 
+{#- rendered once: it reads every trigger table's columns -#}
+{%- set series_rows = nudge.trigger_series_rows() %}
 {%- set series_columns = ['trigger_key'] + (nudge.trigger_series_columns() | map(attribute=0) | list) + ['trigger_model'] %}
 {%- set catalog_columns = adapter.get_columns_in_relation(ref('trigger_catalog')) | map(attribute='name') | list %}
 
@@ -52,29 +54,29 @@
 {%- set holdout = nudge.is_held_out('contact_id', 'trigger_key') %}
 {%- set variant = nudge.ab_variant('contact_id', 'trigger_key', 'variant_b_pct') %}
 {%- set payload = nudge.json_object_prepend('payload', 'incentive', nudge.json_boolean('is_incentive')) %}
-{%- set logic = [model.raw_code, reentry_filtered, expanded, send_key, deferral, optimization, expiry, holdout, variant, payload] | join('\n') %}
+{#- triggered_sends copies these rows into the ones it rewrites: its own SQL counts too -#}
+{%- set sends_model = graph.nodes.get('model.nudge.triggered_sends') if execute else none %}
+{%- set logic = [
+    model.raw_code, sends_model.raw_code if sends_model else '',
+    reentry_filtered, expanded, send_key, deferral, optimization, expiry, holdout, variant, payload,
+] | join('\n') %}
 
 {%- set fingerprints -%}
-    with
-    series as (
-        select * from ({{ nudge.trigger_series_rows() }}) as series
-        where __touched__
-    ),
-    series_fingerprints as (
-        select
-            contact_id,
-            {{ nudge.fingerprint_agg(nudge.row_fingerprint(series_columns)) }} as series_fingerprint
-        from series
-        group by contact_id
-    )
     select
         series_fingerprints.contact_id,
         {{ nudge.row_fingerprint([
-            'series_fingerprint',
+            'series_fingerprints.series_fingerprint',
             "coalesce(timezones.timezone, 'UTC')",
             'preferred_hours.preferred_send_hour',
         ]) }} as inputs_fingerprint
-    from series_fingerprints
+    from (
+        select
+            contact_id,
+            {{ nudge.fingerprint_agg(nudge.row_fingerprint(series_columns)) }} as series_fingerprint
+        from ({{ series_rows }}) as series
+        where __touched__
+        group by contact_id
+    ) as series_fingerprints
     left join {{ ref('int_contact_timezones_resolved') }} as timezones
         on series_fingerprints.contact_id = timezones.contact_id
     left join {{ ref('int_send_hours_preferred') }} as preferred_hours
@@ -118,7 +120,7 @@ with
 
 touched_series as (
 
-    select * from ({{ nudge.trigger_series_rows() }}) as series
+    select * from ({{ series_rows }}) as series
     where {{ is_touched }}
 
 ),
@@ -126,7 +128,7 @@ touched_series as (
 -- the same rows again, for the re-entry window to read only their keys
 touched_series_keys as (
 
-    select * from ({{ nudge.trigger_series_rows() }}) as series
+    select * from ({{ series_rows }}) as series
     where {{ is_touched }}
 
 ),

@@ -1,0 +1,254 @@
+"""The incremental trigger cycle (models/intermediate/triggers/int_trigger_sends_timed.sql,
+models/marts/triggers/triggered_sends.sql): a warehouse built run after run, as the
+15-minute job does, holds after each run the same sends, statuses and timed rows as a
+`--full-refresh` of the two models on the same data, while the runs in between rewrite only
+the contacts and sends that changed.
+
+Between runs, raw rows land up to the run's instant, the ledger records sends (sent, and
+skipped at send time), a var that the timed rows depend on changes, a run repeats the same
+instant, and one replays an earlier instant.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from activation.sends.ledger import LEDGER_COLUMNS, LEDGER_TABLE, ensure_ledger
+from activation.warehouse import Warehouse
+from nudge.dbt_runner import run_dbt
+from nudge.generator import generate
+from nudge.raw_copy import copy_raw_to_postgres
+from tests.engines.postgres import PostgresServer
+from tests.engines.results import differences, read_duckdb, read_postgres
+
+pytestmark = pytest.mark.slow
+
+START = datetime(2026, 10, 20)
+RAW_TABLES = {"events": "received_at", "identifies": "received_at", "product_catalog": "updated_at"}
+TIMED = "intermediate.int_trigger_sends_timed"
+# every column but processed_as_of, which is when the row was written
+TIMED_COMPARED = ", ".join(
+    [
+        "send_key",
+        "contact_id",
+        "trigger_key",
+        "series_id",
+        "step",
+        "anchor_at",
+        "scheduled_at",
+        "due_at",
+        "send_after",
+        "send_time_arm",
+        "expires_at",
+        "cancelled_at",
+        "cancel_reason",
+        "is_held_out",
+        "variant",
+        "priority",
+        "esp_metric",
+        "topic",
+        "payload",
+        "is_incentive",
+        "timezone",
+        "quiet_hours_opt_out",
+        "trigger_model",
+        "inputs_fingerprint",
+        "settings_fingerprint",
+    ]
+)
+SENDS = "triggers.triggered_sends"
+TRIGGER_MODELS = ("int_trigger_sends_timed", "triggered_sends")
+TARGET = "klaviyo:test#key-sha256:000000000000"
+
+
+@dataclass(frozen=True)
+class Step:
+    as_of: datetime
+    vars: dict[str, object]
+    timed_rows: int
+    timed_rewritten: int
+    differences: dict[str, list[Any]]
+
+
+def _run(
+    warehouse: Path,
+    as_of: datetime,
+    select: list[str],
+    *extra: str,
+    vars: dict[str, object] | None = None,
+    **dbt: Any,
+) -> None:
+    run_dbt(
+        ["build", "--exclude-resource-type", "test", "unit_test", *extra, "--select", *select],
+        warehouse,
+        dbt_vars={"as_of": as_of.isoformat(sep=" "), **(vars or {})},
+        quiet=True,
+        **dbt,
+    )
+
+
+def _land(source: Path, warehouse: Path, until: datetime) -> None:
+    """The raw rows received by `until` that the warehouse does not hold yet."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{source}' as source (read_only)")
+        con.execute("create schema if not exists raw")
+        for table, cursor in RAW_TABLES.items():
+            con.execute(
+                f"create table if not exists raw.{table} as from source.raw.{table} limit 0"
+            )
+            con.execute(
+                f"insert into raw.{table} select * from source.raw.{table}"
+                f" where try_cast({cursor} as timestamp) <= timestamp '{until}'"
+                f" and try_cast({cursor} as timestamp) > coalesce("
+                f"(select max(try_cast({cursor} as timestamp)) from raw.{table}),"
+                " timestamp '1970-01-01')"
+            )
+
+
+def _record_sends(warehouse: Path, at: datetime) -> int:
+    """The ledger sends half of the due sends and skips a quarter at send time."""
+    with Warehouse(warehouse) as connection:
+        ensure_ledger(connection)
+    due = read_duckdb(
+        warehouse,
+        "select send_key, contact_id, trigger_key, step, series_id, variant, due_at,"
+        f" timezone from {SENDS} where status = 'due' order by send_key",
+    ).as_dicts()
+    rows = []
+    for i, send in enumerate(due):
+        if i % 4 == 3:
+            continue
+        sent = i % 4 in (0, 1)
+        row = {
+            **send,
+            "destination_target": TARGET,
+            "status": "sent" if sent else "skipped",
+            "status_reason": None if sent else "unsubscribed",
+            "attempts": 1,
+            "created_at": at,
+            "updated_at": at,
+            "sent_at": at if sent else None,
+            "first_attempt_at": at,
+        }
+        rows.append(tuple(row.get(column) for column in LEDGER_COLUMNS))
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany(
+            f"insert into {LEDGER_TABLE} ({', '.join(LEDGER_COLUMNS)})"
+            f" values ({', '.join('?' * len(LEDGER_COLUMNS))})",
+            rows,
+        )
+    return len(rows)
+
+
+def _differences(
+    warehouse: Path, tmp_path: Path, as_of: datetime, vars: dict[str, object]
+) -> dict[str, list[Any]]:
+    """Each table against a `--full-refresh` of the two models on a copy of the warehouse."""
+    full = tmp_path / "full.duckdb"
+    shutil.copyfile(warehouse, full)
+    _run(full, as_of, list(TRIGGER_MODELS), "--full-refresh", vars=vars)
+    found = {}
+    for table, columns in ((SENDS, "*"), (TIMED, TIMED_COMPARED)):
+        expected = read_duckdb(full, f"select {columns} from {table}")
+        actual = read_duckdb(warehouse, f"select {columns} from {table}")
+        assert len(expected.rows) > 100, table
+        found[table] = differences(expected, actual, [])
+    return found
+
+
+def _timed_rewritten(warehouse: Path, as_of: datetime) -> tuple[int, int]:
+    """The timed rows, and how many the run as of `as_of` wrote."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            f"select count(*), count(*) filter (processed_as_of = ?) from {TIMED}", [as_of]
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.fixture(scope="module")
+def steps(tmp_path_factory: pytest.TempPathFactory) -> list[Step]:
+    tmp_path = tmp_path_factory.mktemp("incremental_triggers")
+    source = tmp_path / "source.duckdb"
+    generate(source, contacts=200, seed=31, end=START + timedelta(days=10), days=60)
+    warehouse = tmp_path / "nudge.duckdb"
+    _land(source, warehouse, START)
+    _run(warehouse, START, ["+triggered_sends"])
+
+    plan: list[tuple[datetime, dict[str, object], bool]] = [
+        (START + timedelta(minutes=15), {}, False),
+        (START + timedelta(hours=6), {}, True),
+        (START + timedelta(days=1), {}, True),
+        (START + timedelta(days=1), {}, False),  # the same instant again
+        (START + timedelta(days=2), {"holdout_pct": 20}, False),
+        (START + timedelta(days=1, hours=12), {"holdout_pct": 20}, False),  # a replay
+    ]
+    done = []
+    for as_of, vars, record_sends in plan:
+        if record_sends:
+            assert _record_sends(warehouse, as_of - timedelta(minutes=5)) > 0
+        _land(source, warehouse, as_of)
+        _run(warehouse, as_of, ["+triggered_sends"], vars=vars)
+        total, rewritten = _timed_rewritten(warehouse, as_of)
+        found = _differences(warehouse, tmp_path, as_of, vars)
+        done.append(Step(as_of, vars, total, rewritten, found))
+    return done
+
+
+def test_each_run_equals_a_full_refresh(steps: list[Step]) -> None:
+    assert [(s.as_of, s.differences) for s in steps] == [
+        (s.as_of, {SENDS: [], TIMED: []}) for s in steps
+    ]
+
+
+def test_a_run_15_minutes_later_rewrites_few_contacts(steps: list[Step]) -> None:
+    first = steps[0]
+    assert first.timed_rewritten < 0.2 * first.timed_rows, first
+
+
+def test_a_changed_var_rewrites_every_timed_row(steps: list[Step]) -> None:
+    changed = steps[4]
+    assert changed.vars == {"holdout_pct": 20}
+    assert changed.timed_rewritten == changed.timed_rows
+
+
+def test_postgres_cycle_equals_a_full_refresh(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """delete + insert, the post-hook and the fingerprints on PostgreSQL: three runs, then the
+    two models as they are against a `--full-refresh` of them."""
+    source = tmp_path / "source.duckdb"
+    generate(source, contacts=120, seed=37, end=START + timedelta(days=5), days=40)
+    database = postgres_server.create_database("nudge_incremental_triggers")
+    pg = postgres_server.connection(database)
+    dbt: dict[str, Any] = {"target": "postgres", "env": postgres_server.dbt_env(database)}
+    staged, artifacts = tmp_path / "staged.duckdb", tmp_path / "artifacts" / "nudge.duckdb"
+    artifacts.parent.mkdir()
+    last = START + timedelta(days=1)
+    for as_of in (START, START + timedelta(hours=6), last):
+        _land(source, staged, as_of)
+        copy_raw_to_postgres(staged, pg)
+        _run(artifacts, as_of, ["+triggered_sends"], **dbt)
+
+    incremental = {
+        table: read_postgres(pg, f"select {columns} from {table}")
+        for table, columns in ((SENDS, "*"), (TIMED, TIMED_COMPARED))
+    }
+    counts = read_postgres(
+        pg,
+        f"select count(*) as total, count(*) filter (where processed_as_of = timestamp '{last}')"
+        f" as rewritten from {TIMED}",
+    ).as_dicts()[0]
+    assert 0 < counts["rewritten"] < counts["total"], counts
+    _run(artifacts, last, list(TRIGGER_MODELS), "--full-refresh", **dbt)
+    for table, columns in ((SENDS, "*"), (TIMED, TIMED_COMPARED)):
+        expected = read_postgres(pg, f"select {columns} from {table}")
+        assert len(expected.rows) > 100, table
+        assert differences(expected, incremental[table], []) == [], table
