@@ -42,7 +42,8 @@
 {#- rendered once: it reads every trigger table's columns -#}
 {%- set series_rows = nudge.trigger_series_rows() %}
 {%- set series_columns = ['trigger_key'] + (nudge.trigger_series_columns() | map(attribute=0) | list) + ['trigger_model'] %}
-{%- set catalog_columns = adapter.get_columns_in_relation(ref('trigger_catalog')) | map(attribute='name') | list %}
+{#- every catalog column (none known while parsing or compiling offline: the key alone) -#}
+{%- set catalog_columns = (adapter.get_columns_in_relation(ref('trigger_catalog')) | map(attribute='name') | list) or ['trigger_key'] %}
 
 {#- the pipeline's SQL, rendered once: used below and fingerprinted (settings_fingerprint) -#}
 {%- set reentry_filtered = nudge.trigger_series_reentry_filtered('touched_series', 'touched_series_keys', 'catalog') %}
