@@ -16,6 +16,8 @@
     whose row int_trigger_sends_timed rewrote since the last run, are written again; the
     others get the run's as_of, and sends that no longer exist are deleted
     (triggered_sends_completed). A run as of an instant before the last one rewrites all.
+    A column decided here rather than in int_trigger_sends_timed must join the comparison
+    in `changed`, or a row whose value changed would not be written.
 -#}
 
 {%- set last_as_of = nudge._first_value('select max(as_of) from ' ~ this) if is_incremental() else none %}
