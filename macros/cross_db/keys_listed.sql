@@ -7,7 +7,7 @@
     `most` keys, the query itself.
 -#}
 {% macro keys_listed(column, query, most=var('incremental_listed_keys_max')) -%}
-    {{- nudge.keys_in(column, nudge.keys_found(column, query, most), query, most) -}}
+    {{- nudge.keys_in(column, nudge.keys_found(column, query, most), query) -}}
 {%- endmacro %}
 
 
@@ -27,10 +27,10 @@
 
 
 {#- `column in (…)`: the keys keys_found returned as literals, else `query` itself. -#}
-{% macro keys_in(column, found, query, most=var('incremental_listed_keys_max')) -%}
+{% macro keys_in(column, found, query) -%}
     {%- if found is not none and found | length == 0 -%}
         1 = 0
-    {%- elif found is not none and found | length <= most | int -%}
+    {%- elif found is not none -%}
         {{ column }} in ({% for key in found %}{{ nudge.text_literal(key) }}{{ ', ' if not loop.last }}{% endfor %})
     {%- else -%}
         {{ column }} in (select {{ column }} from ({{ query }}) as listed)
