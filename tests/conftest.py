@@ -23,19 +23,22 @@ os.environ["NUDGE_DAGSTER_RECORD"] = "false"
 # for the end, one worker running them while the other idled). Any file not listed keeps
 # its place after them. Re-measure when a file becomes slow.
 LONGEST_FIRST = (
-    "tests/test_portability.py",
     "tests/test_portability_generated.py",
-    "tests/test_replays.py",
+    "tests/test_portability.py",
+    "tests/test_send_time_properties.py",
+    "tests/test_incremental_triggers.py",
     "tests/test_demo.py",
-    "tests/test_sends_progress.py",
-    "tests/test_trigger_scenarios.py",
+    "tests/test_replays.py",
     "tests/test_loop_postgres.py",
-    "tests/test_sends_crash.py",
-    "tests/test_marts_unchanged.py",
+    "tests/test_sends_progress.py",
+    "tests/test_erasure_holds.py",
+    "tests/test_orchestration_run.py",
+    "tests/test_trigger_scenarios.py",
+    "tests/test_incremental.py",
+    "tests/test_dagster_stop.py",
     "tests/test_statistics_engines.py",
-    "tests/test_segments.py",
-    "tests/test_report.py",
-    "tests/test_segment_events.py",
+    "tests/test_sync_under_faults.py",
+    "tests/test_sqlmesh.py",
 )
 
 
