@@ -49,6 +49,15 @@
     ('[' || string_agg({{ json_text }}, ',' order by {{ order_by }}, {{ json_text }}) || ']')
 {%- endmacro %}
 
+{#-
+    DuckDB sorts each group of an ordered string_agg on its own; one sort of the group's
+    (order key, text) structs is ~4x faster (post_purchase_review's 253k arrays: 1.8 s of
+    its 2.5). Nulls as string_agg: skipped, none at all gives null, a null key sorts last.
+-#}
+{% macro duckdb__json_array_agg_text(json_text, order_by) -%}
+    ('[' || array_to_string(list_transform(list_sort(list({'k': {{ order_by }}, 'v': {{ json_text }}}) filter (where {{ json_text }} is not null)), x -> x.v), ',') || ']')
+{%- endmacro %}
+
 {#- collect_list does not keep an order: sort (order key, text) structs, then keep the text. -#}
 {% macro spark__json_array_agg_text(json_text, order_by) -%}
     concat('[', array_join(transform(array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ json_text }}))), x -> x.v), ','), ']')
