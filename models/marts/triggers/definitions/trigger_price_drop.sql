@@ -32,20 +32,13 @@ sightings as (
 
 ),
 
+-- ranked on narrow rows; the change's own columns join the one sighting kept
 seen_before_drop as (
 
     select
         sightings.contact_id,
         sightings.seen_price,
         drops.change_id,
-        drops.product_id,
-        drops.changed_at,
-        drops.product_name,
-        drops.category,
-        drops.currency,
-        drops.price as new_price,
-        drops.image_url,
-        drops.product_url,
         row_number() over (
             partition by sightings.contact_id, drops.change_id
             order by sightings.sighted_at desc, sightings.message_id desc
@@ -61,10 +54,24 @@ seen_before_drop as (
 
 qualified as (
 
-    select * from seen_before_drop
+    select
+        seen_before_drop.contact_id,
+        seen_before_drop.seen_price,
+        drops.change_id,
+        drops.product_id,
+        drops.changed_at,
+        drops.product_name,
+        drops.category,
+        drops.currency,
+        drops.price as new_price,
+        drops.image_url,
+        drops.product_url
+    from seen_before_drop
+    inner join drops
+        on seen_before_drop.change_id = drops.change_id
     where
-        recency_rank = 1
-        and new_price <= seen_price * {{ keep_share }}
+        seen_before_drop.recency_rank = 1
+        and drops.price <= seen_before_drop.seen_price * {{ keep_share }}
 
 ),
 
