@@ -236,19 +236,27 @@ products as (
 
 ),
 
+-- the latest view's name, category and price stand in where the catalog has none: ranked
+-- only for those products, not for every view
 latest_views as (
 
     select
-        contact_id,
-        product_id,
-        product_name,
-        category,
-        price,
+        views.contact_id,
+        views.product_id,
+        views.product_name,
+        views.category,
+        views.price,
         row_number() over (
-            partition by contact_id, product_id
-            order by viewed_at desc, message_id desc
+            partition by views.contact_id, views.product_id
+            order by views.viewed_at desc, views.message_id desc
         ) as recency_rank
     from views
+    left join products
+        on views.product_id = products.product_id
+    where
+        products.product_name is null
+        or products.category is null
+        or products.price is null
 
 ),
 
