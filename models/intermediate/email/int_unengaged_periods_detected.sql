@@ -26,46 +26,52 @@ email_events as (
 
 ),
 
--- each delivery's stretch lies between the latest engagement at or before it and the first
--- at or after it: one sort of the contact's events, not a join of every stretch with every
--- delivery. A delivery at the instant of an engagement is in no stretch (the bounds are
--- strict), and for the others no engagement shares their instant.
-delivery_stretches as (
+stretch_starts as (
+
+    select distinct
+        contact_id,
+        cast(null as {{ dbt.type_timestamp() }}) as last_engaged_at
+    from email_events
+    union all
+    select distinct
+        contact_id,
+        event_at as last_engaged_at
+    from email_events
+    where email_event in ('opened', 'clicked')
+
+),
+
+stretches as (
 
     select
         contact_id,
-        event_at as delivered_at,
-        message_id,
-        email_event,
-        max(case when email_event in ('opened', 'clicked') then event_at end) over (
+        last_engaged_at,
+        lead(last_engaged_at) over (
             partition by contact_id
-            order by event_at
-        ) as last_engaged_at,
-        min(case when email_event in ('opened', 'clicked') then event_at end) over (
-            partition by contact_id
-            order by event_at
-            rows between current row and unbounded following
+            order by case when last_engaged_at is null then 0 else 1 end, last_engaged_at
         ) as next_engaged_at
-    from email_events
-    where email_event in ('delivered', 'opened', 'clicked')
+    from stretch_starts
 
 ),
 
 deliveries as (
 
     select
-        contact_id,
-        last_engaged_at,
-        next_engaged_at,
-        delivered_at,
+        stretches.contact_id,
+        stretches.last_engaged_at,
+        stretches.next_engaged_at,
+        email_events.event_at as delivered_at,
         row_number() over (
-            partition by contact_id, last_engaged_at
-            order by delivered_at, message_id
+            partition by stretches.contact_id, stretches.last_engaged_at
+            order by email_events.event_at, email_events.message_id
         ) as delivery_number
-    from delivery_stretches
-    where
-        email_event = 'delivered'
-        and (last_engaged_at is null or last_engaged_at < delivered_at)
+    from stretches
+    inner join email_events
+        on
+            stretches.contact_id = email_events.contact_id
+            and email_events.email_event = 'delivered'
+            and (stretches.last_engaged_at is null or stretches.last_engaged_at < email_events.event_at)
+            and (stretches.next_engaged_at is null or stretches.next_engaged_at > email_events.event_at)
 
 ),
 
