@@ -32,7 +32,8 @@ from tests.test_engagement_other_esps import (
 )
 
 MODELS = (
-    "+int_orders_netted +int_consent_states_derived int_sends_engagement_summarized"
+    "+int_orders_netted +int_consent_states_derived +int_email_events_parsed"
+    " int_sends_engagement_summarized"
     " int_orders_attributed flow_performance"
 )
 CUSTOMERIO_TRIGGER, MAILCHIMP_TRIGGER = "cart_abandonment", "welcome"

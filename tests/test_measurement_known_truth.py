@@ -62,7 +62,8 @@ ENGAGEMENT = EngagementConfig(
 )
 Y = (1 - 0.02) * 0.5 * 0.3 * (2.0 - 1.0)
 MODELS = (
-    "+int_orders_netted +int_consent_states_derived int_sends_engagement_summarized"
+    "+int_orders_netted +int_consent_states_derived +int_email_events_parsed"
+    " int_sends_engagement_summarized"
     " int_orders_attributed int_experiment_units_assigned flow_performance"
     " experiment_results flow_benchmark_comparison"
 )

@@ -24,22 +24,23 @@ sends as (
 
 ),
 
+-- the five ESP feedback events as int_email_events_parsed already read them (their send_key
+-- parsed once, incrementally), not every event's properties again; unsubscribes are not
+-- among them
 feedback as (
 
+    select
+        send_key,
+        event_name,
+        event_at
+    from {{ ref('int_email_events_parsed') }}
+    union all
     select
         {{ nudge.clean_text(nudge.json_text('properties', 'send_key')) }} as send_key,
         event_name,
         event_at
     from {{ ref('int_events_attributed') }}
-    where
-        event_name in (
-            'Email Delivered',
-            'Email Opened',
-            'Email Link Clicked',
-            'Email Bounced',
-            'Unsubscribed',
-            'Email Marked as Spam'
-        )
+    where event_name = 'Unsubscribed'
 
 ),
 
