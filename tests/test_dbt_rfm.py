@@ -17,8 +17,9 @@ GENERATED_AS_OF = datetime(2026, 11, 1)
 
 
 def _built_rfm(warehouse: Path, as_of: datetime) -> dict[str, Rfm]:
-    # contact_rfm, what it is built from and their tests: the whole project's build on these
-    # rows is checked by test_portability (hand-made) and test_generator_quarantine
+    # contact_rfm, what it is built from and their tests: the whole project's build with its
+    # tests runs on the hand-made rows in test_portability and on another generated store
+    # (300 contacts) in test_generator_quarantine
     run_dbt(
         ["build", "--select", "+contact_rfm", "--indirect-selection", "cautious"],
         warehouse,

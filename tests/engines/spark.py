@@ -11,7 +11,8 @@ for tables that outlive the session but which makes every dbt metadata query slo
 Spark build takes about a third less time without it). And the test data is tiny, so
 compiling each query to Java (whole-stage code generation, Janino) costs more than running
 it: the session interprets expressions instead, without adaptive execution and with one
-shuffle partition (the fixture rows' build: 234 s alone on 2 cores, 172 s with these).
+shuffle partition (the fixture rows' build, timed once by hand alone on 2 cores: 234 s
+without these, 172 s with them).
 Interpreted and generated code compute the same results; the portability tests compare
 them with DuckDB's and PostgreSQL's either way.
 
