@@ -90,6 +90,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_page_views_parsed",
     "intermediate.int_order_lines_parsed",
     "intermediate.int_order_events_parsed",
+    "intermediate.int_consent_events_parsed",
+    "intermediate.int_content_downloads_parsed",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -101,6 +103,8 @@ INCREMENTAL_SELECTED = [
     "+int_page_views_parsed",
     "+int_order_lines_parsed",
     "+int_order_events_parsed",
+    "+int_consent_events_parsed",
+    "+int_content_downloads_parsed",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

@@ -1,3 +1,6 @@
+{{ config(**nudge.incremental_config('message_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
+
 {#-
     One row per event of a known contact that grants or ends email marketing consent
     (docs/contracts/raw_events.md): Subscribed (email channel, the default) and Signed Up
@@ -6,13 +9,20 @@
     'hard_bounce'). Other channels, other sign-ups and soft bounces are not consent events.
     The consent state is decided from these by nudge.consent_states, per contact and per
     email address.
+    Incremental on the events int_events_attributed changed (README, "Incremental processing").
 -#}
 
 with
 
+attributed as (
+
+    {{ nudge.attributed_events_changed(since) }}
+
+),
+
 events as (
 
-    select * from {{ ref('int_events_attributed') }}
+    select * from attributed
     where
         contact_id is not null
         and event_name in (
@@ -47,10 +57,17 @@ parsed as (
                 event_name = 'Email Bounced'
                 and lower({{ nudge.json_text('properties', 'bounce_type') }}) = 'hard'
                 then 'hard_bounce'
-        end as consent_status
+        end as consent_status,
+        {{ nudge.as_of() }} as processed_as_of
     from events
+
+),
+
+final as (
+
+    select * from parsed
+    where consent_status is not null
 
 )
 
-select * from parsed
-where consent_status is not null
+{{ nudge.replace_keys('final', 'message_id', 'attributed', since) }}
