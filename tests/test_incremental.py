@@ -320,6 +320,39 @@ def test_a_run_with_nothing_landed_late_rereads_no_window(builds: Builds, tmp_pa
         assert differences(expected, actual, []) == [], table
 
 
+def test_a_table_built_before_its_model_was_incremental_is_recomputed_once(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """An upgrade that turns a table model incremental finds the old table without
+    processed_as_of: the next run recomputes every key (and says so) instead of failing, the
+    column is added and filled, and the table equals a full build; the run after that is
+    incremental again."""
+    table = "intermediate.int_consent_events_parsed"
+    later = LAST_AS_OF + timedelta(minutes=15)
+    upgraded, full = tmp_path / "upgraded.duckdb", tmp_path / "full.duckdb"
+    for copy in (upgraded, full):
+        shutil.copyfile(builds.daily, copy)
+    with duckdb.connect(str(upgraded)) as con:
+        con.execute(f"alter table {table} drop column processed_as_of")
+    _run(upgraded, later, INCREMENTAL_SELECTED)
+    _run(full, later, INCREMENTAL_SELECTED, extra_args=("--full-refresh",))
+
+    log = (dbt_artifacts_dir(upgraded) / "logs" / "dbt.log").read_text(encoding="utf-8")
+    said = [line for line in log.splitlines() if "no processed_as_of column" in line]
+    assert len(said) == 1 and '."int_consent_events_parsed": ' in said[0], said
+    columns = "* exclude (processed_as_of)"
+    expected = read_duckdb(full, f"select {columns} from {table}")
+    assert len(expected.rows) > 0
+    assert differences(expected, read_duckdb(upgraded, f"select {columns} from {table}"), []) == []
+    with duckdb.connect(str(upgraded), read_only=True) as con:
+        stamps = con.execute(f"select distinct processed_as_of from {table}").fetchall()
+    assert stamps == [(later,)]
+
+    _run(upgraded, later + timedelta(minutes=15), INCREMENTAL_SELECTED)
+    log = (dbt_artifacts_dir(upgraded) / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert len([line for line in log.splitlines() if "no processed_as_of column" in line]) == 1
+
+
 def test_postgres_incremental_run_equals_all_at_once(
     builds: Builds, tmp_path: Path, postgres_server: PostgresServer
 ) -> None:

@@ -55,12 +55,16 @@
     W (replaying the past), `raw` rows older than the window that this table does not hold
     (raw tables replaced, e.g. regenerated, or rows landing later than the lookback), fewer
     `raw` rows landed by W than this table holds (rows removed from raw), or one of `inputs`
-    rewritten entirely since W (it was recomputed from scratch).
+    rewritten entirely since W (it was recomputed from scratch), or this table without a
+    processed_as_of column (built before the model was incremental: an upgrade).
     raw: (source relation, its landing-time column), for the models reading raw tables.
 -#}
 {% macro incremental_since(inputs=[], raw=none) -%}
     {%- if not is_incremental() -%}
         {{- return(none) -}}
+    {%- endif -%}
+    {%- if 'processed_as_of' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
+        {{- return(nudge._recompute_all('it has no processed_as_of column (built before the model was incremental)')) -}}
     {%- endif -%}
     {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) -%}
     {%- if watermark is none -%}

@@ -5,12 +5,23 @@
     a re-processed key without rows comes as one row whose own columns are all null.
     Plain delete + insert: DuckDB, PostgreSQL and any engine with delete (Spark builds
     these models as tables, see incremental_config).
+    A column the batch has and the table lacks is added first (dbt's append_new_columns would
+    add _replaced_key too): a table built before its model was incremental gains
+    processed_as_of, and incremental_since recomputes every key of it, so none stays null.
 -#}
 {% macro get_incremental_replace_keys_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set held = arg_dict['dest_columns'] | map(attribute='name') | map('lower') | list -%}
+    {%- set added = adapter.get_columns_in_relation(batch)
+        | rejectattr('name', 'equalto', '_replaced_key')
+        | rejectattr('name', 'in', held) | list -%}
+    {%- set columns = get_quoted_csv((arg_dict['dest_columns'] + added) | map(attribute='name')) -%}
+    {%- for column in added %}
+    alter table {{ target }} add column {{ adapter.quote(column.name) }} {{ column.data_type }};
+    {%- endfor %}
+
     delete from {{ target }}
     where {{ key }} in (select _replaced_key from {{ batch }});
 
