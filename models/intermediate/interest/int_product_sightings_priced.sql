@@ -17,7 +17,7 @@ views as (
         'view' as sighting_type,
         viewed_at as sighted_at,
         price as event_price
-    from {{ ref('int_product_views_enriched') }}
+    from {{ ref('int_product_views_parsed') }}
     where product_id is not null
 
 ),

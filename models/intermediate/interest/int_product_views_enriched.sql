@@ -1,7 +1,11 @@
+{{ config(materialized='view') }}
+
 {#-
     One row per attributed Product Viewed up to `as_of`, with the product's category and name
-    (the event's own, else the product's current catalog state). A table over the parsed
-    views: the catalog may change any product's row, so the join is redone each run.
+    (the event's own, else the product's current catalog state). A view over the parsed
+    views: the catalog may change any product's row, so the join is redone each run anyway,
+    and most readers keep only the last 30 or 90 days, which the engine then reads alone
+    instead of a table of every view written again each run.
 -#}
 
 with
