@@ -33,7 +33,7 @@ cart_events as (
     from attributed
     where
         contact_id is not null
-        and event_name in ('Product Added', 'Product Removed')
+        and {{ nudge.text_in('event_name', ['Product Added', 'Product Removed']) }}
         and event_at <= {{ nudge.as_of() }}
 
 ),

@@ -25,9 +25,9 @@ events as (
     select * from attributed
     where
         contact_id is not null
-        and event_name in (
-            'Subscribed', 'Signed Up', 'Unsubscribed', 'Email Marked as Spam', 'Email Bounced'
-        )
+        and {{ nudge.text_in('event_name', [
+            'Subscribed', 'Signed Up', 'Unsubscribed', 'Email Marked as Spam', 'Email Bounced',
+        ]) }}
 
 ),
 

@@ -20,13 +20,13 @@ feedback as (
 
     select * from attributed
     where
-        event_name in (
+        {{ nudge.text_in('event_name', [
             'Email Delivered',
             'Email Opened',
             'Email Link Clicked',
             'Email Bounced',
-            'Email Marked as Spam'
-        )
+            'Email Marked as Spam',
+        ]) }}
 
 ),
 

@@ -31,7 +31,7 @@ final as (
         {{ nudge.clean_text(nudge.json_text('properties', 'coupon')) }} as coupon,
         {{ nudge.as_of() }} as processed_as_of
     from attributed
-    where event_name in ('Order Completed', 'Order Refunded')
+    where {{ nudge.text_in('event_name', ['Order Completed', 'Order Refunded']) }}
 
 )
 

@@ -11,7 +11,7 @@ events as (
     select * from {{ ref('int_events_attributed') }}
     where
         contact_id is not null
-        and event_name in ('Page Viewed', 'Ticket Created')
+        and {{ nudge.text_in('event_name', ['Page Viewed', 'Ticket Created']) }}
         and event_at > {{ dbt.dateadd('day', -1 * var('segment_support_days'), nudge.as_of()) }}
         and event_at <= {{ nudge.as_of() }}
 

@@ -12,7 +12,7 @@ events as (
     select * from {{ ref('int_events_attributed') }}
     where
         contact_id is not null
-        and event_name in ('Signed Up', 'Subscribed', 'Unsubscribed')
+        and {{ nudge.text_in('event_name', ['Signed Up', 'Subscribed', 'Unsubscribed']) }}
         and event_at <= {{ nudge.as_of() }}
 
 ),
