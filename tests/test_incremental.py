@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from nudge.dbt_runner import dbt_artifacts_dir, run_dbt
+from nudge.dbt_runner import DbtCommandError, dbt_artifacts_dir, run_dbt
 from nudge.generator import GenerationResult, generate
 from nudge.paths import PROJECT_ROOT
 from nudge.raw_copy import copy_raw_to_postgres
@@ -351,6 +351,27 @@ def test_a_table_built_before_its_model_was_incremental_is_recomputed_once(
     _run(upgraded, later + timedelta(minutes=15), INCREMENTAL_SELECTED)
     log = (dbt_artifacts_dir(upgraded) / "logs" / "dbt.log").read_text(encoding="utf-8")
     assert len([line for line in log.splitlines() if "no processed_as_of column" in line]) == 1
+
+
+def test_a_column_missing_from_an_incremental_table_stops_the_run_naming_the_rebuild(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """A column the model writes that its incremental table lacks (a model that gained one
+    since the last run) would stay null in every row the run leaves alone: the run fails
+    and names the full refresh instead, and the table is left as it was."""
+    table = "intermediate.int_consent_events_parsed"
+    warehouse = tmp_path / "nudge.duckdb"
+    shutil.copyfile(builds.daily, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"alter table {table} drop column consent_status")
+        before = con.execute(f"select count(*) from {table}").fetchone()
+    with pytest.raises(DbtCommandError) as failed:
+        _run(warehouse, LAST_AS_OF + timedelta(minutes=15), ["int_consent_events_parsed"])
+    messages = " ".join(str(r["message"]) for r in failed.value.results)
+    assert "lacks the column(s) consent_status" in messages, messages
+    assert "dbt build --full-refresh --select int_consent_events_parsed" in messages
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(f"select count(*) from {table}").fetchone() == before
 
 
 def test_postgres_incremental_run_equals_all_at_once(

@@ -5,18 +5,28 @@
     a re-processed key without rows comes as one row whose own columns are all null.
     Plain delete + insert: DuckDB, PostgreSQL and any engine with delete (Spark builds
     these models as tables, see incremental_config).
-    A column the batch has and the table lacks is added first (dbt's append_new_columns would
-    add _replaced_key too): a table built before its model was incremental gains
-    processed_as_of, and incremental_since recomputes every key of it, so none stays null.
+    A table built before its model was incremental lacks processed_as_of: incremental_since
+    then re-processes every key, and the batch's columns the table lacks are added first
+    (dbt's append_new_columns would add _replaced_key too), so no row keeps them null. A
+    column the model gained since an incremental run would be null in the rows this run
+    leaves alone: the run stops and names the rebuild instead.
 -#}
 {% macro get_incremental_replace_keys_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
     {%- set held = arg_dict['dest_columns'] | map(attribute='name') | map('lower') | list -%}
-    {%- set added = adapter.get_columns_in_relation(batch)
-        | rejectattr('name', 'equalto', '_replaced_key')
-        | rejectattr('name', 'in', held) | list -%}
+    {%- set added = [] -%}
+    {%- for column in adapter.get_columns_in_relation(batch) if (column.name | lower) not in held + ['_replaced_key'] -%}
+        {%- do added.append(column) -%}
+    {%- endfor -%}
+    {%- if added and 'processed_as_of' in held -%}
+        {%- do exceptions.raise_compiler_error(
+            target ~ ' lacks the column(s) ' ~ (added | map(attribute='name') | join(', '))
+            ~ ' its model now writes, which the rows this incremental run leaves alone would hold'
+            ~ ' as null: rebuild it with `dbt build --full-refresh --select ' ~ model.name ~ '`'
+        ) -%}
+    {%- endif -%}
     {%- set columns = get_quoted_csv((arg_dict['dest_columns'] + added) | map(attribute='name')) -%}
     {%- for column in added %}
     alter table {{ target }} add column {{ adapter.quote(column.name) }} {{ column.data_type }};
