@@ -1,10 +1,11 @@
 {#-
     `column in (<the text keys `query` returns in its column of that name>)`, the keys written
     out as literals when there are at most `most` (var incremental_listed_keys_max: an
-    incremental run's few keys): a filter the engine applies while scanning the table, where
-    a join on the query would read every row's other columns first (DuckDB builds the hash
-    table on the large side, misjudging how few keys there are). In a full build, or past
-    `most` keys, the query itself.
+    incremental run's few keys): DuckDB skips the row groups whose min/max leave out every
+    key (the touched keys sit at the table's end) and filters the rest after reading them
+    (see text_in), where a join on the query would read every row's other columns first
+    (DuckDB builds the hash table on the large side, misjudging how few keys there are). In a
+    full build, or past `most` keys, the query itself.
 -#}
 {% macro keys_listed(column, query, most=var('incremental_listed_keys_max')) -%}
     {{- nudge.keys_in(column, nudge.keys_found(column, query, most), query) -}}
