@@ -92,6 +92,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_order_events_parsed",
     "intermediate.int_consent_events_parsed",
     "intermediate.int_content_downloads_parsed",
+    "intermediate.int_browse_abandonments_detected",
+    "intermediate.int_sessions_aggregated",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -105,6 +107,8 @@ INCREMENTAL_SELECTED = [
     "+int_order_events_parsed",
     "+int_consent_events_parsed",
     "+int_content_downloads_parsed",
+    "+int_browse_abandonments_detected",
+    "+int_sessions_aggregated",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

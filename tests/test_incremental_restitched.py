@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 
 FIRST_AS_OF = datetime(2026, 10, 31)
 SECOND_AS_OF = FIRST_AS_OF + timedelta(days=1)
+BROWSE_SERIES = "intermediate.int_browse_abandonments_detected"
+SESSIONS = "intermediate.int_sessions_aggregated"
 MODELS = [
     "intermediate.int_events_attributed",
     "intermediate.int_site_events_sessionized",
@@ -30,13 +32,19 @@ MODELS = [
     "intermediate.int_email_events_parsed",
     "intermediate.int_product_views_parsed",
     "intermediate.int_page_views_parsed",
+    BROWSE_SERIES,
+    SESSIONS,
 ]
+# the models with a row per event
+EVENT_MODELS = [model for model in MODELS if model not in (BROWSE_SERIES, SESSIONS)]
 SELECTED = [
     "+int_site_events_sessionized",
     "+int_cart_events_parsed",
     "+int_email_events_parsed",
     "+int_product_views_parsed",
     "+int_page_views_parsed",
+    "+int_browse_abandonments_detected",
+    "+int_sessions_aggregated",
 ]
 CONTEXT = json.dumps({"channel": "web", "timezone": "Europe/Paris"})
 
@@ -57,6 +65,8 @@ DAY_TWO = SECOND_AS_OF - timedelta(hours=14)
 EVENTS_FIRST = [
     event("e-1", "Page Viewed", None, "shared-device", DAY_ONE, DAY_ONE),
     event("e-2", "Product Viewed", None, "shared-device", DAY_ONE + timedelta(minutes=5), DAY_ONE),
+    # a second view: ann's browse series, which moves to bob with the device
+    event("e-9", "Product Viewed", None, "shared-device", DAY_ONE + timedelta(minutes=9), DAY_ONE),
     event("e-3", "Page Viewed", "ann", "ann-phone", DAY_ONE + timedelta(hours=2), DAY_ONE),
     event("e-4", "Product Added", "dan", "dan-phone", DAY_ONE, DAY_ONE),
     # stamped three hours ahead of its landing, after the first run's as_of
@@ -149,8 +159,17 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
             "select message_id, contact_id, processed_as_of"
             " from intermediate.int_product_views_parsed"
         ).fetchall()
-    # e-2 moved to bob with its device; e-8 once due
-    assert sorted(views) == [("e-2", "bob", SECOND_AS_OF), ("e-8", "dan", SECOND_AS_OF)]
+    # e-2 and e-9 moved to bob with their device; e-8 once due
+    assert sorted(views) == [
+        ("e-2", "bob", SECOND_AS_OF),
+        ("e-8", "dan", SECOND_AS_OF),
+        ("e-9", "bob", SECOND_AS_OF),
+    ]
+    with duckdb.connect(str(daily), read_only=True) as con:
+        browsers = con.execute(
+            "select contact_id from intermediate.int_browse_abandonments_detected"
+        ).fetchall()
+    assert browsers == [("bob",)]  # ann's series left with the device
 
     for model in MODELS:
         columns = "* exclude (processed_as_of)"
@@ -181,7 +200,7 @@ def test_a_rerun_as_of_the_same_instant_takes_the_rows_landed_late_since(tmp_pat
     land(at_once, EVENTS_FIRST + LATE, IDENTIFIES_FIRST)
     build(at_once, FIRST_AS_OF)
 
-    for model in MODELS:
+    for model in EVENT_MODELS:
         expected = read_duckdb(at_once, f"select * from {model}")
         actual = read_duckdb(rerun, f"select * from {model}")
         late = read_duckdb(at_once, f"select message_id from {model} where message_id like 'l-%'")

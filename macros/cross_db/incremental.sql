@@ -58,8 +58,10 @@
     rewritten entirely since W (it was recomputed from scratch), or this table without a
     processed_as_of column (built before the model was incremental: an upgrade).
     raw: (source relation, its landing-time column), for the models reading raw tables.
+    rebuilt: incremental inputs without a landing time (keyed by contact), checked only for
+    having been rewritten entirely.
 -#}
-{% macro incremental_since(inputs=[], raw=none) -%}
+{% macro incremental_since(inputs=[], raw=none, rebuilt=[]) -%}
     {%- if not is_incremental() -%}
         {{- return(none) -}}
     {%- endif -%}
@@ -74,7 +76,7 @@
         {{- return(nudge._recompute_all('as_of ' ~ nudge.as_of_instant() ~ ' is before the last run (' ~ watermark ~ ')')) -}}
     {%- endif -%}
     {%- set since = watermark - modules.datetime.timedelta(hours=var('incremental_lookback_hours') | int) -%}
-    {%- for input in inputs -%}
+    {%- for input in inputs + rebuilt -%}
         {%- set oldest = nudge._first_value('select min(processed_as_of) from ' ~ input) -%}
         {%- if oldest is not none and oldest > watermark -%}
             {{- return(nudge._recompute_all(input ~ ' was rebuilt since the last run')) -}}

@@ -14,13 +14,7 @@
     newest link landed since), not every device of the history.
 -#}
 {% macro linked_anonymous_ids(since, owner_changes_only=false) -%}
-    {%- set links -%}
-        select anonymous_id, user_id, received_at from {{ ref('stg_identifies__checked') }}
-        where anonymous_id is not null and user_id is not null
-        union all
-        select anonymous_id, user_id, received_at from {{ ref('stg_events__checked') }}
-        where anonymous_id is not null and user_id is not null
-    {%- endset %}
+    {%- set links = nudge.device_links() %}
     select anonymous_id
     from ({{ links }}) as links
     {%- if since is not none %}
@@ -35,6 +29,16 @@
             {{ nudge.changed_since('min(received_at)', since) }}
             or count(distinct user_id) > 1
     {%- endif %}
+{%- endmacro %}
+
+
+{#- Every link of a device to a user: an identify, or an event carrying both ids. -#}
+{% macro device_links() -%}
+    select anonymous_id, user_id, received_at from {{ ref('stg_identifies__checked') }}
+    where anonymous_id is not null and user_id is not null
+    union all
+    select anonymous_id, user_id, received_at from {{ ref('stg_events__checked') }}
+    where anonymous_id is not null and user_id is not null
 {%- endmacro %}
 
 
@@ -105,5 +109,36 @@
     union
     select contact_id from {{ previous }}
     where message_id in (select message_id from ({{ changed }}) as moved)
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Contacts whose inputs may have changed since, for a model keyed by contact_id that keeps
+    no message_id to find the events' previous owners by (touched_contact_ids): the owners of
+    the events int_events_attributed wrote since or whose time has come; every user ever
+    linked to the device of such an event without a user_id of its own (a re-stitched
+    device's events moved from one of them); and every contact with an Order Completed or
+    Order Refunded of an order such an event belongs to (an order is its first Order
+    Completed's contact's, so a late copy from another contact moves it).
+-#}
+{% macro contacts_with_changed_events(since) -%}
+    {%- set changed = nudge.attributed_events_changed(since, time_passed=true) %}
+    select contact_id from ({{ changed }}) as changed
+    {%- if since is not none %}
+        union
+        select links.user_id as contact_id
+        from ({{ nudge.device_links() }}) as links
+        where links.anonymous_id in (
+            select moved.anonymous_id from ({{ changed }}) as moved
+            where moved.user_id is null
+        )
+        union
+        select orders.contact_id
+        from {{ ref('int_order_events_parsed') }} as orders
+        where orders.order_id in (
+            select changed_orders.order_id from {{ ref('int_order_events_parsed') }} as changed_orders
+            where changed_orders.message_id in (select message_id from ({{ changed }}) as changed_events)
+        )
     {%- endif %}
 {%- endmacro %}

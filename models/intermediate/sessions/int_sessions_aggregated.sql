@@ -1,10 +1,33 @@
-{#- One row per web/app session (int_site_events_sessionized): when, how long, what happened. -#}
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')], rebuilt=[ref('int_site_events_sessionized')]) %}
+
+{#-
+    One row per web/app session (int_site_events_sessionized): when, how long, what happened.
+    Incremental per contact: the sessions of the contacts whose events may have changed
+    (nudge.contacts_with_changed_events), which include every contact the sessions model
+    re-numbered.
+-#}
+
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_order_events_parsed') }}
+
+{%- set touched_contacts = nudge.contacts_with_changed_events(since) if is_incremental() else none %}
 
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ touched_contacts }}
+
+    ),
+{%- endif %}
 
 events as (
 
     select * from {{ ref('int_site_events_sessionized') }}
+    where {{ nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' }}
 
 ),
 
@@ -25,18 +48,25 @@ aggregated as (
     from events
     group by session_id, contact_id, session_number
 
+),
+
+final as (
+
+    select
+        session_id,
+        contact_id,
+        session_number,
+        started_at,
+        ended_at,
+        cast(events_count as {{ dbt.type_int() }}) as events_count,
+        cast(page_views as {{ dbt.type_int() }}) as page_views,
+        cast(product_views as {{ dbt.type_int() }}) as product_views,
+        cast(products_added as {{ dbt.type_int() }}) as products_added,
+        cast(orders_completed as {{ dbt.type_int() }}) as orders_completed,
+        case when has_app_activity = 1 then 'app' else 'web' end as channel,
+        {{ nudge.as_of() }} as processed_as_of
+    from aggregated
+
 )
 
-select
-    session_id,
-    contact_id,
-    session_number,
-    started_at,
-    ended_at,
-    cast(events_count as {{ dbt.type_int() }}) as events_count,
-    cast(page_views as {{ dbt.type_int() }}) as page_views,
-    cast(product_views as {{ dbt.type_int() }}) as product_views,
-    cast(products_added as {{ dbt.type_int() }}) as products_added,
-    cast(orders_completed as {{ dbt.type_int() }}) as orders_completed,
-    case when has_app_activity = 1 then 'app' else 'web' end as channel
-from aggregated
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}

@@ -10,166 +10,27 @@
     past its last step). Re-entry once per product (reentry_key = product_id, catalog
     reentry_days). Payload: the product and var trigger_recommended_products (3) popular
     in-stock products of its category.
+    The series, as far as the contact's own events decide them, come from
+    int_browse_abandonments_detected (incremental per contact); cart series, catalog and
+    recommendations, which change with time or other contacts, are applied here each run.
+    The latest view's name, category and price stand in where the catalog has none.
 -#}
 
-{%- set window_days = var('trigger_browse_window_days') %}
 {%- set recommendations = var('trigger_recommended_products') %}
 
 with
 
-catalog as (
-
-    select * from {{ ref('trigger_catalog') }}
-
-),
-
-burst_gap as (
-
-    select step_1_delay_minutes as gap_minutes
-    from catalog
-    where trigger_key = 'browse_abandonment'
-
-),
-
 cart_step_span as (
 
     select coalesce(step_3_delay_minutes, step_2_delay_minutes, step_1_delay_minutes) as last_step_minutes
-    from catalog
+    from {{ ref('trigger_catalog') }}
     where trigger_key = 'cart_abandonment'
-
-),
-
-every_view as (
-
-    select * from {{ ref('int_product_views_enriched') }}
-    where product_id is not null
-
-),
-
--- a product the contact viewed fewer times than it takes in all never qualifies (most
--- products are viewed once): the windows below sort only the others' views
-viewed_enough as (
-
-    select
-        contact_id,
-        product_id
-    from every_view
-    group by contact_id, product_id
-    having count(*) >= {{ var('trigger_browse_min_views') }}
-
-),
-
-views as (
-
-    select every_view.*
-    from every_view
-    inner join viewed_enough
-        on
-            every_view.contact_id = viewed_enough.contact_id
-            and every_view.product_id = viewed_enough.product_id
-
-),
-
-sequenced as (
-
-    select
-        views.*,
-        case
-            when
-                lag(views.viewed_at) over (
-                    partition by views.contact_id, views.product_id
-                    order by views.viewed_at, views.message_id
-                ) > {{ dbt.dateadd('minute', '-1 * burst_gap.gap_minutes', 'views.viewed_at') }}
-                then 0
-            else 1
-        end as starts_burst
-    from views
-    cross join burst_gap
-
-),
-
-numbered as (
-
-    select
-        *,
-        sum(starts_burst) over (
-            partition by contact_id, product_id
-            order by viewed_at, message_id
-            rows between unbounded preceding and current row
-        ) as burst_number
-    from sequenced
-
-),
-
-bursts as (
-
-    select
-        contact_id,
-        product_id,
-        burst_number,
-        min(viewed_at) as first_viewed_at,
-        max(viewed_at) as last_viewed_at
-    from numbered
-    group by contact_id, product_id, burst_number
 
 ),
 
 qualified as (
 
-    select
-        bursts.contact_id,
-        bursts.product_id,
-        bursts.first_viewed_at,
-        bursts.last_viewed_at,
-        {{ dbt.dateadd('day', -1 * window_days, 'bursts.last_viewed_at') }} as window_started_at
-    from bursts
-    inner join views
-        on
-            bursts.contact_id = views.contact_id
-            and bursts.product_id = views.product_id
-            and bursts.last_viewed_at >= views.viewed_at
-            and {{ dbt.dateadd('day', -1 * window_days, 'bursts.last_viewed_at') }} < views.viewed_at
-    group by bursts.contact_id, bursts.product_id, bursts.first_viewed_at, bursts.last_viewed_at
-    having count(*) >= {{ var('trigger_browse_min_views') }}
-
-),
-
-product_events as (
-
-    select
-        contact_id,
-        product_id,
-        event_at,
-        'product_added' as reason
-    from {{ ref('int_cart_events_parsed') }}
-    where event_name = 'Product Added'
-    union all
-    select
-        contact_id,
-        product_id,
-        ordered_at as event_at,
-        'product_bought' as reason
-    from {{ ref('int_order_lines_unnested') }}
-    where
-        contact_id is not null
-        and ordered_at <= {{ nudge.as_of() }}
-
-),
-
-product_cancels as (
-
-    select
-        qualified.contact_id,
-        qualified.product_id,
-        qualified.first_viewed_at,
-        product_events.event_at as cancelled_at,
-        product_events.reason as cancel_reason
-    from qualified
-    inner join product_events
-        on
-            qualified.contact_id = product_events.contact_id
-            and qualified.product_id = product_events.product_id
-            and qualified.window_started_at <= product_events.event_at
+    select * from {{ ref('int_browse_abandonments_detected') }}
 
 ),
 
@@ -199,64 +60,52 @@ cart_cancels as (
         contact_id,
         product_id,
         first_viewed_at,
-        overlap_at as cancelled_at,
-        'cart_abandonment_active' as cancel_reason
+        min(overlap_at) as cancelled_at
     from cart_overlaps
     where
         overlap_at <= cart_active_until
         and (cart_cancelled_at is null or cart_cancelled_at > overlap_at)
+    group by contact_id, product_id, first_viewed_at
 
 ),
 
-cancels as (
-
-    select * from product_cancels
-    union all
-    select * from cart_cancels
-
-),
-
-first_cancels as (
+-- the first cancel; an add or purchase before a cart series at the same instant
+series as (
 
     select
-        *,
-        row_number() over (
-            partition by contact_id, product_id, first_viewed_at
-            order by
-                cancelled_at,
-                case cancel_reason when 'product_bought' then 1 when 'product_added' then 2 else 3 end
-        ) as cancel_rank
-    from cancels
+        qualified.contact_id,
+        qualified.product_id,
+        qualified.first_viewed_at,
+        qualified.last_viewed_at,
+        qualified.viewed_product_name,
+        qualified.viewed_category,
+        qualified.viewed_price,
+        case
+            when
+                qualified.cancelled_at is not null
+                and (cart_cancels.cancelled_at is null or qualified.cancelled_at <= cart_cancels.cancelled_at)
+                then qualified.cancelled_at
+            else cart_cancels.cancelled_at
+        end as cancelled_at,
+        case
+            when
+                qualified.cancelled_at is not null
+                and (cart_cancels.cancelled_at is null or qualified.cancelled_at <= cart_cancels.cancelled_at)
+                then qualified.cancel_reason
+            when cart_cancels.cancelled_at is not null then 'cart_abandonment_active'
+        end as cancel_reason
+    from qualified
+    left join cart_cancels
+        on
+            qualified.contact_id = cart_cancels.contact_id
+            and qualified.product_id = cart_cancels.product_id
+            and qualified.first_viewed_at = cart_cancels.first_viewed_at
 
 ),
 
 products as (
 
     select * from {{ ref('int_products_ranked') }}
-
-),
-
--- the latest view's name, category and price stand in where the catalog has none: ranked
--- only for those products, not for every view
-latest_views as (
-
-    select
-        views.contact_id,
-        views.product_id,
-        views.product_name,
-        views.category,
-        views.price,
-        row_number() over (
-            partition by views.contact_id, views.product_id
-            order by views.viewed_at desc, views.message_id desc
-        ) as recency_rank
-    from views
-    left join products
-        on views.product_id = products.product_id
-    where
-        products.product_name is null
-        or products.category is null
-        or products.price is null
 
 ),
 
@@ -305,39 +154,28 @@ recommended as (
 )
 
 select
-    qualified.contact_id,
+    series.contact_id,
     'browse_abandonment' as trigger_key,
-    {{ dbt.concat(['qualified.product_id', "'@'", nudge.timestamp_key('qualified.first_viewed_at')]) }} as series_id,
-    qualified.last_viewed_at as anchor_at,
-    first_cancels.cancelled_at,
-    first_cancels.cancel_reason,
-    qualified.product_id as reentry_key,
+    {{ dbt.concat(['series.product_id', "'@'", nudge.timestamp_key('series.first_viewed_at')]) }} as series_id,
+    series.last_viewed_at as anchor_at,
+    series.cancelled_at,
+    series.cancel_reason,
+    series.product_id as reentry_key,
     {{ nudge.json_object_text([
         ('product', nudge.json_object_text([
-            ('product_id', 'qualified.product_id', 'string'),
-            ('name', 'coalesce(products.product_name, latest_views.product_name)', 'string'),
-            ('category', 'coalesce(products.category, latest_views.category)', 'string'),
-            ('price', 'cast(coalesce(products.price, latest_views.price) as decimal(18, 2))', 'number'),
+            ('product_id', 'series.product_id', 'string'),
+            ('name', 'coalesce(products.product_name, series.viewed_product_name)', 'string'),
+            ('category', 'coalesce(products.category, series.viewed_category)', 'string'),
+            ('price', 'cast(coalesce(products.price, series.viewed_price) as decimal(18, 2))', 'number'),
             ('image_url', 'products.image_url', 'string'),
             ('url', 'products.product_url', 'string'),
         ]), 'json'),
-        ('first_viewed_at', nudge.timestamp_key('qualified.first_viewed_at'), 'string'),
-        ('last_viewed_at', nudge.timestamp_key('qualified.last_viewed_at'), 'string'),
+        ('first_viewed_at', nudge.timestamp_key('series.first_viewed_at'), 'string'),
+        ('last_viewed_at', nudge.timestamp_key('series.last_viewed_at'), 'string'),
         ('recommended_products', "coalesce(recommended.recommended_products, '[]')", 'json'),
     ]) }} as payload
-from qualified
-left join first_cancels
-    on
-        qualified.contact_id = first_cancels.contact_id
-        and qualified.product_id = first_cancels.product_id
-        and qualified.first_viewed_at = first_cancels.first_viewed_at
-        and first_cancels.cancel_rank = 1
+from series
 left join products
-    on qualified.product_id = products.product_id
-left join latest_views
-    on
-        qualified.contact_id = latest_views.contact_id
-        and qualified.product_id = latest_views.product_id
-        and latest_views.recency_rank = 1
+    on series.product_id = products.product_id
 left join recommended
-    on qualified.product_id = recommended.product_id
+    on series.product_id = recommended.product_id
