@@ -25,6 +25,7 @@ FIRST_AS_OF = datetime(2026, 10, 31)
 SECOND_AS_OF = FIRST_AS_OF + timedelta(days=1)
 BROWSE_SERIES = "intermediate.int_browse_abandonments_detected"
 SESSIONS = "intermediate.int_sessions_aggregated"
+SEND_HOURS = "intermediate.int_send_hours_preferred"
 MODELS = [
     "intermediate.int_events_attributed",
     "intermediate.int_site_events_sessionized",
@@ -34,9 +35,10 @@ MODELS = [
     "intermediate.int_page_views_parsed",
     BROWSE_SERIES,
     SESSIONS,
+    SEND_HOURS,
 ]
 # the models with a row per event
-EVENT_MODELS = [model for model in MODELS if model not in (BROWSE_SERIES, SESSIONS)]
+EVENT_MODELS = [model for model in MODELS if model not in (BROWSE_SERIES, SESSIONS, SEND_HOURS)]
 SELECTED = [
     "+int_site_events_sessionized",
     "+int_cart_events_parsed",
@@ -45,6 +47,7 @@ SELECTED = [
     "+int_page_views_parsed",
     "+int_browse_abandonments_detected",
     "+int_sessions_aggregated",
+    "+int_send_hours_preferred",
 ]
 CONTEXT = json.dumps({"channel": "web", "timezone": "Europe/Paris"})
 
@@ -56,8 +59,11 @@ def event(
     return (message_id, name, user, device, at, landed, json.dumps(properties), CONTEXT)
 
 
-def identify(message_id: str, user: str, device: str, at: datetime) -> tuple[Any, ...]:
-    return (message_id, user, device, at, at, json.dumps({"email": f"{user}@example.com"}))
+def identify(
+    message_id: str, user: str, device: str, at: datetime, timezone: str | None = None
+) -> tuple[Any, ...]:
+    traits = {"email": f"{user}@example.com", **({"timezone": timezone} if timezone else {})}
+    return (message_id, user, device, at, at, json.dumps(traits))
 
 
 DAY_ONE = FIRST_AS_OF - timedelta(hours=14)
@@ -89,7 +95,11 @@ EVENTS_FIRST = [
 ]
 IDENTIFIES_FIRST = [identify("i-1", "ann", "shared-device", DAY_ONE - timedelta(hours=1))]
 # the next day the shared device signs in as bob: its events move from ann to bob
-IDENTIFIES_SECOND = [identify("i-2", "bob", "shared-device", DAY_TWO)]
+IDENTIFIES_SECOND = [
+    identify("i-2", "bob", "shared-device", DAY_TWO),
+    # dan moves to Tokyo without a new event: his preferred send hour is local to it now
+    identify("i-3", "dan", "dan-phone", DAY_TWO, timezone="Asia/Tokyo"),
+]
 EVENTS_SECOND = [
     event("e-6", "Page Viewed", "bob", "bob-laptop", DAY_TWO, DAY_TWO),
     event("e-7", "Email Opened", "cara", "cara-phone", DAY_TWO, DAY_TWO),
@@ -170,6 +180,12 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
             "select contact_id from intermediate.int_browse_abandonments_detected"
         ).fetchall()
     assert browsers == [("bob",)]  # ann's series left with the device
+    with duckdb.connect(str(daily), read_only=True) as con:
+        zones = con.execute(
+            "select contact_id, timezone from intermediate.int_send_hours_preferred"
+            " where contact_id = 'dan'"
+        ).fetchall()
+    assert zones == [("dan", "Asia/Tokyo")]
 
     for model in MODELS:
         columns = "* exclude (processed_as_of)"

@@ -1,3 +1,9 @@
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(
+    inputs=[ref('int_events_attributed')],
+    rebuilt=[ref('int_email_events_parsed'), ref('int_site_events_sessionized')],
+) %}
+
 {#-
     One row per contact with email engagement or web/app activity up to `as_of`: the local
     hour (0–23, in the contact's resolved timezone, UTC when unknown) with the most email
@@ -9,9 +15,37 @@
     on a whole minute, a signal at minute m of the UTC hour is at the hour's local start +
     m minutes, to the hour; a signal in an hour with an offset change is converted by
     itself.
+    Incremental per contact: a run recomputes the contacts whose events may have changed
+    (nudge.contacts_with_changed_events) and those whose resolved timezone is not the one
+    their row was computed in.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_order_events_parsed') }}
+
+{%- set touched_contacts -%}
+    {{ nudge.contacts_with_changed_events(since) }}
+    {%- if since is not none %}
+        union
+        select held.contact_id
+        from {{ this }} as held
+        left join {{ ref('int_contact_timezones_resolved') }} as timezones
+            on held.contact_id = timezones.contact_id
+        where held.timezone <> coalesce(timezones.timezone, 'UTC')
+    {%- endif %}
+{%- endset %}
+{%- set is_touched = nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' %}
+
 with
+
+{% if is_incremental() -%}
+    touched as (
+
+        {{ touched_contacts }}
+
+    ),
+{%- endif %}
 
 timezones as (
 
@@ -30,6 +64,7 @@ engagement as (
         contact_id is not null
         and email_event in ('opened', 'clicked')
         and event_at <= {{ nudge.as_of() }}
+        and {{ is_touched }}
 
 ),
 
@@ -40,6 +75,7 @@ activity as (
         event_at,
         2 as basis_rank
     from {{ ref('int_site_events_sessionized') }}
+    where {{ is_touched }}
 
 ),
 
@@ -137,12 +173,22 @@ ranked as (
         ) as hour_rank
     from hour_counts
 
+),
+
+final as (
+
+    select
+        ranked.contact_id,
+        cast(ranked.local_hour as {{ dbt.type_int() }}) as preferred_send_hour,
+        case when ranked.basis_rank = 1 then 'email_engagement' else 'site_activity' end as send_hour_basis,
+        cast(ranked.signal_count as {{ dbt.type_int() }}) as signal_count,
+        coalesce(timezones.timezone, 'UTC') as timezone,
+        {{ nudge.as_of() }} as processed_as_of
+    from ranked
+    left join timezones
+        on ranked.contact_id = timezones.contact_id
+    where ranked.hour_rank = 1
+
 )
 
-select
-    contact_id,
-    cast(local_hour as {{ dbt.type_int() }}) as preferred_send_hour,
-    case when basis_rank = 1 then 'email_engagement' else 'site_activity' end as send_hour_basis,
-    cast(signal_count as {{ dbt.type_int() }}) as signal_count
-from ranked
-where hour_rank = 1
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}
