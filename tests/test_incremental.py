@@ -94,6 +94,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_content_downloads_parsed",
     "intermediate.int_browse_abandonments_detected",
     "intermediate.int_sessions_aggregated",
+    "intermediate.int_send_hours_preferred",
+    "intermediate.int_product_sightings_priced",
 ]
 
 # the incremental models and their parents (no table models: they carry no state)
@@ -109,6 +111,8 @@ INCREMENTAL_SELECTED = [
     "+int_content_downloads_parsed",
     "+int_browse_abandonments_detected",
     "+int_sessions_aggregated",
+    "+int_send_hours_preferred",
+    "+int_product_sightings_priced",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]
