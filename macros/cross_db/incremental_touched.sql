@@ -117,28 +117,33 @@
     Contacts whose inputs may have changed since, for a model keyed by contact_id that keeps
     no message_id to find the events' previous owners by (touched_contact_ids): the owners of
     the events int_events_attributed wrote since or whose time has come; every user ever
-    linked to the device of such an event without a user_id of its own (a re-stitched
-    device's events moved from one of them); and every contact with an Order Completed or
-    Order Refunded of an order such an event belongs to (an order is its first Order
+    linked to a device re-stitched since (int_anonymous_ids_stitched rewrote it and it has
+    more than one link: its events may have moved from one of those users); and every contact
+    with an event of an order whose events were parsed since (an order is its first Order
     Completed's contact's, so a late copy from another contact moves it).
 -#}
 {% macro contacts_with_changed_events(since) -%}
-    {%- set changed = nudge.attributed_events_changed(since, time_passed=true) %}
-    select contact_id from ({{ changed }}) as changed
+    select changed.contact_id
+    from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as changed
     {%- if since is not none %}
-        union
-        select links.user_id as contact_id
-        from ({{ nudge.device_links() }}) as links
-        where links.anonymous_id in (
-            select moved.anonymous_id from ({{ changed }}) as moved
-            where moved.user_id is null
-        )
+        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        {%- set restitched -%}
+            select anonymous_id from {{ ref('int_anonymous_ids_stitched') }}
+            where {{ nudge.written_after(watermark) }} and link_count > 1
+        {%- endset %}
+        {%- set restitched_devices = nudge.keys_found('anonymous_id', restitched) %}
+        {%- if restitched_devices is none or restitched_devices | length > 0 %}
+            union
+            select links.user_id as contact_id
+            from ({{ nudge.device_links() }}) as links
+            where {{ nudge.keys_in('anonymous_id', restitched_devices, restitched) }}
+        {%- endif %}
         union
         select orders.contact_id
         from {{ ref('int_order_events_parsed') }} as orders
         where orders.order_id in (
             select changed_orders.order_id from {{ ref('int_order_events_parsed') }} as changed_orders
-            where changed_orders.message_id in (select message_id from ({{ changed }}) as changed_events)
+            where {{ nudge.written_after(watermark) }}
         )
     {%- endif %}
 {%- endmacro %}

@@ -44,3 +44,29 @@
 {% macro text_literal(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
+
+
+{#- The keys as a query of `column`: VALUES of the literals keys_found returned (no row when
+    none), else `query` itself. -#}
+{% macro keys_table(column, found, query) -%}
+    {%- if found is none -%}
+        {{ query }}
+    {%- elif found | length == 0 -%}
+        select cast(null as {{ dbt.type_string() }}) as {{ column }} where 1 = 0
+    {%- else -%}
+        select listed.{{ column }}
+        from (values {% for key in found %}({{ nudge.text_literal(key) }}){{ ', ' if not loop.last }}{% endfor %}) as listed ({{ column }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The keys an incremental run re-processes, from `query` (a query of `column`): `query`
+    for the model's CTE of them (replace_keys reads it) and `filter` for its reads, both
+    written from the keys as literals when keys_found lists them, so the query runs once,
+    at compile time.
+-#}
+{% macro touched_keys(column, query) -%}
+    {%- set found = nudge.keys_found(column, query) -%}
+    {{- return({'query': nudge.keys_table(column, found, query), 'filter': nudge.keys_in(column, found, query)}) -}}
+{%- endmacro %}

@@ -18,6 +18,7 @@
 -- depends_on: {{ ref('stg_identifies__checked') }}
 -- depends_on: {{ ref('stg_events__checked') }}
 -- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
 {%- set window_days = var('trigger_browse_window_days') %}
 {%- set min_views = var('trigger_browse_min_views') %}
@@ -36,15 +37,15 @@
         {%- set since = nudge._recompute_all('the browse burst gap, its vars or its SQL changed') %}
     {%- endif %}
 {%- endif %}
-{%- set touched_contacts = nudge.contacts_with_changed_events(since) if is_incremental() else none %}
-{%- set is_touched = nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
+{%- set is_touched = touched.filter if touched else 'true' %}
 
 with
 
-{% if is_incremental() -%}
+{% if touched -%}
     touched as (
 
-        {{ touched_contacts }}
+        {{ touched.query }}
 
     ),
 {%- endif %}

@@ -38,14 +38,15 @@
         )
     {%- endif %}
 {%- endset %}
-{%- set is_affected = nudge.keys_listed('message_id', affected) if is_incremental() else 'true' %}
+{%- set affected_keys = nudge.touched_keys('message_id', affected) if is_incremental() else none %}
+{%- set is_affected = affected_keys.filter if affected_keys else 'true' %}
 
 with
 
-{% if is_incremental() -%}
+{% if affected_keys -%}
     affected as (
 
-        {{ affected }}
+        {{ affected_keys.query }}
 
     ),
 {%- endif %}

@@ -23,6 +23,7 @@
 -- depends_on: {{ ref('stg_identifies__checked') }}
 -- depends_on: {{ ref('stg_events__checked') }}
 -- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
 {%- set touched_contacts -%}
     {{ nudge.contacts_with_changed_events(since) }}
@@ -35,14 +36,15 @@
         where held.timezone <> coalesce(timezones.timezone, 'UTC')
     {%- endif %}
 {%- endset %}
-{%- set is_touched = nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
+{%- set is_touched = touched.filter if touched else 'true' %}
 
 with
 
-{% if is_incremental() -%}
+{% if touched -%}
     touched as (
 
-        {{ touched_contacts }}
+        {{ touched.query }}
 
     ),
 {%- endif %}

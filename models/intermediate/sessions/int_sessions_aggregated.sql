@@ -11,15 +11,16 @@
 -- depends_on: {{ ref('stg_identifies__checked') }}
 -- depends_on: {{ ref('stg_events__checked') }}
 -- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
-{%- set touched_contacts = nudge.contacts_with_changed_events(since) if is_incremental() else none %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
 
 with
 
-{% if is_incremental() -%}
+{% if touched -%}
     touched as (
 
-        {{ touched_contacts }}
+        {{ touched.query }}
 
     ),
 {%- endif %}
@@ -27,7 +28,7 @@ with
 events as (
 
     select * from {{ ref('int_site_events_sessionized') }}
-    where {{ nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' }}
+    where {{ touched.filter if touched else 'true' }}
 
 ),
 

@@ -10,14 +10,14 @@
 -#}
 
 {%- set timeout = var('session_timeout_minutes') %}
-{%- set touched_contacts = nudge.touched_contact_ids(since, this) if is_incremental() else none %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.touched_contact_ids(since, this)) if is_incremental() else none %}
 
 with
 
-{% if is_incremental() -%}
+{% if touched -%}
     touched as (
 
-        {{ touched_contacts }}
+        {{ touched.query }}
 
     ),
 {%- endif %}
@@ -44,7 +44,7 @@ activity as (
             'Email Marked as Spam'
         )
         and event_at <= {{ nudge.as_of() }}
-        and {{ nudge.keys_listed('contact_id', touched_contacts) if is_incremental() else 'true' }}
+        and {{ touched.filter if touched else 'true' }}
 
 ),
 
