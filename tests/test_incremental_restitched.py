@@ -60,7 +60,7 @@ def event(
 
 
 def identify(
-    message_id: str, user: str, device: str, at: datetime, timezone: str | None = None
+    message_id: str, user: str, device: str | None, at: datetime, timezone: str | None = None
 ) -> tuple[Any, ...]:
     traits = {"email": f"{user}@example.com", **({"timezone": timezone} if timezone else {})}
     return (message_id, user, device, at, at, json.dumps(traits))
@@ -71,6 +71,9 @@ DAY_TWO = SECOND_AS_OF - timedelta(hours=14)
 EVENTS_FIRST = [
     event("e-1", "Page Viewed", None, "shared-device", DAY_ONE, DAY_ONE),
     event("e-2", "Product Viewed", None, "shared-device", DAY_ONE + timedelta(minutes=5), DAY_ONE),
+    event("e-10", "Page Viewed", "eve", "eve-phone", DAY_ONE + timedelta(hours=1), DAY_ONE),
+    # feedback on the first day too: an input empty until the second run counts as rebuilt
+    event("e-11", "Email Delivered", "cara", "cara-phone", DAY_ONE, DAY_ONE),
     # a second view: ann's browse series, which moves to bob with the device
     event("e-9", "Product Viewed", None, "shared-device", DAY_ONE + timedelta(minutes=9), DAY_ONE),
     event("e-3", "Page Viewed", "ann", "ann-phone", DAY_ONE + timedelta(hours=2), DAY_ONE),
@@ -97,8 +100,8 @@ IDENTIFIES_FIRST = [identify("i-1", "ann", "shared-device", DAY_ONE - timedelta(
 # the next day the shared device signs in as bob: its events move from ann to bob
 IDENTIFIES_SECOND = [
     identify("i-2", "bob", "shared-device", DAY_TWO),
-    # dan moves to Tokyo without a new event: his preferred send hour is local to it now
-    identify("i-3", "dan", "dan-phone", DAY_TWO, timezone="Asia/Tokyo"),
+    # eve moves to Tokyo without a new event or link: her preferred send hour follows
+    identify("i-3", "eve", None, DAY_TWO, timezone="Asia/Tokyo"),
 ]
 EVENTS_SECOND = [
     event("e-6", "Page Viewed", "bob", "bob-laptop", DAY_TWO, DAY_TWO),
@@ -183,9 +186,9 @@ def test_day_by_day_equals_all_at_once_with_a_restitched_device_and_an_early_sta
     with duckdb.connect(str(daily), read_only=True) as con:
         zones = con.execute(
             "select contact_id, timezone from intermediate.int_send_hours_preferred"
-            " where contact_id = 'dan'"
+            " where contact_id = 'eve'"
         ).fetchall()
-    assert zones == [("dan", "Asia/Tokyo")]
+    assert zones == [("eve", "Asia/Tokyo")]
 
     for model in MODELS:
         columns = "* exclude (processed_as_of)"
