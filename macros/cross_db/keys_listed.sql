@@ -46,17 +46,30 @@
 {%- endmacro %}
 
 
-{#- The keys as a query of `column`: VALUES of the literals keys_found returned (no row when
-    none), else `query` itself. -#}
+{#- The keys as a query of `column`: the literals keys_found returned (no row when none),
+    else `query` itself. -#}
 {% macro keys_table(column, found, query) -%}
-    {%- if found is none -%}
-        {{ query }}
-    {%- elif found | length == 0 -%}
+    {%- if found is not none and found | length == 0 -%}
         select cast(null as {{ dbt.type_string() }}) as {{ column }} where 1 = 0
+    {%- elif found is not none -%}
+        {{- adapter.dispatch('keys_values', 'nudge')(column, found, query) -}}
     {%- else -%}
-        select listed.{{ column }}
-        from (values {% for key in found %}({{ nudge.text_literal(key) }}){{ ', ' if not loop.last }}{% endfor %}) as listed ({{ column }})
+        {{ query }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Engines without a checked spelling of VALUES with column names run the query again. -#}
+{% macro default__keys_values(column, found, query) -%}
+    {{ query }}
+{%- endmacro %}
+
+{% macro duckdb__keys_values(column, found, query) -%}
+    select listed.{{ column }}
+    from (values {% for key in found %}({{ nudge.text_literal(key) }}){{ ', ' if not loop.last }}{% endfor %}) as listed ({{ column }})
+{%- endmacro %}
+
+{% macro postgres__keys_values(column, found, query) -%}
+    {{ nudge.duckdb__keys_values(column, found, query) }}
 {%- endmacro %}
 
 
