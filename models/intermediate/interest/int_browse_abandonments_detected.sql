@@ -11,8 +11,8 @@
     The trigger adds what depends on every contact or on the time: cart series, catalog,
     recommendations.
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events), and every contact when the burst gap, the vars or
-    this SQL changed (settings_fingerprint).
+    (nudge.contacts_with_changed_events), and every contact when the burst gap or the vars
+    changed (settings_fingerprint); a change to this SQL needs `--full-refresh`.
 -#}
 
 -- depends_on: {{ ref('stg_identifies__checked') }}
@@ -27,14 +27,14 @@
     from {{ ref('trigger_catalog') }}
     where trigger_key = 'browse_abandonment'
 {%- endset %}
-{%- set settings_key = "'" ~ local_md5(model.raw_code ~ '|' ~ window_days ~ '|' ~ min_views) ~ "'" %}
+{%- set settings_key = "'" ~ window_days ~ '|' ~ min_views ~ "'" %}
 {%- if since is not none and execute %}
     {%- set changed = run_query(
         'select count(*) from ' ~ this ~ ' where settings_fingerprint is null or settings_fingerprint <> '
         ~ nudge.row_fingerprint([settings_key, '(' ~ burst_gap ~ ')'])
     ).columns[0].values()[0] %}
     {%- if changed | int > 0 %}
-        {%- set since = nudge._recompute_all('the browse burst gap, its vars or its SQL changed') %}
+        {%- set since = nudge._recompute_all('the browse burst gap or its vars changed') %}
     {%- endif %}
 {%- endif %}
 {%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
