@@ -36,44 +36,24 @@
 
 with
 
-order_products as (
-
-    select distinct
-        order_id,
-        product_id
-    from {{ ref('int_order_lines_unnested') }}
-    where ordered_at <= {{ nudge.as_of() }}
-
-),
-
-bought as (
-
-    select
-        order_id,
-        {{ nudge.json_array_agg_text(nudge.json_value_text('product_id', 'string'), 'product_id') }} as product_ids
-    from order_products
-    group by order_id
-
-),
-
 every_basket as (
 
     select
-        product_ids as basket_product_ids,
+        basket_product_ids,
         min(order_id) as basket_id
-    from bought
-    group by product_ids
+    from {{ ref('int_order_baskets_listed') }}
+    group by basket_product_ids
 
 ),
 
 every_basket_product as (
 
-    select
-        order_products.order_id as basket_id,
-        order_products.product_id
-    from order_products
+    select distinct
+        lines.order_id as basket_id,
+        lines.product_id
+    from {{ ref('int_order_lines_unnested') }} as lines
     inner join every_basket
-        on order_products.order_id = every_basket.basket_id
+        on lines.order_id = every_basket.basket_id
 
 ),
 

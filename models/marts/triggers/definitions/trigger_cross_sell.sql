@@ -1,10 +1,10 @@
 {#-
     cross_sell: every completed order of a contact (any channel), anchored when it was
-    placed; series_id = order_id. Payload: the order's basket's recommendations
-    (int_basket_recommendations_ranked: up to var trigger_recommended_products in-stock
-    products most often bought together with the order's products, never one of its own);
-    an order with no such product is no series. Cancelled ('order_completed') by the
-    contact's next order.
+    placed; series_id = order_id. Payload: the order's products (int_order_baskets_listed)
+    and its basket's recommendations (int_basket_recommendations_ranked: up to var
+    trigger_recommended_products in-stock products most often bought together with the
+    order's products, never one of its own); an order with no such product is no series.
+    Cancelled ('order_completed') by the contact's next order.
 -#}
 
 with
@@ -23,26 +23,6 @@ orders as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
-
-),
-
-order_products as (
-
-    select distinct
-        order_id,
-        product_id
-    from {{ ref('int_order_lines_unnested') }}
-    where ordered_at <= {{ nudge.as_of() }}
-
-),
-
-bought as (
-
-    select
-        order_id,
-        {{ nudge.json_array_agg_text(nudge.json_value_text('product_id', 'string'), 'product_id') }} as product_ids
-    from order_products
-    group by order_id
 
 ),
 
@@ -85,11 +65,11 @@ select
     {{ nudge.json_object_text([
         ('order_id', 'orders.order_id', 'string'),
         ('ordered_at', nudge.timestamp_key('orders.ordered_at'), 'string'),
-        ('bought_product_ids', 'bought.product_ids', 'json'),
+        ('bought_product_ids', 'baskets.basket_product_ids', 'json'),
         ('recommended_products', 'recommended.recommended_products', 'json'),
     ]) }} as payload
 from orders
-inner join bought
-    on orders.order_id = bought.order_id
+inner join {{ ref('int_order_baskets_listed') }} as baskets
+    on orders.order_id = baskets.order_id
 inner join recommended
-    on bought.product_ids = recommended.basket_product_ids
+    on baskets.basket_product_ids = recommended.basket_product_ids
