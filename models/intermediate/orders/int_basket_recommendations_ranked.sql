@@ -49,11 +49,11 @@ every_basket as (
 every_basket_product as (
 
     select distinct
-        lines.order_id as basket_id,
-        lines.product_id
-    from {{ ref('int_order_lines_unnested') }} as lines
+        order_lines.order_id as basket_id,
+        order_lines.product_id
+    from {{ ref('int_order_lines_unnested') }} as order_lines
     inner join every_basket
-        on lines.order_id = every_basket.basket_id
+        on order_lines.order_id = every_basket.basket_id
 
 ),
 
