@@ -97,10 +97,14 @@ INCREMENTAL_MODELS = [
     "intermediate.int_send_hours_preferred",
     "intermediate.int_product_sightings_priced",
     "intermediate.int_basket_recommendations_ranked",
+    "intermediate.int_price_drops_qualified",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
-FINGERPRINTED_MODELS = ["intermediate.int_basket_recommendations_ranked"]
+FINGERPRINTED_MODELS = [
+    "intermediate.int_basket_recommendations_ranked",
+    "intermediate.int_price_drops_qualified",
+]
 
 # the incremental models and their parents (no table models: they carry no state)
 INCREMENTAL_SELECTED = [
@@ -118,6 +122,7 @@ INCREMENTAL_SELECTED = [
     "+int_send_hours_preferred",
     "+int_product_sightings_priced",
     "+int_basket_recommendations_ranked",
+    "+int_price_drops_qualified",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]
