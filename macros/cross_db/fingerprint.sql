@@ -39,3 +39,30 @@
 {% macro duckdb__fingerprint_agg(fingerprint) -%}
     cast(sum(cast({{ fingerprint }} as ubigint)) as varchar)
 {%- endmacro %}
+
+
+{#-
+    For a model incremental by a key whose rows hold a hash of their inputs: the keys an
+    incremental run recomputes, from `current` (a CTE of every key now with its
+    `fingerprint` column): the new keys, those whose hash changed, and the held ones no longer
+    there (replace_keys then deletes their rows). Every current key when since is none.
+-#}
+{% macro keys_with_changed_fingerprint(current, key, fingerprint, since) -%}
+    select {{ current }}.{{ key }}
+    from {{ current }}
+    {%- if since is not none %}
+        left join (select distinct {{ key }}, {{ fingerprint }} from {{ this }}) as held
+            on {{ current }}.{{ key }} = held.{{ key }}
+        where
+            held.{{ fingerprint }} is null
+            or held.{{ fingerprint }} <> {{ current }}.{{ fingerprint }}
+
+        union all
+
+        select held.{{ key }}
+        from (select distinct {{ key }} from {{ this }}) as held
+        left join {{ current }}
+            on held.{{ key }} = {{ current }}.{{ key }}
+        where {{ current }}.{{ key }} is null
+    {%- endif %}
+{%- endmacro %}

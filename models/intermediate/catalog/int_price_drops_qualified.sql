@@ -76,61 +76,25 @@ product_fingerprints as (
 
 ),
 
-{% if since is not none -%}
-    held as (
-
-        select distinct
-            product_id,
-            inputs_fingerprint
-        from {{ this }}
-
-    ),
-
-    -- the products to recompute: new, changed, or held without a drop any more
+{% if is_incremental() -%}
+    -- the products to recompute
     affected as (
 
-        select product_fingerprints.product_id
-        from product_fingerprints
-        left join held
-            on product_fingerprints.product_id = held.product_id
-        where
-            held.inputs_fingerprint is null
-            or held.inputs_fingerprint <> product_fingerprints.inputs_fingerprint
-
-        union all
-
-        select held.product_id
-        from held
-        left join product_fingerprints
-            on held.product_id = product_fingerprints.product_id
-        where product_fingerprints.product_id is null
-
-    ),
-
-    products as (
-
-        select product_fingerprints.*
-        from product_fingerprints
-        inner join affected
-            on product_fingerprints.product_id = affected.product_id
-
-    ),
-{%- else -%}
-    {% if is_incremental() -%}
-        -- every product: a full recompute inside the table (replace_keys adds the held ones)
-        affected as (
-
-            select product_id from product_fingerprints
-
-        ),
-    {%- endif %}
-
-    products as (
-
-        select * from product_fingerprints
+        {{ nudge.keys_with_changed_fingerprint('product_fingerprints', 'product_id', 'inputs_fingerprint', since) }}
 
     ),
 {%- endif %}
+
+products as (
+
+    select product_fingerprints.*
+    from product_fingerprints
+    {%- if since is not none %}
+        inner join affected
+            on product_fingerprints.product_id = affected.product_id
+    {%- endif %}
+
+),
 
 sightings as (
 

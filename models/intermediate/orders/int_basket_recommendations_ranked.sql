@@ -107,61 +107,25 @@ basket_fingerprints as (
 
 ),
 
-{% if since is not none -%}
-    held as (
-
-        select distinct
-            basket_product_ids,
-            basket_fingerprint
-        from {{ this }}
-
-    ),
-
-    -- the baskets to rank again: new, changed, or held without an order any more
+{% if is_incremental() -%}
+    -- the baskets to recompute
     affected as (
 
-        select basket_fingerprints.basket_product_ids
-        from basket_fingerprints
-        left join held
-            on basket_fingerprints.basket_product_ids = held.basket_product_ids
-        where
-            held.basket_fingerprint is null
-            or held.basket_fingerprint <> basket_fingerprints.basket_fingerprint
-
-        union all
-
-        select held.basket_product_ids
-        from held
-        left join basket_fingerprints
-            on held.basket_product_ids = basket_fingerprints.basket_product_ids
-        where basket_fingerprints.basket_product_ids is null
-
-    ),
-
-    baskets as (
-
-        select basket_fingerprints.*
-        from basket_fingerprints
-        inner join affected
-            on basket_fingerprints.basket_product_ids = affected.basket_product_ids
-
-    ),
-{%- else -%}
-    {% if is_incremental() -%}
-        -- every basket: a full recompute inside the table (replace_keys adds the held ones)
-        affected as (
-
-            select basket_product_ids from basket_fingerprints
-
-        ),
-    {%- endif %}
-
-    baskets as (
-
-        select * from basket_fingerprints
+        {{ nudge.keys_with_changed_fingerprint('basket_fingerprints', 'basket_product_ids', 'basket_fingerprint', since) }}
 
     ),
 {%- endif %}
+
+baskets as (
+
+    select basket_fingerprints.*
+    from basket_fingerprints
+    {%- if since is not none %}
+        inner join affected
+            on basket_fingerprints.basket_product_ids = affected.basket_product_ids
+    {%- endif %}
+
+),
 
 basket_products as (
 
