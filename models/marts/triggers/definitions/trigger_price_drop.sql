@@ -4,11 +4,7 @@
     viewed or wishlisted it in the var trigger_price_drop_sighting_days (30) days before the
     change; cancelled ('price_restored') by a later catalog row priced above that threshold
     again. The series are found per product in int_price_drops_qualified.
-    A view, unlike the other triggers: its readers re-run only this filter on that table,
-    where copying its rows into a table of their own cost ~1 CPU s a run (100k contacts).
 -#}
-
-{{ config(materialized='view') }}
 
 select
     contact_id,
