@@ -340,6 +340,38 @@ def test_a_run_with_nothing_landed_late_rereads_no_window(builds: Builds, tmp_pa
         assert differences(expected, actual, []) == [], table
 
 
+@pytest.mark.parametrize("table", FINGERPRINTED_MODELS)
+def test_a_key_held_without_inputs_any_more_loses_its_rows(
+    builds: Builds, tmp_path: Path, table: str
+) -> None:
+    """A hash-keyed model deletes the rows of a key whose inputs are gone (a basket no order
+    has any more, a product without a drop) and recomputes nothing else: rows of a key that
+    does not exist are planted, and a run 15 minutes later removes exactly those."""
+    later = LAST_AS_OF + timedelta(minutes=15)
+    warehouse = tmp_path / "nudge.duckdb"
+    shutil.copyfile(builds.daily, warehouse)
+    key = {
+        "intermediate.int_basket_recommendations_ranked": "basket_product_ids",
+        "intermediate.int_price_drops_qualified": "product_id",
+    }[table]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"insert into {table} select * replace ('no-such-key' as {key}) from {table} limit 2"
+        )
+        before = con.execute(f"select count(*) from {table}").fetchone()
+    _run(warehouse, later, INCREMENTAL_SELECTED)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            f"select count(*), count(*) filter ({key} = 'no-such-key'),"
+            f" count(*) filter (processed_as_of = ?) from {table}",
+            [later],
+        ).fetchone()
+    assert before is not None and row is not None
+    total, planted, recomputed = row
+    assert (total, planted, recomputed) == (before[0] - 2, 0, 0)
+
+
 def test_a_table_built_before_its_model_was_incremental_is_recomputed_once(
     builds: Builds, tmp_path: Path
 ) -> None:
