@@ -1,7 +1,7 @@
 {#-
-    trigger_cross_sell's score of each (basket_id, product_id) in `picks`: the sum, over the
-    basket's products, of the orders holding both (eligible_pairs). Used for the bar's seeds
-    and again for the contenders that can reach it.
+    Cross-sell's score (int_basket_recommendations_ranked) of each (basket_id, product_id)
+    in `picks`: the sum, over the basket's products, of the orders holding both
+    (eligible_pairs). Used for the bar's seeds and again for the contenders that can reach it.
 -#}
 {% macro basket_scores(picks) -%}
     select
