@@ -16,12 +16,11 @@ orders as (
 
 coupons_applied as (
 
-    select distinct {{ nudge.clean_text(nudge.json_text('properties', 'order_id')) }} as order_id
-    from {{ ref('int_events_attributed') }}
+    select distinct order_id
+    from {{ ref('int_coupon_events_parsed') }}
     where
-        event_name = 'Coupon Applied'
-        and {{ nudge.clean_text(nudge.json_text('properties', 'coupon')) }} is not null
-        and event_at <= {{ nudge.as_of() }}
+        coupon is not null
+        and applied_at <= {{ nudge.as_of() }}
 
 ),
 
