@@ -3,12 +3,13 @@
     steps at 30, 60 (incentive) and 90 days come from the catalog. Any later order cancels
     it (order_completed), so only the contact's last order can reach its steps. Orders
     placed more than `winback_lookback_days` before as_of are not read: their steps are
-    long past. The payload recalls the order and its products.
+    long past, and an order's next one is never older than it. The payload recalls the
+    order and its products.
 -#}
 
 with
 
-orders as (
+recent_orders as (
 
     select
         order_id,
@@ -23,13 +24,7 @@ orders as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
-
-),
-
-recent_orders as (
-
-    select * from orders
-    where ordered_at >= {{ dbt.dateadd('day', -1 * var('winback_lookback_days'), nudge.as_of()) }}
+        and ordered_at >= {{ dbt.dateadd('day', -1 * var('winback_lookback_days'), nudge.as_of()) }}
 
 ),
 
