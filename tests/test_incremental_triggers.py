@@ -6,7 +6,9 @@ recomputes only the few contacts whose inputs changed.
 
 Between runs, raw rows land up to the run's instant, the ledger records sends (sent, and
 skipped at send time), a var that the timed rows depend on changes, a run repeats the same
-instant, and one replays an earlier instant.
+instant, and one replays an earlier instant. Once, sends already past their expiry change
+status all the same: the ledger records late outcomes for some, and contacts holding some
+unsubscribe (triggered_sends decides those again only when such an input changed).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Step:
     timed_rows: int
     timed_rewritten: int
     differences: dict[str, list[Any]]
+    # sends past their expiry at the previous run whose status this run changed
+    expired_sends_changed: int
 
 
 def _run(
@@ -123,6 +127,89 @@ def _record_sends(warehouse: Path, at: datetime) -> int:
     return len(rows)
 
 
+def _change_expired_sends(warehouse: Path, at: datetime) -> None:
+    """Inputs that change the status of sends past their expiry: the ledger records late
+    outcomes (sent for three expired sends, skipped for three cancelled ones), and two
+    contacts holding expired sends who may be emailed unsubscribe."""
+    with Warehouse(warehouse) as connection:
+        ensure_ledger(connection)
+    columns = ", ".join(
+        f"sends.{column}"
+        for column in (
+            *("send_key", "contact_id", "trigger_key", "step", "series_id", "variant"),
+            *("due_at", "timezone"),
+        )
+    )
+    rows = []
+    for status, outcome in (("expired", "sent"), ("cancelled", "skipped")):
+        sends = read_duckdb(
+            warehouse,
+            f"select {columns} from {SENDS} as sends inner join {TIMED} as timed using (send_key)"
+            f" where sends.status = '{status}' and timed.expires_at < timestamp '{at}'"
+            " order by sends.send_key limit 3",
+        ).as_dicts()
+        assert len(sends) == 3, status
+        for send in sends:
+            row = {
+                **send,
+                "destination_target": TARGET,
+                "status": outcome,
+                "status_reason": None if outcome == "sent" else "unsubscribed",
+                "attempts": 1,
+                "created_at": at,
+                "updated_at": at,
+                "sent_at": at if outcome == "sent" else None,
+                "first_attempt_at": at,
+            }
+            rows.append(tuple(row.get(column) for column in LEDGER_COLUMNS))
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany(
+            f"insert into {LEDGER_TABLE} ({', '.join(LEDGER_COLUMNS)})"
+            f" values ({', '.join('?' * len(LEDGER_COLUMNS))})",
+            rows,
+        )
+        contacts = con.execute(
+            f"select sends.contact_id from {SENDS} as sends"
+            f" inner join {TIMED} as timed using (send_key)"
+            " inner join contacts.contact_profiles as profiles"
+            " on sends.contact_id = profiles.contact_id"
+            f" where sends.status = 'expired' and timed.expires_at < timestamp '{at}'"
+            " and not profiles.is_suppressed"
+            " group by sends.contact_id order by sends.contact_id limit 2"
+        ).fetchall()
+        assert len(contacts) == 2
+        template = con.execute(
+            "select * from raw.events where event = 'Unsubscribed' limit 1"
+        ).fetchone()
+        assert template is not None
+        names = [d[0] for d in con.execute("select * from raw.events limit 0").description]
+        for (contact_id,) in contacts:
+            event = dict(zip(names, template, strict=True))
+            event.update(
+                message_id=f"late-unsubscribe-{contact_id}",
+                user_id=contact_id,
+                anonymous_id=None,
+                timestamp=at,
+                received_at=at,
+            )
+            con.execute(
+                f"insert into raw.events ({', '.join(names)})"
+                f" values ({', '.join('?' * len(names))})",
+                list(event.values()),
+            )
+
+
+def _expired_sends_changed(warehouse: Path, before: dict[str, str], last_as_of: datetime) -> int:
+    """How many sends past their expiry at `last_as_of` now have another status."""
+    now = read_duckdb(
+        warehouse,
+        f"select sends.send_key, sends.status from {SENDS} as sends"
+        f" inner join {TIMED} as timed using (send_key)"
+        f" where timed.expires_at < timestamp '{last_as_of}'",
+    ).rows
+    return sum(1 for send_key, status in now if before.get(send_key, status) != status)
+
+
 def _differences(
     warehouse: Path, tmp_path: Path, as_of: datetime, vars: dict[str, object]
 ) -> dict[str, list[Any]]:
@@ -158,23 +245,31 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> list[Step]:
     _land(source, warehouse, START)
     _run(warehouse, START, ["+triggered_sends"])
 
-    plan: list[tuple[datetime, dict[str, object], bool]] = [
-        (START + timedelta(minutes=15), {}, False),
-        (START + timedelta(hours=6), {}, True),
-        (START + timedelta(days=1), {}, True),
-        (START + timedelta(days=1), {}, False),  # the same instant again
-        (START + timedelta(days=2), {"holdout_pct": 20}, False),
-        (START + timedelta(days=1, hours=12), {"holdout_pct": 20}, False),  # a replay
+    # (as_of, vars, what happens before the run: record due sends, change expired ones)
+    plan: list[tuple[datetime, dict[str, object], str]] = [
+        (START + timedelta(minutes=15), {}, ""),
+        (START + timedelta(hours=6), {}, "record"),
+        (START + timedelta(days=1), {}, "record"),
+        (START + timedelta(days=1), {}, ""),  # the same instant again
+        (START + timedelta(days=1, hours=1), {}, "expired"),
+        (START + timedelta(days=2), {"holdout_pct": 20}, ""),
+        (START + timedelta(days=1, hours=12), {"holdout_pct": 20}, ""),  # a replay
     ]
     done = []
-    for as_of, vars, record_sends in plan:
-        if record_sends:
+    last_as_of = START
+    for as_of, vars, before_run in plan:
+        if before_run == "record":
             assert _record_sends(warehouse, as_of - timedelta(minutes=5)) > 0
         _land(source, warehouse, as_of)
+        if before_run == "expired":
+            _change_expired_sends(warehouse, as_of - timedelta(minutes=5))
+        statuses = dict(read_duckdb(warehouse, f"select send_key, status from {SENDS}").rows)
         _run(warehouse, as_of, ["+triggered_sends"], vars=vars)
         total, rewritten = _timed_rewritten(warehouse, as_of)
         found = _differences(warehouse, tmp_path, as_of, vars)
-        done.append(Step(as_of, vars, total, rewritten, found))
+        changed = _expired_sends_changed(warehouse, statuses, last_as_of)
+        done.append(Step(as_of, vars, total, rewritten, found, changed))
+        last_as_of = as_of
     return done
 
 
@@ -189,8 +284,19 @@ def test_a_run_15_minutes_later_rewrites_few_contacts(steps: list[Step]) -> None
     assert first.timed_rewritten < 0.2 * first.timed_rows, first
 
 
+def test_sends_past_their_expiry_follow_late_outcomes_and_unsubscribes(
+    steps: list[Step],
+) -> None:
+    """Three late sent, three late skipped, and the expired sends of two contacts who
+    unsubscribed: at least the six ledger outcomes and one send of each contact."""
+    late = steps[4]
+    assert late.as_of == START + timedelta(days=1, hours=1)
+    assert late.expired_sends_changed >= 8, late
+    assert late.differences == {SENDS: [], TIMED: []}
+
+
 def test_a_changed_var_rewrites_every_timed_row(steps: list[Step]) -> None:
-    changed = steps[4]
+    changed = steps[5]
     assert changed.vars == {"holdout_pct": 20}
     assert changed.timed_rewritten == changed.timed_rows
 
