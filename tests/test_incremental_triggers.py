@@ -92,38 +92,44 @@ def _land(source: Path, warehouse: Path, until: datetime) -> None:
             )
 
 
-def _record_sends(warehouse: Path, at: datetime) -> int:
-    """The ledger sends half of the due sends and skips a quarter at send time."""
+def _ledger_row(send: dict[str, Any], sent: bool, at: datetime) -> tuple[Any, ...]:
+    """A ledger row recording `send` at `at`: sent, or skipped at send time (unsubscribed)."""
+    row = {
+        **send,
+        "destination_target": TARGET,
+        "status": "sent" if sent else "skipped",
+        "status_reason": None if sent else "unsubscribed",
+        "attempts": 1,
+        "created_at": at,
+        "updated_at": at,
+        "sent_at": at if sent else None,
+        "first_attempt_at": at,
+    }
+    return tuple(row.get(column) for column in LEDGER_COLUMNS)
+
+
+def _insert_ledger_rows(warehouse: Path, rows: list[tuple[Any, ...]]) -> None:
     with Warehouse(warehouse) as connection:
         ensure_ledger(connection)
-    due = read_duckdb(
-        warehouse,
-        "select send_key, contact_id, trigger_key, step, series_id, variant, due_at,"
-        f" timezone from {SENDS} where status = 'due' order by send_key",
-    ).as_dicts()
-    rows = []
-    for i, send in enumerate(due):
-        if i % 4 == 3:
-            continue
-        sent = i % 4 in (0, 1)
-        row = {
-            **send,
-            "destination_target": TARGET,
-            "status": "sent" if sent else "skipped",
-            "status_reason": None if sent else "unsubscribed",
-            "attempts": 1,
-            "created_at": at,
-            "updated_at": at,
-            "sent_at": at if sent else None,
-            "first_attempt_at": at,
-        }
-        rows.append(tuple(row.get(column) for column in LEDGER_COLUMNS))
     with duckdb.connect(str(warehouse)) as con:
         con.executemany(
             f"insert into {LEDGER_TABLE} ({', '.join(LEDGER_COLUMNS)})"
             f" values ({', '.join('?' * len(LEDGER_COLUMNS))})",
             rows,
         )
+
+
+def _record_sends(warehouse: Path, at: datetime) -> int:
+    """The ledger sends half of the due sends and skips a quarter at send time."""
+    due = read_duckdb(
+        warehouse,
+        "select send_key, contact_id, trigger_key, step, series_id, variant, due_at,"
+        f" timezone from {SENDS} where status = 'due' order by send_key",
+    ).as_dicts()
+    rows = [
+        _ledger_row(send, sent=i % 4 in (0, 1), at=at) for i, send in enumerate(due) if i % 4 != 3
+    ]
+    _insert_ledger_rows(warehouse, rows)
     return len(rows)
 
 
@@ -131,8 +137,6 @@ def _change_expired_sends(warehouse: Path, at: datetime) -> None:
     """Inputs that change the status of sends past their expiry: the ledger records late
     outcomes (sent for three expired sends, skipped for three cancelled ones), and two
     contacts holding expired sends who may be emailed unsubscribe."""
-    with Warehouse(warehouse) as connection:
-        ensure_ledger(connection)
     columns = ", ".join(
         f"sends.{column}"
         for column in (
@@ -149,25 +153,9 @@ def _change_expired_sends(warehouse: Path, at: datetime) -> None:
             " order by sends.send_key limit 3",
         ).as_dicts()
         assert len(sends) == 3, status
-        for send in sends:
-            row = {
-                **send,
-                "destination_target": TARGET,
-                "status": outcome,
-                "status_reason": None if outcome == "sent" else "unsubscribed",
-                "attempts": 1,
-                "created_at": at,
-                "updated_at": at,
-                "sent_at": at if outcome == "sent" else None,
-                "first_attempt_at": at,
-            }
-            rows.append(tuple(row.get(column) for column in LEDGER_COLUMNS))
+        rows += [_ledger_row(send, sent=outcome == "sent", at=at) for send in sends]
+    _insert_ledger_rows(warehouse, rows)
     with duckdb.connect(str(warehouse)) as con:
-        con.executemany(
-            f"insert into {LEDGER_TABLE} ({', '.join(LEDGER_COLUMNS)})"
-            f" values ({', '.join('?' * len(LEDGER_COLUMNS))})",
-            rows,
-        )
         contacts = con.execute(
             f"select sends.contact_id from {SENDS} as sends"
             f" inner join {TIMED} as timed using (send_key)"
