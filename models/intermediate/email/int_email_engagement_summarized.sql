@@ -22,28 +22,49 @@ email_events as (
 
 ),
 
-engagement as (
+latest as (
 
     select
         contact_id,
-        count(distinct case
-            when email_event = 'delivered' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
-        end) as email_delivered_90d,
-        count(distinct case
-            when email_event = 'opened' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
-        end) as email_opens_90d,
-        count(distinct case
-            when email_event = 'clicked' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
-        end) as email_clicks_90d,
-        count(distinct case
-            when email_event = 'bounced' and event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }} then email_key
-        end) as email_bounces_90d,
         max(case when email_event = 'delivered' then event_at end) as last_email_delivered_at,
         max(case when email_event = 'opened' then event_at end) as last_email_opened_at,
         max(case when email_event = 'clicked' then event_at end) as last_email_clicked_at,
         max(case when email_event in ('opened', 'clicked') then event_at end) as last_email_engaged_at
     from email_events
     group by contact_id
+
+),
+
+-- the distinct counts sort only the last 90 days' events, not the whole history
+recent_counts as (
+
+    select
+        contact_id,
+        count(distinct case when email_event = 'delivered' then email_key end) as email_delivered_90d,
+        count(distinct case when email_event = 'opened' then email_key end) as email_opens_90d,
+        count(distinct case when email_event = 'clicked' then email_key end) as email_clicks_90d,
+        count(distinct case when email_event = 'bounced' then email_key end) as email_bounces_90d
+    from email_events
+    where event_at > {{ dbt.dateadd('day', -90, nudge.as_of()) }}
+    group by contact_id
+
+),
+
+engagement as (
+
+    select
+        latest.contact_id,
+        coalesce(recent_counts.email_delivered_90d, 0) as email_delivered_90d,
+        coalesce(recent_counts.email_opens_90d, 0) as email_opens_90d,
+        coalesce(recent_counts.email_clicks_90d, 0) as email_clicks_90d,
+        coalesce(recent_counts.email_bounces_90d, 0) as email_bounces_90d,
+        latest.last_email_delivered_at,
+        latest.last_email_opened_at,
+        latest.last_email_clicked_at,
+        latest.last_email_engaged_at
+    from latest
+    left join recent_counts
+        on latest.contact_id = recent_counts.contact_id
 
 ),
 
