@@ -40,6 +40,9 @@ def test_default_target_is_the_duckdb_file(tmp_path: Path) -> None:
         # the profile's DuckDB settings apply to activation's connection too
         limit = opened.fetchall("select current_setting('memory_limit')")
         assert limit == [("953.6 MiB",)]  # 1GB (10^9 bytes), as DuckDB reports it
+        # freed blocks' memory is kept for reuse up to the same bound, never beyond it
+        kept = opened.fetchall("select current_setting('block_allocator_memory')")
+        assert kept == [("953.6 MiB",)]
     # an explicit file replaces the profile's path
     with open_warehouse(tmp_path / "other.duckdb", target=target) as opened:
         assert opened.location == str(tmp_path / "other.duckdb")
