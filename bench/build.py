@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.limit import compare_files
 from bench.measure import Measured, run_step
 from bench.store import INCREMENT, append_increment, cached_store, copy_store
+from nudge.dbt_runner import WRITTEN_KEYS_ONLY_ENV
 from nudge.generator.bench import machine
 from nudge.paths import PROJECT_ROOT
 
@@ -44,6 +45,8 @@ from nudge.paths import PROJECT_ROOT
 TRIGGER_SELECTION = ["+path:models/marts/triggers", "+segment_transitions"]
 # its dbt asset skips unit tests (they test code, which a 15-minute cycle does not change)
 TRIGGER_ARGS = ["build", "--select", *TRIGGER_SELECTION, "--exclude-resource-type", "unit_test"]
+# and checks the incremental models' key uniqueness on the keys the run wrote
+TRIGGER_ENV = {WRITTEN_KEYS_ONLY_ENV: "1"}
 # dbt parses once per project and warehouse path; every step is timed from that state, as
 # any scheduled run after the first is (a cold parse costs about 7 CPU s more)
 PARSE_STATE = Path("target") / "partial_parse.msgpack"
@@ -54,7 +57,7 @@ STEPS = {
     "run": "(b) `dbt run` (every model, no tests)",
     "build": "(c) `dbt build` (seeds, models, tests; `nudge build`)",
     "increment": "(d) +15 min of events, `dbt run` (incremental)",
-    "trigger": "(e) trigger_job's `dbt " + " ".join(TRIGGER_ARGS) + "`",
+    "trigger": f"(e) trigger_job's `dbt {' '.join(TRIGGER_ARGS)}` ({WRITTEN_KEYS_ONLY_ENV}=1)",
 }
 
 HEADER = (
@@ -73,11 +76,13 @@ def run_all(
     copies = {name: work / f"{name}.duckdb" for name in STEPS}
     measured: dict[str, Measured] = {}
 
-    def step(name: str, kind: str, at: str, *dbt_args: str) -> None:
+    def step(
+        name: str, kind: str, at: str, *dbt_args: str, env: dict[str, str] | None = None
+    ) -> None:
         print(f"{STEPS[name]} ...", flush=True)
         if kind == "dbt" and not (_artifacts(copies[name]) / PARSE_STATE).exists():
             run_step(f"{name} parse", ["dbt", str(copies[name]), at, "parse"])
-        result = run_step(name, [kind, str(copies[name]), at, *dbt_args])
+        result = run_step(name, [kind, str(copies[name]), at, *dbt_args], env)
         measured[name] = result
         print(
             f"  {result.wall_s:.1f} s wall, {result.cpu_s:.1f} s CPU, "
@@ -113,12 +118,12 @@ def run_all(
     live = copies["increment"] = copies["trigger"] = copies["run"]
     built = copy_store(live, work / "built.duckdb")
     appended = 0
-    for name, dbt_args in (("increment", ["run"]), ("trigger", TRIGGER_ARGS)):
+    for name, dbt_args, env in (("increment", ["run"], {}), ("trigger", TRIGGER_ARGS, TRIGGER_ENV)):
         if name not in later_steps:
             continue
         copy_store(built, live)
         appended = append_increment(live, end)
-        step(name, "dbt", later, *dbt_args)
+        step(name, "dbt", later, *dbt_args, env=env)
     _remove(live)
     built.unlink()
     return measured, equality, appended

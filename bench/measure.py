@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +27,15 @@ class StepFailed(RuntimeError):
     pass
 
 
-def run_step(step: str, args: list[str]) -> Measured:
-    """`python -m bench.step <args>` in a child process; its last stdout line is JSON detail."""
+def run_step(step: str, args: list[str], env: Mapping[str, str] | None = None) -> Measured:
+    """`python -m bench.step <args>` in a child process, with `env` added to the environment;
+    its last stdout line is JSON detail."""
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.step", *args],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(env or {})},
     )
     assert child.stdout is not None
     output = child.stdout.read()

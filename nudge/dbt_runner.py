@@ -24,6 +24,10 @@ from nudge.paths import PROJECT_ROOT
 
 # the as_of dbt builds as of when no `as_of` var is given (macros/cross_db/as_of.sql)
 AS_OF_ENV = "NUDGE_AS_OF"
+# "1": the `unique_incremental` tests check only the keys the run wrote, each against the
+# whole table (tests/dbt/generic/unique_incremental.sql); the trigger job sets it. An
+# environment variable, like NUDGE_AS_OF, because a var that changes re-parses the project
+WRITTEN_KEYS_ONLY_ENV = "NUDGE_UNIQUE_ON_WRITTEN_KEYS"
 
 NODES_NAMED = 5  # failed nodes a summary names before "and N more"
 OK_STATUSES = ("success", "pass", "warn", "skipped", "no-op")
@@ -139,7 +143,7 @@ def run_dbt(
         # macros/cross_db/as_of.sql reads it: as a var it would force a full re-parse
         AS_OF_ENV: _as_of_text((dbt_vars or {}).get("as_of")),
     }
-    with _environment(overrides):
+    with environment(overrides):
         try:
             outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(command)
         finally:
@@ -176,7 +180,7 @@ def parse_manifest(warehouse: Path, quiet: bool = True) -> Any:
     command += ["--target-path", str(artifacts / "target"), "--log-path", str(artifacts / "logs")]
     if quiet:
         command += ["--quiet"]
-    with _environment({"NUDGE_WAREHOUSE": str(warehouse)}):
+    with environment({"NUDGE_WAREHOUSE": str(warehouse)}):
         try:
             outcome = dbtRunner().invoke(command)
         finally:
@@ -233,7 +237,7 @@ def release_duckdb_file() -> None:
 
 
 @contextmanager
-def _environment(overrides: Mapping[str, str]) -> Iterator[None]:
+def environment(overrides: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of the block, then restore them."""
     previous = {name: os.environ.get(name) for name in overrides}
     os.environ.update(overrides)

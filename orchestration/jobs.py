@@ -29,15 +29,16 @@ def trigger_job(
     raw: Sequence[AssetKey],
 ) -> AssetJob:
     """ESP suppressions in, trigger models + segment transitions (with the models they
-    read), then the due sends out. dbt's data tests run as asset checks; its unit tests,
-    which test the code and not the data, do not (the hourly job runs them)."""
+    read), then the due sends out. dbt's data tests run as asset checks, the incremental
+    models' key uniqueness on the keys the run wrote; its unit tests, which test the code
+    and not the data, do not (the hourly job runs them, and checks every key)."""
     refreshed = AssetSelection.groups("triggers") | AssetSelection.assets(segment_transitions)
     return define_asset_job(
         TRIGGER_JOB,
         selection=(refreshed.upstream() & AssetSelection.assets(dbt))
         | AssetSelection.assets(*pulls, *send_assets)
         | AssetSelection.checks_for_assets(*raw),
-        config={"ops": {DBT_OP: {"config": {"unit_tests": False}}}},
+        config={"ops": {DBT_OP: {"config": {"unit_tests": False, "written_keys_only": True}}}},
         description="Every few minutes (NUDGE_TRIGGER_INTERVAL_MINUTES, default 15) and when "
         "new raw rows land: pull ESP suppressions, rebuild the trigger models and segment "
         "transitions with the models they read (their data tests as checks, no dbt unit tests), "

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetExecutionContext, Config
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
-from nudge.dbt_runner import release_duckdb_file
+from nudge.dbt_runner import WRITTEN_KEYS_ONLY_ENV, environment, release_duckdb_file
 from orchestration.assets.replays import require_live_as_of
 from orchestration.project import ensure_manifest
 from orchestration.translator import NudgeDbtTranslator
@@ -27,11 +27,15 @@ class DbtBuildConfig(Config):
     replay: one older than NUDGE_REPLAY_TOLERANCE_MINUTES fails the run (this asset builds
     the live warehouse; `nudge build --as-of` replays into a copy). full_refresh: rebuild
     incremental models from scratch (the daily refresh does). unit_tests: run dbt's unit
-    tests too (the trigger job turns them off; data tests run either way)."""
+    tests too (the trigger job turns them off; data tests run either way).
+    written_keys_only: the uniqueness tests on the incremental models' keys check only the
+    keys this run wrote, each against the whole table (the trigger job turns it on; the
+    hourly and daily jobs check every key)."""
 
     as_of: str = ""
     full_refresh: bool = False
     unit_tests: bool = True
+    written_keys_only: bool = False
 
 
 def build_args(config: DbtBuildConfig) -> list[str]:
@@ -45,6 +49,18 @@ def build_args(config: DbtBuildConfig) -> list[str]:
     return args
 
 
+def build_environment(config: DbtBuildConfig) -> dict[str, str]:
+    """Environment variables for the dbt invocation: not vars, which would re-parse."""
+    return {WRITTEN_KEYS_ONLY_ENV: "1" if config.written_keys_only else ""}
+
+
+def start_build(dbt: DbtCliResource, config: DbtBuildConfig, context: Any) -> DbtCliInvocation:
+    """Start `dbt build` for the config; dbt.cli starts dbt with a copy of the environment
+    as it is at the call, so the variables are set for the call only."""
+    with environment(build_environment(config)):
+        return dbt.cli(build_args(config), context=context)
+
+
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=NudgeDbtTranslator())
 def nudge_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
@@ -56,7 +72,7 @@ def nudge_dbt_models(
     # on an AssetExecutionContext (a DeprecationWarning every run), not on the op's context
     op_context = context.op_execution_context
     try:
-        yield from dbt.cli(build_args(config), context=op_context).stream().fetch_row_counts()
+        yield from start_build(dbt, config, op_context).stream().fetch_row_counts()
     finally:
         # counting opened dbt-duckdb's connection in this process; the assets downstream
         # (syncs, sends) open the file themselves, in-process when run by execute_in_process
