@@ -53,18 +53,32 @@ tie_failures as (
 
 ),
 
+-- the highest score among the worse values of the measure, per value: one ordered pass
+-- instead of a join of every value with every worse one
+best_worse_scores as (
+
+    select
+        measure,
+        measured_value,
+        min_score,
+        max(max_score) over (
+            partition by measure
+            order by measured_value
+            rows between unbounded preceding and 1 preceding
+        ) as best_worse_score
+    from per_value
+    where measured_value is not null
+
+),
+
 order_failures as (
 
     select
-        better.measure,
-        better.measured_value,
+        measure,
+        measured_value,
         'better value, lower score' as failure
-    from per_value as better
-    inner join per_value as worse
-        on
-            better.measure = worse.measure
-            and better.measured_value > worse.measured_value
-            and better.min_score < worse.max_score
+    from best_worse_scores
+    where min_score < best_worse_score
 
 )
 
