@@ -45,7 +45,7 @@ from nudge.paths import PROJECT_ROOT
 TRIGGER_SELECTION = ["+path:models/marts/triggers", "+segment_transitions"]
 # its dbt asset skips unit tests (they test code, which a 15-minute cycle does not change)
 TRIGGER_ARGS = ["build", "--select", *TRIGGER_SELECTION, "--exclude-resource-type", "unit_test"]
-# and checks the incremental models' key uniqueness on the keys the run wrote
+# and checks the incremental models' key uniqueness on the keys written lately
 TRIGGER_ENV = {WRITTEN_KEYS_ONLY_ENV: "1"}
 # dbt parses once per project and warehouse path; every step is timed from that state, as
 # any scheduled run after the first is (a cold parse costs about 7 CPU s more)

@@ -24,7 +24,7 @@ from nudge.paths import PROJECT_ROOT
 
 # the as_of dbt builds as of when no `as_of` var is given (macros/cross_db/as_of.sql)
 AS_OF_ENV = "NUDGE_AS_OF"
-# "1": the `unique_incremental` tests check only the keys the run wrote, each against the
+# "1": the `unique_incremental` tests check only the keys written lately, each against the
 # whole table (tests/dbt/generic/unique_incremental.sql); the trigger job sets it. An
 # environment variable, like NUDGE_AS_OF, because a var that changes re-parses the project
 WRITTEN_KEYS_ONLY_ENV = "NUDGE_UNIQUE_ON_WRITTEN_KEYS"

@@ -30,7 +30,7 @@ def trigger_job(
 ) -> AssetJob:
     """ESP suppressions in, trigger models + segment transitions (with the models they
     read), then the due sends out. dbt's data tests run as asset checks, the incremental
-    models' key uniqueness on the keys the run wrote; its unit tests, which test the code
+    models' key uniqueness on the keys written lately; its unit tests, which test the code
     and not the data, do not (the hourly job runs them, and checks every key)."""
     refreshed = AssetSelection.groups("triggers") | AssetSelection.assets(segment_transitions)
     return define_asset_job(

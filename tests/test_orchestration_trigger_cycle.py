@@ -1,5 +1,5 @@
 """The 15-minute trigger job's dbt invocation: data tests run (as asset checks), the key
-uniqueness of incremental models on the keys the run wrote, dbt unit tests do not; every
+uniqueness of incremental models on the keys written lately, dbt unit tests do not; every
 other job still runs them and checks every key. No dbt build: the job's run config is turned
 into the dbt arguments and environment the asset passes to dagster-dbt."""
 

@@ -1,8 +1,8 @@
 """The `unique_incremental` test (tests/dbt/generic/unique_incremental.sql) on an incremental
-run: with NUDGE_UNIQUE_ON_WRITTEN_KEYS=1 (the trigger job) it checks the keys the run wrote
-against the whole table, so a duplicate among them or with an older row fails it; a
-duplicate only among older rows is left to the full check (the hourly and daily jobs),
-which is dbt's `unique`."""
+run: with NUDGE_UNIQUE_ON_WRITTEN_KEYS=1 (the trigger job) it checks the keys written in the
+last unique_written_keys_hours (2) against the whole table, so a duplicate among them or
+with an older row fails it, in every run of those hours; a duplicate only among older rows
+is left to the full check (the hourly and daily jobs), which is dbt's `unique`."""
 
 from __future__ import annotations
 
@@ -39,12 +39,12 @@ MODELS = [
 TESTS = 13  # one per model above and the ones they read (int_events_attributed, ...)
 
 
-def _outcomes(warehouse: Path, written_keys_only: bool) -> dict[str, str]:
-    """Every unique_incremental test's status, as of LATER."""
+def _outcomes(warehouse: Path, written_keys_only: bool, as_of: datetime = LATER) -> dict[str, str]:
+    """Every unique_incremental test's status, as of `as_of`."""
     result = run_dbt(
         ["test", "--select", "test_name:unique_incremental"],
         warehouse,
-        dbt_vars={"as_of": str(LATER)},
+        dbt_vars={"as_of": str(as_of)},
         check=False,
         quiet=True,
         env={WRITTEN_KEYS_ONLY_ENV: "1" if written_keys_only else ""},
@@ -128,3 +128,21 @@ def test_a_duplicate_among_older_rows_only_is_left_to_the_full_check(
     _copy(copy, EVENTS, f"processed_as_of = '{FIRST}'", FIRST)
     assert _outcomes(copy, written_keys_only=True)[EVENTS_TEST] == "pass"
     assert _outcomes(copy, written_keys_only=False)[EVENTS_TEST] == "fail"
+    # an hour after the full build every row is recent: the scoped test counts them all
+    soon_after = FIRST + timedelta(hours=1)
+    assert _outcomes(copy, written_keys_only=True, as_of=soon_after)[EVENTS_TEST] == "fail"
+
+
+def test_a_duplicate_written_stays_in_the_scoped_check_for_its_hours(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "nudge.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    _copy(copy, EVENTS, f"processed_as_of = '{LATER}'", LATER)
+    # the next trigger runs, with nothing new written, still see it within the two hours
+    an_hour_later = _outcomes(copy, written_keys_only=True, as_of=LATER + timedelta(hours=1))
+    assert an_hour_later[EVENTS_TEST] == "fail"
+    # past them, the hourly job's full check reports it
+    later_still = LATER + timedelta(hours=3)
+    assert _outcomes(copy, written_keys_only=True, as_of=later_still)[EVENTS_TEST] == "pass"
+    assert _outcomes(copy, written_keys_only=False, as_of=later_still)[EVENTS_TEST] == "fail"

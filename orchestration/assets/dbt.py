@@ -29,7 +29,7 @@ class DbtBuildConfig(Config):
     incremental models from scratch (the daily refresh does). unit_tests: run dbt's unit
     tests too (the trigger job turns them off; data tests run either way).
     written_keys_only: the uniqueness tests on the incremental models' keys check only the
-    keys this run wrote, each against the whole table (the trigger job turns it on; the
+    keys written lately, each against the whole table (the trigger job turns it on; the
     hourly and daily jobs check every key)."""
 
     as_of: str = ""
