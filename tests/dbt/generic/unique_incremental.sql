@@ -14,9 +14,10 @@
 {% test unique_incremental(model, column_name, written_in=none, written_at='processed_as_of') %}
 
 {%- set written_in = written_in if written_in is not none else model %}
-{%- set since = dbt.dateadd('hour', -1 * var('unique_written_keys_hours'), nudge.as_of()) %}
 {%- set scoped = execute and env_var('NUDGE_UNIQUE_ON_WRITTEN_KEYS', '') | trim == '1' %}
 {%- if scoped %}
+    {#- only here: SQLMesh renders this file too, without the project's vars -#}
+    {%- set since = dbt.dateadd('hour', -1 * var('unique_written_keys_hours', 2), nudge.as_of()) %}
     {#- every row written since (a full refresh lately): counting them all costs less -#}
     {%- set all_written = run_query(
         'select min(' ~ written_at ~ ') >= ' ~ since ~ ' from ' ~ written_in
