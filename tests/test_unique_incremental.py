@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from nudge.dbt_runner import WRITTEN_KEYS_ONLY_ENV, run_dbt
+from nudge.dbt_runner import WRITTEN_KEYS_ONLY_ENV, dbt_artifacts_dir, run_dbt
 from nudge.generator import generate
 
 pytestmark = pytest.mark.slow
@@ -77,6 +77,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def scratch(warehouse: Path, tmp_path: Path) -> Path:
+    """A copy of the built warehouse a test may add duplicates to."""
+    copy = tmp_path / "nudge.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    return copy
+
+
+def _compiled(warehouse: Path, test: str) -> str:
+    """The SQL dbt last ran for `test` on `warehouse`."""
+    (path,) = (dbt_artifacts_dir(warehouse) / "target" / "compiled").rglob(f"{test}.sql")
+    return path.read_text(encoding="utf-8")
+
+
 def _copy(warehouse: Path, table: str, where: str, processed_as_of: datetime) -> None:
     """Insert a second copy of one row of `table` matching `where`, stamped as written then."""
     with duckdb.connect(str(warehouse)) as con:
@@ -111,38 +125,34 @@ def test_the_run_wrote_keys_and_both_scopes_pass_on_them(warehouse: Path) -> Non
     ],
 )
 def test_a_duplicate_the_run_wrote_fails_either_scope(
-    warehouse: Path, tmp_path: Path, table: str, test: str, where: str, stamped: datetime
+    scratch: Path, table: str, test: str, where: str, stamped: datetime
 ) -> None:
-    copy = tmp_path / "nudge.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    _copy(copy, table, where, stamped)
-    assert _outcomes(copy, written_keys_only=True)[test] == "fail"
-    assert _outcomes(copy, written_keys_only=False)[test] == "fail"
+    _copy(scratch, table, where, stamped)
+    assert _outcomes(scratch, written_keys_only=True)[test] == "fail"
+    assert "written_key" in _compiled(scratch, test)  # the scoped query ran, not the full one
+    assert _outcomes(scratch, written_keys_only=False)[test] == "fail"
 
 
-def test_a_duplicate_among_older_rows_only_is_left_to_the_full_check(
-    warehouse: Path, tmp_path: Path
-) -> None:
-    copy = tmp_path / "nudge.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    _copy(copy, EVENTS, f"processed_as_of = '{FIRST}'", FIRST)
-    assert _outcomes(copy, written_keys_only=True)[EVENTS_TEST] == "pass"
-    assert _outcomes(copy, written_keys_only=False)[EVENTS_TEST] == "fail"
-    # an hour after the full build every row is recent: the scoped test counts them all
+def test_a_duplicate_among_older_rows_only_is_left_to_the_full_check(scratch: Path) -> None:
+    _copy(scratch, EVENTS, f"processed_as_of = '{FIRST}'", FIRST)
+    assert _outcomes(scratch, written_keys_only=True)[EVENTS_TEST] == "pass"
+    assert _outcomes(scratch, written_keys_only=False)[EVENTS_TEST] == "fail"
+
+
+def test_when_every_row_is_recent_the_scoped_test_counts_every_key(scratch: Path) -> None:
+    # an hour after the full build (the rows LATER wrote are ahead of it): all recent
     soon_after = FIRST + timedelta(hours=1)
-    assert _outcomes(copy, written_keys_only=True, as_of=soon_after)[EVENTS_TEST] == "fail"
+    _copy(scratch, EVENTS, f"processed_as_of = '{FIRST}'", FIRST)
+    assert _outcomes(scratch, True, as_of=soon_after)[EVENTS_TEST] == "fail"
+    assert "written_key" not in _compiled(scratch, EVENTS_TEST)  # dbt's own unique ran
 
 
-def test_a_duplicate_written_stays_in_the_scoped_check_for_its_hours(
-    warehouse: Path, tmp_path: Path
-) -> None:
-    copy = tmp_path / "nudge.duckdb"
-    copy.write_bytes(warehouse.read_bytes())
-    _copy(copy, EVENTS, f"processed_as_of = '{LATER}'", LATER)
+def test_a_duplicate_written_stays_in_the_scoped_check_for_its_hours(scratch: Path) -> None:
+    _copy(scratch, EVENTS, f"processed_as_of = '{LATER}'", LATER)
     # the next trigger runs, with nothing new written, still see it within the two hours
-    an_hour_later = _outcomes(copy, written_keys_only=True, as_of=LATER + timedelta(hours=1))
+    an_hour_later = _outcomes(scratch, written_keys_only=True, as_of=LATER + timedelta(hours=1))
     assert an_hour_later[EVENTS_TEST] == "fail"
     # past them, the hourly job's full check reports it
     later_still = LATER + timedelta(hours=3)
-    assert _outcomes(copy, written_keys_only=True, as_of=later_still)[EVENTS_TEST] == "pass"
-    assert _outcomes(copy, written_keys_only=False, as_of=later_still)[EVENTS_TEST] == "fail"
+    assert _outcomes(scratch, written_keys_only=True, as_of=later_still)[EVENTS_TEST] == "pass"
+    assert _outcomes(scratch, written_keys_only=False, as_of=later_still)[EVENTS_TEST] == "fail"
