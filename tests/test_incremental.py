@@ -99,6 +99,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_product_sightings_priced",
     "intermediate.int_basket_recommendations_ranked",
     "intermediate.int_price_drops_qualified",
+    "triggers.trigger_post_purchase_review",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -125,6 +126,7 @@ INCREMENTAL_SELECTED = [
     "+int_product_sightings_priced",
     "+int_basket_recommendations_ranked",
     "+int_price_drops_qualified",
+    "+trigger_post_purchase_review",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

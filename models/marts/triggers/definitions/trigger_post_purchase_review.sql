@@ -1,11 +1,53 @@
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
+
 {#-
     post_purchase_review: every completed order of a contact (any channel), anchored when it
     was placed; series_id = order_id. Cancelled ('all_products_reviewed') once the contact
     has reviewed every product of the order after placing it, at the last of those
     reviews. Payload: the order and its products (name, price, quantity, image, URL).
+    Incremental per contact: a run recomputes the contacts whose events may have changed
+    (nudge.contacts_with_changed_events: their orders and reviews), and every contact when
+    a product's name, image or URL in the catalog changed (settings_fingerprint); a change
+    to this SQL needs `--full-refresh`.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+
+{%- set catalog_fingerprint -%}
+    select {{ nudge.fingerprint_agg(nudge.row_fingerprint(['product_id', 'product_name', 'image_url', 'product_url'])) }} as settings_fingerprint
+    from {{ ref('int_products_current') }}
+{%- endset %}
+{%- if since is not none and execute %}
+    {%- set changed = run_query(
+        'select count(*) from ' ~ this ~ ' where settings_fingerprint is null or settings_fingerprint <> ('
+        ~ catalog_fingerprint ~ ')'
+    ).columns[0].values()[0] %}
+    {%- if changed | int > 0 %}
+        {%- set since = nudge._recompute_all("a product's name, image or URL changed in the catalog") %}
+    {%- endif %}
+{%- endif %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
+{%- set is_touched = touched.filter if touched else 'true' %}
+
 with
+
+{% if touched -%}
+    touched as (
+
+        {{ touched.query }}
+
+    ),
+{%- endif %}
+
+catalog_fingerprint as (
+
+    {{ catalog_fingerprint }}
+
+),
 
 orders as (
 
@@ -13,6 +55,14 @@ orders as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
+        and {{ is_touched }}
+
+),
+
+reviews as (
+
+    select * from {{ ref('int_product_reviews_parsed') }}
+    where {{ is_touched }}
 
 ),
 
@@ -41,7 +91,7 @@ first_reviews as (
     from order_products
     inner join orders
         on order_products.order_id = orders.order_id
-    left join {{ ref('int_product_reviews_parsed') }} as reviews
+    left join reviews
         on
             orders.contact_id = reviews.contact_id
             and order_products.product_id = reviews.product_id
@@ -88,29 +138,38 @@ order_items as (
         on order_products.product_id = products.product_id
     group by order_products.order_id
 
+),
+
+final as (
+
+    select
+        orders.contact_id,
+        'post_purchase_review' as trigger_key,
+        orders.order_id as series_id,
+        orders.ordered_at as anchor_at,
+        case
+            when review_progress.reviewed_products = review_progress.products then review_progress.last_reviewed_at
+        end as cancelled_at,
+        case
+            when review_progress.reviewed_products = review_progress.products then 'all_products_reviewed'
+        end as cancel_reason,
+        cast(null as {{ dbt.type_string() }}) as reentry_key,
+        {{ nudge.json_object_text([
+            ('order_id', 'orders.order_id', 'string'),
+            ('ordered_at', nudge.timestamp_key('orders.ordered_at'), 'string'),
+            ('channel', 'orders.channel', 'string'),
+            ('order_total', 'orders.order_total', 'number'),
+            ('products', 'order_items.items', 'json'),
+        ]) }} as payload,
+        catalog_fingerprint.settings_fingerprint,
+        {{ nudge.as_of() }} as processed_as_of
+    from orders
+    cross join catalog_fingerprint
+    inner join order_items
+        on orders.order_id = order_items.order_id
+    inner join review_progress
+        on orders.order_id = review_progress.order_id
+
 )
 
-select
-    orders.contact_id,
-    'post_purchase_review' as trigger_key,
-    orders.order_id as series_id,
-    orders.ordered_at as anchor_at,
-    case
-        when review_progress.reviewed_products = review_progress.products then review_progress.last_reviewed_at
-    end as cancelled_at,
-    case
-        when review_progress.reviewed_products = review_progress.products then 'all_products_reviewed'
-    end as cancel_reason,
-    cast(null as {{ dbt.type_string() }}) as reentry_key,
-    {{ nudge.json_object_text([
-        ('order_id', 'orders.order_id', 'string'),
-        ('ordered_at', nudge.timestamp_key('orders.ordered_at'), 'string'),
-        ('channel', 'orders.channel', 'string'),
-        ('order_total', 'orders.order_total', 'number'),
-        ('products', 'order_items.items', 'json'),
-    ]) }} as payload
-from orders
-inner join order_items
-    on orders.order_id = order_items.order_id
-inner join review_progress
-    on orders.order_id = review_progress.order_id
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}

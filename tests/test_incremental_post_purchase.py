@@ -1,0 +1,156 @@
+"""trigger_post_purchase_review is incremental per contact: a run recomputes the contacts
+whose events changed, and every contact when a product's name, image or URL changed in the
+catalog (its payload shows them). Built by hand: two orders and reviews on day one, then on
+day two reviews that cancel one series, a new order, and either a catalog change to one
+product's image or a price change only (which the payload does not show). Each time the
+incremental table equals a build of everything at once, and the contacts rewritten are the
+ones that had to be."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nudge.dbt_runner import run_dbt
+from nudge.raw_contract import create_table_sql
+from tests.engines.results import differences, read_duckdb
+
+pytestmark = pytest.mark.slow
+
+FIRST_AS_OF = datetime(2026, 10, 31)
+SECOND_AS_OF = FIRST_AS_OF + timedelta(days=1)
+DAY_ONE = FIRST_AS_OF - timedelta(hours=14)
+DAY_TWO = SECOND_AS_OF - timedelta(hours=14)
+SERIES = "triggers.trigger_post_purchase_review"
+SELECTED = ["+trigger_post_purchase_review"]
+CONTEXT = json.dumps({"channel": "web"})
+
+
+def event(
+    message_id: str, name: str, user: str, at: datetime, properties: dict[str, Any]
+) -> tuple[Any, ...]:
+    return (message_id, name, user, f"{user}-phone", at, at, json.dumps(properties), CONTEXT)
+
+
+def order(
+    message_id: str, user: str, order_id: str, at: datetime, *products: str
+) -> tuple[Any, ...]:
+    lines = [{"product_id": p, "name": p.upper(), "price": 10, "quantity": 1} for p in products]
+    properties = {"order_id": order_id, "total": 10 * len(products), "products": lines}
+    return event(message_id, "Order Completed", user, at, properties)
+
+
+def review(message_id: str, user: str, product: str, at: datetime) -> tuple[Any, ...]:
+    return event(message_id, "Product Reviewed", user, at, {"product_id": product, "rating": 5})
+
+
+def catalog(product: str, image: str, price: str, at: datetime) -> tuple[Any, ...]:
+    return (
+        product,
+        product.upper(),
+        "home",
+        Decimal(price),
+        "USD",
+        5,
+        f"https://img/{image}",
+        f"https://shop/{product}",
+        None,
+        at,
+    )
+
+
+EVENTS_FIRST = [
+    order("o-ann", "ann", "order-ann", DAY_ONE, "p-1", "p-2"),
+    order("o-bob", "bob", "order-bob", DAY_ONE, "p-1"),
+    order("o-dan", "dan", "order-dan", DAY_ONE, "p-2"),
+    review("r-1", "ann", "p-1", DAY_ONE + timedelta(hours=1)),
+]
+CATALOG_FIRST = [
+    catalog("p-1", "p-1-v1.jpg", "10.00", DAY_ONE - timedelta(days=1)),
+    catalog("p-2", "p-2-v1.jpg", "10.00", DAY_ONE - timedelta(days=1)),
+]
+# ann reviews her order's second product (its series is cancelled), cara orders
+EVENTS_SECOND = [
+    review("r-2", "ann", "p-2", DAY_TWO),
+    order("o-cara", "cara", "order-cara", DAY_TWO, "p-2"),
+]
+# p-1 gets a new image: bob's series shows it though bob did nothing
+NEW_IMAGE = [catalog("p-1", "p-1-v2.jpg", "10.00", DAY_TWO)]
+# p-2's price falls: no payload shows the catalog's price
+NEW_PRICE = [catalog("p-2", "p-2-v1.jpg", "8.00", DAY_TWO)]
+
+
+def land(warehouse: Path, events: list[tuple[Any, ...]], products: list[tuple[Any, ...]]) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists raw")
+        for table in ("events", "identifies", "product_catalog"):
+            con.execute(
+                create_table_sql(table).replace("create table", "create table if not exists")
+            )
+        if events:
+            con.executemany("insert into raw.events values (?, ?, ?, ?, ?, ?, ?, ?)", events)
+        if products:
+            con.executemany(
+                "insert into raw.product_catalog values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", products
+            )
+
+
+def build(warehouse: Path, as_of: datetime) -> None:
+    run_dbt(
+        ["build", "--exclude-resource-type", "test", "unit_test", "--select", *SELECTED],
+        warehouse,
+        dbt_vars={"as_of": as_of.isoformat(sep=" ")},
+        quiet=True,
+    )
+
+
+def rewritten_contacts(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            f"select distinct contact_id from {SERIES}"
+            f" where processed_as_of = timestamp '{SECOND_AS_OF}' order by contact_id"
+        ).fetchall()
+    return [contact for (contact,) in rows]
+
+
+def day_by_day_and_at_once(tmp_path: Path, catalog_change: list[tuple[Any, ...]]) -> Path:
+    daily = tmp_path / "daily.duckdb"
+    land(daily, EVENTS_FIRST, CATALOG_FIRST)
+    build(daily, FIRST_AS_OF)
+    land(daily, EVENTS_SECOND, catalog_change)
+    build(daily, SECOND_AS_OF)
+
+    at_once = tmp_path / "at_once.duckdb"
+    land(at_once, EVENTS_FIRST + EVENTS_SECOND, CATALOG_FIRST + catalog_change)
+    build(at_once, SECOND_AS_OF)
+
+    columns = "* exclude (processed_as_of)"
+    expected = read_duckdb(at_once, f"select {columns} from {SERIES}")
+    actual = read_duckdb(daily, f"select {columns} from {SERIES}")
+    assert len(expected.rows) == 4
+    assert differences(expected, actual, []) == []
+    return daily
+
+
+def test_a_catalog_change_to_an_image_recomputes_every_contact(tmp_path: Path) -> None:
+    daily = day_by_day_and_at_once(tmp_path, NEW_IMAGE)
+    assert rewritten_contacts(daily) == ["ann", "bob", "cara", "dan"]
+    with duckdb.connect(str(daily), read_only=True) as con:
+        payload, cancel_reason = con.execute(
+            f"select payload, cancel_reason from {SERIES} where contact_id = 'bob'"
+        ).fetchone() or (None, None)
+        ann = con.execute(f"select cancel_reason from {SERIES} where contact_id = 'ann'").fetchone()
+    assert "p-1-v2.jpg" in payload
+    assert cancel_reason is None
+    assert ann == ("all_products_reviewed",)
+
+
+def test_only_the_contacts_with_new_events_are_recomputed_otherwise(tmp_path: Path) -> None:
+    daily = day_by_day_and_at_once(tmp_path, NEW_PRICE)
+    assert rewritten_contacts(daily) == ["ann", "cara"]
