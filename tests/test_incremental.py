@@ -100,6 +100,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_basket_recommendations_ranked",
     "intermediate.int_price_drops_qualified",
     "triggers.trigger_post_purchase_review",
+    "triggers.trigger_winback",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -127,6 +128,7 @@ INCREMENTAL_SELECTED = [
     "+int_basket_recommendations_ranked",
     "+int_price_drops_qualified",
     "+trigger_post_purchase_review",
+    "+trigger_winback",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

@@ -28,15 +28,9 @@
     where trigger_key = 'browse_abandonment'
 {%- endset %}
 {%- set settings_key = "'" ~ window_days ~ '|' ~ min_views ~ "'" %}
-{%- if since is not none and execute %}
-    {%- set changed = run_query(
-        'select count(*) from ' ~ this ~ ' where settings_fingerprint is null or settings_fingerprint <> '
-        ~ nudge.row_fingerprint([settings_key, '(' ~ burst_gap ~ ')'])
-    ).columns[0].values()[0] %}
-    {%- if changed | int > 0 %}
-        {%- set since = nudge._recompute_all('the browse burst gap or its vars changed') %}
-    {%- endif %}
-{%- endif %}
+{%- set since = nudge.since_unless_settings_changed(
+    since, nudge.row_fingerprint([settings_key, '(' ~ burst_gap ~ ')']), 'the browse burst gap or its vars changed'
+) %}
 {%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
 {%- set is_touched = touched.filter if touched else 'true' %}
 

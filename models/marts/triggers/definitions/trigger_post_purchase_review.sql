@@ -17,19 +17,10 @@
 -- depends_on: {{ ref('int_order_events_parsed') }}
 -- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
-{%- set catalog_fingerprint -%}
-    select {{ nudge.fingerprint_agg(nudge.row_fingerprint(['product_id', 'product_name', 'image_url', 'product_url'])) }} as settings_fingerprint
-    from {{ ref('int_products_current') }}
-{%- endset %}
-{%- if since is not none and execute %}
-    {%- set changed = run_query(
-        'select count(*) from ' ~ this ~ ' where settings_fingerprint is null or settings_fingerprint <> ('
-        ~ catalog_fingerprint ~ ')'
-    ).columns[0].values()[0] %}
-    {%- if changed | int > 0 %}
-        {%- set since = nudge._recompute_all("a product's name, image or URL changed in the catalog") %}
-    {%- endif %}
-{%- endif %}
+{%- set catalog_fingerprint = nudge.catalog_display_fingerprint() %}
+{%- set since = nudge.since_unless_settings_changed(
+    since, '(' ~ catalog_fingerprint ~ ')', "a product's name, image or URL changed in the catalog"
+) %}
 {%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
 {%- set is_touched = touched.filter if touched else 'true' %}
 

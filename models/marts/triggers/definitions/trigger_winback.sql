@@ -1,3 +1,6 @@
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
+
 {#-
     Winback: every completed order (any channel) anchors a series, series_id = order_id;
     steps at 30, 60 (incentive) and 90 days come from the catalog. Any later order cancels
@@ -5,9 +8,55 @@
     placed more than `winback_lookback_days` before as_of are not read: their steps are
     long past, and an order's next one is never older than it. The payload recalls the
     order and its products.
+    Incremental per contact: a run recomputes the contacts whose events may have changed
+    (nudge.contacts_with_changed_events), those with an order that left the lookback since
+    the last run (its series goes), and every contact when a product's name, image or URL
+    changed in the catalog or the lookback did (settings_fingerprint); a change to this SQL
+    needs `--full-refresh`.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+
+{%- set lookback_days = var('winback_lookback_days') %}
+{%- set settings -%}
+    select {{ nudge.row_fingerprint(["'" ~ lookback_days ~ "'", 'catalog.settings_fingerprint']) }} as settings_fingerprint
+    from ({{ nudge.catalog_display_fingerprint() }}) as catalog
+{%- endset %}
+{%- set since = nudge.since_unless_settings_changed(
+    since, '(' ~ settings ~ ')', "a product's name, image or URL in the catalog, or winback_lookback_days, changed"
+) %}
+{%- set touched_contacts -%}
+    {{ nudge.contacts_with_changed_events(since) }}
+    {%- if since is not none %}
+        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        union
+        select contact_id from {{ this }}
+        where
+            anchor_at >= {{ dbt.dateadd('day', -1 * lookback_days, nudge.timestamp_literal(watermark)) }}
+            and anchor_at <= {{ dbt.dateadd('day', -1 * lookback_days, nudge.as_of()) }}
+    {%- endif %}
+{%- endset %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
+{%- set is_touched = touched.filter if touched else 'true' %}
+
 with
+
+{% if touched -%}
+    touched as (
+
+        {{ touched.query }}
+
+    ),
+{%- endif %}
+
+settings as (
+
+    {{ settings }}
+
+),
 
 recent_orders as (
 
@@ -24,7 +73,8 @@ recent_orders as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
-        and ordered_at >= {{ dbt.dateadd('day', -1 * var('winback_lookback_days'), nudge.as_of()) }}
+        and ordered_at >= {{ dbt.dateadd('day', -1 * lookback_days, nudge.as_of()) }}
+        and {{ is_touched }}
 
 ),
 
@@ -54,22 +104,31 @@ order_items as (
         on order_lines.product_id = products.product_id
     group by order_lines.order_id
 
+),
+
+final as (
+
+    select
+        recent_orders.contact_id,
+        'winback' as trigger_key,
+        recent_orders.order_id as series_id,
+        recent_orders.ordered_at as anchor_at,
+        recent_orders.next_ordered_at as cancelled_at,
+        case when recent_orders.next_ordered_at is not null then 'order_completed' end as cancel_reason,
+        cast(null as {{ dbt.type_string() }}) as reentry_key,
+        {{ nudge.json_object_text([
+            ('last_order_id', 'recent_orders.order_id', 'string'),
+            ('last_ordered_at', nudge.timestamp_key('recent_orders.ordered_at'), 'string'),
+            ('last_order_total', 'recent_orders.net_total', 'number'),
+            ('items', "coalesce(order_items.items_json, '[]')", 'json'),
+        ]) }} as payload,
+        settings.settings_fingerprint,
+        {{ nudge.as_of() }} as processed_as_of
+    from recent_orders
+    cross join settings
+    left join order_items
+        on recent_orders.order_id = order_items.order_id
+
 )
 
-select
-    recent_orders.contact_id,
-    'winback' as trigger_key,
-    recent_orders.order_id as series_id,
-    recent_orders.ordered_at as anchor_at,
-    recent_orders.next_ordered_at as cancelled_at,
-    case when recent_orders.next_ordered_at is not null then 'order_completed' end as cancel_reason,
-    cast(null as {{ dbt.type_string() }}) as reentry_key,
-    {{ nudge.json_object_text([
-        ('last_order_id', 'recent_orders.order_id', 'string'),
-        ('last_ordered_at', nudge.timestamp_key('recent_orders.ordered_at'), 'string'),
-        ('last_order_total', 'recent_orders.net_total', 'number'),
-        ('items', "coalesce(order_items.items_json, '[]')", 'json'),
-    ]) }} as payload
-from recent_orders
-left join order_items
-    on recent_orders.order_id = order_items.order_id
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}

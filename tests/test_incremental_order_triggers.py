@@ -1,9 +1,11 @@
-"""trigger_post_purchase_review is incremental per contact: a run recomputes the contacts
-whose events changed, and every contact when a product's name, image or URL changed in the
-catalog (its payload shows them). Built by hand: two orders and reviews on day one, then on
-day two reviews that cancel one series, a new order, and either a catalog change to one
-product's image or a price change only (which the payload does not show). Each time the
-incremental table equals a build of everything at once, and the contacts rewritten are the
+"""trigger_post_purchase_review and trigger_winback are incremental per contact: a run
+recomputes the contacts whose events changed, and every contact when a product's name,
+image or URL changed in the catalog (their payloads show them); winback also the contacts
+with an order that left its lookback since the last run. Built by hand: three orders and a
+review on day one, then on day two a review that cancels one series, a new order, and
+either a catalog change to one product's image or a price change only (which no payload
+shows); winback looks back one day, so the day-one orders leave it. Each time the
+incremental tables equal a build of everything at once, and the contacts rewritten are the
 ones that had to be."""
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ SECOND_AS_OF = FIRST_AS_OF + timedelta(days=1)
 DAY_ONE = FIRST_AS_OF - timedelta(hours=14)
 DAY_TWO = SECOND_AS_OF - timedelta(hours=14)
 SERIES = "triggers.trigger_post_purchase_review"
-SELECTED = ["+trigger_post_purchase_review"]
+WINBACK = "triggers.trigger_winback"
+SELECTED = ["+trigger_post_purchase_review", "+trigger_winback"]
+# the day-one orders are in winback's lookback on day one, out of it on day two
+VARS = {"winback_lookback_days": 1}
 CONTEXT = json.dumps({"channel": "web"})
 
 
@@ -105,15 +110,15 @@ def build(warehouse: Path, as_of: datetime) -> None:
     run_dbt(
         ["build", "--exclude-resource-type", "test", "unit_test", "--select", *SELECTED],
         warehouse,
-        dbt_vars={"as_of": as_of.isoformat(sep=" ")},
+        dbt_vars={"as_of": as_of.isoformat(sep=" "), **VARS},
         quiet=True,
     )
 
 
-def rewritten_contacts(warehouse: Path) -> list[str]:
+def rewritten_contacts(warehouse: Path, table: str = SERIES) -> list[str]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            f"select distinct contact_id from {SERIES}"
+            f"select distinct contact_id from {table}"
             f" where processed_as_of = timestamp '{SECOND_AS_OF}' order by contact_id"
         ).fetchall()
     return [contact for (contact,) in rows]
@@ -131,10 +136,11 @@ def day_by_day_and_at_once(tmp_path: Path, catalog_change: list[tuple[Any, ...]]
     build(at_once, SECOND_AS_OF)
 
     columns = "* exclude (processed_as_of)"
-    expected = read_duckdb(at_once, f"select {columns} from {SERIES}")
-    actual = read_duckdb(daily, f"select {columns} from {SERIES}")
-    assert len(expected.rows) == 4
-    assert differences(expected, actual, []) == []
+    for table, rows in ((SERIES, 4), (WINBACK, 1)):
+        expected = read_duckdb(at_once, f"select {columns} from {table}")
+        actual = read_duckdb(daily, f"select {columns} from {table}")
+        assert len(expected.rows) == rows, table
+        assert differences(expected, actual, []) == [], table
     return daily
 
 
@@ -154,3 +160,5 @@ def test_a_catalog_change_to_an_image_recomputes_every_contact(tmp_path: Path) -
 def test_only_the_contacts_with_new_events_are_recomputed_otherwise(tmp_path: Path) -> None:
     daily = day_by_day_and_at_once(tmp_path, NEW_PRICE)
     assert rewritten_contacts(daily) == ["ann", "cara"]
+    # bob's and dan's day-one orders left winback's lookback: their series went with them
+    assert rewritten_contacts(daily, WINBACK) == ["cara"]
