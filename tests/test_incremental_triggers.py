@@ -202,7 +202,10 @@ def _differences(
     warehouse: Path, tmp_path: Path, as_of: datetime, vars: dict[str, object]
 ) -> dict[str, list[Any]]:
     """Each table against a `--full-refresh` of the two models on a copy of the warehouse."""
-    full = tmp_path / "full.duckdb"
+    # the same file name: a DuckDB view names its catalog (the file's stem), and the copy's
+    # trigger_price_drop view is not rebuilt
+    full = tmp_path / "full" / warehouse.name
+    full.parent.mkdir(exist_ok=True)
     shutil.copyfile(warehouse, full)
     _run(full, as_of, list(TRIGGER_MODELS), "--full-refresh", vars=vars)
     found = {}
