@@ -101,6 +101,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_price_drops_qualified",
     "triggers.trigger_post_purchase_review",
     "triggers.trigger_winback",
+    "intermediate.int_unengaged_periods_projected",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -129,6 +130,7 @@ INCREMENTAL_SELECTED = [
     "+int_price_drops_qualified",
     "+trigger_post_purchase_review",
     "+trigger_winback",
+    "+int_unengaged_periods_projected",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

@@ -35,8 +35,9 @@ MODELS = [
     "+int_coupon_events_parsed",
     "+int_page_views_parsed",
     "+int_product_sightings_priced",
+    "+int_unengaged_periods_projected",
 ]
-TESTS = 13  # one per model above and the ones they read (int_events_attributed, ...)
+TESTS = 14  # one per model above and the ones they read (int_events_attributed, ...)
 
 
 def _outcomes(warehouse: Path, written_keys_only: bool, as_of: datetime = LATER) -> dict[str, str]:

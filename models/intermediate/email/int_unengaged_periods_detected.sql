@@ -1,123 +1,16 @@
 {#-
-    One row per time a contact became unengaged, up to `as_of`, over the whole email
-    history: the rule of int_email_engagement_summarized applied to every stretch between
-    two opens or clicks (and to the stretch before the first). A stretch starting at an
-    engagement (or at the start, without one) becomes unengaged at the later of its
-    var unengaged_min_delivered-th (5) delivery and engagement + var unengaged_days (90);
-    without an earlier engagement, at that delivery. It only counts when that happens
-    before the next open or click, which is re_engaged_at (null while still unengaged).
-    The open row (re_engaged_at null) has int_email_engagement_summarized.unengaged_since
-    as its unengaged_at: the sunset trigger anchors on these rows, the sunset suppression
-    reads that column. Both apply the tenure floor (nudge.unengaged_after_tenure): no
-    period starts before the contact has been subscribed for var unengaged_min_tenure_days
-    in its current consent span, and a contact without consent has none.
+    One row per time a contact became unengaged, up to `as_of`: the periods
+    int_unengaged_periods_projected (incremental) holds whose instant as_of has reached. A
+    view: each run moves its as_of, and no row needs recomputing because time passed.
 -#}
 
-{%- set min_delivered = var('unengaged_min_delivered') %}
-
-with
-
-email_events as (
-
-    select * from {{ ref('int_email_events_parsed') }}
-    where
-        contact_id is not null
-        and event_at <= {{ nudge.as_of() }}
-
-),
-
-stretch_starts as (
-
-    select distinct
-        contact_id,
-        cast(null as {{ dbt.type_timestamp() }}) as last_engaged_at
-    from email_events
-    union all
-    select distinct
-        contact_id,
-        event_at as last_engaged_at
-    from email_events
-    where email_event in ('opened', 'clicked')
-
-),
-
-stretches as (
-
-    select
-        contact_id,
-        last_engaged_at,
-        lead(last_engaged_at) over (
-            partition by contact_id
-            order by case when last_engaged_at is null then 0 else 1 end, last_engaged_at
-        ) as next_engaged_at
-    from stretch_starts
-
-),
-
-deliveries as (
-
-    select
-        stretches.contact_id,
-        stretches.last_engaged_at,
-        stretches.next_engaged_at,
-        email_events.event_at as delivered_at,
-        row_number() over (
-            partition by stretches.contact_id, stretches.last_engaged_at
-            order by email_events.event_at, email_events.message_id
-        ) as delivery_number
-    from stretches
-    inner join email_events
-        on
-            stretches.contact_id = email_events.contact_id
-            and email_events.email_event = 'delivered'
-            and (stretches.last_engaged_at is null or stretches.last_engaged_at < email_events.event_at)
-            and (stretches.next_engaged_at is null or stretches.next_engaged_at > email_events.event_at)
-
-),
-
-consent as (
-
-    select * from {{ ref('int_consent_states_derived') }}
-
-),
-
-delivery_rule as (
-
-    select
-        contact_id,
-        last_engaged_at,
-        next_engaged_at,
-        case
-            when last_engaged_at is null then delivered_at
-            when delivered_at > {{ dbt.dateadd('day', var('unengaged_days'), 'last_engaged_at') }} then delivered_at
-            else {{ dbt.dateadd('day', var('unengaged_days'), 'last_engaged_at') }}
-        end as delivery_rule_unengaged_at
-    from deliveries
-    where delivery_number = {{ min_delivered }}
-
-),
-
-unengaged as (
-
-    select
-        delivery_rule.contact_id,
-        delivery_rule.last_engaged_at,
-        delivery_rule.next_engaged_at,
-        {{ nudge.unengaged_after_tenure('delivery_rule.delivery_rule_unengaged_at', 'consent.subscribed_since') }}
-            as unengaged_at
-    from delivery_rule
-    left join consent
-        on delivery_rule.contact_id = consent.contact_id
-
-)
+{{ config(materialized='view') }}
 
 select
-    {{ dbt.concat(['contact_id', "'@'", nudge.timestamp_key('unengaged_at')]) }} as period_key,
+    period_key,
     contact_id,
     unengaged_at,
     last_engaged_at,
-    next_engaged_at as re_engaged_at
-from unengaged
-where
-    unengaged_at <= {{ nudge.as_of() }}
-    and (next_engaged_at is null or unengaged_at < next_engaged_at)
+    re_engaged_at
+from {{ ref('int_unengaged_periods_projected') }}
+where unengaged_at <= {{ nudge.as_of() }}
