@@ -102,6 +102,7 @@ INCREMENTAL_MODELS = [
     "triggers.trigger_post_purchase_review",
     "triggers.trigger_winback",
     "intermediate.int_unengaged_periods_projected",
+    "intermediate.int_email_engagement_summarized",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -131,6 +132,7 @@ INCREMENTAL_SELECTED = [
     "+trigger_post_purchase_review",
     "+trigger_winback",
     "+int_unengaged_periods_projected",
+    "+int_email_engagement_summarized",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

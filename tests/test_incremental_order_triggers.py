@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from nudge.dbt_runner import run_dbt
-from nudge.raw_contract import create_table_sql
 from tests.engines.results import differences, read_duckdb
+from tests.raw_rows import land
 
 pytestmark = pytest.mark.slow
 
@@ -91,21 +91,6 @@ NEW_IMAGE = [catalog("p-1", "p-1-v2.jpg", "10.00", DAY_TWO)]
 NEW_PRICE = [catalog("p-2", "p-2-v1.jpg", "8.00", DAY_TWO)]
 
 
-def land(warehouse: Path, events: list[tuple[Any, ...]], products: list[tuple[Any, ...]]) -> None:
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema if not exists raw")
-        for table in ("events", "identifies", "product_catalog"):
-            con.execute(
-                create_table_sql(table).replace("create table", "create table if not exists")
-            )
-        if events:
-            con.executemany("insert into raw.events values (?, ?, ?, ?, ?, ?, ?, ?)", events)
-        if products:
-            con.executemany(
-                "insert into raw.product_catalog values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", products
-            )
-
-
 def build(warehouse: Path, as_of: datetime) -> None:
     run_dbt(
         ["build", "--exclude-resource-type", "test", "unit_test", "--select", *SELECTED],
@@ -126,13 +111,13 @@ def rewritten_contacts(warehouse: Path, table: str = SERIES) -> list[str]:
 
 def day_by_day_and_at_once(tmp_path: Path, catalog_change: list[tuple[Any, ...]]) -> Path:
     daily = tmp_path / "daily.duckdb"
-    land(daily, EVENTS_FIRST, CATALOG_FIRST)
+    land(daily, EVENTS_FIRST, products=CATALOG_FIRST)
     build(daily, FIRST_AS_OF)
-    land(daily, EVENTS_SECOND, catalog_change)
+    land(daily, EVENTS_SECOND, products=catalog_change)
     build(daily, SECOND_AS_OF)
 
     at_once = tmp_path / "at_once.duckdb"
-    land(at_once, EVENTS_FIRST + EVENTS_SECOND, CATALOG_FIRST + catalog_change)
+    land(at_once, EVENTS_FIRST + EVENTS_SECOND, products=CATALOG_FIRST + catalog_change)
     build(at_once, SECOND_AS_OF)
 
     columns = "* exclude (processed_as_of)"

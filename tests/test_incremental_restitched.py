@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from nudge.dbt_runner import run_dbt
-from nudge.raw_contract import create_table_sql
 from tests.engines.results import differences, read_duckdb
+from tests.raw_rows import land
 
 pytestmark = pytest.mark.slow
 
@@ -107,19 +107,6 @@ EVENTS_SECOND = [
     event("e-6", "Page Viewed", "bob", "bob-laptop", DAY_TWO, DAY_TWO),
     event("e-7", "Email Opened", "cara", "cara-phone", DAY_TWO, DAY_TWO),
 ]
-
-
-def land(warehouse: Path, events: list[tuple[Any, ...]], identifies: list[tuple[Any, ...]]) -> None:
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema if not exists raw")
-        for table in ("events", "identifies", "product_catalog"):
-            con.execute(
-                create_table_sql(table).replace("create table", "create table if not exists")
-            )
-        if events:
-            con.executemany("insert into raw.events values (?, ?, ?, ?, ?, ?, ?, ?)", events)
-        if identifies:
-            con.executemany("insert into raw.identifies values (?, ?, ?, ?, ?, ?)", identifies)
 
 
 def build(warehouse: Path, as_of: datetime, listed_keys_max: int = 10000) -> None:

@@ -36,8 +36,9 @@ MODELS = [
     "+int_page_views_parsed",
     "+int_product_sightings_priced",
     "+int_unengaged_periods_projected",
+    "+int_email_engagement_summarized",
 ]
-TESTS = 14  # one per model above and the ones they read (int_events_attributed, ...)
+TESTS = 15  # one per model above and the ones they read (int_events_attributed, ...)
 
 
 def _outcomes(warehouse: Path, written_keys_only: bool, as_of: datetime = LATER) -> dict[str, str]:

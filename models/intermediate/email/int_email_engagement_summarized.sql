@@ -1,3 +1,6 @@
+{{ config(**nudge.incremental_config('contact_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('int_events_attributed')]) %}
+
 {#-
     Per contact with ESP feedback up to `as_of`: distinct emails delivered, opened and
     clicked in the last 90 days, the latest of each, and the unengaged / sunset state:
@@ -7,11 +10,56 @@
     without an open or click (the sunset email went out and nothing followed). Never
     before the contact has been subscribed for var unengaged_min_tenure_days (90; its
     current consent span), never without consent (nudge.unengaged_after_tenure).
+    Incremental per contact: a run recomputes the contacts whose events may have changed
+    (nudge.contacts_with_changed_events: email feedback and consent events), those with an
+    event that left the 90 days since the last run, those whose unengaged_since or the end of
+    its grace came since (projected_unengaged_since keeps the instant the events project,
+    even ahead of as_of), and every contact when one of the four vars changed
+    (settings_fingerprint); a change to this SQL needs `--full-refresh`.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+-- depends_on: {{ ref('stg_events__checked') }}
+-- depends_on: {{ ref('int_order_events_parsed') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+
 {%- set min_delivered = var('unengaged_min_delivered') %}
+{%- set grace_days = var('sunset_grace_days') %}
+{%- set settings_key = "'" ~ [min_delivered, var('unengaged_days'), var('unengaged_min_tenure_days'), grace_days] | join('|') ~ "'" %}
+{%- set since = nudge.since_unless_settings_changed(
+    since, nudge.row_fingerprint([settings_key]), 'unengaged_min_delivered, unengaged_days, unengaged_min_tenure_days or sunset_grace_days changed'
+) %}
+{%- set touched_contacts -%}
+    {{ nudge.contacts_with_changed_events(since) }}
+    {%- if since is not none %}
+        {%- set watermark = nudge.timestamp_literal(nudge._first_value('select max(processed_as_of) from ' ~ this)) %}
+        union
+        select contact_id from {{ ref('int_email_events_parsed') }}
+        where
+            event_at >= {{ dbt.dateadd('day', -90, watermark) }}
+            and event_at <= {{ dbt.dateadd('day', -90, nudge.as_of()) }}
+        union
+        select contact_id from {{ this }}
+        where
+            (projected_unengaged_since >= {{ watermark }} and projected_unengaged_since <= {{ nudge.as_of() }})
+            or (
+                projected_unengaged_since >= {{ dbt.dateadd('day', -1 * grace_days, watermark) }}
+                and projected_unengaged_since <= {{ dbt.dateadd('day', -1 * grace_days, nudge.as_of()) }}
+            )
+    {%- endif %}
+{%- endset %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
+{%- set is_touched = touched.filter if touched else 'true' %}
 
 with
+
+{% if touched -%}
+    touched as (
+
+        {{ touched.query }}
+
+    ),
+{%- endif %}
 
 email_events as (
 
@@ -19,6 +67,7 @@ email_events as (
     where
         contact_id is not null
         and event_at <= {{ nudge.as_of() }}
+        and {{ is_touched }}
 
 ),
 
@@ -92,6 +141,7 @@ deliveries_since_engagement as (
 consent as (
 
     select * from {{ ref('int_consent_states_derived') }}
+    where {{ is_touched }}
 
 ),
 
@@ -134,21 +184,30 @@ tenured as (
         {{ nudge.unengaged_after_tenure('delivery_rule_unengaged_at', 'subscribed_since') }} as unengaged_since
     from unengaged
 
+),
+
+final as (
+
+    select
+        contact_id,
+        cast(email_delivered_90d as {{ dbt.type_int() }}) as email_delivered_90d,
+        cast(email_opens_90d as {{ dbt.type_int() }}) as email_opens_90d,
+        cast(email_clicks_90d as {{ dbt.type_int() }}) as email_clicks_90d,
+        cast(email_bounces_90d as {{ dbt.type_int() }}) as email_bounces_90d,
+        last_email_delivered_at,
+        last_email_opened_at,
+        last_email_clicked_at,
+        last_email_engaged_at,
+        case when unengaged_since <= {{ nudge.as_of() }} then unengaged_since end as unengaged_since,
+        coalesce(
+            unengaged_since <= {{ dbt.dateadd('day', -1 * grace_days, nudge.as_of()) }},
+            false
+        ) as is_sunset,
+        unengaged_since as projected_unengaged_since,
+        {{ nudge.row_fingerprint([settings_key]) }} as settings_fingerprint,
+        {{ nudge.as_of() }} as processed_as_of
+    from tenured
+
 )
 
-select
-    contact_id,
-    cast(email_delivered_90d as {{ dbt.type_int() }}) as email_delivered_90d,
-    cast(email_opens_90d as {{ dbt.type_int() }}) as email_opens_90d,
-    cast(email_clicks_90d as {{ dbt.type_int() }}) as email_clicks_90d,
-    cast(email_bounces_90d as {{ dbt.type_int() }}) as email_bounces_90d,
-    last_email_delivered_at,
-    last_email_opened_at,
-    last_email_clicked_at,
-    last_email_engaged_at,
-    case when unengaged_since <= {{ nudge.as_of() }} then unengaged_since end as unengaged_since,
-    coalesce(
-        unengaged_since <= {{ dbt.dateadd('day', -1 * var('sunset_grace_days'), nudge.as_of()) }},
-        false
-    ) as is_sunset
-from tenured
+{{ nudge.replace_keys('final', 'contact_id', 'touched', since) }}
