@@ -74,12 +74,22 @@
 
 
 {#-
-    The keys an incremental run re-processes, from `query` (a query of `column`): `query`
-    for the model's CTE of them (replace_keys reads it) and `filter` for its reads, both
-    written from the keys as literals when keys_found lists them, so the query runs once,
-    at compile time.
+    The keys an incremental run re-processes, from `query` (a query of `column`): `cte`, the
+    model's CTE of them named `name` (with its comma; replace_keys reads it), and `filter`
+    for its reads, both written from the keys as literals when keys_found lists them, so the
+    query runs once, at compile time. In a full build there is no CTE and `filter` is true.
 -#}
-{% macro touched_keys(column, query) -%}
+{% macro touched_keys(column, query, name='touched') -%}
+    {%- if not is_incremental() -%}
+        {{- return({'cte': '', 'filter': 'true'}) -}}
+    {%- endif -%}
     {%- set found = nudge.keys_found(column, query) -%}
-    {{- return({'query': nudge.keys_table(column, found, query), 'filter': nudge.keys_in(column, found, query)}) -}}
+    {%- set cte -%}
+    {{ name }} as (
+
+        {{ nudge.keys_table(column, found, query) }}
+
+    ),
+    {%- endset -%}
+    {{- return({'cte': cte, 'filter': nudge.keys_in(column, found, query)}) -}}
 {%- endmacro %}

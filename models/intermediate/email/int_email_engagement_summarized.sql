@@ -48,18 +48,11 @@
             )
     {%- endif %}
 {%- endset %}
-{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 email_events as (
 
@@ -67,7 +60,7 @@ email_events as (
     where
         contact_id is not null
         and event_at <= {{ nudge.as_of() }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
@@ -141,7 +134,7 @@ deliveries_since_engagement as (
 consent as (
 
     select * from {{ ref('int_consent_states_derived') }}
-    where {{ is_touched }}
+    where {{ touched.filter }}
 
 ),
 

@@ -32,18 +32,11 @@
 {%- set since = nudge.since_unless_settings_changed(
     since, nudge.row_fingerprint([settings_key]), 'unengaged_min_delivered, unengaged_days or unengaged_min_tenure_days changed'
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 email_events as (
 
@@ -51,7 +44,7 @@ email_events as (
     where
         contact_id is not null
         and event_at <= {{ nudge.as_of() }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
@@ -107,7 +100,7 @@ deliveries as (
 consent as (
 
     select * from {{ ref('int_consent_states_derived') }}
-    where {{ is_touched }}
+    where {{ touched.filter }}
 
 ),
 

@@ -31,18 +31,11 @@
 {%- set since = nudge.since_unless_settings_changed(
     since, nudge.row_fingerprint([settings_key, '(' ~ burst_gap ~ ')']), 'the browse burst gap or its vars changed'
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 burst_gap as (
 
@@ -63,7 +56,7 @@ every_view as (
     from {{ ref('int_product_views_parsed') }}
     where
         product_id is not null
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
@@ -165,7 +158,7 @@ product_events as (
     from {{ ref('int_cart_events_parsed') }}
     where
         event_name = 'Product Added'
-        and {{ is_touched }}
+        and {{ touched.filter }}
     union all
     select
         contact_id,
@@ -176,7 +169,7 @@ product_events as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 

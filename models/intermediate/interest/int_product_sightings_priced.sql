@@ -38,18 +38,11 @@
         )
     {%- endif %}
 {%- endset %}
-{%- set affected_keys = nudge.touched_keys('message_id', affected) if is_incremental() else none %}
-{%- set is_affected = affected_keys.filter if affected_keys else 'true' %}
+{%- set affected_keys = nudge.touched_keys('message_id', affected, 'affected') %}
 
 with
 
-{% if affected_keys -%}
-    affected as (
-
-        {{ affected_keys.query }}
-
-    ),
-{%- endif %}
+{{ affected_keys.cte }}
 
 views as (
 
@@ -63,7 +56,7 @@ views as (
     from {{ ref('int_product_views_parsed') }}
     where
         product_id is not null
-        and {{ is_affected }}
+        and {{ affected_keys.filter }}
 
 ),
 
@@ -81,7 +74,7 @@ wishlist_adds as (
         event_name = 'Product Added to Wishlist'
         and contact_id is not null
         and event_at <= {{ nudge.as_of() }}
-        and {{ is_affected }}
+        and {{ affected_keys.filter }}
 
 ),
 

@@ -36,18 +36,11 @@
         where held.timezone <> coalesce(timezones.timezone, 'UTC')
     {%- endif %}
 {%- endset %}
-{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 timezones as (
 
@@ -66,7 +59,7 @@ engagement as (
         contact_id is not null
         and email_event in ('opened', 'clicked')
         and event_at <= {{ nudge.as_of() }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
@@ -77,7 +70,7 @@ activity as (
         event_at,
         2 as basis_rank
     from {{ ref('int_site_events_sessionized') }}
-    where {{ is_touched }}
+    where {{ touched.filter }}
 
 ),
 

@@ -13,22 +13,16 @@
 -- depends_on: {{ ref('int_order_events_parsed') }}
 -- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 events as (
 
     select * from {{ ref('int_site_events_sessionized') }}
-    where {{ touched.filter if touched else 'true' }}
+    where {{ touched.filter }}
 
 ),
 

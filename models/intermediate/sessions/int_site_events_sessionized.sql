@@ -10,17 +10,11 @@
 -#}
 
 {%- set timeout = var('session_timeout_minutes') %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.touched_contact_ids(since, this)) if is_incremental() else none %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.touched_contact_ids(since, this)) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 activity as (
 
@@ -44,7 +38,7 @@ activity as (
             'Email Marked as Spam'
         )
         and event_at <= {{ nudge.as_of() }}
-        and {{ touched.filter if touched else 'true' }}
+        and {{ touched.filter }}
 
 ),
 

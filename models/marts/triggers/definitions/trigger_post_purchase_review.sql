@@ -21,18 +21,11 @@
 {%- set since = nudge.since_unless_settings_changed(
     since, '(' ~ catalog_fingerprint ~ ')', "a product's name, image or URL changed in the catalog"
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 catalog_fingerprint as (
 
@@ -46,14 +39,14 @@ orders as (
     where
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
 reviews as (
 
     select * from {{ ref('int_product_reviews_parsed') }}
-    where {{ is_touched }}
+    where {{ touched.filter }}
 
 ),
 

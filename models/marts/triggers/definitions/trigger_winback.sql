@@ -39,18 +39,11 @@
             and anchor_at <= {{ dbt.dateadd('day', -1 * lookback_days, nudge.as_of()) }}
     {%- endif %}
 {%- endset %}
-{%- set touched = nudge.touched_keys('contact_id', touched_contacts) if is_incremental() else none %}
-{%- set is_touched = touched.filter if touched else 'true' %}
+{%- set touched = nudge.touched_keys('contact_id', touched_contacts) %}
 
 with
 
-{% if touched -%}
-    touched as (
-
-        {{ touched.query }}
-
-    ),
-{%- endif %}
+{{ touched.cte }}
 
 settings as (
 
@@ -74,7 +67,7 @@ recent_orders as (
         contact_id is not null
         and ordered_at <= {{ nudge.as_of() }}
         and ordered_at >= {{ dbt.dateadd('day', -1 * lookback_days, nudge.as_of()) }}
-        and {{ is_touched }}
+        and {{ touched.filter }}
 
 ),
 
