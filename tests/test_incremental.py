@@ -103,6 +103,7 @@ INCREMENTAL_MODELS = [
     "triggers.trigger_winback",
     "intermediate.int_unengaged_periods_projected",
     "intermediate.int_email_engagement_summarized",
+    "intermediate.int_contact_traits_coalesced",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -133,6 +134,7 @@ INCREMENTAL_SELECTED = [
     "+trigger_winback",
     "+int_unengaged_periods_projected",
     "+int_email_engagement_summarized",
+    "+int_contact_traits_coalesced",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

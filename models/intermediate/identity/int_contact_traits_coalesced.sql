@@ -1,16 +1,35 @@
+{{ config(**nudge.incremental_config('user_id')) }}
+{%- set since = nudge.incremental_since(inputs=[ref('stg_identifies__checked')]) %}
+
 {#-
     One row per user_id from identify calls: the latest non-null value of each trait.
     The email is the latest email *stated* (valid or not): when it was invalid, email is
     null and email_is_invalid is true, so an older valid address is not used for sending.
+    Incremental per user: a run recomputes the users of the identify calls staging wrote
+    since the last run (those landed, and every copy of a message whose kept copy may have
+    changed); an identify call's content never changes once landed, so time passing alone
+    changes nothing here.
 -#}
 
+-- depends_on: {{ ref('stg_identifies__checked') }}
+
 {%- set traits = ['first_name', 'last_name', 'phone', 'birthday', 'timezone', 'country', 'city', 'created_at'] %}
+{%- set written_users -%}
+    select user_id from {{ ref('stg_identifies__checked') }}
+    {%- if since is not none %}
+        where {{ nudge.written_after(nudge._first_value('select max(processed_as_of) from ' ~ this)) }}
+    {%- endif %}
+{%- endset %}
+{%- set touched = nudge.touched_keys('user_id', written_users) %}
 
 with
+
+{{ touched.cte }}
 
 identifies as (
 
     select * from {{ ref('stg_identifies') }}
+    where {{ touched.filter }}
 
 ),
 
@@ -80,26 +99,33 @@ identify_summary as (
     from identifies
     group by user_id
 
+),
+
+final as (
+
+    select
+        identify_summary.user_id,
+        ranked_emails.email,
+        coalesce(ranked_emails.email_is_invalid, false) as email_is_invalid,
+        latest_traits.first_name,
+        latest_traits.last_name,
+        latest_traits.phone,
+        cast(latest_traits.birthday as date) as birthday,
+        latest_traits.timezone,
+        latest_traits.country,
+        latest_traits.city,
+        cast(latest_traits.created_at as {{ dbt.type_timestamp() }}) as created_at,
+        identify_summary.first_identified_at,
+        identify_summary.last_identified_at,
+        {{ nudge.as_of() }} as processed_as_of
+    from identify_summary
+    left join latest_traits
+        on identify_summary.user_id = latest_traits.user_id
+    left join ranked_emails
+        on
+            identify_summary.user_id = ranked_emails.user_id
+            and ranked_emails.recency_rank = 1
+
 )
 
-select
-    identify_summary.user_id,
-    ranked_emails.email,
-    coalesce(ranked_emails.email_is_invalid, false) as email_is_invalid,
-    latest_traits.first_name,
-    latest_traits.last_name,
-    latest_traits.phone,
-    cast(latest_traits.birthday as date) as birthday,
-    latest_traits.timezone,
-    latest_traits.country,
-    latest_traits.city,
-    cast(latest_traits.created_at as {{ dbt.type_timestamp() }}) as created_at,
-    identify_summary.first_identified_at,
-    identify_summary.last_identified_at
-from identify_summary
-left join latest_traits
-    on identify_summary.user_id = latest_traits.user_id
-left join ranked_emails
-    on
-        identify_summary.user_id = ranked_emails.user_id
-        and ranked_emails.recency_rank = 1
+{{ nudge.replace_keys('final', 'user_id', 'touched', since) }}
