@@ -1,11 +1,13 @@
 {#-
-    persist_docs on DuckDB, in place of dbt-duckdb's: one query reads the comments the relation
-    and its columns carry now, and one statement writes those that differ from the model's
-    descriptions. dbt-duckdb's asked DuckDB for the columns twice and rewrote every comment on
-    every run, four statements per model even when an incremental run left its table and
-    comments as they were (BENCHMARKS.md, nineteenth session). As in dbt's, only documented
-    columns the relation has get a comment, and the relation's only when the model has a
-    description.
+    persist_docs on DuckDB, in place of dbt-duckdb's, which asked DuckDB for the relation's
+    columns twice and rewrote every comment on every run: four statements per model, even
+    when an incremental run left its table and comments as they were (BENCHMARKS.md,
+    nineteenth session). Here a table or view, which the run has just created, gets its
+    columns read once and every comment written in one statement; an incremental table gets
+    the comments it holds read (one query of DuckDB's catalog) and only those that differ
+    from the descriptions written, so a run that leaves it in place writes none. As in dbt's,
+    only documented columns the relation has get a comment, and the relation's only when the
+    model has a description.
 -#}
 {% macro duckdb__persist_docs(relation, model, for_relation, for_columns) -%}
     {%- set relation_docs = for_relation and config.persist_relation_docs() and model.description -%}
@@ -13,7 +15,8 @@
     {%- if not (relation_docs or column_docs) or not execute -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set held = nudge.comments_held(relation) -%}
+    {%- set held = nudge.comments_held(relation) if model.config.materialized == 'incremental'
+        else nudge.comments_of_new_relation(relation) -%}
     {%- set statements = [] -%}
     {%- if relation_docs and held.relation != model.description -%}
         {%- do statements.append(
@@ -32,6 +35,16 @@
     {%- if statements -%}
         {%- do run_query(statements | join(';\n')) -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- What a relation created by this run holds: no comment, and its columns (lower case). -#}
+{% macro comments_of_new_relation(relation) -%}
+    {%- set columns = {} -%}
+    {%- for row in run_query('select lower(column_name) from (describe ' ~ relation ~ ')').rows -%}
+        {%- do columns.update({row[0]: none}) -%}
+    {%- endfor -%}
+    {{- return({'relation': none, 'columns': columns}) -}}
 {%- endmacro %}
 
 
