@@ -68,7 +68,7 @@
     {%- if 'processed_as_of' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
         {{- return(nudge._recompute_all('it has no processed_as_of column (built before the model was incremental)')) -}}
     {%- endif -%}
-    {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) -%}
+    {%- set watermark = nudge.watermark() -%}
     {%- if watermark is none -%}
         {{- return(none) -}}
     {%- endif -%}
@@ -127,6 +127,11 @@
 -#}
 {% macro written_after(watermark) -%}
     processed_as_of {{ '>=' if watermark == nudge.as_of_instant() else '>' }} {{ nudge.timestamp_literal(watermark) }}
+{%- endmacro %}
+
+{#- The as_of of this model's last run (W): its newest processed_as_of; none when empty. -#}
+{% macro watermark() -%}
+    {{- return(nudge._first_value('select max(processed_as_of) from ' ~ this)) -}}
 {%- endmacro %}
 
 {% macro _first_row(sql) -%}

@@ -82,7 +82,7 @@
     {%- set events = ref('int_events_attributed') -%}
     select * from {{ events }}
     {%- if since is not none %}
-        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        {%- set watermark = nudge.watermark() %}
         where {{ nudge.written_after(watermark) }}
         {#- at a rerun as of W no event's time has come since W -#}
         {%- if time_passed and watermark < nudge.as_of_instant() %}
@@ -126,7 +126,7 @@
     select changed.contact_id
     from ({{ nudge.attributed_events_changed(since, time_passed=true) }}) as changed
     {%- if since is not none %}
-        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        {%- set watermark = nudge.watermark() %}
         {%- set restitched -%}
             select anonymous_id from {{ ref('int_anonymous_ids_stitched') }}
             where {{ nudge.written_after(watermark) }} and link_count > 1

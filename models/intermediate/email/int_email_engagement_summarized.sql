@@ -32,7 +32,7 @@
 {%- set touched_contacts -%}
     {{ nudge.contacts_with_changed_events(since) }}
     {%- if since is not none %}
-        {%- set watermark = nudge.timestamp_literal(nudge._first_value('select max(processed_as_of) from ' ~ this)) %}
+        {%- set watermark = nudge.timestamp_literal(nudge.watermark()) %}
         union
         select contact_id from {{ ref('int_email_events_parsed') }}
         where

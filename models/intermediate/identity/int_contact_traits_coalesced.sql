@@ -17,7 +17,7 @@
 {%- set written_users -%}
     select user_id from {{ ref('stg_identifies__checked') }}
     {%- if since is not none %}
-        where {{ nudge.written_after(nudge._first_value('select max(processed_as_of) from ' ~ this)) }}
+        where {{ nudge.written_after(nudge.watermark()) }}
     {%- endif %}
 {%- endset %}
 {%- set touched = nudge.touched_keys('user_id', written_users) %}

@@ -31,7 +31,7 @@
 {%- set touched_contacts -%}
     {{ nudge.contacts_with_changed_events(since) }}
     {%- if since is not none %}
-        {%- set watermark = nudge._first_value('select max(processed_as_of) from ' ~ this) %}
+        {%- set watermark = nudge.watermark() %}
         union
         select contact_id from {{ this }}
         where
