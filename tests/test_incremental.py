@@ -104,6 +104,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_unengaged_periods_projected",
     "intermediate.int_email_engagement_summarized",
     "intermediate.int_contact_traits_coalesced",
+    "intermediate.int_contact_changes_detected",
 ]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
@@ -135,6 +136,7 @@ INCREMENTAL_SELECTED = [
     "+int_unengaged_periods_projected",
     "+int_email_engagement_summarized",
     "+int_contact_traits_coalesced",
+    "+int_contact_changes_detected",
 ]
 # the PostgreSQL test leaves triggered_sends to tests/test_portability.py
 ENGINE_SELECTED = ["+contact_profiles", "+contact_rfm", "+segment_memberships"]

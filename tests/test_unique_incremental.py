@@ -38,8 +38,9 @@ MODELS = [
     "+int_unengaged_periods_projected",
     "+int_email_engagement_summarized",
     "+int_contact_traits_coalesced",
+    "+int_contact_changes_detected",
 ]
-TESTS = 16  # one per model above and the ones they read (int_events_attributed, ...)
+TESTS = 17  # one per model above and the ones they read (int_events_attributed, ...)
 
 
 def _outcomes(warehouse: Path, written_keys_only: bool, as_of: datetime = LATER) -> dict[str, str]:

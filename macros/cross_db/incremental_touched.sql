@@ -147,3 +147,16 @@
         )
     {%- endif %}
 {%- endmacro %}
+
+
+{#-
+    The contacts whose events may have changed since this model's last run (its watermark W):
+    those int_contact_changes_detected wrote after W (nudge.written_after). Everyone when
+    `since` is none.
+-#}
+{% macro changed_contacts(since) -%}
+    select contact_id from {{ ref('int_contact_changes_detected') }}
+    {%- if since is not none %}
+        where {{ nudge.written_after(nudge._first_value('select max(processed_as_of) from ' ~ this)) }}
+    {%- endif %}
+{%- endmacro %}

@@ -11,17 +11,14 @@
     before the contact has been subscribed for var unengaged_min_tenure_days (90; its
     current consent span), never without consent (nudge.unengaged_after_tenure).
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events: email feedback and consent events), those with an
+    (nudge.changed_contacts: email feedback and consent events), those with an
     event that left the 90 days since the last run, those whose unengaged_since or the end of
     its grace came since (projected_unengaged_since keeps the instant the events project,
     even ahead of as_of), and every contact when one of the four vars changed
     (settings_fingerprint); a change to this SQL needs `--full-refresh`.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set min_delivered = var('unengaged_min_delivered') %}
 {%- set grace_days = var('sunset_grace_days') %}
@@ -30,7 +27,7 @@
     since, nudge.row_fingerprint([settings_key]), 'unengaged_min_delivered, unengaged_days, unengaged_min_tenure_days or sunset_grace_days changed'
 ) %}
 {%- set touched_contacts -%}
-    {{ nudge.contacts_with_changed_events(since) }}
+    {{ nudge.changed_contacts(since) }}
     {%- if since is not none %}
         {%- set watermark = nudge.timestamp_literal(nudge.watermark()) %}
         union

@@ -17,22 +17,19 @@
     in its current consent span, and a contact without consent has none.
     Incremental per contact: time alone changes no row (the instant is kept even when
     ahead of as_of), so a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events: email feedback and consent events), and every
+    (nudge.changed_contacts: email feedback and consent events), and every
     contact when one of the three vars changed (settings_fingerprint); a change to this SQL
     needs `--full-refresh`.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set min_delivered = var('unengaged_min_delivered') %}
 {%- set settings_key = "'" ~ [min_delivered, var('unengaged_days'), var('unengaged_min_tenure_days')] | join('|') ~ "'" %}
 {%- set since = nudge.since_unless_settings_changed(
     since, nudge.row_fingerprint([settings_key]), 'unengaged_min_delivered, unengaged_days or unengaged_min_tenure_days changed'
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.changed_contacts(since)) %}
 
 with
 

@@ -11,14 +11,11 @@
     The trigger adds what depends on every contact or on the time: cart series, catalog,
     recommendations.
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events), and every contact when the burst gap or the vars
+    (nudge.changed_contacts), and every contact when the burst gap or the vars
     changed (settings_fingerprint); a change to this SQL needs `--full-refresh`.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set window_days = var('trigger_browse_window_days') %}
 {%- set min_views = var('trigger_browse_min_views') %}
@@ -31,7 +28,7 @@
 {%- set since = nudge.since_unless_settings_changed(
     since, nudge.row_fingerprint([settings_key, '(' ~ burst_gap ~ ')']), 'the browse burst gap or its vars changed'
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.changed_contacts(since)) %}
 
 with
 

@@ -16,17 +16,14 @@
     m minutes, to the hour; a signal in an hour with an offset change is converted by
     itself.
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events) and those whose resolved timezone is not the one
+    (nudge.changed_contacts) and those whose resolved timezone is not the one
     their row was computed in.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set touched_contacts -%}
-    {{ nudge.contacts_with_changed_events(since) }}
+    {{ nudge.changed_contacts(since) }}
     {%- if since is not none %}
         union
         select held.contact_id

@@ -4,16 +4,13 @@
 {#-
     One row per web/app session (int_site_events_sessionized): when, how long, what happened.
     Incremental per contact: the sessions of the contacts whose events may have changed
-    (nudge.contacts_with_changed_events), which include every contact the sessions model
+    (nudge.changed_contacts), which include every contact the sessions model
     re-numbered.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.changed_contacts(since)) %}
 
 with
 

@@ -7,21 +7,18 @@
     has reviewed every product of the order after placing it, at the last of those
     reviews. Payload: the order and its products (name, price, quantity, image, URL).
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events: their orders and reviews), and every contact when
+    (nudge.changed_contacts: their orders and reviews), and every contact when
     a product's name, image or URL in the catalog changed (settings_fingerprint); a change
     to this SQL needs `--full-refresh`.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set catalog_fingerprint = nudge.catalog_display_fingerprint() %}
 {%- set since = nudge.since_unless_settings_changed(
     since, '(' ~ catalog_fingerprint ~ ')', "a product's name, image or URL changed in the catalog"
 ) %}
-{%- set touched = nudge.touched_keys('contact_id', nudge.contacts_with_changed_events(since)) %}
+{%- set touched = nudge.touched_keys('contact_id', nudge.changed_contacts(since)) %}
 
 with
 

@@ -9,16 +9,13 @@
     long past, and an order's next one is never older than it. The payload recalls the
     order and its products.
     Incremental per contact: a run recomputes the contacts whose events may have changed
-    (nudge.contacts_with_changed_events), those with an order that left the lookback since
+    (nudge.changed_contacts), those with an order that left the lookback since
     the last run (its series goes), and every contact when a product's name, image or URL
     changed in the catalog or the lookback did (settings_fingerprint); a change to this SQL
     needs `--full-refresh`.
 -#}
 
--- depends_on: {{ ref('stg_identifies__checked') }}
--- depends_on: {{ ref('stg_events__checked') }}
--- depends_on: {{ ref('int_order_events_parsed') }}
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_contact_changes_detected') }}
 
 {%- set lookback_days = var('winback_lookback_days') %}
 {%- set settings -%}
@@ -29,7 +26,7 @@
     since, '(' ~ settings ~ ')', "a product's name, image or URL in the catalog, or winback_lookback_days, changed"
 ) %}
 {%- set touched_contacts -%}
-    {{ nudge.contacts_with_changed_events(since) }}
+    {{ nudge.changed_contacts(since) }}
     {%- if since is not none %}
         {%- set watermark = nudge.watermark() %}
         union
