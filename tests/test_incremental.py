@@ -106,6 +106,10 @@ INCREMENTAL_MODELS = [
     "intermediate.int_contact_traits_coalesced",
     "intermediate.int_contact_changes_detected",
 ]
+# not compared with a full build: int_contact_changes_detected keeps, per contact, the last
+# run in which its events may have changed, and also the contacts whose events moved away
+# (the models reading it must delete their rows), so it is history by design
+HISTORY_MODELS = ["intermediate.int_contact_changes_detected"]
 # keyed by a hash of what each row was computed from, not by landing time: a run re-does
 # exactly the keys whose hash changed, so replaced raw tables need no full recompute
 FINGERPRINTED_MODELS = [
@@ -267,7 +271,7 @@ def test_day_by_day_equals_all_at_once(builds: Builds, table: str) -> None:
     assert differences(expected, actual, MARTS[table]) == []
 
 
-@pytest.mark.parametrize("table", INCREMENTAL_MODELS)
+@pytest.mark.parametrize("table", [m for m in INCREMENTAL_MODELS if m not in HISTORY_MODELS])
 def test_incremental_models_equal_a_full_build(builds: Builds, table: str) -> None:
     columns = "* exclude (processed_as_of)"
     expected = read_duckdb(builds.at_once, f"select {columns} from {table}")
@@ -346,7 +350,7 @@ def test_a_run_with_nothing_landed_late_rereads_no_window(builds: Builds, tmp_pa
     assert row is not None
     rewritten, unreadable_landing = row
     assert rewritten == unreadable_landing
-    for table in INCREMENTAL_MODELS:
+    for table in [m for m in INCREMENTAL_MODELS if m not in HISTORY_MODELS]:
         columns = "* exclude (processed_as_of)"
         expected = read_duckdb(full, f"select {columns} from {table}")
         actual = read_duckdb(incremental, f"select {columns} from {table}")

@@ -157,6 +157,6 @@
 {% macro changed_contacts(since) -%}
     select contact_id from {{ ref('int_contact_changes_detected') }}
     {%- if since is not none %}
-        where {{ nudge.written_after(nudge._first_value('select max(processed_as_of) from ' ~ this)) }}
+        where {{ nudge.written_after(nudge.watermark()) }}
     {%- endif %}
 {%- endmacro %}
