@@ -12,12 +12,19 @@ it, in its own process (bench/step.py), measured by bench/measure.py:
 (b) run     dbt run: every model, no tests
 (c) build   dbt build: seeds, models and tests (what `nudge build` runs)
 (d) +15m    on the warehouse (b) built, at the same path with dbt's parse state kept, as
-            the live warehouse would be: 15 minutes of new events land after the end, then
-            dbt run as of end + 15 min (incremental models incrementally)
-(e) trigger on the same file, restored to (b)'s result: the dbt selection of Dagster's trigger_job
-            (orchestration/jobs.py: the `triggers` group and segment_transitions with
-            everything upstream; dbt build, so their data tests too, not unit tests) as of
-            end + 15 min
+            the live warehouse would be, settled (below): 15 minutes of new events land
+            after the settling run, then dbt run as of 15 minutes later (incremental models
+            incrementally)
+(e) trigger on the same file, restored to its settled state: the dbt selection of Dagster's
+            trigger_job (orchestration/jobs.py: the `triggers` group and segment_transitions
+            with everything upstream; dbt build, so their data tests too, not unit tests)
+            as of the same instant as (d)
+
+Settled: the trigger job's `unique_incremental` tests check only the keys written in the
+last `unique_written_keys_hours` (dbt var); within that time of a full build every key
+counts as written lately, and they check every key. A live warehouse's full build is
+older, so before (d) and (e) an untimed `dbt run` as of end + those hours, with nothing new
+landed, takes (b)'s warehouse past that window.
 
 and then checks that the limit's table equals contact_rfm (same contacts, every column).
 Each dbt step starts with dbt's parse state in place (an untimed `dbt parse` on its copy),
@@ -29,12 +36,20 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import yaml
 
 from bench.limit import compare_files
 from bench.measure import Measured, run_step
-from bench.store import INCREMENT, append_increment, cached_store, copy_store
+from bench.store import (
+    INCREMENT,
+    INCREMENT_SOURCE_OFFSET,
+    append_increment,
+    cached_store,
+    copy_store,
+)
 from nudge.dbt_runner import WRITTEN_KEYS_ONLY_ENV
 from nudge.generator.bench import machine
 from nudge.paths import PROJECT_ROOT
@@ -50,6 +65,13 @@ TRIGGER_ENV = {WRITTEN_KEYS_ONLY_ENV: "1"}
 # dbt parses once per project and warehouse path; every step is timed from that state, as
 # any scheduled run after the first is (a cold parse costs about 7 CPU s more)
 PARSE_STATE = Path("target") / "partial_parse.msgpack"
+
+
+def written_keys_window() -> timedelta:
+    """The trigger job's window of lately written keys: the dbt var unique_written_keys_hours."""
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
+    return timedelta(hours=float(project["vars"]["unique_written_keys_hours"]))
+
 
 STEPS = {
     "limit": "(a) limit: `bench/rfm_limit.sql`, one DuckDB statement",
@@ -72,7 +94,8 @@ def run_all(
 ) -> tuple[dict[str, Measured], str, int]:
     """Runs the chosen steps; (d) and (e) need (b)'s warehouse, so they bring (b) along."""
     as_of = f"{end:%Y-%m-%d %H:%M:%S}"
-    later = f"{end + INCREMENT:%Y-%m-%d %H:%M:%S}"
+    settled = end + written_keys_window()
+    later = f"{settled + INCREMENT:%Y-%m-%d %H:%M:%S}"
     copies = {name: work / f"{name}.duckdb" for name in STEPS}
     measured: dict[str, Measured] = {}
 
@@ -116,13 +139,16 @@ def run_all(
     # (d) and (e) run on (b)'s own file: dbt keys its parse state on the warehouse path, and
     # the live warehouse keeps one path, so a copy elsewhere would re-parse the project
     live = copies["increment"] = copies["trigger"] = copies["run"]
+    print(f"settling (untimed): dbt run as of {settled:%Y-%m-%d %H:%M:%S} ...", flush=True)
+    run_step("settle", ["dbt", str(live), f"{settled:%Y-%m-%d %H:%M:%S}", "run"])
     built = copy_store(live, work / "built.duckdb")
     appended = 0
     for name, dbt_args, env in (("increment", ["run"], {}), ("trigger", TRIGGER_ARGS, TRIGGER_ENV)):
         if name not in later_steps:
             continue
         copy_store(built, live)
-        appended = append_increment(live, end)
+        # the same quarter hour of events as landed after `end` itself
+        appended = append_increment(live, settled, INCREMENT_SOURCE_OFFSET + (settled - end))
         step(name, "dbt", later, *dbt_args, env=env)
     _remove(live)
     built.unlink()

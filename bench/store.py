@@ -50,11 +50,12 @@ def copy_store(source: Path, target: Path) -> Path:
     return target
 
 
-def append_increment(warehouse: Path, end: datetime) -> int:
+def append_increment(
+    warehouse: Path, end: datetime, shift: timedelta = INCREMENT_SOURCE_OFFSET
+) -> int:
     """Land 15 minutes of new events after `end`: the events received in the quarter hour
-    INCREMENT_SOURCE_OFFSET before it, shifted to (end, end + 15 min] with new message_ids.
+    `shift` before it, shifted to (end, end + 15 min] with new message_ids.
     Returns the rows appended."""
-    shift = INCREMENT_SOURCE_OFFSET
     start = end - shift
     with duckdb.connect(str(warehouse)) as con:
         inserted = con.execute(
