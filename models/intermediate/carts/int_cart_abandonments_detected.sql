@@ -8,11 +8,20 @@
     after it, else cart_updated: a new burst, a new series). Events up to as_of only.
 -#}
 
+{%- set lookback_start = dbt.dateadd('day', -1 * var('cart_abandonment_lookback_days'), nudge.as_of()) %}
+
 with
 
+-- a recent burst's contact has cart activity within the lookback, and its bursts are
+-- numbered over all of its events: only those contacts are sequenced (a fraction of all)
 cart_events as (
 
     select * from {{ ref('int_cart_events_parsed') }}
+    where
+        contact_id in (
+            select recent.contact_id from {{ ref('int_cart_events_parsed') }} as recent
+            where recent.event_at >= {{ lookback_start }}
+        )
 
 ),
 
@@ -72,7 +81,7 @@ recent_bursts as (
         lead(bursts.started_at) over (partition by bursts.contact_id order by bursts.burst_number) as next_activity_at,
         lead(bursts.burst_number) over (partition by bursts.contact_id order by bursts.burst_number) as next_burst_number
     from bursts
-    where bursts.last_activity_at >= {{ dbt.dateadd('day', -1 * var('cart_abandonment_lookback_days'), nudge.as_of()) }}
+    where bursts.last_activity_at >= {{ lookback_start }}
 
 ),
 
