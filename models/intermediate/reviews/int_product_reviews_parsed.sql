@@ -1,6 +1,6 @@
 {#-
-    One row per review: the attributed Product Reviewed events up to `as_of` with their
-    properties read. review_key identifies the review: its review_id, else product and time
+    One row per review: the attributed Product Reviewed events up to `as_of`, their
+    properties read (int_review_events_parsed). review_key identifies the review: its review_id, else product and time
     (a collector re-sending one review under new message ids keeps one row).
 -#}
 
@@ -11,16 +11,12 @@ reviews as (
     select
         message_id,
         contact_id,
-        event_at as reviewed_at,
+        reviewed_at,
         received_at,
-        {{ nudge.clean_text(nudge.json_text('properties', 'product_id')) }} as product_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'review_id')) }} as review_id,
-        {{ nudge.json_number('properties', 'rating') }} as rating
-    from {{ ref('int_events_attributed') }}
-    where
-        event_name = 'Product Reviewed'
-        and contact_id is not null
-        and event_at <= {{ nudge.as_of() }}
+        product_id,
+        review_id,
+        rating
+    from {{ ref('int_review_events_parsed') }}
 
 ),
 

@@ -15,14 +15,10 @@ ticket_events as (
 
     select
         contact_id,
-        event_at,
-        {{ nudge.clean_text(nudge.json_text('properties', 'ticket_id')) }} as ticket_id,
-        {{ nudge.clean_text(nudge.json_text('properties', 'topic')) }} as ticket_topic
-    from {{ ref('int_events_attributed') }}
-    where
-        contact_id is not null
-        and event_name = 'Ticket Created'
-        and event_at <= {{ nudge.as_of() }}
+        created_at as event_at,
+        ticket_id,
+        ticket_topic
+    from {{ ref('int_ticket_events_parsed') }}
 
 ),
 

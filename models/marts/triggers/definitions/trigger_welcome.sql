@@ -9,11 +9,7 @@ with
 
 events as (
 
-    select * from {{ ref('int_events_attributed') }}
-    where
-        contact_id is not null
-        and {{ nudge.text_in('event_name', ['Signed Up', 'Subscribed', 'Unsubscribed']) }}
-        and event_at <= {{ nudge.as_of() }}
+    select * from {{ ref('int_signup_events_parsed') }}
 
 ),
 
@@ -23,7 +19,7 @@ sign_ups as (
         contact_id,
         event_name,
         event_at,
-        {{ nudge.clean_text(nudge.json_text('properties', 'method')) }} as signup_method,
+        signup_method,
         row_number() over (
             partition by contact_id
             order by event_at, message_id
@@ -33,7 +29,7 @@ sign_ups as (
         event_name = 'Signed Up'
         or (
             event_name = 'Subscribed'
-            and coalesce(lower({{ nudge.json_text('properties', 'channel') }}), 'email') = 'email'
+            and coalesce(channel, 'email') = 'email'
         )
 
 ),
@@ -61,7 +57,7 @@ unsubscribes as (
             and anchors.anchor_at <= events.event_at
     where
         events.event_name = 'Unsubscribed'
-        and coalesce(lower({{ nudge.json_text('events.properties', 'channel') }}), 'email') = 'email'
+        and coalesce(events.channel, 'email') = 'email'
     group by anchors.contact_id
 
 ),
