@@ -62,9 +62,10 @@ armed as (
                     sends.status in ('expired', 'cancelled')
                     or (sends.status = 'suppressed' and consent.consent_changed_at > sends.due_at)
                 )
-                and {{ nudge.is_held_out('sends.contact_id', 'sends.trigger_key') }}
                 and sends.due_at >= live_since.first_sent_due_at
                 and (sends.cancelled_at is null or sends.due_at <= sends.cancelled_at)
+                -- last: the hash is the costly test, and few rows get this far
+                and {{ nudge.is_held_out('sends.contact_id', 'sends.trigger_key') }}
                 then 'held_out'
         end as arm
     from sends
