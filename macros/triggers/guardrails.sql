@@ -89,6 +89,26 @@
 
 
 {#-
+    True for a send whose status trigger_send_status gives the same at `as_of` as at
+    `last_as_of` (an earlier run's) as far as time goes: not yet sendable at as_of
+    (send_after after it), not expired by then, and its cancellation, if any, in effect at
+    both or at neither. Such a send can only change status through its own row, the ledger
+    or its contact's guards, which triggered_sends checks apart. Never null.
+-#}
+{% macro send_status_unchanged_by_time(last_as_of) -%}
+    (
+        coalesce(send_after > {{ nudge.as_of() }}, false)
+        and coalesce(expires_at > {{ nudge.as_of() }}, true)
+        and (
+            cancelled_at is null
+            or cancelled_at > {{ nudge.as_of() }}
+            or cancelled_at <= {{ nudge.timestamp_literal(last_as_of) }}
+        )
+    )
+{%- endmacro %}
+
+
+{#-
     What the frequency caps count by: the contact's normalized email address
     (contact_profiles.email_key), so every contact sharing an address shares its caps (one
     person never gets two sends because two contact ids share an address); the contact

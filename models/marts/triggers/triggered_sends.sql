@@ -13,7 +13,9 @@
 
     Incremental: a run decides again the status of every send that may have another one
     than the last run wrote (from a narrow read of its times and keys): the sends not past
-    their expiry at the last run's as_of, those int_trigger_sends_timed rewrote since, those
+    their expiry at the last run's as_of but those whose times leave their status as it was
+    (nudge.send_status_unchanged_by_time: most are a year's scheduled sends), those
+    int_trigger_sends_timed rewrote since, those
     the ledger gives another outcome than the one written, and every send of a contact
     whose guardrail inputs changed (guard_fingerprint: the profile's suppression, address
     and topic choices). A send past its expiry can only change status through those inputs
@@ -157,7 +159,10 @@ timed as (
     from {{ ref('int_trigger_sends_timed') }}
     {%- if not rewrites_all %}
         where
-            coalesce(expires_at >= {{ nudge.timestamp_literal(last_as_of) }}, true)
+            (
+                coalesce(expires_at >= {{ nudge.timestamp_literal(last_as_of) }}, true)
+                and not {{ nudge.send_status_unchanged_by_time(last_as_of) }}
+            )
             or {{ nudge.written_after(last_as_of) }}
             or send_key in (select ledger_changed.send_key from ledger_changed)
             or contact_id in (select guards_changed.contact_id from guards_changed)
