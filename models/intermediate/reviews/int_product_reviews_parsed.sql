@@ -1,7 +1,8 @@
 {#-
     One row per review: the attributed Product Reviewed events up to `as_of`, their
-    properties read (int_review_events_parsed). review_key identifies the review: its review_id, else product and time
-    (a collector re-sending one review under new message ids keeps one row).
+    properties read (int_review_events_parsed). review_key identifies the review: its
+    review_id, else product and time (a collector re-sending one review under new message
+    ids keeps one row).
 -#}
 
 with
